@@ -1,0 +1,103 @@
+// swift-tools-version:6.1
+// voxgate: speech-corpus ingestion and validation.
+//
+// Layers, one way down (a module never imports one to its right):
+//   C modules → VoxgateAudio (decoding, encoding) → VoxgateDSP (pure kernels)
+//   → VoxgateCorpus (model, config, checks) → VoxgatePipeline (staged workers)
+//   → VoxgateOutputs (decisions, shards, totals) → voxgate (thin CLI)
+import PackageDescription
+
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "voxgate",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "voxgate", targets: ["voxgate"]),
+        .library(name: "VoxgateOutputs", targets: ["VoxgateOutputs"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // MARK: - C libraries (apt providers; no Swift inside)
+        .systemLibrary(
+            name: "CSndfile", pkgConfig: "sndfile",
+            providers: [.apt(["libsndfile1-dev"])]),
+        .systemLibrary(
+            name: "CFLAC", pkgConfig: "flac",
+            providers: [.apt(["libflac-dev"])]),
+        .systemLibrary(
+            name: "COpus", pkgConfig: "opus",
+            providers: [.apt(["libopus-dev"])]),
+
+        // MARK: - Thin Swift wrappers over the C libraries
+        .target(
+            name: "VoxgateAudio",
+            dependencies: ["CSndfile", "CFLAC", "COpus"],
+            swiftSettings: strictSettings),
+
+        // MARK: - Pure DSP kernels (no I/O)
+        .target(
+            name: "VoxgateDSP",
+            dependencies: [.product(name: "RealModule", package: "swift-numerics")],
+            swiftSettings: strictSettings),
+
+        // MARK: - Corpus model, configuration and checks
+        .target(
+            name: "VoxgateCorpus",
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            swiftSettings: strictSettings),
+
+        // MARK: - Staged workers
+        .target(
+            name: "VoxgatePipeline",
+            dependencies: [
+                "VoxgateAudio", "VoxgateDSP", "VoxgateCorpus",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings),
+
+        // MARK: - Outputs: decisions, shards, totals
+        .target(
+            name: "VoxgateOutputs",
+            dependencies: [
+                "VoxgatePipeline", "VoxgateCorpus",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings),
+
+        // MARK: - Thin CLI
+        .executableTarget(
+            name: "voxgate",
+            dependencies: [
+                "VoxgateOutputs", "VoxgateCorpus",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings),
+
+        // MARK: - Benchmark (prints figures; never a timed test)
+        .executableTarget(
+            name: "voxgate-bench",
+            dependencies: ["VoxgateOutputs", "VoxgatePipeline", "VoxgateAudio", "VoxgateCorpus"],
+            path: "Benchmarks/voxgate-bench",
+            swiftSettings: strictSettings),
+
+        // MARK: - Tests
+        .testTarget(
+            name: "VoxgateTests",
+            dependencies: [
+                "VoxgateAudio", "VoxgateDSP", "VoxgateCorpus", "VoxgatePipeline", "VoxgateOutputs",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,82 @@
+import Foundation
+
+/// What a contributor's sidecar (`<clip-id>.json`) says about a clip.
+public struct ClipMetadata: Sendable, Hashable {
+    public var sentence: String
+    public var clientID: String
+    /// `true` only when the sidecar says `"consent": true`.
+    public var consent: Bool
+    /// SPDX licence identifier, e.g. `CC0-1.0`.
+    public var license: String?
+    public var locale: String?
+    public var gender: String?
+    public var age: String?
+    public var accent: String?
+}
+
+/// The result of reading a sidecar: a clip without usable metadata is rejected, never an error.
+public enum SidecarReading: Sendable {
+    case missing
+    case invalid(String)
+    case valid(ClipMetadata)
+
+    /// Reads and validates the sidecar at `path` (nil: the clip has none).
+    public static func read(path: String?) -> SidecarReading {
+        guard let path else { return .missing }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            return .invalid("the sidecar cannot be read; check its permissions")
+        }
+        let object: JSONValue
+        do { object = try JSONDecoder().decode(JSONValue.self, from: data) } catch {
+            return .invalid("the sidecar is not valid JSON; it must be one object such as "
+                + #"{"sentence": "…", "client_id": "…", "consent": true, "license": "CC0-1.0"}"#)
+        }
+        guard case .object(let fields) = object else {
+            return .invalid("the sidecar is JSON but not an object; it must be {\"sentence\": …, \"client_id\": …}")
+        }
+        var problems: [String] = []
+        func string(_ key: String, required: Bool) -> String? {
+            switch fields[key] {
+            case nil, .null:
+                if required { problems.append("lacks \"\(key)\"") }
+                return nil
+            case .string(let value):
+                let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+                if trimmed.isEmpty && required { problems.append("has an empty \"\(key)\"") }
+                return trimmed
+            default:
+                problems.append("has a \"\(key)\" that is not a string")
+                return nil
+            }
+        }
+        let sentence = string("sentence", required: true)
+        let clientID = string("client_id", required: true)
+        let license = string("license", required: false)
+        if let license, !isLicenseIdentifier(license) {
+            problems.append("has a \"license\" that is not an SPDX identifier such as CC0-1.0 or CC-BY-4.0")
+        }
+        var consent = false
+        switch fields["consent"] {
+        case nil, .null: consent = false
+        case .bool(let value): consent = value
+        default: problems.append("has a \"consent\" that is not true or false")
+        }
+        let locale = string("locale", required: false)
+        let gender = string("gender", required: false)
+        let age = string("age", required: false)
+        let accent = string("accent", required: false)
+        guard problems.isEmpty, let sentence, let clientID else {
+            return .invalid("the sidecar " + problems.joined(separator: ", ") + "; fix the upload's metadata")
+        }
+        return .valid(
+            ClipMetadata(
+                sentence: sentence, clientID: clientID, consent: consent, license: license, locale: locale,
+                gender: gender, age: age, accent: accent))
+    }
+
+    /// Letters, digits, `.`, `-` and `+`, as SPDX identifiers are spelled; safe in a shard's file name.
+    static func isLicenseIdentifier(_ s: String) -> Bool {
+        !s.isEmpty && s.count <= 64
+            && s.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-.+".unicodeScalars.contains($0)) }
+    }
+}

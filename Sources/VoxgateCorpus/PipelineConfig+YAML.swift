@@ -1,0 +1,125 @@
+import Foundation
+import Yams
+
+/// A pipeline file that cannot be used. Names the file and the key; never replaced by a silent default.
+public struct ConfigError: Error, Sendable, CustomStringConvertible {
+    public var file: String
+    /// Dotted key path, e.g. `checks.min_duration_s`.
+    public var key: String?
+    public var message: String
+    public var description: String {
+        "\(file): " + (key.map { "\($0): " } ?? "") + message
+    }
+}
+
+extension PipelineConfig {
+    /// Reads a pipeline file. Every key is optional; an unknown key, a wrong type or an impossible
+    /// value is an error that names the key and the file.
+    public static func load(path: String) throws(ConfigError) -> PipelineConfig {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+        else { throw ConfigError(file: path, message: "cannot read this pipeline file (missing, unreadable or not UTF-8)") }
+        return try parse(yaml: text, file: path)
+    }
+
+    /// Parses pipeline YAML; `file` names it in errors.
+    public static func parse(yaml: String, file: String) throws(ConfigError) -> PipelineConfig {
+        let node: Node?
+        do { node = try Yams.compose(yaml: yaml) } catch {
+            throw ConfigError(file: file, message: "is not valid YAML: \(error)")
+        }
+        var config = PipelineConfig()
+        config.source = file
+        guard let node else { return config }  // an empty file: all defaults
+        let reader = Reader(file: file)
+        let top = try reader.mapping(node, key: nil, allowed: ["checks", "shards", "run"])
+        if let checks = top["checks"] {
+            let m = try reader.mapping(checks, key: "checks", allowed: ["min_duration_s", "max_duration_s", "silence_rms_dbfs"])
+            if let v = m["min_duration_s"] {
+                config.checks.minDurationSeconds = try reader.double(v, "checks.min_duration_s", min: 0)
+            }
+            if let v = m["max_duration_s"] {
+                config.checks.maxDurationSeconds = try reader.double(v, "checks.max_duration_s", min: 0)
+            }
+            if let v = m["silence_rms_dbfs"] {
+                config.checks.silenceRMSDBFS = try reader.double(v, "checks.silence_rms_dbfs", min: -200, max: 0)
+            }
+            guard config.checks.maxDurationSeconds > config.checks.minDurationSeconds else {
+                throw ConfigError(file: file, key: "checks.max_duration_s",
+                    message: "must be greater than checks.min_duration_s (\(config.checks.minDurationSeconds))")
+            }
+        }
+        if let shards = top["shards"] {
+            let m = try reader.mapping(shards, key: "shards",
+                allowed: ["audio", "max_bytes", "max_samples", "flac_compression_level"])
+            if let v = m["audio"] {
+                let s = try reader.string(v, "shards.audio")
+                guard let audio = ShardConfig.Audio(rawValue: s) else {
+                    throw ConfigError(file: file, key: "shards.audio",
+                        message: "'\(s)' is not one of: " + ShardConfig.Audio.allCases.map(\.rawValue).joined(separator: ", "))
+                }
+                config.shards.audio = audio
+            }
+            if let v = m["max_bytes"] { config.shards.maxBytes = try reader.int(v, "shards.max_bytes", min: 1 << 20) }
+            if let v = m["max_samples"] { config.shards.maxSamples = try reader.int(v, "shards.max_samples", min: 1) }
+            if let v = m["flac_compression_level"] {
+                config.shards.flacCompressionLevel = try reader.int(v, "shards.flac_compression_level", min: 0, max: 8)
+            }
+        }
+        if let run = top["run"] {
+            let m = try reader.mapping(run, key: "run", allowed: ["block_frames", "clips_in_flight_per_job"])
+            if let v = m["block_frames"] { config.run.blockFrames = try reader.int(v, "run.block_frames", min: 256, max: 1 << 20) }
+            if let v = m["clips_in_flight_per_job"] {
+                config.run.clipsInFlightPerJob = try reader.int(v, "run.clips_in_flight_per_job", min: 1, max: 1024)
+            }
+        }
+        return config
+    }
+}
+
+/// Typed access to a YAML node tree with errors that name file and key.
+private struct Reader {
+    let file: String
+
+    func fail(_ key: String?, _ message: String) -> ConfigError { ConfigError(file: file, key: key, message: message) }
+
+    func mapping(_ node: Node, key: String?, allowed: Set<String>) throws(ConfigError) -> [String: Node] {
+        guard let mapping = node.mapping else { throw fail(key, "must be a mapping of keys to values") }
+        var result: [String: Node] = [:]
+        for (k, v) in mapping {
+            guard let name = k.string else { throw fail(key, "has a key that is not a string") }
+            let path = key.map { "\($0).\(name)" } ?? name
+            guard allowed.contains(name) else {
+                throw fail(path, "unknown key; known keys here are: " + allowed.sorted().joined(separator: ", "))
+            }
+            guard result[name] == nil else { throw fail(path, "appears twice") }
+            result[name] = v
+        }
+        return result
+    }
+
+    func scalar(_ node: Node, _ key: String) throws(ConfigError) -> Node.Scalar {
+        guard let s = node.scalar else { throw fail(key, "must be a single value, not a list or mapping") }
+        return s
+    }
+
+    func double(_ node: Node, _ key: String, min: Double = -.infinity, max: Double = .infinity) throws(ConfigError) -> Double {
+        let s = try scalar(node, key)
+        guard s.style == .plain, let v = Double(s.string), v.isFinite else {
+            throw fail(key, "must be a number, not '\(s.string)'")
+        }
+        guard v >= min, v <= max else { throw fail(key, "\(v) is out of range \(min)…\(max)") }
+        return v
+    }
+
+    func int(_ node: Node, _ key: String, min: Int = .min, max: Int = .max) throws(ConfigError) -> Int {
+        let s = try scalar(node, key)
+        let text = s.string.replacingOccurrences(of: "_", with: "")
+        guard s.style == .plain, let v = Int(text) else { throw fail(key, "must be a whole number, not '\(s.string)'") }
+        guard v >= min, v <= max else { throw fail(key, "\(v) is out of range \(min)…\(max)") }
+        return v
+    }
+
+    func string(_ node: Node, _ key: String) throws(ConfigError) -> String {
+        try scalar(node, key).string
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+
+/// An upload directory: `<root>/<tag>/<clip-id>.<ext>`, optional `<clip-id>.json` sidecars and
+/// an optional `<root>/withdrawals.txt`.
+public struct UploadTree: Sendable {
+    /// The root directory.
+    public var root: String
+    /// Every input audio file, in ``ClipSource/pathOrder(_:_:)``.
+    public var clips: [ClipSource]
+    /// client_ids whose consent was withdrawn.
+    public var withdrawals: Set<String>
+    /// Things found in the tree that are not part of the layout, as sentences for the operator.
+    public var warnings: [String]
+
+    /// The name of the withdrawals file at the root.
+    public static let withdrawalsFile = "withdrawals.txt"
+
+    /// Lists the tree. Reads directory entries only (and withdrawals.txt), never audio.
+    /// - Throws: ``InputError`` when the root is missing or unreadable.
+    public static func scan(root: String) throws(InputError) -> UploadTree {
+        let fm = FileManager.default
+        var isDir: ObjCBool = false
+        guard fm.fileExists(atPath: root, isDirectory: &isDir), isDir.boolValue else {
+            throw InputError("upload root '\(root)' does not exist or is not a directory; pass the folder that "
+                + "holds one sub-folder per language tag", path: root)
+        }
+        let rootEntries: [String]
+        do { rootEntries = try fm.contentsOfDirectory(atPath: root) } catch {
+            throw InputError("cannot list upload root '\(root)' (\(error.localizedDescription)); check permissions",
+                path: root)
+        }
+        var clips: [ClipSource] = []
+        var warnings: [String] = []
+        var withdrawals: Set<String> = []
+        for entry in rootEntries.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) where !entry.hasPrefix(".") {
+            let full = root + "/" + entry
+            if entry == withdrawalsFile {
+                withdrawals = try readWithdrawals(full)
+                continue
+            }
+            guard fm.fileExists(atPath: full, isDirectory: &isDir), isDir.boolValue else {
+                warnings.append("\(entry): a file at the upload root is not a language folder; ignored")
+                continue
+            }
+            clips += scanLanguage(dir: full, tag: entry.precomposedStringWithCanonicalMapping, warnings: &warnings)
+        }
+        clips.sort(by: ClipSource.pathOrder)
+        return UploadTree(root: root, clips: clips, withdrawals: withdrawals, warnings: warnings)
+    }
+
+    private static func scanLanguage(dir: String, tag: String, warnings: inout [String]) -> [ClipSource] {
+        let fm = FileManager.default
+        guard let entries = try? fm.contentsOfDirectory(atPath: dir) else {
+            warnings.append("\(tag)/: cannot list this folder; its clips were not read")
+            return []
+        }
+        var sidecars: [String: String] = [:]  // NFC stem → on-disk name
+        var audio: [(name: String, stem: String)] = []
+        for name in entries where !name.hasPrefix(".") {
+            var isDir: ObjCBool = false
+            guard fm.fileExists(atPath: dir + "/" + name, isDirectory: &isDir) else { continue }
+            if isDir.boolValue {
+                warnings.append("\(tag)/\(name)/: nested folders are not part of the layout; ignored")
+                continue
+            }
+            let (stem, ext) = splitExtension(name.precomposedStringWithCanonicalMapping)
+            if ext.lowercased() == "json" { sidecars[stem] = name } else { audio.append((name, stem)) }
+        }
+        var clips: [ClipSource] = []
+        var used: Set<String> = []
+        for (name, stem) in audio {
+            let path = dir + "/" + name
+            let size = (try? fm.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+            let sidecar = sidecars[stem].map { dir + "/" + $0 }
+            if sidecar != nil { used.insert(stem) }
+            clips.append(
+                ClipSource(
+                    clip: tag + "/" + name.precomposedStringWithCanonicalMapping, path: path, languageTag: tag,
+                    clipID: stem, sidecarPath: sidecar, byteSize: size))
+        }
+        for (stem, name) in sidecars where !used.contains(stem) {
+            warnings.append("\(tag)/\(name): a sidecar without an audio file; ignored")
+        }
+        return clips
+    }
+
+    static func splitExtension(_ name: String) -> (stem: String, ext: String) {
+        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return (name, "") }
+        return (String(name[..<dot]), String(name[name.index(after: dot)...]))
+    }
+
+    static func readWithdrawals(_ path: String) throws(InputError) -> Set<String> {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+        else {
+            throw InputError("cannot read '\(path)' as UTF-8 text; it must list one client_id per line", path: path)
+        }
+        // Withdrawals are honoured, never skipped: an unreadable list stops the run instead of releasing clips.
+        return Set(
+            text.split(whereSeparator: \.isNewline)
+                .map { $0.trimmingCharacters(in: .whitespaces) }
+                .filter { !$0.isEmpty && !$0.hasPrefix("#") })
+    }
+}
+
+/// A problem with the run's input as a whole (not with one clip).
+public struct InputError: Error, Sendable, CustomStringConvertible {
+    /// What went wrong and what to do.
+    public var message: String
+    /// The file or folder concerned.
+    public var path: String
+    public init(_ message: String, path: String) {
+        self.message = message
+        self.path = path
+    }
+    public var description: String { message }
+}

@@ -1,0 +1,94 @@
+import Foundation
+import VoxgateAudio
+public import VoxgateCorpus
+import VoxgateDSP
+
+/// The decode-and-measure stage: turns one ``ClipSource`` into a provisional ``ClipOutcome``
+/// (every check except duplicates, which need path order and are decided by ``DuplicateIndex``).
+///
+/// Blocking (C decoders, file I/O): call it off the cooperative pool. Streams the file in blocks of
+/// `config.run.blockFrames` frames, so its memory does not grow with the clip, except for the
+/// shard audio of a clip that may be accepted, which is at most `checks.max_duration_s` long.
+public struct ClipAnalyzer: Sendable {
+    public var config: PipelineConfig
+    public var withdrawals: Set<String>
+
+    public init(config: PipelineConfig, withdrawals: Set<String>) {
+        self.config = config
+        self.withdrawals = withdrawals
+    }
+
+    /// Analyses one clip. Never throws: whatever is wrong with the clip becomes a finding.
+    public func analyze(_ source: ClipSource) -> ClipOutcome {
+        let sidecar = SidecarReading.read(path: source.sidecarPath)
+        var findings = ConsentCheck.findings(for: sidecar, withdrawals: withdrawals)
+        let metadata: ClipMetadata? = if case .valid(let m) = sidecar { m } else { nil }
+        var outcome = ClipOutcome(
+            source: source, metadata: metadata, measurement: nil, findings: findings, duplicateOf: nil, shardAudio: nil)
+        do {
+            // FLAC for the shard is encoded during the one decoding pass, only for clips still acceptable.
+            let (measurement, flac) = try decode(source.path, encodeFLAC: findings.isEmpty && config.shards.audio == .flac)
+            outcome.measurement = measurement
+            findings += SignalCheck.duration(seconds: measurement.durationSeconds, config: config.checks)
+            findings += SignalCheck.silence(rmsDBFS: measurement.rmsDBFS, config: config.checks)
+            if findings.isEmpty {
+                outcome.shardAudio = try shardAudio(source: source, measurement: measurement, flac: flac)
+            }
+        } catch let error as DecodeError {
+            findings.append(Finding(.decodeError, error.message))
+        } catch let error as EncodeError {
+            findings.append(Finding(.decodeError, "re-encoding to FLAC failed: \(error.message)"))
+        } catch {
+            findings.append(Finding(.decodeError, "the file could not be read for sharding (\(error)); check the disk"))
+        }
+        outcome.findings = findings
+        if !findings.isEmpty { outcome.shardAudio = nil }
+        return outcome
+    }
+
+    private func shardAudio(source: ClipSource, measurement: ClipMeasurement, flac: [UInt8]?) throws -> ShardAudio {
+        if let flac { return ShardAudio(bytes: flac, fileExtension: "flac") }
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: source.path))
+        return ShardAudio(bytes: Array(bytes), fileExtension: measurement.contentExtension)
+    }
+
+    /// The one decoding pass: level meter, PCM digest and (optionally) the FLAC encoder, block by block.
+    func decode(_ path: String, encodeFLAC: Bool) throws -> (ClipMeasurement, [UInt8]?) {
+        var decoder = try AudioDecoder(path: path)
+        let info = decoder.info
+        let blockFrames = config.run.blockFrames
+        var interleaved = [Float](repeating: 0, count: blockFrames * info.channels)
+        var mono = [Float](repeating: 0, count: blockFrames)
+        var meter = LevelMeter()
+        var digest = PCMDigest(sampleRate: info.sampleRate, channels: info.channels)
+        let maxFrames = Int((config.checks.maxDurationSeconds * Double(info.sampleRate)).rounded(.up))
+        var encoder: FLACEncoder? =
+            encodeFLAC
+            ? try FLACEncoder(
+                sampleRate: info.sampleRate, channels: info.channels,
+                bitsPerSample: info.encoding.losslessBitDepth ?? 16,
+                compressionLevel: config.shards.flacCompressionLevel)
+            : nil
+        var frames = 0
+        while true {
+            let got = try interleaved.withUnsafeMutableBufferPointer { try decoder.read(into: $0) }
+            if got == 0 { break }
+            frames += got
+            try interleaved.withUnsafeBufferPointer { all in
+                let block = UnsafeBufferPointer(rebasing: all[0..<got * info.channels])
+                mono.withUnsafeMutableBufferPointer { m in
+                    Mixdown.mono(block, channels: info.channels, frames: got, into: m)
+                    meter.consume(interleaved: block, mono: UnsafeBufferPointer(rebasing: m[0..<got]))
+                }
+                digest.update(block)
+                if frames > maxFrames { encoder = nil }  // too long: will be rejected, stop holding its audio
+                try encoder?.append(block, frames: got)
+            }
+        }
+        let measurement = ClipMeasurement(
+            frames: frames, sampleRate: info.sampleRate, channels: info.channels,
+            container: info.container.description, contentExtension: info.container.fileExtension, encoding: info.encoding.rawValue, rmsDBFS: meter.rmsDBFS,
+            samplePeakDBFS: meter.samplePeakDBFS, pcmSHA256: digest.finalize())
+        return (measurement, try encoder?.finish())
+    }
+}

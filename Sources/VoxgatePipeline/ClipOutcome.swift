@@ -1,0 +1,57 @@
+public import VoxgateCorpus
+
+/// What decoding and measuring one clip found. Every figure comes from decoded frames, never a header.
+public struct ClipMeasurement: Sendable, Hashable {
+    /// Decoded frames (per channel).
+    public var frames: Int
+    /// Source sample rate, never resampled.
+    public var sampleRate: Int
+    /// Source channel count.
+    public var channels: Int
+    /// Container recognised from the content, e.g. `ogg-opus`.
+    public var container: String
+    /// The extension that names the content (`flac` for FLAC named `.wav`; `opus` for Ogg Opus).
+    public var contentExtension: String
+    /// Sample coding, e.g. `pcm_16`, `mp3`.
+    public var encoding: String
+    /// RMS of the mono mix, dBFS.
+    public var rmsDBFS: Double
+    /// Sample peak over all channels, dBFS.
+    public var samplePeakDBFS: Double
+    /// SHA-256 of the decoded PCM (see ``PCMDigest``), lowercase hex.
+    public var pcmSHA256: String
+
+    /// Exact duration in seconds: frames ÷ sample rate.
+    public var durationSeconds: Double { Double(frames) / Double(sampleRate) }
+}
+
+/// The audio member a shard stores for an accepted clip.
+public struct ShardAudio: Sendable, Hashable {
+    public var bytes: [UInt8]
+    /// The extension that names the content (`flac`, `mp3`, `opus`, …).
+    public var fileExtension: String
+}
+
+/// The decision on one clip, final and in path order: what every output is written from.
+public struct ClipOutcome: Sendable {
+    public var source: ClipSource
+    public var metadata: ClipMetadata?
+    /// nil when the clip could not be decoded.
+    public var measurement: ClipMeasurement?
+    /// Every reason found, in the order the checks ran.
+    public var findings: [Finding]
+    /// The kept clip this one duplicates.
+    public var duplicateOf: String?
+    /// The audio to shard; present exactly when the clip is accepted.
+    public var shardAudio: ShardAudio?
+
+    public var isAccepted: Bool { findings.isEmpty }
+
+    /// Distinct reason codes in contract order.
+    public var reasons: [ReasonCode] { Array(Set(findings.map(\.reason))).sorted() }
+
+    /// One human sentence per finding, joined; nil for an accepted clip.
+    public var detail: String? {
+        findings.isEmpty ? nil : findings.map { "\($0.reason.rawValue): \($0.detail)" }.joined(separator: "; ")
+    }
+}

@@ -1,0 +1,69 @@
+import Dispatch
+public import VoxgateCorpus
+
+/// The staged run: decode+measure in parallel workers, then decide duplicates and hand each final
+/// outcome, in path order, to one consumer (the writers).
+///
+/// At most `jobs` clips are being decoded at once and at most `jobs × clipsInFlightPerJob` are
+/// between decoding and the consumer, so peak memory depends on those numbers and on the longest
+/// acceptable clip, never on the size of the corpus. The consumer sees the same sequence whatever
+/// `jobs` is: outputs are deterministic.
+public struct IngestPipeline: Sendable {
+    public var clips: [ClipSource]
+    public var analyzer: ClipAnalyzer
+    public var jobs: Int
+    public var window: Int
+
+    /// - Parameters:
+    ///   - clips: the clips to process, in path order.
+    ///   - jobs: decode workers (≥ 1).
+    public init(clips: [ClipSource], config: PipelineConfig, withdrawals: Set<String>, jobs: Int) {
+        precondition(jobs >= 1)
+        self.clips = clips
+        self.analyzer = ClipAnalyzer(config: config, withdrawals: withdrawals)
+        self.jobs = jobs
+        self.window = max(jobs, jobs * config.run.clipsInFlightPerJob)
+    }
+
+    /// Runs every clip and calls `consume` once per clip, in path order, on one task at a time.
+    /// - Throws: what `consume` throws (output errors stop the run), or `CancellationError`.
+    public func run(_ consume: (ClipOutcome) async throws -> Void) async throws {
+        var duplicates = DuplicateIndex()
+        var pending: [Int: ClipOutcome] = [:]
+        var next = 0  // index of the next clip to start
+        var emit = 0  // index of the next clip to hand to the consumer
+        let analyzer = analyzer
+        let clips = clips
+        try await withThrowingTaskGroup(of: (Int, ClipOutcome).self) { group in
+            var running = 0
+            func startMore() {
+                while running < jobs, next < clips.count, next < emit + window {
+                    let index = next
+                    let source = clips[index]
+                    group.addTask { (index, await Self.offload { analyzer.analyze(source) }) }
+                    next += 1
+                    running += 1
+                }
+            }
+            startMore()
+            while let (index, outcome) = try await group.next() {
+                running -= 1
+                pending[index] = outcome
+                while var ready = pending.removeValue(forKey: emit) {
+                    duplicates.decide(&ready)
+                    try await consume(ready)
+                    emit += 1
+                }
+                try Task.checkCancellation()
+                startMore()
+            }
+        }
+    }
+
+    /// Runs blocking work (C decoders, file reads) on a Dispatch worker, off the cooperative pool.
+    static func offload<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global(qos: .userInitiated).async { continuation.resume(returning: work()) }
+        }
+    }
+}
