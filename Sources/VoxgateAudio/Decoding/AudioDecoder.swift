@@ -47,12 +47,16 @@ public struct AudioDecoder: ~Copyable {
                 path: path)
         }
         // libsndfile keeps floats as decoded (no clamping) unless asked: peaks above full scale stay visible.
-        let declared: Int? =
+        var declared: Int? =
             switch container.kind {
             case .wav, .rf64, .aiff, .flac:
                 sfInfo.frames >= 0 && sfInfo.frames < vg_sf_count_max() ? Int(sfInfo.frames) : nil
             default: nil
             }
+        if container == .wav, let riff = RIFFLayout.read(path: path), riff.isTruncated {
+            // libsndfile shortened the data chunk to the file; the header's own length is what was meant.
+            declared = riff.declaredDataBytes / riff.blockAlign
+        }
         let info = AudioStreamInfo(
             container: container, encoding: SampleEncoding(sndfileFormat: sfInfo.format),
             sampleRate: Int(sfInfo.samplerate), channels: Int(sfInfo.channels), declaredFrames: declared)

@@ -1,0 +1,96 @@
+import Foundation
+
+/// A file written under a temporary name and renamed into place only when complete and on disk
+/// (write, `fsync`, `rename`, `fsync` of the directory): a reader sees the whole file or none of it.
+final class AtomicFile {
+    /// The suffix of files still being written; stale ones (from a killed run) are removed at start.
+    static let partialSuffix = ".partial"
+
+    let path: String
+    let partialPath: String
+    private let fd: Int32
+    private(set) var bytesWritten = 0
+    private var done = false
+
+    /// Creates `<path>.partial`, replacing a stale one.
+    init(path: String) throws(OutputError) {
+        self.path = path
+        self.partialPath = path + Self.partialSuffix
+        let fd = open(partialPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw OutputError.posix("cannot create", path: partialPath) }
+        self.fd = fd
+    }
+
+    deinit {
+        if !done {  // abandoned: never leave a partial file behind
+            close(fd)
+            unlink(partialPath)
+        }
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer) throws(OutputError) {
+        var offset = 0
+        while offset < bytes.count {
+            let n = Foundation.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw OutputError.posix("cannot write", path: partialPath)
+            }
+            offset += n
+        }
+        bytesWritten += bytes.count
+    }
+
+    func write(_ bytes: [UInt8]) throws(OutputError) {
+        let result = bytes.withUnsafeBytes { raw in Result { () throws(OutputError) in try write(raw) } }
+        try result.get()
+    }
+
+    func write(_ text: String) throws(OutputError) { try write(Array(text.utf8)) }
+
+    /// Flushes to disk and renames into place.
+    func commit() throws(OutputError) {
+        guard fsync(fd) == 0 else { throw OutputError.posix("cannot flush", path: partialPath) }
+        close(fd)
+        done = true
+        guard rename(partialPath, path) == 0 else {
+            let error = OutputError.posix("cannot rename into place", path: path)
+            unlink(partialPath)
+            throw error
+        }
+        Self.syncDirectory(of: path)
+    }
+
+    /// Writes a whole small file atomically.
+    static func write(_ text: String, to path: String) throws(OutputError) {
+        let file = try AtomicFile(path: path)
+        try file.write(text)
+        try file.commit()
+    }
+
+    static func syncDirectory(of path: String) {
+        let dir = (path as NSString).deletingLastPathComponent
+        let fd = open(dir.isEmpty ? "." : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd >= 0 {
+            fsync(fd)
+            close(fd)
+        }
+    }
+}
+
+/// A failure of the run's outputs (not of a clip): the run stops with a clear message.
+public struct OutputError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public var path: String
+    public init(_ message: String, path: String) {
+        self.message = message
+        self.path = path
+    }
+    public var description: String { message }
+
+    static func posix(_ what: String, path: String) -> OutputError {
+        let reason = String(cString: strerror(errno))
+        return OutputError("\(what) '\(path)': \(reason); check free space and permissions of the output folder",
+            path: path)
+    }
+}

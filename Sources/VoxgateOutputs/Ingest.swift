@@ -1,0 +1,184 @@
+import Crypto
+import Foundation
+public import VoxgateCorpus
+import VoxgatePipeline
+import VoxgateAudio
+
+/// What `voxgate ingest` was asked to do: a plain value the CLI builds and tests build too.
+public struct IngestOptions: Sendable {
+    public var root: String
+    public var output: String
+    public var config: PipelineConfig
+    /// Decode workers.
+    public var jobs: Int
+    /// The HMAC key for speaker pseudonyms; default `<output>/speaker.key`, created when missing.
+    public var speakerKeyPath: String?
+    /// Replace the outputs of an earlier run in `output`.
+    public var force: Bool
+
+    public init(root: String, output: String, config: PipelineConfig, jobs: Int, speakerKeyPath: String? = nil,
+        force: Bool = false)
+    {
+        self.root = root
+        self.output = output
+        self.config = config
+        self.jobs = jobs
+        self.speakerKeyPath = speakerKeyPath
+        self.force = force
+    }
+}
+
+/// Where a run is, for a progress display.
+public struct IngestProgress: Sendable {
+    public var done: Int
+    public var total: Int
+    public var accepted: Int
+    /// Seconds of decoded audio so far.
+    public var audioSeconds: Double
+    /// Wall-clock seconds since the run started.
+    public var elapsed: Double
+}
+
+/// What a finished run did, for the summary the CLI prints.
+public struct IngestSummary: Sendable {
+    public struct Language: Sendable {
+        public var tag: String
+        public var clips: Int
+        public var accepted: Int
+        public var totalHours: Double
+        public var acceptedHours: Double
+    }
+    public var clips: Int
+    public var accepted: Int
+    public var rejectedByReason: [(ReasonCode, Int)]
+    public var languages: [Language]
+    public var shards: Int
+    public var warnings: [String]
+    public var outputFolder: String
+    public var elapsed: Double
+}
+
+/// `voxgate ingest`: scans an upload tree, runs the pipeline, writes `decisions.jsonl`, shards and totals.
+public enum Ingest {
+    /// The files a run owns in its output folder.
+    static let decisionsFile = "decisions.jsonl"
+    static let ownedOutputs = ["decisions.jsonl", "totals.json", "totals.csv", "run.json", "shards"]
+
+    /// Runs one ingest. Rejected clips are not errors.
+    /// - Throws: ``InputError`` (root unusable), ``OutputError`` (output folder unusable or a write failed).
+    public static func run(
+        _ options: IngestOptions, progress: @Sendable (IngestProgress) -> Void = { _ in }
+    ) async throws -> IngestSummary {
+        let started = Date()
+        let tree = try UploadTree.scan(root: options.root)
+        try prepareOutput(options)
+        let speaker = try SpeakerPseudonym(keyPath: options.speakerKeyPath ?? options.output + "/speaker.key")
+        let pipeline = IngestPipeline(
+            clips: tree.clips, config: options.config, withdrawals: tree.withdrawals, jobs: options.jobs)
+
+        let decisions = try AtomicFile(path: options.output + "/" + decisionsFile)
+        let shards = ShardWriter(
+            outputRoot: options.output, maxBytes: options.config.shards.maxBytes,
+            maxSamples: options.config.shards.maxSamples)
+        var totals = CorpusTotals()
+        var done = 0
+        var accepted = 0
+        var audioSeconds = 0.0
+        try await pipeline.run { outcome in
+            var member: (shard: String, key: String)?
+            if outcome.isAccepted, let audio = outcome.shardAudio, let meta = outcome.metadata {
+                member = try writeSample(outcome, audio: audio, metadata: meta, speaker: speaker, into: shards)
+            }
+            try decisions.write(OutputRecords.decision(outcome, shardMember: member).rendered + "\n")
+            totals.add(outcome)
+            done += 1
+            if outcome.isAccepted { accepted += 1 }
+            audioSeconds += outcome.measurement?.durationSeconds ?? 0
+            progress(IngestProgress(done: done, total: tree.clips.count, accepted: accepted,
+                audioSeconds: audioSeconds, elapsed: Date().timeIntervalSince(started)))
+        }
+        let shardList = try shards.finish()
+        try decisions.commit()
+        try AtomicFile.write(totals.json(shards: shardList).pretty, to: options.output + "/totals.json")
+        try AtomicFile.write(totals.csv(), to: options.output + "/totals.csv")
+        let elapsed = Date().timeIntervalSince(started)
+        try AtomicFile.write(
+            manifest(options, tree: tree, shards: shardList, elapsed: elapsed).pretty, to: options.output + "/run.json")
+        return summary(totals, tree: tree, shards: shardList, options: options, elapsed: elapsed)
+    }
+
+    private static func writeSample(
+        _ outcome: ClipOutcome, audio: ShardAudio, metadata: ClipMetadata, speaker: SpeakerPseudonym,
+        into shards: ShardWriter
+    ) throws(OutputError) -> (shard: String, key: String) {
+        let digest = SHA256.hash(data: Data(outcome.source.clip.utf8)).map { String(format: "%02x", $0) }.joined()
+        let key = OutputRecords.key(for: outcome.source, clipDigest: digest)
+        let license = metadata.license ?? "unknown"
+        let json = OutputRecords.sample(outcome, metadata: metadata, speaker: speaker(metadata.clientID),
+            audioExtension: audio.fileExtension)
+        try shards.add(
+            language: outcome.source.languageTag, license: license,
+            members: [("\(key).\(audio.fileExtension)", audio.bytes), ("\(key).json", Array(json.rendered.utf8))])
+        return (shards.currentShardPath(language: outcome.source.languageTag, license: license), key)
+    }
+
+    /// Refuses to mix two runs' outputs: an output folder holding a run needs `--force`, which removes
+    /// that run's files (and only those). Stale `.partial` files of a killed run are always removed.
+    static func prepareOutput(_ options: IngestOptions) throws(OutputError) {
+        let fm = FileManager.default
+        let out = options.output
+        do { try fm.createDirectory(atPath: out, withIntermediateDirectories: true) } catch {
+            throw OutputError("cannot create output folder '\(out)' (\(error.localizedDescription))", path: out)
+        }
+        if fm.fileExists(atPath: out + "/" + decisionsFile) {
+            guard options.force else {
+                throw OutputError(
+                    "'\(out)' already holds a voxgate run (decisions.jsonl); choose another --out, or pass --force "
+                        + "to replace that run's outputs", path: out)
+            }
+            for name in ownedOutputs { try? fm.removeItem(atPath: out + "/" + name) }
+        }
+        if let walker = fm.enumerator(atPath: out) {
+            for case let relative as String in walker where relative.hasSuffix(AtomicFile.partialSuffix) {
+                try? fm.removeItem(atPath: out + "/" + relative)
+            }
+        }
+    }
+
+    private static func manifest(_ o: IngestOptions, tree: UploadTree, shards: [ShardInfo], elapsed: Double) -> JSONText {
+        .object([
+            ("tool", .string("voxgate")),
+            ("root", .string(o.root)),
+            ("pipeline", .optional(o.config.source)),
+            ("jobs", .int(o.jobs)),
+            ("clips", .int(tree.clips.count)),
+            ("elapsed_s", .rounded(elapsed, places: 3)),
+            ("decoders", .object([
+                ("sndfile", .string(CodecVersions.sndfile)),
+                ("flac", .string(CodecVersions.flac)),
+                ("opus", .string(CodecVersions.opus)),
+            ])),
+            ("shard_audio", .string(o.config.shards.audio.rawValue)),
+            ("shards", .array(shards.map {
+                .object([("path", .string($0.path)), ("language", .string($0.language)),
+                    ("license", .string($0.license)), ("samples", .int($0.samples)), ("bytes", .int($0.bytes))])
+            })),
+            ("warnings", .array(tree.warnings.map { .string($0) })),
+        ])
+    }
+
+    private static func summary(
+        _ totals: CorpusTotals, tree: UploadTree, shards: [ShardInfo], options: IngestOptions, elapsed: Double
+    ) -> IngestSummary {
+        let all = totals.overall
+        return IngestSummary(
+            clips: all.clips, accepted: all.accepted,
+            rejectedByReason: ReasonCode.allCases.compactMap { r in all.rejectedByReason[r].map { (r, $0) } },
+            languages: totals.sortedTags.map { tag in
+                let t = totals.languages[tag]!
+                return .init(tag: tag, clips: t.clips, accepted: t.accepted, totalHours: t.totalSeconds / 3600,
+                    acceptedHours: t.acceptedSeconds / 3600)
+            },
+            shards: shards.count, warnings: tree.warnings, outputFolder: options.output, elapsed: elapsed)
+    }
+}

@@ -1,0 +1,65 @@
+import VoxgateCorpus
+import VoxgatePipeline
+
+/// The JSON records of voxgate's output contract. Fields are only ever added, never renamed.
+enum OutputRecords {
+    /// One line of `decisions.jsonl`.
+    static func decision(_ o: ClipOutcome, shardMember: (shard: String, key: String)?) -> JSONText {
+        let m = o.measurement
+        return .object([
+            ("clip", .string(o.source.clip)),
+            ("status", .string(o.isAccepted ? "accepted" : "rejected")),
+            ("reasons", .array(o.reasons.map { .string($0.rawValue) })),
+            ("detail", .optional(o.detail)),
+            ("language", .string(o.source.languageTag)),
+            ("duration_s", .double(m?.durationSeconds ?? 0)),
+            ("sample_rate", .int(m?.sampleRate ?? 0)),
+            ("channels", .int(m?.channels ?? 0)),
+            ("loudness_lufs", .null),
+            ("snr_db", .null),
+            ("duplicate_of", .optional(o.duplicateOf)),
+            ("frames", .int(m?.frames ?? 0)),
+            ("format", .optional(m.map { "\($0.container)/\($0.encoding)" })),
+            ("rms_dbfs", m.map { .rounded($0.rmsDBFS, places: 2) } ?? .null),
+            ("sample_peak_dbfs", m.map { .rounded($0.samplePeakDBFS, places: 2) } ?? .null),
+            ("pcm_sha256", .optional(m?.pcmSHA256)),
+            ("shard", .optional(shardMember?.shard)),
+            ("key", .optional(shardMember?.key)),
+        ])
+    }
+
+    /// `<key>.json` inside a shard: what an ML team needs to train on the sample, and no raw client_id.
+    static func sample(_ o: ClipOutcome, metadata: ClipMetadata, speaker: String, audioExtension: String) -> JSONText {
+        let m = o.measurement!
+        return .object([
+            ("clip", .string(o.source.clip)),
+            ("language", .string(o.source.languageTag)),
+            ("sentence", .string(metadata.sentence)),
+            ("duration_s", .double(m.durationSeconds)),
+            ("frames", .int(m.frames)),
+            ("sample_rate", .int(m.sampleRate)),
+            ("channels", .int(m.channels)),
+            ("speaker", .string(speaker)),
+            ("license", .string(metadata.license ?? "")),
+            ("audio", .string(audioExtension)),
+            ("source_format", .string("\(m.container)/\(m.encoding)")),
+            ("metrics", .object([
+                ("loudness_lufs", .null),
+                ("snr_db", .null),
+                ("rms_dbfs", .rounded(m.rmsDBFS, places: 2)),
+                ("sample_peak_dbfs", .rounded(m.samplePeakDBFS, places: 2)),
+            ])),
+            ("pcm_sha256", .string(m.pcmSHA256)),
+        ])
+    }
+
+    /// A WebDataset key for a clip: no dots (WebDataset splits member names at the first dot), ASCII
+    /// only, at most 60 bytes, and unique: a readable stem plus 12 hex digits of SHA-256(clip path).
+    static func key(for clip: ClipSource, clipDigest: String) -> String {
+        let readable = clip.clipID.unicodeScalars.map { s -> Character in
+            s.isASCII && (s.properties.isAlphabetic || ("0"..."9").contains(s) || s == "-" || s == "_")
+                ? Character(s) : "_"
+        }
+        return String(readable.prefix(40)) + "_" + clipDigest.prefix(12)
+    }
+}

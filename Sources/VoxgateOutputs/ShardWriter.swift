@@ -1,0 +1,103 @@
+import Foundation
+
+/// One finished shard, for the run's summary and manifest.
+public struct ShardInfo: Sendable, Hashable {
+    /// Path relative to the output folder, e.g. `shards/en/en-CC0-1.0-000000.tar`.
+    public var path: String
+    public var language: String
+    public var license: String
+    public var samples: Int
+    public var bytes: Int
+}
+
+/// Writes WebDataset shards: one open tar per (language, licence), closed and renamed into place
+/// when it would exceed `maxBytes` or reaches `maxSamples`. Shards never mix languages or licences,
+/// and a reader never sees a partial one (``AtomicFile``).
+final class ShardWriter {
+    struct Stream: Hashable {
+        var language: String
+        var license: String
+    }
+
+    private final class OpenShard {
+        let file: AtomicFile
+        let info: ShardInfo
+        var samples = 0
+        init(file: AtomicFile, info: ShardInfo) {
+            self.file = file
+            self.info = info
+        }
+    }
+
+    private let outputRoot: String
+    private let maxBytes: Int
+    private let maxSamples: Int
+    private var open: [Stream: OpenShard] = [:]
+    private var nextIndex: [Stream: Int] = [:]
+    private(set) var finished: [ShardInfo] = []
+
+    init(outputRoot: String, maxBytes: Int, maxSamples: Int) {
+        self.outputRoot = outputRoot
+        self.maxBytes = maxBytes
+        self.maxSamples = maxSamples
+    }
+
+    /// Adds one sample: its members (`<key>.<ext>` names and bytes) go into the stream's current shard.
+    func add(language: String, license: String, members: [(name: String, bytes: [UInt8])]) throws(OutputError) {
+        let stream = Stream(language: language, license: license)
+        let size = members.reduce(0) { $0 + Tar.memberSize($1.bytes.count) }
+        if let shard = open[stream], shard.samples > 0,
+            shard.file.bytesWritten + size + Tar.trailer.count > maxBytes || shard.samples >= maxSamples
+        {
+            try close(stream)
+        }
+        let shard: OpenShard
+        if let current = open[stream] { shard = current } else { shard = try start(stream) }
+        for member in members {
+            try shard.file.write(Tar.header(name: member.name, size: member.bytes.count))
+            try shard.file.write(member.bytes)
+            try shard.file.write(Tar.padding(member.bytes.count))
+        }
+        shard.samples += 1
+    }
+
+    /// The path (relative to the output folder) of the shard the stream's last sample went into.
+    func currentShardPath(language: String, license: String) -> String {
+        open[Stream(language: language, license: license)]?.info.path ?? ""
+    }
+
+    /// Closes every open shard (in a stable order) and returns all shards written.
+    func finish() throws(OutputError) -> [ShardInfo] {
+        for stream in open.keys.sorted(by: { ($0.language, $0.license) < ($1.language, $1.license) }) {
+            try close(stream)
+        }
+        return finished.sorted { $0.path < $1.path }
+    }
+
+    private func start(_ stream: Stream) throws(OutputError) -> OpenShard {
+        let index = nextIndex[stream, default: 0]
+        nextIndex[stream] = index + 1
+        let dir = "shards/\(stream.language)"
+        do {
+            try FileManager.default.createDirectory(atPath: outputRoot + "/" + dir, withIntermediateDirectories: true)
+        } catch {
+            throw OutputError("cannot create '\(outputRoot)/\(dir)' (\(error.localizedDescription))", path: dir)
+        }
+        let name = "\(dir)/\(stream.language)-\(stream.license)-\(String(format: "%06d", index)).tar"
+        let shard = OpenShard(
+            file: try AtomicFile(path: outputRoot + "/" + name),
+            info: ShardInfo(path: name, language: stream.language, license: stream.license, samples: 0, bytes: 0))
+        open[stream] = shard
+        return shard
+    }
+
+    private func close(_ stream: Stream) throws(OutputError) {
+        guard let shard = open.removeValue(forKey: stream) else { return }
+        try shard.file.write(Tar.trailer)
+        try shard.file.commit()
+        var info = shard.info
+        info.samples = shard.samples
+        info.bytes = shard.file.bytesWritten
+        finished.append(info)
+    }
+}

@@ -1,0 +1,46 @@
+import Crypto
+import Foundation
+
+/// Replaces a contributor's client_id with HMAC-SHA256(key, client_id): stable within a corpus that
+/// keeps its key, unlinkable across corpora with different keys, and never the raw id.
+struct SpeakerPseudonym {
+    private let key: SymmetricKey
+
+    /// Loads the 32-byte key at `path` (64 hex digits), creating it (mode 0600) when it does not exist.
+    init(keyPath path: String) throws(OutputError) {
+        if let data = FileManager.default.contents(atPath: path) {
+            let hex = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            guard let bytes = Self.bytes(hex: hex), bytes.count >= 16 else {
+                throw OutputError(
+                    "speaker key '\(path)' is not hex of at least 16 bytes; restore it from backup or delete it to "
+                        + "start a new key (speaker hashes then change)", path: path)
+            }
+            key = SymmetricKey(data: bytes)
+            return
+        }
+        let fresh = SymmetricKey(size: .bits256)
+        let hex = fresh.withUnsafeBytes { $0.map { String(format: "%02x", $0) }.joined() }
+        guard FileManager.default.createFile(atPath: path, contents: Data((hex + "\n").utf8),
+            attributes: [.posixPermissions: 0o600])
+        else { throw OutputError("cannot create speaker key '\(path)'; check the folder's permissions", path: path) }
+        key = fresh
+    }
+
+    /// The pseudonym of `clientID`, lowercase hex.
+    func callAsFunction(_ clientID: String) -> String {
+        HMAC<SHA256>.authenticationCode(for: Data(clientID.utf8), using: key)
+            .map { String(format: "%02x", $0) }.joined()
+    }
+
+    static func bytes(hex: String) -> [UInt8]? {
+        let chars = Array(hex.utf8)
+        guard chars.count % 2 == 0 else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(chars.count / 2)
+        for i in stride(from: 0, to: chars.count, by: 2) {
+            guard let b = UInt8(String(decoding: chars[i...i + 1], as: UTF8.self), radix: 16) else { return nil }
+            out.append(b)
+        }
+        return out
+    }
+}

@@ -1,0 +1,144 @@
+import Foundation
+import VoxgateCorpus
+import VoxgatePipeline
+
+/// Per-language totals, accumulated clip by clip from exact frame counts; seconds and hours are
+/// derived only when printed.
+struct LanguageTotals {
+    var clips = 0
+    var accepted = 0
+    var rejectedByReason: [ReasonCode: Int] = [:]
+    /// Decoded frames per sample rate: exact, summed as integers.
+    var frames: [Int: Int] = [:]
+    var acceptedFrames: [Int: Int] = [:]
+    var decodedClips = 0
+    var speakers: Set<String> = []
+    var acceptedSpeakers: Set<String> = []
+    /// Bytes of the input files.
+    var size = 0
+    var acceptedSize = 0
+
+    var rejected: Int { clips - accepted }
+
+    mutating func add(_ outcome: ClipOutcome) {
+        clips += 1
+        size += outcome.source.byteSize
+        if let m = outcome.measurement {
+            decodedClips += 1
+            frames[m.sampleRate, default: 0] += m.frames
+        }
+        if let id = outcome.metadata?.clientID { speakers.insert(id) }
+        if outcome.isAccepted {
+            accepted += 1
+            acceptedSize += outcome.source.byteSize
+            if let m = outcome.measurement { acceptedFrames[m.sampleRate, default: 0] += m.frames }
+            if let id = outcome.metadata?.clientID { acceptedSpeakers.insert(id) }
+        }
+        for reason in outcome.reasons { rejectedByReason[reason, default: 0] += 1 }
+    }
+
+    mutating func merge(_ other: LanguageTotals) {
+        clips += other.clips
+        accepted += other.accepted
+        rejectedByReason.merge(other.rejectedByReason, uniquingKeysWith: +)
+        frames.merge(other.frames, uniquingKeysWith: +)
+        acceptedFrames.merge(other.acceptedFrames, uniquingKeysWith: +)
+        decodedClips += other.decodedClips
+        size += other.size
+        acceptedSize += other.acceptedSize
+    }
+
+    /// Σ frames ÷ rate, one division per sample rate.
+    static func seconds(_ frames: [Int: Int]) -> Double {
+        frames.keys.sorted().reduce(0) { $0 + Double(frames[$1]!) / Double($1) }
+    }
+
+    var totalSeconds: Double { Self.seconds(frames) }
+    var acceptedSeconds: Double { Self.seconds(acceptedFrames) }
+
+    /// Field names follow Common Voice's release statistics where the meaning is the same.
+    func json(users: Int, validUsers: Int) -> [(String, JSONText)] {
+        [
+            ("clips", .int(clips)),
+            ("accepted", .int(accepted)),
+            ("rejected", .int(rejected)),
+            ("rejectedByReason", .object(ReasonCode.allCases.map { ($0.rawValue, .int(rejectedByReason[$0] ?? 0)) })),
+            ("duration", .int(Int((totalSeconds * 1000).rounded()))),
+            ("totalDurationSecs", .rounded(totalSeconds, places: 3)),
+            ("validDurationSecs", .rounded(acceptedSeconds, places: 3)),
+            ("avgDurationSecs", decodedClips == 0 ? .null : .rounded(totalSeconds / Double(decodedClips), places: 3)),
+            ("totalHrs", .rounded(totalSeconds / 3600, places: 4)),
+            ("validHrs", .rounded(acceptedSeconds / 3600, places: 4)),
+            ("users", .int(users)),
+            ("validUsers", .int(validUsers)),
+            ("size", .int(size)),
+            ("validSize", .int(acceptedSize)),
+        ]
+    }
+}
+
+/// The corpus totals: `totals.json` and `totals.csv`.
+struct CorpusTotals {
+    private(set) var languages: [String: LanguageTotals] = [:]
+    private var allSpeakers: Set<String> = []
+    private var allAcceptedSpeakers: Set<String> = []
+
+    mutating func add(_ outcome: ClipOutcome) {
+        languages[outcome.source.languageTag, default: LanguageTotals()].add(outcome)
+        if let id = outcome.metadata?.clientID {
+            allSpeakers.insert(id)
+            if outcome.isAccepted { allAcceptedSpeakers.insert(id) }
+        }
+    }
+
+    var sortedTags: [String] { languages.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) } }
+
+    var overall: LanguageTotals {
+        languages.values.reduce(into: LanguageTotals()) { $0.merge($1) }
+    }
+
+    func json(shards: [ShardInfo]) -> JSONText {
+        let shardCount = Dictionary(grouping: shards, by: \.language).mapValues(\.count)
+        let locales: [(String, JSONText)] = sortedTags.map { tag in
+            let t = languages[tag]!
+            return (tag, .object(t.json(users: t.speakers.count, validUsers: t.acceptedSpeakers.count)
+                + [("shards", .int(shardCount[tag] ?? 0))]))
+        }
+        let all = overall
+        return .object(
+            [("locales", .object(locales))]
+                + all.json(users: allSpeakers.count, validUsers: allAcceptedSpeakers.count)
+                + [
+                    ("shards", .int(shards.count)),
+                    ("totalValidDurationSecs", .rounded(all.acceptedSeconds, places: 3)),
+                    ("totalValidHrs", .rounded(all.acceptedSeconds / 3600, places: 4)),
+                ])
+    }
+
+    func csv() -> String {
+        let reasonColumns = ReasonCode.allCases.map(\.rawValue)
+        var lines = [
+            (["locale", "clips", "accepted", "rejected", "totalHrs", "validHrs", "avgDurationSecs", "users",
+              "validUsers", "size", "validSize"] + reasonColumns).joined(separator: ",")
+        ]
+        func row(_ name: String, _ t: LanguageTotals, users: Int, validUsers: Int) -> String {
+            let avg = t.decodedClips == 0 ? "" : String(format: "%.3f", t.totalSeconds / Double(t.decodedClips))
+            return ([csvField(name), String(t.clips), String(t.accepted), String(t.rejected),
+                     String(format: "%.4f", t.totalSeconds / 3600), String(format: "%.4f", t.acceptedSeconds / 3600), avg,
+                     String(users), String(validUsers), String(t.size), String(t.acceptedSize)]
+                + ReasonCode.allCases.map { String(t.rejectedByReason[$0] ?? 0) }).joined(separator: ",")
+        }
+        for tag in sortedTags {
+            let t = languages[tag]!
+            lines.append(row(tag, t, users: t.speakers.count, validUsers: t.acceptedSpeakers.count))
+        }
+        lines.append(row("TOTAL", overall, users: allSpeakers.count, validUsers: allAcceptedSpeakers.count))
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// RFC 4180 quoting when needed.
+    private func csvField(_ s: String) -> String {
+        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" })
+            ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+    }
+}

@@ -1,0 +1,26 @@
+import ArgumentParser
+import VoxgateCorpus
+import VoxgateOutputs
+
+/// voxgate's documented exit codes (BSD sysexits where one fits).
+enum ExitCodes {
+    static let invalidPipeline = ExitCode(65)  // EX_DATAERR
+    static let inputUnusable = ExitCode(66)  // EX_NOINPUT
+    static let outputUnusable = ExitCode(73)  // EX_CANTCREAT
+    static let internalError = ExitCode(70)  // EX_SOFTWARE
+    static let interrupted = ExitCode(130)
+
+    /// Prints `error` for an operator and returns the exit code that classifies it.
+    static func report(_ error: any Error) -> ExitCode {
+        let (message, code): (String, ExitCode) =
+            switch error {
+            case let e as ConfigError: ("invalid pipeline file: \(e)", invalidPipeline)
+            case let e as InputError: ("cannot read the uploads: \(e.message)", inputUnusable)
+            case let e as OutputError: ("cannot write the outputs: \(e.message)", outputUnusable)
+            case is CancellationError: ("interrupted; outputs of this run are incomplete (rerun with --force)", interrupted)
+            default: ("internal error: \(error)", internalError)
+            }
+        Terminal.standardError("voxgate: error: " + message)
+        return code
+    }
+}

@@ -1,0 +1,50 @@
+import ArgumentParser
+import VoxgateCorpus
+import VoxgateOutputs
+
+/// `voxgate ingest <root> --out <dir>`.
+struct IngestCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingest",
+        abstract: "Ingest an upload tree <root>/<tag>/<clip>: decisions.jsonl, WebDataset shards and totals.")
+
+    @Argument(help: "Upload root: one folder per language tag, holding clips and <clip-id>.json sidecars.")
+    var root: String
+
+    @Option(name: .long, help: "Output folder (created if missing).")
+    var out: String
+
+    @Option(name: .long, help: "Pipeline file (YAML). Default: the built-in values of pipelines/default.yaml.")
+    var pipeline: String?
+
+    @Option(name: .long, help: "Decode workers. Default: the number of cores.")
+    var jobs: Int = Terminal.coreCount
+
+    @Option(name: .long, help: "HMAC key file for speaker pseudonyms. Default: <out>/speaker.key, created if missing.")
+    var speakerKey: String?
+
+    @Flag(name: .long, help: "Replace the outputs of an earlier run in --out.")
+    var force = false
+
+    @Flag(name: .long, help: "No progress display.")
+    var quiet = false
+
+    func validate() throws {
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1 (got \(jobs))") }
+        guard jobs <= 1024 else { throw ValidationError("--jobs \(jobs) is more workers than makes sense; use at most 1024") }
+    }
+
+    func run() async throws {
+        do {
+            let config = try pipeline.map { path throws(ConfigError) in try PipelineConfig.load(path: path) } ?? PipelineConfig()
+            let options = IngestOptions(
+                root: root, output: out, config: config, jobs: jobs, speakerKeyPath: speakerKey, force: force)
+            let display = ProgressDisplay(enabled: !quiet)
+            let summary = try await Ingest.run(options) { display.update($0) }
+            display.finish()
+            SummaryPrinter.print(summary)
+        } catch {
+            throw ExitCodes.report(error)
+        }
+    }
+}
