@@ -1,0 +1,23 @@
+import VoxgateAudio
+
+/// Decodes a whole file through ``AudioDecoder`` in small blocks (to exercise block boundaries).
+struct DecodedFile {
+    var info: AudioStreamInfo
+    var samples: [Float]
+    var frames: Int { samples.count / info.channels }
+
+    init(path: String, blockFrames: Int = 1000) throws(DecodeError) {
+        var decoder = try AudioDecoder(path: path)
+        info = decoder.info
+        var block = [Float](repeating: 0, count: blockFrames * decoder.info.channels)
+        var all: [Float] = []
+        while true {
+            let got = try block.withUnsafeMutableBufferPointer { buffer throws(DecodeError) in
+                try decoder.read(into: buffer)
+            }
+            if got == 0 { break }
+            all += block[0..<got * info.channels]
+        }
+        samples = all
+    }
+}
