@@ -97,7 +97,7 @@ struct AudioDecoderTests {
         for file in ["a.wav", "a.mp3"] {
             let small = try DecodedFile(path: dir + "/" + file, blockFrames: 257)
             let large = try DecodedFile(path: dir + "/" + file, blockFrames: 65536)
-            #expect(small.samples == large.samples, "\(file)")
+            #expect(firstDifference(small.samples, large.samples) == nil, "\(file)")
         }
     }
 

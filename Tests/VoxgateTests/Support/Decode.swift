@@ -21,3 +21,11 @@ struct DecodedFile {
         samples = all
     }
 }
+
+/// Where two sample arrays first differ (index and values), or nil when equal: a short failure
+/// message instead of two printed arrays.
+func firstDifference(_ a: [Float], _ b: [Float]) -> String? {
+    guard a.count == b.count else { return "lengths \(a.count) and \(b.count)" }
+    guard let i = a.indices.first(where: { a[$0].bitPattern != b[$0].bitPattern }) else { return nil }
+    return "sample \(i): \(a[i]) vs \(b[i])"
+}
