@@ -1,0 +1,202 @@
+import Foundation
+import Testing
+import VoxgateCorpus
+@testable import VoxgateOutputs
+
+@Suite("Ingest: decisions, shards and totals")
+struct IngestTests {
+    @Test func sameInputGivesByteIdenticalOutputsWhateverTheJobs() async throws {
+        let corpus = try CorpusFixture.standard()
+        defer { corpus.remove() }
+        var config = PipelineConfig()
+        config.shards.maxSamples = 2  // several shards per language, so shard order matters too
+        config.run.clipsInFlightPerJob = 1
+        let one = try await corpus.ingest(jobs: 1, config: config)
+        let two = try await corpus.ingest(jobs: 2, config: config)
+        let four = try await corpus.ingest(jobs: 4, config: config)
+        defer { [one.output, two.output, four.output].forEach(TestSupport.remove) }
+        let deterministic = { (files: [String: Data]) in files.filter { $0.key != "run.json" } }
+        let a = try deterministic(filesUnder(one.output))
+        #expect(a.keys.contains("decisions.jsonl") && a.keys.contains("totals.json") && a.keys.contains("totals.csv"))
+        #expect(a.keys.filter { $0.hasPrefix("shards/") }.count == 3)  // en: 2+2 samples, de: 2
+        #expect(a == (try deterministic(filesUnder(two.output))))
+        #expect(a == (try deterministic(filesUnder(four.output))))
+    }
+
+    @Test func decisionsFollowTheContract() async throws {
+        let corpus = try CorpusFixture.standard()
+        defer { corpus.remove() }
+        let (summary, out) = try await corpus.ingest(jobs: 2)
+        defer { TestSupport.remove(out) }
+        let lines = try TestSupport.jsonLines(out + "/decisions.jsonl")
+        #expect(lines.map { $0["clip"] as? String } == [
+            "de/eins.wav", "de/zwei.flac", "en/four.flac", "en/one.wav", "en/three.wav", "en/two.flac",
+        ])
+        let contract = ["clip", "status", "reasons", "detail", "language", "duration_s", "sample_rate", "channels",
+                        "loudness_lufs", "snr_db", "duplicate_of"]
+        for line in lines {
+            for field in contract { #expect(line.keys.contains(field), "missing \(field)") }
+            #expect(line["status"] as? String == "accepted")
+            #expect((line["reasons"] as? [Any])?.isEmpty == true)
+            #expect(line["detail"] is NSNull)
+            #expect(line["sample_rate"] as? Int == 16000 && line["channels"] as? Int == 1)
+        }
+        #expect(lines[1]["duration_s"] as? Double == 1.9)  // 30 400 frames / 16 000 Hz, exactly
+        #expect(lines[0]["language"] as? String == "de")
+        #expect(summary.accepted == 6 && summary.clips == 6)
+        // The raw decisions text keeps the contract's field order.
+        let first = try String(contentsOfFile: out + "/decisions.jsonl", encoding: .utf8).prefix(60)
+        #expect(first.hasPrefix(#"{"clip":"de/eins.wav","status":"accepted","#))
+    }
+
+    @Test func totalsAreExactAndFollowCommonVoiceNames() async throws {
+        let corpus = try CorpusFixture.standard()
+        defer { corpus.remove() }
+        let (_, out) = try await corpus.ingest(jobs: 2)
+        defer { TestSupport.remove(out) }
+        let totals = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: URL(fileURLWithPath: out + "/totals.json"))) as! [String: Any]
+        let locales = totals["locales"] as! [String: [String: Any]]
+        let en = locales["en"]!
+        #expect(en["clips"] as? Int == 4 && en["accepted"] as? Int == 4 && en["rejected"] as? Int == 0)
+        #expect(en["totalDurationSecs"] as? Double == 6.4)  // 1.5 + 2.0 + 1.2 + 1.7
+        #expect(en["validHrs"] as? Double == 0.0018)  // 6.4 s, rounded to 4 places when printed
+        #expect(en["avgDurationSecs"] as? Double == 1.6)
+        #expect(en["users"] as? Int == 3)  // spk-0, spk-1, spk-2
+        #expect(locales["de"]!["users"] as? Int == 2)
+        #expect(totals["clips"] as? Int == 6 && totals["users"] as? Int == 3)
+        #expect(totals["totalDurationSecs"] as? Double == 9.7)
+        #expect(totals["duration"] as? Int == 9700)  // milliseconds, as Common Voice
+        let enSize = try ["one.wav", "two.flac", "three.wav", "four.flac"].reduce(0) {
+            $0 + (try FileManager.default.attributesOfItem(atPath: corpus.root + "/en/" + $1)[.size] as! Int)
+        }
+        #expect(en["size"] as? Int == enSize)
+        let byReason = en["rejectedByReason"] as! [String: Int]
+        #expect(Set(byReason.keys) == Set(ReasonCode.allCases.map(\.rawValue)))
+        let csv = try String(contentsOfFile: out + "/totals.csv", encoding: .utf8).split(separator: "\n")
+        #expect(csv.count == 4)  // header, de, en, TOTAL
+        #expect(csv[2].hasPrefix("en,4,4,0,0.0018,0.0018,1.600,3,3,"))
+        #expect(csv[3].hasPrefix("TOTAL,6,6,0,"))
+    }
+
+    @Test func shardsNeverMixLanguagesOrLicencesAndRespectTheirBounds() async throws {
+        let corpus = try CorpusFixture.standard()
+        defer { corpus.remove() }
+        // A second licence for one English clip.
+        try TestSupport.write(
+            TestSupport.sidecar(sentence: "s", client: "spk-1", license: "CC-BY-4.0"), to: corpus.root + "/en/two.json")
+        var config = PipelineConfig()
+        config.shards.maxBytes = 1 << 20
+        config.shards.maxSamples = 2
+        let (summary, out) = try await corpus.ingest(jobs: 2, config: config)
+        defer { TestSupport.remove(out) }
+        let shards = try filesUnder(out).keys.filter { $0.hasPrefix("shards/") }.sorted()
+        #expect(shards == [
+            "shards/de/de-CC0-1.0-000000.tar",
+            "shards/en/en-CC-BY-4.0-000000.tar",
+            "shards/en/en-CC0-1.0-000000.tar",
+            "shards/en/en-CC0-1.0-000001.tar",
+        ])
+        #expect(summary.shards == 4)
+        let decisions = try TestSupport.jsonLines(out + "/decisions.jsonl")
+        let two = decisions.first { $0["clip"] as? String == "en/two.flac" }!
+        #expect(two["shard"] as? String == "shards/en/en-CC-BY-4.0-000000.tar")
+    }
+
+    @Test func shardsStayWithinTheByteBoundAndAnOversizedSampleGetsAShardOfItsOwn() async throws {
+        let corpus = try CorpusFixture(clips: [
+            ("en/a.wav", 300, 25, ["-b", "24"]),  // 1.2 MB: larger than the bound on its own
+            ("en/b.wav", 310, 19, ["-b", "24"]),  // 0.91 MB
+            ("en/c.wav", 320, 1.1, ["-b", "16"]),  // 35 kB: fits beside b
+        ])
+        defer { corpus.remove() }
+        var config = PipelineConfig()
+        config.checks.maxDurationSeconds = 30
+        config.shards.maxBytes = 1 << 20
+        let (_, out) = try await corpus.ingest(jobs: 1, config: config)
+        defer { TestSupport.remove(out) }
+        let shards = try filesUnder(out).filter { $0.key.hasPrefix("shards/") }
+        #expect(shards.keys.sorted() == ["shards/en/en-CC0-1.0-000000.tar", "shards/en/en-CC0-1.0-000001.tar"])
+        let first = try TestSupport.must("tar", ["-tf", out + "/shards/en/en-CC0-1.0-000000.tar"])
+        #expect(first.split(separator: "\n").count == 2)  // a.wav + a.json alone
+        #expect(shards["shards/en/en-CC0-1.0-000001.tar"]!.count <= 1 << 20)
+    }
+
+    @Test func shardsAreReadBackByWebDatasetAndSoundfile() async throws {
+        let corpus = try CorpusFixture.standard()
+        defer { corpus.remove() }
+        for audio in [ShardConfig.Audio.original, .flac] {
+            var config = PipelineConfig()
+            config.shards.audio = audio
+            let (_, out) = try await corpus.ingest(jobs: 2, config: config)
+            defer { TestSupport.remove(out) }
+            let decisions = try TestSupport.jsonLines(out + "/decisions.jsonl")
+            let read = try ShardReader.read(output: out)
+            #expect(read.samples.count == decisions.count)
+            for d in decisions {
+                let clip = d["clip"] as! String
+                guard let s = read.samples[clip] else {
+                    Issue.record("\(clip) is not in any shard")
+                    continue
+                }
+                #expect(s.frames == d["frames"] as? Int, "\(clip)")
+                #expect(s.sampleRate == d["sample_rate"] as? Int)
+                #expect(s.audio == (audio == .flac ? "flac" : (clip as NSString).pathExtension))
+                #expect(s.json["sentence"] as? String != nil)
+                let speaker = s.json["speaker"] as? String ?? ""
+                #expect(speaker.count == 64 && !speaker.hasPrefix("spk-"))  // keyed hash, never the raw id
+                #expect(s.json["license"] as? String == "CC0-1.0")
+            }
+        }
+    }
+
+    @Test func anOutputFolderHoldingARunIsNotOverwrittenWithoutForce() async throws {
+        let corpus = try CorpusFixture.standard()
+        defer { corpus.remove() }
+        let (_, out) = try await corpus.ingest(jobs: 1)
+        defer { TestSupport.remove(out) }
+        let before = try filesUnder(out)
+        await #expect(throws: OutputError.self) { _ = try await corpus.ingest(jobs: 1, output: out) }
+        #expect(try filesUnder(out) == before)
+
+        // A killed run leaves .partial files behind; --force replaces the run and removes them.
+        try TestSupport.write("half a shard", to: out + "/shards/en/en-CC0-1.0-000009.tar.partial")
+        let options = IngestOptions(
+            root: corpus.root, output: out, config: PipelineConfig(), jobs: 1,
+            speakerKeyPath: corpus.root + "/../voxgate-test-speaker.key", force: true)
+        _ = try await Ingest.run(options)
+        let after = try filesUnder(out)
+        #expect(after.keys.allSatisfy { !$0.hasSuffix(".partial") })
+        #expect(after.filter { $0.key != "run.json" } == before.filter { $0.key != "run.json" })
+    }
+
+    @Test func anAbandonedAtomicFileLeavesNothingBehind() throws {
+        let dir = try TestSupport.temporaryFolder()
+        defer { TestSupport.remove(dir) }
+        do {
+            let file = try AtomicFile(path: dir + "/x.tar")
+            try file.write("partial content")
+            #expect(FileManager.default.fileExists(atPath: dir + "/x.tar.partial"))
+            #expect(!FileManager.default.fileExists(atPath: dir + "/x.tar"))
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)
+        let done = try AtomicFile(path: dir + "/y.tar")
+        try done.write("whole")
+        try done.commit()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["y.tar"])
+    }
+
+    @Test func tarHeadersAreReadByGNUTar() throws {
+        let dir = try TestSupport.temporaryFolder()
+        defer { TestSupport.remove(dir) }
+        let writer = ShardWriter(outputRoot: dir, maxBytes: 1 << 20, maxSamples: 10)
+        try writer.add(language: "xx", license: "CC0-1.0", members: [
+            ("k_1.json", Array("{}".utf8)), ("k_1.wav", [UInt8](repeating: 7, count: 513)),
+        ])
+        let shards = try writer.finish()
+        #expect(shards.map(\.path) == ["shards/xx/xx-CC0-1.0-000000.tar"])
+        let listing = try TestSupport.must("tar", ["-tvf", dir + "/" + shards[0].path])
+        #expect(listing.contains("k_1.json") && listing.contains("513"))
+        #expect(shards[0].bytes == 512 + 512 + 512 + 1024 + 1024)
+    }
+}

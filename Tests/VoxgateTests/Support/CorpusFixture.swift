@@ -1,0 +1,64 @@
+import Foundation
+import VoxgateCorpus
+import VoxgateOutputs
+
+/// A small upload tree made of distinct tones (each its own frequency, so none are duplicates).
+struct CorpusFixture {
+    let root: String
+
+    /// - Parameter clips: `(relative path, frequency Hz, seconds, sox output args)`; each gets a valid sidecar.
+    init(clips: [(path: String, hz: Int, seconds: Double, args: [String])]) throws {
+        root = try TestSupport.temporaryFolder("voxgate-uploads")
+        for (i, c) in clips.enumerated() {
+            let path = root + "/" + c.path
+            try FileManager.default.createDirectory(
+                atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try TestSupport.must("sox", ["-n", "-r", "16000", "-c", "1"] + c.args
+                + [path, "synth", String(c.seconds), "sine", String(c.hz), "vol", "0.3"])
+            let stem = (path as NSString).deletingPathExtension
+            try TestSupport.write(
+                TestSupport.sidecar(sentence: "sentence \(i)", client: "spk-\(i % 3)"), to: stem + ".json")
+        }
+    }
+
+    /// Six clips in two languages, three formats, one licence each.
+    static func standard() throws -> CorpusFixture {
+        try CorpusFixture(clips: [
+            ("en/one.wav", 300, 1.5, ["-b", "16"]),
+            ("en/two.flac", 350, 2.0, []),
+            ("en/three.wav", 400, 1.2, ["-b", "24"]),
+            ("en/four.flac", 450, 1.7, []),
+            ("de/eins.wav", 500, 1.4, ["-b", "16"]),
+            ("de/zwei.flac", 550, 1.9, []),
+        ])
+    }
+
+    func remove() { TestSupport.remove(root) }
+
+    /// Runs an ingest into a fresh folder with a fixed speaker key.
+    func ingest(jobs: Int, config: PipelineConfig = PipelineConfig(), output: String? = nil) async throws
+        -> (summary: IngestSummary, output: String)
+    {
+        let out = try output ?? TestSupport.temporaryFolder("voxgate-out")
+        let key = root + "/../voxgate-test-speaker.key"
+        if !FileManager.default.fileExists(atPath: key) {
+            try TestSupport.write(String(repeating: "ab", count: 32), to: key)
+        }
+        let summary = try await Ingest.run(
+            IngestOptions(root: root, output: out, config: config, jobs: jobs, speakerKeyPath: key))
+        return (summary, out)
+    }
+}
+
+/// Every file under `folder`, relative path → bytes.
+func filesUnder(_ folder: String) throws -> [String: Data] {
+    var files: [String: Data] = [:]
+    let fm = FileManager.default
+    for case let relative as String in fm.enumerator(atPath: folder)! {
+        var isDir: ObjCBool = false
+        if fm.fileExists(atPath: folder + "/" + relative, isDirectory: &isDir), !isDir.boolValue {
+            files[relative] = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + relative))
+        }
+    }
+    return files
+}
