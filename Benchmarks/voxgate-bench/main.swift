@@ -1,1 +1,88 @@
-print("placeholder")
+// voxgate-bench: whole-pipeline throughput against a decode-only pass over the same files.
+//
+//   voxgate-bench pipeline <upload-root> --jobs N   full ingest into a scratch folder
+//   voxgate-bench decode   <upload-root> --jobs N   the same files through the same decoders, nothing else
+//
+// Prints one JSON line of figures per run; scripts/bench repeats runs and reports medians.
+import Foundation
+import VoxgateAudio
+import VoxgateCorpus
+import VoxgateOutputs
+import VoxgatePipeline
+
+struct Figures {
+    var mode: String
+    var jobs: Int
+    var clips: Int
+    var audioSeconds: Double
+    var wallSeconds: Double
+
+    func json() -> String {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+            + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+        let fields: [(String, String)] = [
+            ("mode", "\"\(mode)\""), ("jobs", "\(jobs)"), ("clips", "\(clips)"),
+            ("audio_s", String(format: "%.3f", audioSeconds)), ("wall_s", String(format: "%.3f", wallSeconds)),
+            ("clips_per_s", String(format: "%.1f", Double(clips) / wallSeconds)),
+            ("audio_h_per_wall_s", String(format: "%.4f", audioSeconds / 3600 / wallSeconds)),
+            ("x_realtime_per_core", String(format: "%.1f", audioSeconds / wallSeconds / Double(jobs))),
+            ("cpu_s", String(format: "%.3f", cpu)),
+            ("peak_rss_mib", String(format: "%.1f", Double(usage.ru_maxrss) / 1024)),
+        ]
+        return "{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"
+    }
+}
+
+func decodeOnly(_ clips: [ClipSource], jobs: Int, blockFrames: Int) async -> Double {
+    await withTaskGroup(of: Double.self) { group in
+        var next = 0
+        var seconds = 0.0
+        func start() {
+            let clip = clips[next]
+            next += 1
+            group.addTask {
+                await BlockingWork.run {
+                    guard var decoder = try? AudioDecoder(path: clip.path) else { return 0 }
+                    var block = [Float](repeating: 0, count: blockFrames * decoder.info.channels)
+                    var frames = 0
+                    while let got = try? block.withUnsafeMutableBufferPointer({ try decoder.read(into: $0) }), got > 0 {
+                        frames += got
+                    }
+                    return Double(frames) / Double(decoder.info.sampleRate)
+                }
+            }
+        }
+        while next < min(jobs, clips.count) { start() }
+        while let s = await group.next() {
+            seconds += s
+            if next < clips.count { start() }
+        }
+        return seconds
+    }
+}
+
+let args = CommandLine.arguments
+guard args.count >= 3, ["pipeline", "decode"].contains(args[1]) else {
+    FileHandle.standardError.write(Data("usage: voxgate-bench pipeline|decode <upload-root> [--jobs N]\n".utf8))
+    exit(64)
+}
+let mode = args[1]
+let root = args[2]
+let jobs = args.firstIndex(of: "--jobs").flatMap { Int(args[$0 + 1]) } ?? ProcessInfo.processInfo.activeProcessorCount
+let tree = try UploadTree.scan(root: root)
+let config = PipelineConfig()
+let started = Date()
+var audioSeconds = 0.0
+if mode == "pipeline" {
+    let out = NSTemporaryDirectory() + "voxgate-bench-\(UUID().uuidString)"
+    defer { try? FileManager.default.removeItem(atPath: out) }
+    let summary = try await Ingest.run(
+        IngestOptions(root: root, output: out, config: config, jobs: jobs, speakerKeyPath: nil))
+    audioSeconds = summary.languages.reduce(0) { $0 + $1.totalHours * 3600 }
+} else {
+    audioSeconds = await decodeOnly(tree.clips, jobs: jobs, blockFrames: config.run.blockFrames)
+}
+let wall = Date().timeIntervalSince(started)
+print(Figures(mode: mode, jobs: jobs, clips: tree.clips.count, audioSeconds: audioSeconds, wallSeconds: wall).json())

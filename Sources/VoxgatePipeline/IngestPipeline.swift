@@ -40,7 +40,7 @@ public struct IngestPipeline: Sendable {
                 while running < jobs, next < clips.count, next < emit + window {
                     let index = next
                     let source = clips[index]
-                    group.addTask { (index, await Self.offload { analyzer.analyze(source) }) }
+                    group.addTask { (index, await BlockingWork.run { analyzer.analyze(source) }) }
                     next += 1
                     running += 1
                 }
@@ -59,9 +59,12 @@ public struct IngestPipeline: Sendable {
             }
         }
     }
+}
 
-    /// Runs blocking work (C decoders, file reads) on a Dispatch worker, off the cooperative pool.
-    static func offload<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+/// Blocking work (C decoders, file reads) kept off Swift's cooperative thread pool.
+public enum BlockingWork {
+    /// Runs `work` on a Dispatch worker thread and resumes the caller with its result.
+    public static func run<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
         await withCheckedContinuation { continuation in
             DispatchQueue.global(qos: .userInitiated).async { continuation.resume(returning: work()) }
         }
