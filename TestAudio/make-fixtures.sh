@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Regenerates TestAudio/uploads/: one small clip per decoder path and per reason code of the
+# walking skeleton, with sidecars and withdrawals.txt. Needs espeak-ng, sox, ffmpeg and python3
+# (scripts/setup installs them). Byte-for-byte output depends on the tools' versions; the expected
+# decisions (expected.tsv) do not.
+set -euo pipefail
+cd "$(dirname "$0")"
+out=uploads
+rm -rf "$out"
+mkdir -p "$out"/{en,de,fr}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# speak LANG "TEXT" OUT.wav: espeak-ng speech, 16 kHz mono 16-bit, peak-normalised to -3 dBFS.
+speak() {
+  espeak-ng -v "$1" -w "$tmp/raw.wav" "$2"
+  sox "$tmp/raw.wav" -r 16000 -c 1 -b 16 "$3" norm -3
+}
+# sidecar PATH-WITHOUT-EXT "SENTENCE" CLIENT [LICENSE]
+sidecar() {
+  printf '{"sentence": "%s", "client_id": "%s", "consent": true, "license": "%s"}\n' "$2" "$3" "${4:-CC0-1.0}" > "$1.json"
+}
+ff() { ffmpeg -loglevel error -y "$@"; }
+
+# --- accepted: one per decoder path -------------------------------------------------------------
+n=0
+accepted() {  # accepted NAME "SENTENCE" CLIENT CONVERT-COMMAND...  (converts $tmp/s.wav to the clip)
+  local name=$1 text=$2 client=$3
+  shift 3
+  speak en "$text" "$tmp/s.wav"
+  "$@" "$out/en/$name"
+  sidecar "$out/en/${name%.*}" "$text" "$client"
+}
+accepted pcm16.wav     "The library opens at nine."          spk-en-01 cp "$tmp/s.wav"
+accepted pcm8.wav      "Bring an umbrella tomorrow."         spk-en-02 sox "$tmp/s.wav" -b 8 -e unsigned-integer
+accepted pcm24.wav     "She painted the fence green."        spk-en-03 sox "$tmp/s.wav" -b 24
+accepted pcm32.wav     "Rivers flow into the sea."           spk-en-01 sox "$tmp/s.wav" -r 8000 -b 32 -e signed-integer
+accepted float32.wav   "The train was late again."           spk-en-02 sox "$tmp/s.wav" -r 8000 -b 32 -e floating-point
+accepted ulaw.wav      "Please close the window."            spk-en-03 sox "$tmp/s.wav" -e u-law
+accepted alaw.wav      "Our team won the match."             spk-en-04 sox "$tmp/s.wav" -e a-law
+accepted flac.flac     "Coffee tastes better warm."          spk-en-04 sox "$tmp/s.wav"
+accepted mp3.mp3       "The bridge was built in spring."     spk-en-05 ff -i "$tmp/s.wav" -ar 32000 -ac 1 -c:a libmp3lame -b:a 32k
+accepted vorbis.ogg    "Birds sing before sunrise."          spk-en-05 ff -i "$tmp/s.wav" -c:a libvorbis -q:a 0
+accepted opus.opus     "He forgot his keys at home."         spk-en-06 ff -i "$tmp/s.wav" -ar 48000 -c:a libopus -b:a 16k
+accepted flac-named-wav.wav "A quiet street at night."       spk-en-06 sox "$tmp/s.wav" -t flac
+accepted stereo-44k.flac    "Music filled the old hall."     spk-en-07 sox "$tmp/s.wav" -r 44100 -c 2
+
+# A non-ASCII name with a space, stored NFD-decomposed on disk (as macOS writes it).
+nfd=$(python3 -c 'import unicodedata; print(unicodedata.normalize("NFD", "café noir"), end="")')
+speak en "Black coffee, no sugar." "$tmp/s.wav"
+cp "$tmp/s.wav" "$out/en/$nfd.wav"
+sidecar "$out/en/$nfd" "Black coffee, no sugar." spk-en-07
+
+# --- duplicate: the same samples as WAV (kept, sorts first) and as FLAC -----------------------
+speak en "This sentence was uploaded twice." "$tmp/s.wav"
+cp "$tmp/s.wav" "$out/en/dup-a-original.wav"
+sox "$tmp/s.wav" "$out/en/dup-b-copy.flac"
+sidecar "$out/en/dup-a-original" "This sentence was uploaded twice." spk-en-08
+sidecar "$out/en/dup-b-copy" "This sentence was uploaded twice." spk-en-08
+
+# --- too_short, too_long, silent --------------------------------------------------------------
+speak en "Yes." "$tmp/s.wav"
+sox "$tmp/s.wav" "$out/en/too-short.wav" trim 0 0.5
+sidecar "$out/en/too-short" "Yes." spk-en-09
+long="Once upon a time, in a village by the river, there lived an old baker who rose every morning before dawn to light his oven, knead the dough and shape the loaves that the whole village would eat."
+speak en "$long" "$tmp/s.wav"
+sox "$tmp/s.wav" "$tmp/l.wav" pad 0 1 repeat 1   # about 25 s
+ff -i "$tmp/l.wav" -ar 8000 -ac 1 -c:a libmp3lame -b:a 8k "$out/en/too-long.mp3"
+sidecar "$out/en/too-long" "$long $long" spk-en-09
+sox -n -r 16000 -c 1 -b 16 "$out/en/silent.flac" trim 0 2
+sidecar "$out/en/silent" "Nothing was said." spk-en-10
+
+# --- decode_error ------------------------------------------------------------------------------
+sox -n -r 16000 -c 1 -b 16 "$out/en/empty.wav" trim 0 0
+sidecar "$out/en/empty" "An empty recording." spk-en-10
+speak en "This upload was cut in half." "$tmp/s.wav"
+size=$(stat -c %s "$tmp/s.wav")
+head -c $((size / 2)) "$tmp/s.wav" > "$out/en/truncated.wav"
+sidecar "$out/en/truncated" "This upload was cut in half." spk-en-11
+python3 -c 'import random, sys; r = random.Random(7); sys.stdout.buffer.write(bytes(r.randrange(256) for _ in range(3000)))' > "$out/en/corrupt.mp3"
+sidecar "$out/en/corrupt" "Random bytes named mp3." spk-en-11
+{ printf 'fLaC'; python3 -c 'import sys; sys.stdout.buffer.write(b"\x5a" * 2000)'; } > "$out/en/garbage.flac"
+sidecar "$out/en/garbage" "A FLAC marker and garbage." spk-en-11
+speak en "Recorded in a browser." "$tmp/s.wav"
+ff -i "$tmp/s.wav" -ar 48000 -c:a libopus -b:a 12k "$out/en/recording.webm"
+sidecar "$out/en/recording" "Recorded in a browser." spk-en-12
+
+# --- consent and metadata ----------------------------------------------------------------------
+speak en "Nobody agreed to share this." "$tmp/s.wav"
+cp "$tmp/s.wav" "$out/en/no-sidecar.wav"
+speak en "I changed my mind." "$tmp/s.wav"
+cp "$tmp/s.wav" "$out/en/consent-false.wav"
+printf '{"sentence": "I changed my mind.", "client_id": "spk-en-13", "consent": false, "license": "CC0-1.0"}\n' \
+  > "$out/en/consent-false.json"
+speak en "The metadata is broken." "$tmp/s.wav"
+cp "$tmp/s.wav" "$out/en/bad-json.wav"
+printf '{"sentence": "The metadata is broken.", "client_id": ' > "$out/en/bad-json.json"
+speak en "Who recorded this one?" "$tmp/s.wav"
+cp "$tmp/s.wav" "$out/en/missing-client.wav"
+printf '{"sentence": "Who recorded this one?", "consent": true, "license": "CC0-1.0"}\n' > "$out/en/missing-client.json"
+speak en "Please remove my recordings." "$tmp/s.wav"
+cp "$tmp/s.wav" "$out/en/withdrawn.wav"
+sidecar "$out/en/withdrawn" "Please remove my recordings." spk-en-withdrawn
+printf '# client_ids whose consent was withdrawn\nspk-en-withdrawn\n' > "$out/withdrawals.txt"
+# Two reasons at once: too short and no sidecar.
+speak en "No." "$tmp/s.wav"
+sox "$tmp/s.wav" "$out/en/short-no-sidecar.wav" trim 0 0.4
+
+# --- other languages and licences --------------------------------------------------------------
+speak de "Der Zug kommt um acht Uhr an." "$tmp/s.wav"
+ff -i "$tmp/s.wav" -ar 32000 -ac 1 -c:a libmp3lame -b:a 32k "$out/de/zug.mp3"
+sidecar "$out/de/zug" "Der Zug kommt um acht Uhr an." spk-de-01
+speak de "Im Garten blühen die Rosen." "$tmp/s.wav"
+sox "$tmp/s.wav" "$out/de/rosen.flac"
+sidecar "$out/de/rosen" "Im Garten blühen die Rosen." spk-de-01 CC-BY-4.0
+speak fr "Le marché ouvre le samedi matin." "$tmp/s.wav"
+ff -i "$tmp/s.wav" -ar 48000 -c:a libopus -b:a 16k "$out/fr/marche.opus"
+sidecar "$out/fr/marche" "Le marché ouvre le samedi matin." spk-fr-01
+
+du -sh "$out"
