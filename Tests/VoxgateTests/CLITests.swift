@@ -1,0 +1,55 @@
+import Foundation
+import Testing
+
+/// The built `voxgate` executable: exit codes and messages as an operator sees them.
+@Suite("voxgate command line")
+struct CLITests {
+    static let binary = TestSupport.packageRoot + "/.build/debug/voxgate"
+
+    func voxgate(_ args: [String]) throws -> TestSupport.ToolResult {
+        guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
+            throw TestFailure("\(Self.binary) is not built; run `swift build` (scripts/test does)")
+        }
+        return try TestSupport.run(Self.binary, args)
+    }
+
+    @Test func runsOnTestAudioAndSummarises() throws {
+        let out = try TestSupport.temporaryFolder("voxgate-cli")
+        defer { TestSupport.remove(out) }
+        let r = try voxgate(["ingest", TestSupport.testAudioUploads, "--out", out, "--jobs", "2"])
+        #expect(r.status == 0, "\(r.error)")
+        #expect(r.output.contains("33 clips"))
+        #expect(r.output.contains("too_short"))
+        #expect(r.output.contains("decisions.jsonl"))
+        #expect(r.error.contains("progress: 33/33 clips"))  // not a terminal: plain progress lines
+        #expect(FileManager.default.fileExists(atPath: out + "/speaker.key"))
+
+        let again = try voxgate(["ingest", TestSupport.testAudioUploads, "--out", out])
+        #expect(again.status == 73)
+        #expect(again.error.contains("--force"))
+    }
+
+    @Test func badPipelineExits65NamingFileAndKey() throws {
+        let dir = try TestSupport.temporaryFolder()
+        defer { TestSupport.remove(dir) }
+        try TestSupport.write("checks:\n  min_duration_s: 1\n  max_durration_s: 9\n", to: dir + "/p.yaml")
+        let r = try voxgate(["ingest", TestSupport.testAudioUploads, "--out", dir + "/out", "--pipeline", dir + "/p.yaml"])
+        #expect(r.status == 65)
+        #expect(r.error.contains(dir + "/p.yaml: checks.max_durration_s: unknown key"), "\(r.error)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/out/decisions.jsonl"))
+    }
+
+    @Test func missingRootExits66() throws {
+        let dir = try TestSupport.temporaryFolder()
+        defer { TestSupport.remove(dir) }
+        let r = try voxgate(["ingest", dir + "/nope", "--out", dir + "/out"])
+        #expect(r.status == 66)
+        #expect(r.error.contains("does not exist"))
+    }
+
+    @Test func badJobsIsAUsageError() throws {
+        let r = try voxgate(["ingest", TestSupport.testAudioUploads, "--out", "/tmp/x", "--jobs", "0"])
+        #expect(r.status == 64)
+        #expect(r.error.contains("--jobs"))
+    }
+}
