@@ -2,6 +2,7 @@
 //
 //   voxgate-bench pipeline <upload-root> --jobs N   full ingest into a scratch folder
 //   voxgate-bench decode   <upload-root> --jobs N   the same files through the same decoders, nothing else
+//   --pipeline FILE                                  a pipeline file instead of the defaults
 //
 // Prints one JSON line of figures per run; scripts/bench repeats runs and reports medians.
 import Foundation
@@ -72,7 +73,8 @@ let mode = args[1]
 let root = args[2]
 let jobs = args.firstIndex(of: "--jobs").flatMap { Int(args[$0 + 1]) } ?? ProcessInfo.processInfo.activeProcessorCount
 let tree = try UploadTree.scan(root: root)
-let config = PipelineConfig()
+let config = try args.firstIndex(of: "--pipeline").map { try PipelineConfig.load(path: args[$0 + 1]) }
+    ?? PipelineConfig()
 let started = Date()
 var audioSeconds = 0.0
 if mode == "pipeline" {

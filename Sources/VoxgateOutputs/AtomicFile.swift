@@ -48,6 +48,29 @@ final class AtomicFile {
 
     func write(_ text: String) throws(OutputError) { try write(Array(text.utf8)) }
 
+    /// Appends exactly `size` bytes of the file at `path`, in 1 MiB chunks.
+    /// - Throws: when the file cannot be read or no longer has `size` bytes (changed during the run).
+    func copy(from path: String, size: Int) throws(OutputError) {
+        let source = open(path, O_RDONLY | O_CLOEXEC)
+        guard source >= 0 else { throw OutputError.posix("cannot reopen upload", path: path) }
+        defer { close(source) }
+        var chunk = [UInt8](repeating: 0, count: min(size, 1 << 20))
+        var remaining = size
+        while remaining > 0 {
+            let n = chunk.withUnsafeMutableBytes { read(source, $0.baseAddress!, min(remaining, $0.count)) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else {
+                throw n < 0 ? OutputError.posix("cannot read upload", path: path)
+                    : OutputError("'\(path)' shrank while voxgate was reading it; rerun when uploads are complete", path: path)
+            }
+            let written = chunk.withUnsafeBytes { raw in
+                Result { () throws(OutputError) in try write(UnsafeRawBufferPointer(rebasing: raw[0..<n])) }
+            }
+            try written.get()
+            remaining -= n
+        }
+    }
+
     /// Flushes to disk and renames into place.
     func commit() throws(OutputError) {
         guard fsync(fd) == 0 else { throw OutputError.posix("cannot flush", path: partialPath) }

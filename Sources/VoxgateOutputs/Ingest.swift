@@ -118,7 +118,7 @@ public enum Ingest {
             audioExtension: audio.fileExtension)
         try shards.add(
             language: outcome.source.languageTag, license: license,
-            members: [("\(key).\(audio.fileExtension)", audio.bytes), ("\(key).json", Array(json.rendered.utf8))])
+            members: [("\(key).\(audio.fileExtension)", audio.content), ("\(key).json", .bytes(Array(json.rendered.utf8)))])
         return (shards.currentShardPath(language: outcome.source.languageTag, license: license), key)
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import VoxgatePipeline
 
 /// One finished shard, for the run's summary and manifest.
 public struct ShardInfo: Sendable, Hashable {
@@ -43,9 +44,9 @@ final class ShardWriter {
     }
 
     /// Adds one sample: its members (`<key>.<ext>` names and bytes) go into the stream's current shard.
-    func add(language: String, license: String, members: [(name: String, bytes: [UInt8])]) throws(OutputError) {
+    func add(language: String, license: String, members: [(name: String, data: ShardAudio.Content)]) throws(OutputError) {
         let stream = Stream(language: language, license: license)
-        let size = members.reduce(0) { $0 + Tar.memberSize($1.bytes.count) }
+        let size = members.reduce(0) { $0 + Tar.memberSize($1.data.size) }
         if let shard = open[stream], shard.samples > 0,
             shard.file.bytesWritten + size + Tar.trailer.count > maxBytes || shard.samples >= maxSamples
         {
@@ -54,9 +55,12 @@ final class ShardWriter {
         let shard: OpenShard
         if let current = open[stream] { shard = current } else { shard = try start(stream) }
         for member in members {
-            try shard.file.write(Tar.header(name: member.name, size: member.bytes.count))
-            try shard.file.write(member.bytes)
-            try shard.file.write(Tar.padding(member.bytes.count))
+            try shard.file.write(Tar.header(name: member.name, size: member.data.size))
+            switch member.data {
+            case .bytes(let bytes): try shard.file.write(bytes)
+            case .file(let path, let size): try shard.file.copy(from: path, size: size)
+            }
+            try shard.file.write(Tar.padding(member.data.size))
         }
         shard.samples += 1
     }

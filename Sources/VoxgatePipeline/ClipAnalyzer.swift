@@ -47,9 +47,9 @@ public struct ClipAnalyzer: Sendable {
     }
 
     private func shardAudio(source: ClipSource, measurement: ClipMeasurement, flac: [UInt8]?) throws -> ShardAudio {
-        if let flac { return ShardAudio(bytes: flac, fileExtension: "flac") }
-        let bytes = try Data(contentsOf: URL(fileURLWithPath: source.path))
-        return ShardAudio(bytes: Array(bytes), fileExtension: measurement.contentExtension)
+        if let flac { return ShardAudio(content: .bytes(flac), fileExtension: "flac") }
+        let size = try FileManager.default.attributesOfItem(atPath: source.path)[.size] as? Int ?? source.byteSize
+        return ShardAudio(content: .file(path: source.path, size: size), fileExtension: measurement.contentExtension)
     }
 
     /// The one decoding pass: level meter, PCM digest and (optionally) the FLAC encoder, block by block.

@@ -27,7 +27,21 @@ public struct ClipMeasurement: Sendable, Hashable {
 
 /// The audio member a shard stores for an accepted clip.
 public struct ShardAudio: Sendable, Hashable {
-    public var bytes: [UInt8]
+    /// Where the member's bytes come from.
+    public enum Content: Sendable, Hashable {
+        /// Bytes made by the pipeline (FLAC re-encodes), at most `checks.max_duration_s` of audio.
+        case bytes([UInt8])
+        /// The uploaded file itself, streamed into the shard in chunks: memory does not grow with it.
+        case file(path: String, size: Int)
+
+        public var size: Int {
+            switch self {
+            case .bytes(let b): b.count
+            case .file(_, let size): size
+            }
+        }
+    }
+    public var content: Content
     /// The extension that names the content (`flac`, `mp3`, `opus`, …).
     public var fileExtension: String
 }
@@ -50,8 +64,10 @@ public struct ClipOutcome: Sendable {
     /// Distinct reason codes in contract order.
     public var reasons: [ReasonCode] { Array(Set(findings.map(\.reason))).sorted() }
 
-    /// One human sentence per finding, joined; nil for an accepted clip.
+    /// One human sentence per finding, in the order of ``reasons``, joined; nil for an accepted clip.
     public var detail: String? {
-        findings.isEmpty ? nil : findings.map { "\($0.reason.rawValue): \($0.detail)" }.joined(separator: "; ")
+        guard !findings.isEmpty else { return nil }
+        let ordered = findings.enumerated().sorted { ($0.element.reason, $0.offset) < ($1.element.reason, $1.offset) }
+        return ordered.map { "\($0.element.reason.rawValue): \($0.element.detail)" }.joined(separator: "; ")
     }
 }

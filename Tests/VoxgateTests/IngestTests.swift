@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VoxgateCorpus
+import VoxgatePipeline
 @testable import VoxgateOutputs
 
 @Suite("Ingest: decisions, shards and totals")
@@ -191,7 +192,7 @@ struct IngestTests {
         defer { TestSupport.remove(dir) }
         let writer = ShardWriter(outputRoot: dir, maxBytes: 1 << 20, maxSamples: 10)
         try writer.add(language: "xx", license: "CC0-1.0", members: [
-            ("k_1.json", Array("{}".utf8)), ("k_1.wav", [UInt8](repeating: 7, count: 513)),
+            ("k_1.json", .bytes(Array("{}".utf8))), ("k_1.wav", .bytes([UInt8](repeating: 7, count: 513))),
         ])
         let shards = try writer.finish()
         #expect(shards.map(\.path) == ["shards/xx/xx-CC0-1.0-000000.tar"])
