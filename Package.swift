@@ -91,10 +91,14 @@ let package = Package(
             swiftSettings: strictSettings),
 
         // MARK: - Tests
+        // libebur128, the independent loudness reference: linked by the tests only.
+        .systemLibrary(
+            name: "CEbur128", path: "Tests/CEbur128", pkgConfig: "libebur128",
+            providers: [.apt(["libebur128-dev"])]),
         .testTarget(
             name: "VoxgateTests",
             dependencies: [
-                "VoxgateAudio", "VoxgateDSP", "VoxgateCorpus", "VoxgatePipeline", "VoxgateOutputs",
+                "VoxgateAudio", "VoxgateDSP", "VoxgateCorpus", "VoxgatePipeline", "VoxgateOutputs", "CEbur128",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings),
