@@ -1,6 +1,6 @@
+internal import CFLAC
 internal import COpus
 internal import CSndfile
-internal import CFLAC
 
 /// The versions of the C codec libraries this process decodes and encodes with.
 ///

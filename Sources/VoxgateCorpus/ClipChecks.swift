@@ -27,7 +27,8 @@ public enum ConsentCheck {
             }
             if meta.license == nil {
                 found.append(
-                    Finding(.invalidMetadata, "the sidecar names no \"license\", so the clip's terms of use are unknown"))
+                    Finding(
+                        .invalidMetadata, "the sidecar names no \"license\", so the clip's terms of use are unknown"))
             }
             return found
         }
@@ -39,10 +40,15 @@ public enum SignalCheck {
     /// Duration limits: `too_short` / `too_long`.
     public static func duration(seconds: Double, config: CheckConfig) -> [Finding] {
         if seconds < config.minDurationSeconds {
-            return [Finding(.tooShort, "lasts \(format(seconds)) s, under the \(format(config.minDurationSeconds)) s minimum")]
+            return [
+                Finding(
+                    .tooShort, "lasts \(format(seconds)) s, under the \(format(config.minDurationSeconds)) s minimum")
+            ]
         }
         if seconds > config.maxDurationSeconds {
-            return [Finding(.tooLong, "lasts \(format(seconds)) s, over the \(format(config.maxDurationSeconds)) s maximum")]
+            return [
+                Finding(.tooLong, "lasts \(format(seconds)) s, over the \(format(config.maxDurationSeconds)) s maximum")
+            ]
         }
         return []
     }

@@ -28,8 +28,9 @@ public enum SidecarReading: Sendable {
         }
         let object: JSONValue
         do { object = try JSONDecoder().decode(JSONValue.self, from: data) } catch {
-            return .invalid("the sidecar is not valid JSON; it must be one object such as "
-                + #"{"sentence": "…", "client_id": "…", "consent": true, "license": "CC0-1.0"}"#)
+            return .invalid(
+                "the sidecar is not valid JSON; it must be one object such as "
+                    + #"{"sentence": "…", "client_id": "…", "consent": true, "license": "CC0-1.0"}"#)
         }
         guard case .object(let fields) = object else {
             return .invalid("the sidecar is JSON but not an object; it must be {\"sentence\": …, \"client_id\": …}")
@@ -77,6 +78,9 @@ public enum SidecarReading: Sendable {
     /// Letters, digits, `.`, `-` and `+`, as SPDX identifiers are spelled; safe in a shard's file name.
     static func isLicenseIdentifier(_ s: String) -> Bool {
         !s.isEmpty && s.count <= 64
-            && s.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-.+".unicodeScalars.contains($0)) }
+            && s.unicodeScalars.allSatisfy {
+                $0.isASCII
+                    && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-.+".unicodeScalars.contains($0))
+            }
     }
 }

@@ -17,7 +17,9 @@ extension PipelineConfig {
     /// value is an error that names the key and the file.
     public static func load(path: String) throws(ConfigError) -> PipelineConfig {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
-        else { throw ConfigError(file: path, message: "cannot read this pipeline file (missing, unreadable or not UTF-8)") }
+        else {
+            throw ConfigError(file: path, message: "cannot read this pipeline file (missing, unreadable or not UTF-8)")
+        }
         return try parse(yaml: text, file: path)
     }
 
@@ -33,7 +35,8 @@ extension PipelineConfig {
         let reader = Reader(file: file)
         let top = try reader.mapping(node, key: nil, allowed: ["checks", "shards", "run"])
         if let checks = top["checks"] {
-            let m = try reader.mapping(checks, key: "checks", allowed: ["min_duration_s", "max_duration_s", "silence_rms_dbfs"])
+            let m = try reader.mapping(
+                checks, key: "checks", allowed: ["min_duration_s", "max_duration_s", "silence_rms_dbfs"])
             if let v = m["min_duration_s"] {
                 config.checks.minDurationSeconds = try reader.double(v, "checks.min_duration_s", min: 0)
             }
@@ -44,18 +47,22 @@ extension PipelineConfig {
                 config.checks.silenceRMSDBFS = try reader.double(v, "checks.silence_rms_dbfs", min: -200, max: 0)
             }
             guard config.checks.maxDurationSeconds > config.checks.minDurationSeconds else {
-                throw ConfigError(file: file, key: "checks.max_duration_s",
+                throw ConfigError(
+                    file: file, key: "checks.max_duration_s",
                     message: "must be greater than checks.min_duration_s (\(config.checks.minDurationSeconds))")
             }
         }
         if let shards = top["shards"] {
-            let m = try reader.mapping(shards, key: "shards",
+            let m = try reader.mapping(
+                shards, key: "shards",
                 allowed: ["audio", "max_bytes", "max_samples", "flac_compression_level"])
             if let v = m["audio"] {
                 let s = try reader.string(v, "shards.audio")
                 guard let audio = ShardConfig.Audio(rawValue: s) else {
-                    throw ConfigError(file: file, key: "shards.audio",
-                        message: "'\(s)' is not one of: " + ShardConfig.Audio.allCases.map(\.rawValue).joined(separator: ", "))
+                    throw ConfigError(
+                        file: file, key: "shards.audio",
+                        message: "'\(s)' is not one of: "
+                            + ShardConfig.Audio.allCases.map(\.rawValue).joined(separator: ", "))
                 }
                 config.shards.audio = audio
             }
@@ -67,7 +74,9 @@ extension PipelineConfig {
         }
         if let run = top["run"] {
             let m = try reader.mapping(run, key: "run", allowed: ["block_frames", "clips_in_flight_per_job"])
-            if let v = m["block_frames"] { config.run.blockFrames = try reader.int(v, "run.block_frames", min: 256, max: 1 << 20) }
+            if let v = m["block_frames"] {
+                config.run.blockFrames = try reader.int(v, "run.block_frames", min: 256, max: 1 << 20)
+            }
             if let v = m["clips_in_flight_per_job"] {
                 config.run.clipsInFlightPerJob = try reader.int(v, "run.clips_in_flight_per_job", min: 1, max: 1024)
             }
@@ -102,7 +111,9 @@ private struct Reader {
         return s
     }
 
-    func double(_ node: Node, _ key: String, min: Double = -.infinity, max: Double = .infinity) throws(ConfigError) -> Double {
+    func double(_ node: Node, _ key: String, min: Double = -.infinity, max: Double = .infinity) throws(ConfigError)
+        -> Double
+    {
         let s = try scalar(node, key)
         guard s.style == .plain, let v = Double(s.string), v.isFinite else {
             throw fail(key, "must be a number, not '\(s.string)'")

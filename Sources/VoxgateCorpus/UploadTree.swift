@@ -16,23 +16,27 @@ public struct UploadTree: Sendable {
     public static let withdrawalsFile = "withdrawals.txt"
 
     /// Lists the tree. Reads directory entries only (and withdrawals.txt), never audio.
-    /// - Throws: ``InputError`` when the root is missing or unreadable.
-    public static func scan(root: String) throws(InputError) -> UploadTree {
+    /// - Throws: ``RunError`` (`.inputUnusable`) when the root is missing or unreadable.
+    public static func scan(root: String) throws(RunError) -> UploadTree {
         let fm = FileManager.default
         var isDir: ObjCBool = false
         guard fm.fileExists(atPath: root, isDirectory: &isDir), isDir.boolValue else {
-            throw InputError("upload root '\(root)' does not exist or is not a directory; pass the folder that "
-                + "holds one sub-folder per language tag", path: root)
+            throw RunError(
+                .inputUnusable,
+                "upload root '\(root)' does not exist or is not a directory; pass the folder that "
+                    + "holds one sub-folder per language tag", path: root)
         }
         let rootEntries: [String]
         do { rootEntries = try fm.contentsOfDirectory(atPath: root) } catch {
-            throw InputError("cannot list upload root '\(root)' (\(error.localizedDescription)); check permissions",
+            throw RunError(
+                .inputUnusable, "cannot list upload root '\(root)' (\(error.localizedDescription)); check permissions",
                 path: root)
         }
         var clips: [ClipSource] = []
         var warnings: [String] = []
         var withdrawals: Set<String> = []
-        for entry in rootEntries.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) where !entry.hasPrefix(".") {
+        for entry in rootEntries.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) where !entry.hasPrefix(".")
+        {
             let full = root + "/" + entry
             if entry == withdrawalsFile {
                 withdrawals = try readWithdrawals(full)
@@ -89,10 +93,11 @@ public struct UploadTree: Sendable {
         return (String(name[..<dot]), String(name[name.index(after: dot)...]))
     }
 
-    static func readWithdrawals(_ path: String) throws(InputError) -> Set<String> {
+    static func readWithdrawals(_ path: String) throws(RunError) -> Set<String> {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
         else {
-            throw InputError("cannot read '\(path)' as UTF-8 text; it must list one client_id per line", path: path)
+            throw RunError(
+                .inputUnusable, "cannot read '\(path)' as UTF-8 text; it must list one client_id per line", path: path)
         }
         // Withdrawals are honoured, never skipped: an unreadable list stops the run instead of releasing clips.
         return Set(
@@ -100,17 +105,4 @@ public struct UploadTree: Sendable {
                 .map { $0.trimmingCharacters(in: .whitespaces) }
                 .filter { !$0.isEmpty && !$0.hasPrefix("#") })
     }
-}
-
-/// A problem with the run's input as a whole (not with one clip).
-public struct InputError: Error, Sendable, CustomStringConvertible {
-    /// What went wrong and what to do.
-    public var message: String
-    /// The file or folder concerned.
-    public var path: String
-    public init(_ message: String, path: String) {
-        self.message = message
-        self.path = path
-    }
-    public var description: String { message }
 }

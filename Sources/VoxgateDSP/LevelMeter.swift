@@ -76,4 +76,3 @@ public struct LevelMeter: Sendable {
         return peak
     }
 }
-

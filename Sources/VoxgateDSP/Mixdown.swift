@@ -8,7 +8,8 @@ public enum Mixdown {
     ///   - out: at least `frames` samples.
     @inlinable
     public static func mono(
-        _ interleaved: UnsafeBufferPointer<Float>, channels: Int, frames: Int, into out: UnsafeMutableBufferPointer<Float>
+        _ interleaved: UnsafeBufferPointer<Float>, channels: Int, frames: Int,
+        into out: UnsafeMutableBufferPointer<Float>
     ) {
         precondition(interleaved.count >= frames * channels && out.count >= frames)
         guard let src = interleaved.baseAddress, let dst = out.baseAddress else { return }

@@ -1,4 +1,5 @@
 import Foundation
+import VoxgateCorpus
 
 /// A file written under a temporary name and renamed into place only when complete and on disk
 /// (write, `fsync`, `rename`, `fsync` of the directory): a reader sees the whole file or none of it.
@@ -13,11 +14,11 @@ final class AtomicFile {
     private var done = false
 
     /// Creates `<path>.partial`, replacing a stale one.
-    init(path: String) throws(OutputError) {
+    init(path: String) throws(RunError) {
         self.path = path
         self.partialPath = path + Self.partialSuffix
         let fd = open(partialPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw OutputError.posix("cannot create", path: partialPath) }
+        guard fd >= 0 else { throw RunError.posix("cannot create", path: partialPath) }
         self.fd = fd
     }
 
@@ -28,31 +29,31 @@ final class AtomicFile {
         }
     }
 
-    func write(_ bytes: UnsafeRawBufferPointer) throws(OutputError) {
+    func write(_ bytes: UnsafeRawBufferPointer) throws(RunError) {
         var offset = 0
         while offset < bytes.count {
             let n = Foundation.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
             if n < 0 {
                 if errno == EINTR { continue }
-                throw OutputError.posix("cannot write", path: partialPath)
+                throw RunError.posix("cannot write", path: partialPath)
             }
             offset += n
         }
         bytesWritten += bytes.count
     }
 
-    func write(_ bytes: [UInt8]) throws(OutputError) {
-        let result = bytes.withUnsafeBytes { raw in Result { () throws(OutputError) in try write(raw) } }
+    func write(_ bytes: [UInt8]) throws(RunError) {
+        let result = bytes.withUnsafeBytes { raw in Result { () throws(RunError) in try write(raw) } }
         try result.get()
     }
 
-    func write(_ text: String) throws(OutputError) { try write(Array(text.utf8)) }
+    func write(_ text: String) throws(RunError) { try write(Array(text.utf8)) }
 
     /// Appends exactly `size` bytes of the file at `path`, in 1 MiB chunks.
     /// - Throws: when the file cannot be read or no longer has `size` bytes (changed during the run).
-    func copy(from path: String, size: Int) throws(OutputError) {
+    func copy(from path: String, size: Int) throws(RunError) {
         let source = open(path, O_RDONLY | O_CLOEXEC)
-        guard source >= 0 else { throw OutputError.posix("cannot reopen upload", path: path) }
+        guard source >= 0 else { throw RunError.posix("cannot reopen upload", path: path) }
         defer { close(source) }
         var chunk = [UInt8](repeating: 0, count: min(size, 1 << 20))
         var remaining = size
@@ -60,11 +61,14 @@ final class AtomicFile {
             let n = chunk.withUnsafeMutableBytes { read(source, $0.baseAddress!, min(remaining, $0.count)) }
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else {
-                throw n < 0 ? OutputError.posix("cannot read upload", path: path)
-                    : OutputError("'\(path)' shrank while voxgate was reading it; rerun when uploads are complete", path: path)
+                throw n < 0
+                    ? RunError.posix("cannot read upload", path: path)
+                    : RunError(
+                        .outputUnusable,
+                        "'\(path)' shrank while voxgate was reading it; rerun when uploads are complete", path: path)
             }
             let written = chunk.withUnsafeBytes { raw in
-                Result { () throws(OutputError) in try write(UnsafeRawBufferPointer(rebasing: raw[0..<n])) }
+                Result { () throws(RunError) in try write(UnsafeRawBufferPointer(rebasing: raw[0..<n])) }
             }
             try written.get()
             remaining -= n
@@ -72,12 +76,12 @@ final class AtomicFile {
     }
 
     /// Flushes to disk and renames into place.
-    func commit() throws(OutputError) {
-        guard fsync(fd) == 0 else { throw OutputError.posix("cannot flush", path: partialPath) }
+    func commit() throws(RunError) {
+        guard fsync(fd) == 0 else { throw RunError.posix("cannot flush", path: partialPath) }
         close(fd)
         done = true
         guard rename(partialPath, path) == 0 else {
-            let error = OutputError.posix("cannot rename into place", path: path)
+            let error = RunError.posix("cannot rename into place", path: path)
             unlink(partialPath)
             throw error
         }
@@ -85,7 +89,7 @@ final class AtomicFile {
     }
 
     /// Writes a whole small file atomically.
-    static func write(_ text: String, to path: String) throws(OutputError) {
+    static func write(_ text: String, to path: String) throws(RunError) {
         let file = try AtomicFile(path: path)
         try file.write(text)
         try file.commit()
@@ -101,19 +105,12 @@ final class AtomicFile {
     }
 }
 
-/// A failure of the run's outputs (not of a clip): the run stops with a clear message.
-public struct OutputError: Error, Sendable, CustomStringConvertible {
-    public var message: String
-    public var path: String
-    public init(_ message: String, path: String) {
-        self.message = message
-        self.path = path
-    }
-    public var description: String { message }
-
-    static func posix(_ what: String, path: String) -> OutputError {
+extension RunError {
+    /// An output failure with the C library's reason for `errno`.
+    static func posix(_ what: String, path: String) -> RunError {
         let reason = String(cString: strerror(errno))
-        return OutputError("\(what) '\(path)': \(reason); check free space and permissions of the output folder",
-            path: path)
+        return RunError(
+            .outputUnusable,
+            "\(what) '\(path)': \(reason); check free space and permissions of the output folder", path: path)
     }
 }

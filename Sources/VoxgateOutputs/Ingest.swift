@@ -1,8 +1,8 @@
 import Crypto
 import Foundation
+import VoxgateAudio
 public import VoxgateCorpus
 import VoxgatePipeline
-import VoxgateAudio
 
 /// What `voxgate ingest` was asked to do: a plain value the CLI builds and tests build too.
 public struct IngestOptions: Sendable {
@@ -16,9 +16,10 @@ public struct IngestOptions: Sendable {
     /// Replace the outputs of an earlier run in `output`.
     public var force: Bool
 
-    public init(root: String, output: String, config: PipelineConfig, jobs: Int, speakerKeyPath: String? = nil,
-        force: Bool = false)
-    {
+    public init(
+        root: String, output: String, config: PipelineConfig, jobs: Int, speakerKeyPath: String? = nil,
+        force: Bool = false
+    ) {
         self.root = root
         self.output = output
         self.config = config
@@ -65,7 +66,7 @@ public enum Ingest {
     static let ownedOutputs = ["decisions.jsonl", "totals.json", "totals.csv", "run.json", "shards"]
 
     /// Runs one ingest. Rejected clips are not errors.
-    /// - Throws: ``InputError`` (root unusable), ``OutputError`` (output folder unusable or a write failed).
+    /// - Throws: ``RunError``: `.inputUnusable` (root), `.outputUnusable` (output folder unusable or a write failed).
     public static func run(
         _ options: IngestOptions, progress: @Sendable (IngestProgress) -> Void = { _ in }
     ) async throws -> IngestSummary {
@@ -94,8 +95,10 @@ public enum Ingest {
             done += 1
             if outcome.isAccepted { accepted += 1 }
             audioSeconds += outcome.measurement?.durationSeconds ?? 0
-            progress(IngestProgress(done: done, total: tree.clips.count, accepted: accepted,
-                audioSeconds: audioSeconds, elapsed: Date().timeIntervalSince(started)))
+            progress(
+                IngestProgress(
+                    done: done, total: tree.clips.count, accepted: accepted,
+                    audioSeconds: audioSeconds, elapsed: Date().timeIntervalSince(started)))
         }
         let shardList = try shards.finish()
         try decisions.commit()
@@ -110,29 +113,34 @@ public enum Ingest {
     private static func writeSample(
         _ outcome: ClipOutcome, audio: ShardAudio, metadata: ClipMetadata, speaker: SpeakerPseudonym,
         into shards: ShardWriter
-    ) throws(OutputError) -> (shard: String, key: String) {
+    ) throws(RunError) -> (shard: String, key: String) {
         let digest = SHA256.hash(data: Data(outcome.source.clip.utf8)).map { String(format: "%02x", $0) }.joined()
         let key = OutputRecords.key(for: outcome.source, clipDigest: digest)
         let license = metadata.license ?? "unknown"
-        let json = OutputRecords.sample(outcome, metadata: metadata, speaker: speaker(metadata.clientID),
+        let json = OutputRecords.sample(
+            outcome, metadata: metadata, speaker: speaker(metadata.clientID),
             audioExtension: audio.fileExtension)
         try shards.add(
             language: outcome.source.languageTag, license: license,
-            members: [("\(key).\(audio.fileExtension)", audio.content), ("\(key).json", .bytes(Array(json.rendered.utf8)))])
+            members: [
+                ("\(key).\(audio.fileExtension)", audio.content), ("\(key).json", .bytes(Array(json.rendered.utf8))),
+            ])
         return (shards.currentShardPath(language: outcome.source.languageTag, license: license), key)
     }
 
     /// Refuses to mix two runs' outputs: an output folder holding a run needs `--force`, which removes
     /// that run's files (and only those). Stale `.partial` files of a killed run are always removed.
-    static func prepareOutput(_ options: IngestOptions) throws(OutputError) {
+    static func prepareOutput(_ options: IngestOptions) throws(RunError) {
         let fm = FileManager.default
         let out = options.output
         do { try fm.createDirectory(atPath: out, withIntermediateDirectories: true) } catch {
-            throw OutputError("cannot create output folder '\(out)' (\(error.localizedDescription))", path: out)
+            throw RunError(
+                .outputUnusable, "cannot create output folder '\(out)' (\(error.localizedDescription))", path: out)
         }
         if fm.fileExists(atPath: out + "/" + decisionsFile) {
             guard options.force else {
-                throw OutputError(
+                throw RunError(
+                    .outputUnusable,
                     "'\(out)' already holds a voxgate run (decisions.jsonl); choose another --out, or pass --force "
                         + "to replace that run's outputs", path: out)
             }
@@ -145,7 +153,8 @@ public enum Ingest {
         }
     }
 
-    private static func manifest(_ o: IngestOptions, tree: UploadTree, shards: [ShardInfo], elapsed: Double) -> JSONText {
+    private static func manifest(_ o: IngestOptions, tree: UploadTree, shards: [ShardInfo], elapsed: Double) -> JSONText
+    {
         .object([
             ("tool", .string("voxgate")),
             ("root", .string(o.root)),
@@ -153,16 +162,25 @@ public enum Ingest {
             ("jobs", .int(o.jobs)),
             ("clips", .int(tree.clips.count)),
             ("elapsed_s", .rounded(elapsed, places: 3)),
-            ("decoders", .object([
-                ("sndfile", .string(CodecVersions.sndfile)),
-                ("flac", .string(CodecVersions.flac)),
-                ("opus", .string(CodecVersions.opus)),
-            ])),
+            (
+                "decoders",
+                .object([
+                    ("sndfile", .string(CodecVersions.sndfile)),
+                    ("flac", .string(CodecVersions.flac)),
+                    ("opus", .string(CodecVersions.opus)),
+                ])
+            ),
             ("shard_audio", .string(o.config.shards.audio.rawValue)),
-            ("shards", .array(shards.map {
-                .object([("path", .string($0.path)), ("language", .string($0.language)),
-                    ("license", .string($0.license)), ("samples", .int($0.samples)), ("bytes", .int($0.bytes))])
-            })),
+            (
+                "shards",
+                .array(
+                    shards.map {
+                        .object([
+                            ("path", .string($0.path)), ("language", .string($0.language)),
+                            ("license", .string($0.license)), ("samples", .int($0.samples)), ("bytes", .int($0.bytes)),
+                        ])
+                    })
+            ),
             ("warnings", .array(tree.warnings.map { .string($0) })),
         ])
     }
@@ -176,7 +194,8 @@ public enum Ingest {
             rejectedByReason: ReasonCode.allCases.compactMap { r in all.rejectedByReason[r].map { (r, $0) } },
             languages: totals.sortedTags.map { tag in
                 let t = totals.languages[tag]!
-                return .init(tag: tag, clips: t.clips, accepted: t.accepted, totalHours: t.totalSeconds / 3600,
+                return .init(
+                    tag: tag, clips: t.clips, accepted: t.accepted, totalHours: t.totalSeconds / 3600,
                     acceptedHours: t.acceptedSeconds / 3600)
             },
             shards: shards.count, warnings: tree.warnings, outputFolder: options.output, elapsed: elapsed)

@@ -47,7 +47,8 @@ public indirect enum JSONText: Sendable, Equatable {
         case .null: out += "null"
         case .bool(let b): out += b ? "true" : "false"
         case .int(let i): out += String(i)
-        case .double(let d): out += d.isFinite ? (d == d.rounded() && abs(d) < 1e15 ? String(format1: d) : "\(d)") : "null"
+        case .double(let d):
+            out += d.isFinite ? (d == d.rounded() && abs(d) < 1e15 ? String(format1: d) : "\(d)") : "null"
         case .string(let s): Self.escape(s, into: &out)
         case .array(let items):
             out += "["

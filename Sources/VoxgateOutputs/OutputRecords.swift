@@ -43,12 +43,15 @@ enum OutputRecords {
             ("license", .string(metadata.license ?? "")),
             ("audio", .string(audioExtension)),
             ("source_format", .string("\(m.container)/\(m.encoding)")),
-            ("metrics", .object([
-                ("loudness_lufs", .null),
-                ("snr_db", .null),
-                ("rms_dbfs", .rounded(m.rmsDBFS, places: 2)),
-                ("sample_peak_dbfs", .rounded(m.samplePeakDBFS, places: 2)),
-            ])),
+            (
+                "metrics",
+                .object([
+                    ("loudness_lufs", .null),
+                    ("snr_db", .null),
+                    ("rms_dbfs", .rounded(m.rmsDBFS, places: 2)),
+                    ("sample_peak_dbfs", .rounded(m.samplePeakDBFS, places: 2)),
+                ])
+            ),
             ("pcm_sha256", .string(m.pcmSHA256)),
         ])
     }

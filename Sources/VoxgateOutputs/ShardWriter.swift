@@ -1,4 +1,5 @@
 import Foundation
+import VoxgateCorpus
 import VoxgatePipeline
 
 /// One finished shard, for the run's summary and manifest.
@@ -44,7 +45,7 @@ final class ShardWriter {
     }
 
     /// Adds one sample: its members (`<key>.<ext>` names and bytes) go into the stream's current shard.
-    func add(language: String, license: String, members: [(name: String, data: ShardAudio.Content)]) throws(OutputError) {
+    func add(language: String, license: String, members: [(name: String, data: ShardAudio.Content)]) throws(RunError) {
         let stream = Stream(language: language, license: license)
         let size = members.reduce(0) { $0 + Tar.memberSize($1.data.size) }
         if let shard = open[stream], shard.samples > 0,
@@ -71,21 +72,22 @@ final class ShardWriter {
     }
 
     /// Closes every open shard (in a stable order) and returns all shards written.
-    func finish() throws(OutputError) -> [ShardInfo] {
+    func finish() throws(RunError) -> [ShardInfo] {
         for stream in open.keys.sorted(by: { ($0.language, $0.license) < ($1.language, $1.license) }) {
             try close(stream)
         }
         return finished.sorted { $0.path < $1.path }
     }
 
-    private func start(_ stream: Stream) throws(OutputError) -> OpenShard {
+    private func start(_ stream: Stream) throws(RunError) -> OpenShard {
         let index = nextIndex[stream, default: 0]
         nextIndex[stream] = index + 1
         let dir = "shards/\(stream.language)"
         do {
             try FileManager.default.createDirectory(atPath: outputRoot + "/" + dir, withIntermediateDirectories: true)
         } catch {
-            throw OutputError("cannot create '\(outputRoot)/\(dir)' (\(error.localizedDescription))", path: dir)
+            throw RunError(
+                .outputUnusable, "cannot create '\(outputRoot)/\(dir)' (\(error.localizedDescription))", path: dir)
         }
         let name = "\(dir)/\(stream.language)-\(stream.license)-\(String(format: "%06d", index)).tar"
         let shard = OpenShard(
@@ -95,7 +97,7 @@ final class ShardWriter {
         return shard
     }
 
-    private func close(_ stream: Stream) throws(OutputError) {
+    private func close(_ stream: Stream) throws(RunError) {
         guard let shard = open.removeValue(forKey: stream) else { return }
         try shard.file.write(Tar.trailer)
         try shard.file.commit()

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import VoxgateCorpus
 
 /// Replaces a contributor's client_id with HMAC-SHA256(key, client_id): stable within a corpus that
 /// keeps its key, unlinkable across corpora with different keys, and never the raw id.
@@ -7,11 +8,12 @@ struct SpeakerPseudonym {
     private let key: SymmetricKey
 
     /// Loads the 32-byte key at `path` (64 hex digits), creating it (mode 0600) when it does not exist.
-    init(keyPath path: String) throws(OutputError) {
+    init(keyPath path: String) throws(RunError) {
         if let data = FileManager.default.contents(atPath: path) {
             let hex = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             guard let bytes = Self.bytes(hex: hex), bytes.count >= 16 else {
-                throw OutputError(
+                throw RunError(
+                    .outputUnusable,
                     "speaker key '\(path)' is not hex of at least 16 bytes; restore it from backup or delete it to "
                         + "start a new key (speaker hashes then change)", path: path)
             }
@@ -20,9 +22,14 @@ struct SpeakerPseudonym {
         }
         let fresh = SymmetricKey(size: .bits256)
         let hex = fresh.withUnsafeBytes { $0.map { String(format: "%02x", $0) }.joined() }
-        guard FileManager.default.createFile(atPath: path, contents: Data((hex + "\n").utf8),
-            attributes: [.posixPermissions: 0o600])
-        else { throw OutputError("cannot create speaker key '\(path)'; check the folder's permissions", path: path) }
+        guard
+            FileManager.default.createFile(
+                atPath: path, contents: Data((hex + "\n").utf8),
+                attributes: [.posixPermissions: 0o600])
+        else {
+            throw RunError(
+                .outputUnusable, "cannot create speaker key '\(path)'; check the folder's permissions", path: path)
+        }
         key = fresh
     }
 

@@ -101,8 +101,12 @@ struct CorpusTotals {
         let shardCount = Dictionary(grouping: shards, by: \.language).mapValues(\.count)
         let locales: [(String, JSONText)] = sortedTags.map { tag in
             let t = languages[tag]!
-            return (tag, .object(t.json(users: t.speakers.count, validUsers: t.acceptedSpeakers.count)
-                + [("shards", .int(shardCount[tag] ?? 0))]))
+            return (
+                tag,
+                .object(
+                    t.json(users: t.speakers.count, validUsers: t.acceptedSpeakers.count)
+                        + [("shards", .int(shardCount[tag] ?? 0))])
+            )
         }
         let all = overall
         return .object(
@@ -118,14 +122,20 @@ struct CorpusTotals {
     func csv() -> String {
         let reasonColumns = ReasonCode.allCases.map(\.rawValue)
         var lines = [
-            (["locale", "clips", "accepted", "rejected", "totalHrs", "validHrs", "avgDurationSecs", "users",
-              "validUsers", "size", "validSize"] + reasonColumns).joined(separator: ",")
+            ([
+                "locale", "clips", "accepted", "rejected", "totalHrs", "validHrs", "avgDurationSecs", "users",
+                "validUsers", "size", "validSize",
+            ] + reasonColumns).joined(separator: ",")
         ]
         func row(_ name: String, _ t: LanguageTotals, users: Int, validUsers: Int) -> String {
             let avg = t.decodedClips == 0 ? "" : String(format: "%.3f", t.totalSeconds / Double(t.decodedClips))
-            return ([csvField(name), String(t.clips), String(t.accepted), String(t.rejected),
-                     String(format: "%.4f", t.totalSeconds / 3600), String(format: "%.4f", t.acceptedSeconds / 3600), avg,
-                     String(users), String(validUsers), String(t.size), String(t.acceptedSize)]
+            return
+                ([
+                    csvField(name), String(t.clips), String(t.accepted), String(t.rejected),
+                    String(format: "%.4f", t.totalSeconds / 3600), String(format: "%.4f", t.acceptedSeconds / 3600),
+                    avg,
+                    String(users), String(validUsers), String(t.size), String(t.acceptedSize),
+                ]
                 + ReasonCode.allCases.map { String(t.rejectedByReason[$0] ?? 0) }).joined(separator: ",")
         }
         for tag in sortedTags {

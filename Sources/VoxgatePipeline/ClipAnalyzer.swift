@@ -27,7 +27,8 @@ public struct ClipAnalyzer: Sendable {
             source: source, metadata: metadata, measurement: nil, findings: findings, duplicateOf: nil, shardAudio: nil)
         do {
             // FLAC for the shard is encoded during the one decoding pass, only for clips still acceptable.
-            let (measurement, flac) = try decode(source.path, encodeFLAC: findings.isEmpty && config.shards.audio == .flac)
+            let (measurement, flac) = try decode(
+                source.path, encodeFLAC: findings.isEmpty && config.shards.audio == .flac)
             outcome.measurement = measurement
             findings += SignalCheck.duration(seconds: measurement.durationSeconds, config: config.checks)
             findings += SignalCheck.silence(rmsDBFS: measurement.rmsDBFS, config: config.checks)
@@ -87,7 +88,8 @@ public struct ClipAnalyzer: Sendable {
         }
         let measurement = ClipMeasurement(
             frames: frames, sampleRate: info.sampleRate, channels: info.channels,
-            container: info.container.description, contentExtension: info.container.fileExtension, encoding: info.encoding.rawValue, rmsDBFS: meter.rmsDBFS,
+            container: info.container.description, contentExtension: info.container.fileExtension,
+            encoding: info.encoding.rawValue, rmsDBFS: meter.rmsDBFS,
             samplePeakDBFS: meter.samplePeakDBFS, pcmSHA256: digest.finalize())
         return (measurement, try encoder?.finish())
     }

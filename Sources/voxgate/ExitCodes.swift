@@ -15,9 +15,11 @@ enum ExitCodes {
         let (message, code): (String, ExitCode) =
             switch error {
             case let e as ConfigError: ("invalid pipeline file: \(e)", invalidPipeline)
-            case let e as InputError: ("cannot read the uploads: \(e.message)", inputUnusable)
-            case let e as OutputError: ("cannot write the outputs: \(e.message)", outputUnusable)
-            case is CancellationError: ("interrupted; outputs of this run are incomplete (rerun with --force)", interrupted)
+            case let e as RunError where e.code == .inputUnusable:
+                ("cannot read the uploads: \(e.message)", inputUnusable)
+            case let e as RunError: ("cannot write the outputs: \(e.message)", outputUnusable)
+            case is CancellationError:
+                ("interrupted; outputs of this run are incomplete (rerun with --force)", interrupted)
             default: ("internal error: \(error)", internalError)
             }
         Terminal.standardError("voxgate: error: " + message)

@@ -31,12 +31,15 @@ struct IngestCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1 (got \(jobs))") }
-        guard jobs <= 1024 else { throw ValidationError("--jobs \(jobs) is more workers than makes sense; use at most 1024") }
+        guard jobs <= 1024 else {
+            throw ValidationError("--jobs \(jobs) is more workers than makes sense; use at most 1024")
+        }
     }
 
     func run() async throws {
         do {
-            let config = try pipeline.map { path throws(ConfigError) in try PipelineConfig.load(path: path) } ?? PipelineConfig()
+            let config =
+                try pipeline.map { path throws(ConfigError) in try PipelineConfig.load(path: path) } ?? PipelineConfig()
             let options = IngestOptions(
                 root: root, output: out, config: config, jobs: jobs, speakerKeyPath: speakerKey, force: force)
             let display = ProgressDisplay(enabled: !quiet)

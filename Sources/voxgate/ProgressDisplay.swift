@@ -36,11 +36,13 @@ final class ProgressDisplay: Sendable {
         let rate = p.elapsed > 0 ? Double(p.done) / p.elapsed : 0
         let eta = rate > 0 ? Double(p.total - p.done) / rate : .infinity
         let hours = String(format: "%.3f h", p.audioSeconds / 3600)
-        let stats = "\(p.done)/\(p.total) clips  \(String(format: "%.1f", rate)) clips/s  \(hours) audio  "
+        let stats =
+            "\(p.done)/\(p.total) clips  \(String(format: "%.1f", rate)) clips/s  \(hours) audio  "
             + "\(p.accepted) accepted  ETA \(Terminal.clock(eta))"
         guard tty else { return "progress: " + stats }
         let width = 24
         let filled = p.total == 0 ? width : width * p.done / p.total
-        return "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "] " + stats
+        return "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "] "
+            + stats
     }
 }

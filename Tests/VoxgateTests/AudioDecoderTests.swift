@@ -28,38 +28,56 @@ struct AudioDecoderTests {
     }
 
     static let cases: [Case] = [
-        Case(name: "WAV PCM 8-bit unsigned", file: "a.wav", make: sox(["-b", "8", "-e", "unsigned-integer"]),
+        Case(
+            name: "WAV PCM 8-bit unsigned", file: "a.wav", make: sox(["-b", "8", "-e", "unsigned-integer"]),
             container: .wav, encoding: .pcmU8, rate: 16000, channels: 1, exact: true),
-        Case(name: "WAV PCM 16-bit", file: "a.wav", make: sox(["-b", "16"]),
+        Case(
+            name: "WAV PCM 16-bit", file: "a.wav", make: sox(["-b", "16"]),
             container: .wav, encoding: .pcm16, rate: 16000, channels: 1, exact: true),
-        Case(name: "WAV PCM 24-bit", file: "a.wav", make: sox(["-b", "24"]),
+        Case(
+            name: "WAV PCM 24-bit", file: "a.wav", make: sox(["-b", "24"]),
             container: .wav, encoding: .pcm24, rate: 16000, channels: 1, exact: true),
-        Case(name: "WAV PCM 32-bit", file: "a.wav", make: sox(["-b", "32", "-e", "signed-integer"]),
+        Case(
+            name: "WAV PCM 32-bit", file: "a.wav", make: sox(["-b", "32", "-e", "signed-integer"]),
             container: .wav, encoding: .pcm32, rate: 16000, channels: 1, exact: true),
-        Case(name: "WAV IEEE float", file: "a.wav", make: sox(["-b", "32", "-e", "floating-point"]),
+        Case(
+            name: "WAV IEEE float", file: "a.wav", make: sox(["-b", "32", "-e", "floating-point"]),
             container: .wav, encoding: .float32, rate: 16000, channels: 1, exact: true),
-        Case(name: "WAV µ-law", file: "a.wav", make: sox(["-e", "u-law"]),
+        Case(
+            name: "WAV µ-law", file: "a.wav", make: sox(["-e", "u-law"]),
             container: .wav, encoding: .ulaw, rate: 16000, channels: 1, exact: true),
-        Case(name: "WAV A-law", file: "a.wav", make: sox(["-e", "a-law"]),
+        Case(
+            name: "WAV A-law", file: "a.wav", make: sox(["-e", "a-law"]),
             container: .wav, encoding: .alaw, rate: 16000, channels: 1, exact: true),
-        Case(name: "WAV stereo 44.1 kHz", file: "a.wav", make: sox(["-c", "2", "-r", "44100"]),
+        Case(
+            name: "WAV stereo 44.1 kHz", file: "a.wav", make: sox(["-c", "2", "-r", "44100"]),
             container: .wav, encoding: .pcm16, rate: 44100, channels: 2, exact: true),
-        Case(name: "FLAC 16-bit", file: "a.flac", make: sox([]),
+        Case(
+            name: "FLAC 16-bit", file: "a.flac", make: sox([]),
             container: .flac, encoding: .pcm16, rate: 16000, channels: 1, exact: true),
-        Case(name: "FLAC 24-bit 48 kHz", file: "a.flac", make: sox(["-b", "24", "-r", "48000"]),
+        Case(
+            name: "FLAC 24-bit 48 kHz", file: "a.flac", make: sox(["-b", "24", "-r", "48000"]),
             container: .flac, encoding: .pcm24, rate: 48000, channels: 1, exact: true),
-        Case(name: "FLAC named .wav", file: "really-flac.wav",
+        Case(
+            name: "FLAC named .wav", file: "really-flac.wav",
             make: { i, o in try TestSupport.must("sox", [i, "-t", "flac", o]) },
             container: .flac, encoding: .pcm16, rate: 16000, channels: 1, exact: true),
-        Case(name: "Ogg Vorbis", file: "a.ogg", make: ffmpeg(["-c:a", "libvorbis", "-q:a", "2"]),
+        Case(
+            name: "Ogg Vorbis", file: "a.ogg", make: ffmpeg(["-c:a", "libvorbis", "-q:a", "2"]),
             container: .oggVorbis, encoding: .vorbis, rate: 16000, channels: 1, exact: false),
-        Case(name: "Ogg Opus", file: "a.opus", make: ffmpeg(["-c:a", "libopus", "-b:a", "24k", "-ar", "48000"]),
+        Case(
+            name: "Ogg Opus", file: "a.opus", make: ffmpeg(["-c:a", "libopus", "-b:a", "24k", "-ar", "48000"]),
             container: .oggOpus, encoding: .opus, rate: 48000, channels: 1, exact: false),
-        Case(name: "MP3 32 kHz with ID3v2", file: "a.mp3", make: ffmpeg(["-c:a", "libmp3lame", "-ar", "32000", "-b:a", "48k"]),
+        Case(
+            name: "MP3 32 kHz with ID3v2", file: "a.mp3",
+            make: ffmpeg(["-c:a", "libmp3lame", "-ar", "32000", "-b:a", "48k"]),
             container: .mp3, encoding: .mp3, rate: 32000, channels: 1, exact: false),
-        Case(name: "MP3 48 kHz, no tag, named .ogg", file: "notogg.ogg",
-            make: ffmpeg(["-c:a", "libmp3lame", "-ar", "48000", "-b:a", "64k", "-id3v2_version", "0",
-                "-write_xing", "0", "-f", "mp3"]),
+        Case(
+            name: "MP3 48 kHz, no tag, named .ogg", file: "notogg.ogg",
+            make: ffmpeg([
+                "-c:a", "libmp3lame", "-ar", "48000", "-b:a", "64k", "-id3v2_version", "0",
+                "-write_xing", "0", "-f", "mp3",
+            ]),
             container: .mp3, encoding: .mp3, rate: 48000, channels: 1, exact: false),
     ]
 
@@ -93,7 +111,8 @@ struct AudioDecoderTests {
         let dir = try TestSupport.temporaryFolder()
         defer { TestSupport.remove(dir) }
         try TestSupport.tone(dir + "/a.wav", seconds: 1.1)
-        try TestSupport.must("ffmpeg", ["-loglevel", "error", "-i", dir + "/a.wav", "-c:a", "libmp3lame", dir + "/a.mp3"])
+        try TestSupport.must(
+            "ffmpeg", ["-loglevel", "error", "-i", dir + "/a.wav", "-c:a", "libmp3lame", dir + "/a.mp3"])
         for file in ["a.wav", "a.mp3"] {
             let small = try DecodedFile(path: dir + "/" + file, blockFrames: 257)
             let large = try DecodedFile(path: dir + "/" + file, blockFrames: 65536)

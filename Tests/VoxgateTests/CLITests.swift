@@ -33,7 +33,9 @@ struct CLITests {
         let dir = try TestSupport.temporaryFolder()
         defer { TestSupport.remove(dir) }
         try TestSupport.write("checks:\n  min_duration_s: 1\n  max_durration_s: 9\n", to: dir + "/p.yaml")
-        let r = try voxgate(["ingest", TestSupport.testAudioUploads, "--out", dir + "/out", "--pipeline", dir + "/p.yaml"])
+        let r = try voxgate([
+            "ingest", TestSupport.testAudioUploads, "--out", dir + "/out", "--pipeline", dir + "/p.yaml",
+        ])
         #expect(r.status == 65)
         #expect(r.error.contains(dir + "/p.yaml: checks.max_durration_s: unknown key"), "\(r.error)")
         #expect(!FileManager.default.fileExists(atPath: dir + "/out/decisions.jsonl"))

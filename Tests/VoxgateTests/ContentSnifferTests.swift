@@ -1,4 +1,5 @@
 import Testing
+
 @testable import VoxgateAudio
 
 @Suite("Content sniffing: formats by magic bytes, never by name")

@@ -64,7 +64,8 @@ struct DecodeErrorTests {
     @Test func flacMagicFollowedByGarbageIsCorrupt() throws {
         let dir = try TestSupport.temporaryFolder()
         defer { TestSupport.remove(dir) }
-        try Data(Array("fLaC".utf8) + [UInt8](repeating: 0x5A, count: 2000)).write(to: URL(fileURLWithPath: dir + "/x.flac"))
+        try Data(Array("fLaC".utf8) + [UInt8](repeating: 0x5A, count: 2000)).write(
+            to: URL(fileURLWithPath: dir + "/x.flac"))
         expectError(dir + "/x.flac", .corrupt, mentioning: ["flac"])
     }
 
@@ -72,7 +73,8 @@ struct DecodeErrorTests {
         let dir = try TestSupport.temporaryFolder()
         defer { TestSupport.remove(dir) }
         try TestSupport.tone(dir + "/a.wav")
-        try TestSupport.must("ffmpeg", ["-loglevel", "error", "-i", dir + "/a.wav", "-c:a", "libopus", dir + "/a.webm"])
+        try TestSupport.must(
+            "ffmpeg", ["-loglevel", "error", "-i", dir + "/a.wav", "-c:a", "libopus", dir + "/a.webm"])
         expectError(dir + "/a.webm", .unsupportedFormat, mentioning: ["webm"])
     }
 

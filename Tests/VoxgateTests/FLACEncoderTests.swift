@@ -9,8 +9,10 @@ struct FLACEncoderTests {
         let dir = try TestSupport.temporaryFolder()
         defer { TestSupport.remove(dir) }
         let source = dir + "/in.wav"
-        try TestSupport.tone(source, seconds: 1.3, rate: rate, channels: channels, soxOutputArgs: ["-b", String(bits)]
-            + (bits == 8 ? ["-e", "unsigned-integer"] : []))
+        try TestSupport.tone(
+            source, seconds: 1.3, rate: rate, channels: channels,
+            soxOutputArgs: ["-b", String(bits)]
+                + (bits == 8 ? ["-e", "unsigned-integer"] : []))
         let original = try DecodedFile(path: source)
 
         let encoder = try FLACEncoder(sampleRate: rate, channels: channels, bitsPerSample: bits)

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VoxgateCorpus
 import VoxgatePipeline
+
 @testable import VoxgateOutputs
 
 @Suite("Ingest: decisions, shards and totals")
@@ -30,11 +31,14 @@ struct IngestTests {
         let (summary, out) = try await corpus.ingest(jobs: 2)
         defer { TestSupport.remove(out) }
         let lines = try TestSupport.jsonLines(out + "/decisions.jsonl")
-        #expect(lines.map { $0["clip"] as? String } == [
-            "de/eins.wav", "de/zwei.flac", "en/four.flac", "en/one.wav", "en/three.wav", "en/two.flac",
-        ])
-        let contract = ["clip", "status", "reasons", "detail", "language", "duration_s", "sample_rate", "channels",
-                        "loudness_lufs", "snr_db", "duplicate_of"]
+        #expect(
+            lines.map { $0["clip"] as? String } == [
+                "de/eins.wav", "de/zwei.flac", "en/four.flac", "en/one.wav", "en/three.wav", "en/two.flac",
+            ])
+        let contract = [
+            "clip", "status", "reasons", "detail", "language", "duration_s", "sample_rate", "channels",
+            "loudness_lufs", "snr_db", "duplicate_of",
+        ]
         for line in lines {
             for field in contract { #expect(line.keys.contains(field), "missing \(field)") }
             #expect(line["status"] as? String == "accepted")
@@ -55,8 +59,9 @@ struct IngestTests {
         defer { corpus.remove() }
         let (_, out) = try await corpus.ingest(jobs: 2)
         defer { TestSupport.remove(out) }
-        let totals = try JSONSerialization.jsonObject(
-            with: Data(contentsOf: URL(fileURLWithPath: out + "/totals.json"))) as! [String: Any]
+        let totals =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: out + "/totals.json"))) as! [String: Any]
         let locales = totals["locales"] as! [String: [String: Any]]
         let en = locales["en"]!
         #expect(en["clips"] as? Int == 4 && en["accepted"] as? Int == 4 && en["rejected"] as? Int == 0)
@@ -92,12 +97,13 @@ struct IngestTests {
         let (summary, out) = try await corpus.ingest(jobs: 2, config: config)
         defer { TestSupport.remove(out) }
         let shards = try filesUnder(out).keys.filter { $0.hasPrefix("shards/") }.sorted()
-        #expect(shards == [
-            "shards/de/de-CC0-1.0-000000.tar",
-            "shards/en/en-CC-BY-4.0-000000.tar",
-            "shards/en/en-CC0-1.0-000000.tar",
-            "shards/en/en-CC0-1.0-000001.tar",
-        ])
+        #expect(
+            shards == [
+                "shards/de/de-CC0-1.0-000000.tar",
+                "shards/en/en-CC-BY-4.0-000000.tar",
+                "shards/en/en-CC0-1.0-000000.tar",
+                "shards/en/en-CC0-1.0-000001.tar",
+            ])
         #expect(summary.shards == 4)
         let decisions = try TestSupport.jsonLines(out + "/decisions.jsonl")
         let two = decisions.first { $0["clip"] as? String == "en/two.flac" }!
@@ -157,7 +163,7 @@ struct IngestTests {
         let (_, out) = try await corpus.ingest(jobs: 1)
         defer { TestSupport.remove(out) }
         let before = try filesUnder(out)
-        await #expect(throws: OutputError.self) { _ = try await corpus.ingest(jobs: 1, output: out) }
+        await #expect(throws: RunError.self) { _ = try await corpus.ingest(jobs: 1, output: out) }
         #expect(try filesUnder(out) == before)
 
         // A killed run leaves .partial files behind; --force replaces the run and removes them.
@@ -191,9 +197,11 @@ struct IngestTests {
         let dir = try TestSupport.temporaryFolder()
         defer { TestSupport.remove(dir) }
         let writer = ShardWriter(outputRoot: dir, maxBytes: 1 << 20, maxSamples: 10)
-        try writer.add(language: "xx", license: "CC0-1.0", members: [
-            ("k_1.json", .bytes(Array("{}".utf8))), ("k_1.wav", .bytes([UInt8](repeating: 7, count: 513))),
-        ])
+        try writer.add(
+            language: "xx", license: "CC0-1.0",
+            members: [
+                ("k_1.json", .bytes(Array("{}".utf8))), ("k_1.wav", .bytes([UInt8](repeating: 7, count: 513))),
+            ])
         let shards = try writer.finish()
         #expect(shards.map(\.path) == ["shards/xx/xx-CC0-1.0-000000.tar"])
         let listing = try TestSupport.must("tar", ["-tvf", dir + "/" + shards[0].path])

@@ -11,11 +11,12 @@ struct PipelineConfigTests {
     }
 
     @Test func valuesAreRead() throws {
-        let c = try PipelineConfig.parse(yaml: """
-            checks: {min_duration_s: 0.5, max_duration_s: 30, silence_rms_dbfs: -70}
-            shards: {audio: flac, max_bytes: 2_000_000, max_samples: 3, flac_compression_level: 8}
-            run: {block_frames: 1024, clips_in_flight_per_job: 2}
-            """, file: "p.yaml")
+        let c = try PipelineConfig.parse(
+            yaml: """
+                checks: {min_duration_s: 0.5, max_duration_s: 30, silence_rms_dbfs: -70}
+                shards: {audio: flac, max_bytes: 2_000_000, max_samples: 3, flac_compression_level: 8}
+                run: {block_frames: 1024, clips_in_flight_per_job: 2}
+                """, file: "p.yaml")
         #expect(c.checks.minDurationSeconds == 0.5 && c.checks.maxDurationSeconds == 30)
         #expect(c.checks.silenceRMSDBFS == -70)
         #expect(c.shards.audio == .flac && c.shards.maxBytes == 2_000_000 && c.shards.maxSamples == 3)

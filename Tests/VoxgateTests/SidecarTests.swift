@@ -15,24 +15,28 @@ struct SidecarTests {
         return ConsentCheck.findings(for: SidecarReading.read(path: path), withdrawals: withdrawals).map(\.reason)
     }
 
-    @Test(arguments: [
-        (nil, [ReasonCode.noConsent]),
-        (#"{"sentence": "s", "client_id": "c", "consent": true, "license": "CC0-1.0"}"#, []),
-        (#"{"sentence": "s", "client_id": "c", "consent": false, "license": "CC0-1.0"}"#, [.noConsent]),
-        (#"{"sentence": "s", "client_id": "c", "license": "CC0-1.0"}"#, [.noConsent]),
-        (#"{"sentence": "s", "client_id": "c", "consent": "yes", "license": "CC0-1.0"}"#, [.invalidMetadata]),
-        (#"{"sentence": "s", "client_id": "c", "consent": 1, "license": "CC0-1.0"}"#, [.invalidMetadata]),
-        (#"{"sentence": "s", "consent": true, "license": "CC0-1.0"}"#, [.invalidMetadata]),
-        (#"{"client_id": "c", "consent": true, "license": "CC0-1.0"}"#, [.invalidMetadata]),
-        (#"{"sentence": " ", "client_id": "c", "consent": true, "license": "CC0-1.0"}"#, [.invalidMetadata]),
-        (#"{"sentence": 5, "client_id": "c", "consent": true, "license": "CC0-1.0"}"#, [.invalidMetadata]),
-        (#"{"sentence": "s", "client_id": "c", "consent": true}"#, [.invalidMetadata]),
-        (#"{"sentence": "s", "client_id": "c", "consent": true, "license": "CC BY/4.0"}"#, [.invalidMetadata]),
-        (#"{"sentence": "s", "client_id": "c", "consent": true, "license": "CC0-1.0", "gender": "x", "age": "twenties"}"#, []),
-        ("{not json", [.invalidMetadata]),
-        ("[1, 2]", [.invalidMetadata]),
-        ("", [.invalidMetadata]),
-    ] as [(String?, [ReasonCode])])
+    @Test(
+        arguments: [
+            (nil, [ReasonCode.noConsent]),
+            (#"{"sentence": "s", "client_id": "c", "consent": true, "license": "CC0-1.0"}"#, []),
+            (#"{"sentence": "s", "client_id": "c", "consent": false, "license": "CC0-1.0"}"#, [.noConsent]),
+            (#"{"sentence": "s", "client_id": "c", "license": "CC0-1.0"}"#, [.noConsent]),
+            (#"{"sentence": "s", "client_id": "c", "consent": "yes", "license": "CC0-1.0"}"#, [.invalidMetadata]),
+            (#"{"sentence": "s", "client_id": "c", "consent": 1, "license": "CC0-1.0"}"#, [.invalidMetadata]),
+            (#"{"sentence": "s", "consent": true, "license": "CC0-1.0"}"#, [.invalidMetadata]),
+            (#"{"client_id": "c", "consent": true, "license": "CC0-1.0"}"#, [.invalidMetadata]),
+            (#"{"sentence": " ", "client_id": "c", "consent": true, "license": "CC0-1.0"}"#, [.invalidMetadata]),
+            (#"{"sentence": 5, "client_id": "c", "consent": true, "license": "CC0-1.0"}"#, [.invalidMetadata]),
+            (#"{"sentence": "s", "client_id": "c", "consent": true}"#, [.invalidMetadata]),
+            (#"{"sentence": "s", "client_id": "c", "consent": true, "license": "CC BY/4.0"}"#, [.invalidMetadata]),
+            (
+                #"{"sentence": "s", "client_id": "c", "consent": true, "license": "CC0-1.0", "gender": "x", "age": "twenties"}"#,
+                []
+            ),
+            ("{not json", [.invalidMetadata]),
+            ("[1, 2]", [.invalidMetadata]),
+            ("", [.invalidMetadata]),
+        ] as [(String?, [ReasonCode])])
     func sidecarDecides(json: String?, expected: [ReasonCode]) throws {
         #expect(try reasons(json) == expected)
     }
@@ -85,7 +89,7 @@ struct UploadTreeTests {
         #expect(tree.warnings.contains { $0.contains("README") })
     }
 
-    @Test func missingRootIsAnInputError() {
-        #expect(throws: InputError.self) { try UploadTree.scan(root: "/nonexistent/uploads") }
+    @Test func missingRootIsARunError() {
+        #expect(throws: RunError.self) { try UploadTree.scan(root: "/nonexistent/uploads") }
     }
 }

@@ -9,7 +9,8 @@ struct TestAudioTests {
         let out = try TestSupport.temporaryFolder("voxgate-testaudio")
         var config = PipelineConfig()
         config.shards.audio = audio
-        _ = try await Ingest.run(IngestOptions(root: TestSupport.testAudioUploads, output: out, config: config, jobs: 2))
+        _ = try await Ingest.run(
+            IngestOptions(root: TestSupport.testAudioUploads, output: out, config: config, jobs: 2))
         let lines = try TestSupport.jsonLines(out + "/decisions.jsonl")
         return (out, Dictionary(uniqueKeysWithValues: lines.map { ($0["clip"] as! String, $0) }))
     }
@@ -32,8 +33,10 @@ struct TestAudioTests {
         }
         // Every reason code this stage owns appears.
         let seen = Set(decisions.values.flatMap { $0["reasons"] as! [String] })
-        for code in ["decode_error", "too_short", "too_long", "silent", "duplicate", "no_consent",
-                     "consent_withdrawn", "invalid_metadata"] {
+        for code in [
+            "decode_error", "too_short", "too_long", "silent", "duplicate", "no_consent",
+            "consent_withdrawn", "invalid_metadata",
+        ] {
             #expect(seen.contains(code), "\(code) missing from TestAudio")
         }
     }

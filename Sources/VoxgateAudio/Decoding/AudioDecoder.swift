@@ -42,7 +42,8 @@ public struct AudioDecoder: ~Copyable {
         guard let handle = sf_open(path, Int32(SFM_READ), &sfInfo) else {
             let reason = String(cString: sf_strerror(nil))
             throw DecodeError(
-                .corrupt, "content looks like \(container) but the decoder rejected it (\(reason)); "
+                .corrupt,
+                "content looks like \(container) but the decoder rejected it (\(reason)); "
                     + "the file is damaged or not really \(container): re-export it from the original recording",
                 path: path)
         }
@@ -85,7 +86,8 @@ public struct AudioDecoder: ~Copyable {
         if status != 0 {
             let reason = String(cString: sf_strerror(handle))
             throw DecodeError(
-                .corrupt, "decoding failed after \(framesDecoded + max(got, 0)) frames (\(reason)); "
+                .corrupt,
+                "decoding failed after \(framesDecoded + max(got, 0)) frames (\(reason)); "
                     + "the file is damaged: ask for a new upload", path: path)
         }
         framesDecoded += max(got, 0)
@@ -96,12 +98,14 @@ public struct AudioDecoder: ~Copyable {
     private func checkEnd() throws(DecodeError) {
         if framesDecoded == 0 {
             throw DecodeError(
-                .empty, "the \(info.container) stream holds no audio frames (0 decoded); "
+                .empty,
+                "the \(info.container) stream holds no audio frames (0 decoded); "
                     + "the recording failed or was cut before it began", path: path)
         }
         if let declared = info.declaredFrames, framesDecoded < declared {
             throw DecodeError(
-                .truncated, "the stream ends after \(framesDecoded) of the \(declared) frames its header declares; "
+                .truncated,
+                "the stream ends after \(framesDecoded) of the \(declared) frames its header declares; "
                     + "the upload was cut short: ask for it again", path: path)
         }
     }
@@ -109,14 +113,16 @@ public struct AudioDecoder: ~Copyable {
     /// Reads the first bytes of `path` (past any ID3v2 tag) and recognises the container.
     static func sniff(path: String) throws(DecodeError) -> ContainerFormat {
         guard let file = FileHandle(forReadingAtPath: path) else {
-            throw DecodeError(.unreadable, "cannot open the file for reading; check that it exists and is readable",
+            throw DecodeError(
+                .unreadable, "cannot open the file for reading; check that it exists and is readable",
                 path: path)
         }
         defer { try? file.close() }
         do {
             var head = try file.read(upToCount: ContentSniffer.prefixLength) ?? Data()
             if head.isEmpty {
-                throw DecodeError(.empty, "the file is empty (0 bytes); the upload failed: ask for it again",
+                throw DecodeError(
+                    .empty, "the file is empty (0 bytes); the upload failed: ask for it again",
                     path: path)
             }
             let tag = ContentSniffer.id3v2Length(head)
@@ -128,7 +134,8 @@ public struct AudioDecoder: ~Copyable {
             guard format != .unknown else {
                 let hex = head.prefix(8).map { String(format: "%02x", $0) }.joined(separator: " ")
                 throw DecodeError(
-                    .unsupportedFormat, "content is not a recognised audio format (first bytes: \(hex)); "
+                    .unsupportedFormat,
+                    "content is not a recognised audio format (first bytes: \(hex)); "
                         + "voxgate reads WAV, FLAC, Ogg Vorbis/Opus and MP3 by content, whatever the file is named",
                     path: path)
             }
@@ -136,7 +143,8 @@ public struct AudioDecoder: ~Copyable {
         } catch let error as DecodeError {
             throw error
         } catch {
-            throw DecodeError(.unreadable, "reading the file failed (\(error)); check the disk and permissions",
+            throw DecodeError(
+                .unreadable, "reading the file failed (\(error)); check the disk and permissions",
                 path: path)
         }
     }

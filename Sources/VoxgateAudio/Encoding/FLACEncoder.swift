@@ -79,13 +79,16 @@ public final class FLACEncoder {
 
     private func stateError(_ what: String) -> EncodeError {
         let state = FLAC__stream_encoder_get_state(encoder)
-        return EncodeError(message: "libFLAC failed while \(what): \(String(cString: vg_flac_encoder_state_string(state)))")
+        return EncodeError(
+            message: "libFLAC failed while \(what): \(String(cString: vg_flac_encoder_state_string(state)))")
     }
 
     fileprivate func write(_ bytes: UnsafePointer<UInt8>, _ count: Int) {
         let end = position + count
         if end > output.count { output.append(contentsOf: repeatElement(0, count: end - output.count)) }
-        output.withUnsafeMutableBufferPointer { $0.baseAddress!.advanced(by: position).update(from: bytes, count: count) }
+        output.withUnsafeMutableBufferPointer {
+            $0.baseAddress!.advanced(by: position).update(from: bytes, count: count)
+        }
         position = end
     }
 

@@ -13,8 +13,10 @@ struct CorpusFixture {
             let path = root + "/" + c.path
             try FileManager.default.createDirectory(
                 atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            try TestSupport.must("sox", ["-n", "-r", "16000", "-c", "1"] + c.args
-                + [path, "synth", String(c.seconds), "sine", String(c.hz), "vol", "0.3"])
+            try TestSupport.must(
+                "sox",
+                ["-n", "-r", "16000", "-c", "1"] + c.args
+                    + [path, "synth", String(c.seconds), "sine", String(c.hz), "vol", "0.3"])
             let stem = (path as NSString).deletingPathExtension
             try TestSupport.write(
                 TestSupport.sidecar(sentence: "sentence \(i)", client: "spk-\(i % 3)"), to: stem + ".json")

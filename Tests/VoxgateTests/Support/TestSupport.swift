@@ -61,20 +61,24 @@ enum TestSupport {
     }
 
     /// A test tone made by sox: `seconds` of a 440 Hz sine at half scale, then converted by `soxArgs`.
-    static func tone(_ path: String, seconds: Double = 1.5, rate: Int = 16000, channels: Int = 1,
-        amplitude: Double = 0.5, soxOutputArgs: [String] = ["-b", "16"]) throws
-    {
-        try must("sox", ["-n", "-r", String(rate), "-c", String(channels)] + soxOutputArgs
-            + [path, "synth", String(seconds), "sine", "440", "vol", String(amplitude)])
+    static func tone(
+        _ path: String, seconds: Double = 1.5, rate: Int = 16000, channels: Int = 1,
+        amplitude: Double = 0.5, soxOutputArgs: [String] = ["-b", "16"]
+    ) throws {
+        try must(
+            "sox",
+            ["-n", "-r", String(rate), "-c", String(channels)] + soxOutputArgs
+                + [path, "synth", String(seconds), "sine", "440", "vol", String(amplitude)])
     }
 
     static func write(_ text: String, to path: String) throws {
         try text.write(toFile: path, atomically: true, encoding: .utf8)
     }
 
-    static func sidecar(sentence: String = "a test sentence", client: String = "spk-1", consent: Bool = true,
-        license: String = "CC0-1.0") -> String
-    {
+    static func sidecar(
+        sentence: String = "a test sentence", client: String = "spk-1", consent: Bool = true,
+        license: String = "CC0-1.0"
+    ) -> String {
         #"{"sentence": "\#(sentence)", "client_id": "\#(client)", "consent": \#(consent), "license": "\#(license)"}"#
     }
 

@@ -1,0 +1,28 @@
+/// A failure of the run itself (never of one clip, which is a decision with reasons): the upload root
+/// or the output folder cannot be used. Says what went wrong and what to do, and names the path.
+public struct RunError: Error, Sendable, CustomStringConvertible {
+    /// What kind of failure; the CLI maps each to a documented exit code.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        enum Value: String, Sendable { case inputUnusable = "input", outputUnusable = "output" }
+        let value: Value
+        /// The upload root or `withdrawals.txt` cannot be read.
+        public static var inputUnusable: Self { .init(value: .inputUnusable) }
+        /// The output folder cannot be created or written, or already holds a run.
+        public static var outputUnusable: Self { .init(value: .outputUnusable) }
+        public var description: String { value.rawValue }
+    }
+
+    public var code: Code
+    /// What went wrong and what to do.
+    public var message: String
+    /// The file or folder concerned.
+    public var path: String
+
+    public init(_ code: Code, _ message: String, path: String) {
+        self.code = code
+        self.message = message
+        self.path = path
+    }
+
+    public var description: String { message }
+}
