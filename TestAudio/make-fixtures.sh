@@ -20,7 +20,10 @@ speak() {
 sidecar() {
   printf '{"sentence": "%s", "client_id": "%s", "consent": true, "license": "%s"}\n' "$2" "$3" "${4:-CC0-1.0}" > "$1.json"
 }
-ff() { ffmpeg -loglevel error -y "$@"; }
+# bitexact: no random Ogg serial numbers or Matroska UIDs, no encoder version tags.
+ff() { ffmpeg -loglevel error -y "${@:1:$#-1}" -fflags +bitexact -flags:a +bitexact "${@: -1}"; }
+# sox dithers with a random seed unless told to be repeatable: -R makes regeneration byte-stable.
+sox() { command sox -R "$@"; }
 
 # --- accepted: one per decoder path -------------------------------------------------------------
 n=0
@@ -69,6 +72,35 @@ ff -i "$tmp/l.wav" -ar 8000 -ac 1 -c:a libmp3lame -b:a 8k "$out/en/too-long.mp3"
 sidecar "$out/en/too-long" "$long $long" spk-en-09
 sox -n -r 16000 -c 1 -b 16 "$out/en/silent.flac" trim 0 2
 sidecar "$out/en/silent" "Nothing was said." spk-en-10
+
+# --- signal quality: loudness, clipping, noise, speech activity ---------------------------------
+# Boundaries the thresholds must respect: clean speech at about -30 LUFS and speech with noise at
+# 25 dB SNR are accepted; about -50 LUFS, 0 dB SNR and hard clipping are rejected.
+speak en "The night was very quiet." "$tmp/s.wav"
+sox "$tmp/s.wav" "$out/en/quiet-ok.wav" gain -13
+sidecar "$out/en/quiet-ok" "The night was very quiet." spk-en-14
+speak en "Can you hear me at all?" "$tmp/s.wav"
+sox "$tmp/s.wav" "$out/en/too-quiet.wav" gain -33
+sidecar "$out/en/too-quiet" "Can you hear me at all?" spk-en-14
+speak en "Everything was far too loud." "$tmp/s.wav"
+sox "$tmp/s.wav" "$out/en/too-loud.wav" compand 0.002,0.05 -90,-90,-70,-6,0,-2 norm -1
+sidecar "$out/en/too-loud" "Everything was far too loud." spk-en-15
+speak en "The microphone gain was far too high." "$tmp/s.wav"
+sox "$tmp/s.wav" "$out/en/clipped.wav" gain 14 2>/dev/null   # sox clips (and says so): that is the point
+sidecar "$out/en/clipped" "The microphone gain was far too high." spk-en-15
+# Speech mixed with white noise: the noise power is set against the speech power of the active part.
+noisy() {  # noisy NAME SNR_DB "SENTENCE"
+  speak en "$3" "$tmp/s.wav"
+  local len; len=$(soxi -D "$tmp/s.wav")
+  local rms; rms=$(sox "$tmp/s.wav" -n stats 2>&1 | awk '/RMS lev dB/ {print $4}')
+  sox -n -r 16000 -c 1 -b 16 "$tmp/n.wav" synth "$len" whitenoise vol 1 gain -n $(awk -v r="$rms" -v s="$2" 'BEGIN { print r - s }')
+  sox -m "$tmp/s.wav" "$tmp/n.wav" "$out/en/$1.wav"
+  sidecar "$out/en/$1" "$3" spk-en-16
+}
+noisy noisy-25db 25 "A fan was running in the room."
+noisy noisy-0db 0 "The street outside was very busy."
+sox -n -r 16000 -c 1 -b 16 "$out/en/hiss.flac" synth 2 whitenoise gain -n -60
+sidecar "$out/en/hiss" "Only the hiss of the line." spk-en-16
 
 # --- decode_error ------------------------------------------------------------------------------
 sox -n -r 16000 -c 1 -b 16 "$out/en/empty.wav" trim 0 0
