@@ -4,7 +4,16 @@ import Testing
 /// The built `voxgate` executable: exit codes and messages as an operator sees them.
 @Suite("voxgate command line")
 struct CLITests {
-    static let binary = TestSupport.packageRoot + "/.build/debug/voxgate"
+    /// The `voxgate` built beside this test bundle (whatever `--scratch-path` the build used).
+    static let binary: String = {
+        let runner = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var dir = runner.deletingLastPathComponent()
+        if dir.lastPathComponent.hasSuffix(".xctest") || dir.path.contains(".xctest/") {
+            while !dir.lastPathComponent.hasSuffix(".xctest") { dir.deleteLastPathComponent() }
+            dir.deleteLastPathComponent()
+        }
+        return dir.appendingPathComponent("voxgate").path
+    }()
 
     func voxgate(_ args: [String]) throws -> TestSupport.ToolResult {
         guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
