@@ -116,6 +116,13 @@ sidecar "$out/en/garbage" "A FLAC marker and garbage." spk-en-11
 speak en "Recorded in a browser." "$tmp/s.wav"
 ff -i "$tmp/s.wav" -ar 48000 -c:a libopus -b:a 12k "$out/en/recording.webm"
 sidecar "$out/en/recording" "Recorded in a browser." spk-en-12
+# The same recording cut at 60% of its bytes: the upload broke off mid-cluster.
+size=$(stat -c %s "$out/en/recording.webm")
+head -c $((size * 6 / 10)) "$out/en/recording.webm" > "$out/en/broken.webm"
+sidecar "$out/en/broken" "Recorded in a browser." spk-en-12
+speak en "Recorded on an iPhone." "$tmp/s.wav"
+ff -i "$tmp/s.wav" -c:a aac -b:a 24k "$out/en/safari.m4a"
+sidecar "$out/en/safari" "Recorded on an iPhone." spk-en-12
 
 # --- consent and metadata ----------------------------------------------------------------------
 speak en "Nobody agreed to share this." "$tmp/s.wav"

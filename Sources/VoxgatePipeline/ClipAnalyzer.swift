@@ -28,7 +28,7 @@ public struct ClipAnalyzer: Sendable {
         do {
             // FLAC for the shard is encoded during the one decoding pass, only for clips still acceptable.
             let (measurement, flac) = try decode(
-                source.path, encodeFLAC: findings.isEmpty && config.shards.audio == .flac)
+                source.path, mayBeSharded: findings.isEmpty)
             outcome.measurement = measurement
             findings += SignalCheck.duration(seconds: measurement.durationSeconds, config: config.checks)
             findings += SignalCheck.silence(rmsDBFS: measurement.rmsDBFS, config: config.checks)
@@ -53,8 +53,10 @@ public struct ClipAnalyzer: Sendable {
         return ShardAudio(content: .file(path: source.path, size: size), fileExtension: measurement.contentExtension)
     }
 
-    /// The one decoding pass: level meter, PCM digest and (optionally) the FLAC encoder, block by block.
-    func decode(_ path: String, encodeFLAC: Bool) throws -> (ClipMeasurement, [UInt8]?) {
+    /// The one decoding pass: level meter, PCM digest and the FLAC encoder, block by block. FLAC is made
+    /// for a clip that may still be sharded when `shards.audio` is `flac`, or when its container is one
+    /// the shard readers (soundfile, i.e. libsndfile) cannot open, such as WebM.
+    func decode(_ path: String, mayBeSharded: Bool) throws -> (ClipMeasurement, [UInt8]?) {
         var decoder = try AudioDecoder(path: path)
         let info = decoder.info
         let blockFrames = config.run.blockFrames
@@ -64,7 +66,7 @@ public struct ClipAnalyzer: Sendable {
         var digest = PCMDigest(sampleRate: info.sampleRate, channels: info.channels)
         let maxFrames = Int((config.checks.maxDurationSeconds * Double(info.sampleRate)).rounded(.up))
         var encoder: FLACEncoder? =
-            encodeFLAC
+            mayBeSharded && (config.shards.audio == .flac || !info.container.isReadableByShardClients)
             ? try FLACEncoder(
                 sampleRate: info.sampleRate, channels: info.channels,
                 bitsPerSample: info.encoding.losslessBitDepth ?? 16,

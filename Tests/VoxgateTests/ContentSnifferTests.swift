@@ -50,7 +50,8 @@ struct ContentSnifferTests {
     @Test func decodableFormatsHaveTheirContentExtension() {
         #expect(ContainerFormat.oggOpus.fileExtension == "opus")
         #expect(ContainerFormat.flac.fileExtension == "flac")
-        #expect(!ContainerFormat.webm.isDecodable)
+        #expect(ContainerFormat.webm.isDecodable && !ContainerFormat.webm.isReadableByShardClients)
+        #expect(!ContainerFormat.mp4.isDecodable)
         #expect(ContainerFormat.mp3.isDecodable)
     }
 }

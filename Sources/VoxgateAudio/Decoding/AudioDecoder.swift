@@ -1,4 +1,3 @@
-internal import CSndfile
 import Foundation
 
 /// What a decoder knows about a stream before reading it.
@@ -16,12 +15,13 @@ public struct AudioStreamInfo: Sendable, Hashable {
     public var declaredFrames: Int?
 }
 
-/// Streams interleaved `Float` frames from an audio file through libsndfile (`sf_open`, `sf_readf_float`).
+/// Streams interleaved `Float` frames from an audio file: libsndfile (`sf_open`, `sf_readf_float`) for
+/// WAV, AIFF, FLAC, Ogg Vorbis/Opus/FLAC and MP3; voxgate's own WebM demuxer with libopus for WebM/Opus.
 ///
-/// The format is chosen by content (``ContentSniffer``), never by extension. The decoder owns its
-/// `SNDFILE*` and closes it in `deinit`; memory does not grow with the length of the stream.
+/// The format is chosen by content (``ContentSniffer``), never by extension. The decoder owns its C
+/// handles (through its backend, released in `deinit`); memory does not grow with the stream's length.
 public struct AudioDecoder: ~Copyable {
-    private let handle: OpaquePointer
+    private let backend: any DecoderBackend
     /// The stream's format, rate and channel count.
     public let info: AudioStreamInfo
     /// The file being decoded.
@@ -32,67 +32,42 @@ public struct AudioDecoder: ~Copyable {
     /// - Throws: ``DecodeError`` with `.unreadable`, `.unsupportedFormat` or `.corrupt`.
     public init(path: String) throws(DecodeError) {
         let container = try Self.sniff(path: path)
-        guard container.isDecodable else {
+        switch container.kind {
+        case .webm:
+            let webm = try WebMOpusBackend(path: path)
+            backend = webm
+            info = AudioStreamInfo(
+                container: container, encoding: .opus, sampleRate: 48_000, channels: webm.channels,
+                declaredFrames: nil)
+        case _ where container.isDecodable:
+            let sndfile = try SndfileBackend(path: path, container: container)
+            backend = sndfile
+            info = sndfile.info
+        default:
             throw DecodeError(
                 .unsupportedFormat,
-                "content is \(container) audio, which this version cannot decode yet; convert it to FLAC, WAV, "
-                    + "Ogg or MP3 and upload it again", path: path)
-        }
-        var sfInfo = SF_INFO()
-        guard let handle = sf_open(path, Int32(SFM_READ), &sfInfo) else {
-            let reason = String(cString: sf_strerror(nil))
-            throw DecodeError(
-                .corrupt,
-                "content looks like \(container) but the decoder rejected it (\(reason)); "
-                    + "the file is damaged or not really \(container): re-export it from the original recording",
+                "content is \(container) audio, which voxgate cannot decode (Safari's MP4/AAC recordings among them); "
+                    + "convert it to FLAC, WAV, Ogg or MP3 (e.g. ffmpeg -i in.m4a out.flac) and upload it again",
                 path: path)
         }
-        // libsndfile keeps floats as decoded (no clamping) unless asked: peaks above full scale stay visible.
-        var declared: Int? =
-            switch container.kind {
-            case .wav, .rf64, .aiff, .flac:
-                sfInfo.frames >= 0 && sfInfo.frames < vg_sf_count_max() ? Int(sfInfo.frames) : nil
-            default: nil
-            }
-        if container == .wav, let riff = RIFFLayout.read(path: path), riff.isTruncated {
-            // libsndfile shortened the data chunk to the file; the header's own length is what was meant.
-            declared = riff.declaredDataBytes / riff.blockAlign
-        }
-        let info = AudioStreamInfo(
-            container: container, encoding: SampleEncoding(sndfileFormat: sfInfo.format),
-            sampleRate: Int(sfInfo.samplerate), channels: Int(sfInfo.channels), declaredFrames: declared)
-        guard info.sampleRate > 0, info.channels > 0 else {
-            sf_close(handle)
-            throw DecodeError(
-                .corrupt, "header declares \(info.sampleRate) Hz and \(info.channels) channels, which is not audio",
-                path: path)
-        }
-        self.handle = handle
-        self.info = info
         self.path = path
     }
-
-    deinit { sf_close(handle) }
 
     /// Decodes up to `buffer.count / channels` frames into `buffer`, interleaved.
     /// - Returns: the number of frames decoded; 0 at the end of the stream.
     /// - Throws: ``DecodeError`` `.corrupt` when the decoder reports an error, `.empty` when the stream
     ///   ends with no frames at all, `.truncated` when it ends before the declared length.
     public mutating func read(into buffer: UnsafeMutableBufferPointer<Float>) throws(DecodeError) -> Int {
-        let capacity = buffer.count / info.channels
-        precondition(capacity > 0, "buffer smaller than one frame")
-        let got = Int(sf_readf_float(handle, buffer.baseAddress, sf_count_t(capacity)))
-        let status = sf_error(handle)
-        if status != 0 {
-            let reason = String(cString: sf_strerror(handle))
-            throw DecodeError(
-                .corrupt,
-                "decoding failed after \(framesDecoded + max(got, 0)) frames (\(reason)); "
-                    + "the file is damaged: ask for a new upload", path: path)
+        precondition(buffer.count >= info.channels, "buffer smaller than one frame")
+        let got: Int
+        do { got = try backend.read(into: buffer) } catch {
+            var error = error
+            error.message = "decoding failed after \(framesDecoded) frames: " + error.message
+            throw error
         }
-        framesDecoded += max(got, 0)
-        if got <= 0 { try checkEnd() }
-        return max(got, 0)
+        framesDecoded += got
+        if got == 0 { try checkEnd() }
+        return got
     }
 
     private func checkEnd() throws(DecodeError) {

@@ -28,20 +28,24 @@ public struct ContainerFormat: Hashable, Sendable, CustomStringConvertible {
     public static var oggFLAC: Self { .init(.oggFLAC) }
     /// MPEG-1/2 Layer III, with or without an ID3v2 tag.
     public static var mp3: Self { .init(.mp3) }
-    /// Matroska/WebM (EBML). Recognised, not yet decodable.
+    /// Matroska/WebM (EBML): decoded when it carries Opus (browser recordings).
     public static var webm: Self { .init(.webm) }
     /// ISO base media (MP4/M4A, `ftyp`). Recognised, not yet decodable.
     public static var mp4: Self { .init(.mp4) }
     /// Nothing voxgate recognises.
     public static var unknown: Self { .init(.unknown) }
 
-    /// Whether libsndfile can decode this container here.
+    /// Whether voxgate can decode this container.
     public var isDecodable: Bool {
         switch kind {
-        case .wav, .rf64, .aiff, .flac, .oggVorbis, .oggOpus, .oggFLAC, .mp3: true
-        case .webm, .mp4, .unknown: false
+        case .wav, .rf64, .aiff, .flac, .oggVorbis, .oggOpus, .oggFLAC, .mp3, .webm: true
+        case .mp4, .unknown: false
         }
     }
+
+    /// Whether libsndfile-based readers (Python's soundfile, torchaudio's sox/soundfile backends) open
+    /// this container: shards store other containers (WebM) as FLAC of the decoded samples.
+    public var isReadableByShardClients: Bool { isDecodable && kind != .webm }
 
     /// The file extension that names this content correctly (used for shard members).
     public var fileExtension: String {
