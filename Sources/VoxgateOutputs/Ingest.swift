@@ -85,28 +85,38 @@ public enum Ingest {
         var done = 0
         var accepted = 0
         var audioSeconds = 0.0
-        try await pipeline.run { outcome in
-            var member: (shard: String, key: String)?
-            if outcome.isAccepted, let audio = outcome.shardAudio, let meta = outcome.metadata {
-                member = try writeSample(outcome, audio: audio, metadata: meta, speaker: speaker, into: shards)
+        let shardList: [ShardInfo]
+        let elapsed: Double
+        do {
+            try await pipeline.run { outcome in
+                var member: (shard: String, key: String)?
+                if outcome.isAccepted, let audio = outcome.shardAudio, let meta = outcome.metadata {
+                    member = try writeSample(outcome, audio: audio, metadata: meta, speaker: speaker, into: shards)
+                }
+                try decisions.write(OutputRecords.decision(outcome, shardMember: member).rendered + "\n")
+                totals.add(outcome)
+                done += 1
+                if outcome.isAccepted { accepted += 1 }
+                audioSeconds += outcome.measurement?.durationSeconds ?? 0
+                progress(
+                    IngestProgress(
+                        done: done, total: tree.clips.count, accepted: accepted,
+                        audioSeconds: audioSeconds, elapsed: Date().timeIntervalSince(started)))
             }
-            try decisions.write(OutputRecords.decision(outcome, shardMember: member).rendered + "\n")
-            totals.add(outcome)
-            done += 1
-            if outcome.isAccepted { accepted += 1 }
-            audioSeconds += outcome.measurement?.durationSeconds ?? 0
-            progress(
-                IngestProgress(
-                    done: done, total: tree.clips.count, accepted: accepted,
-                    audioSeconds: audioSeconds, elapsed: Date().timeIntervalSince(started)))
+            shardList = try shards.finish()
+            try AtomicFile.write(totals.json(shards: shardList).pretty, to: options.output + "/totals.json")
+            try AtomicFile.write(totals.csv(), to: options.output + "/totals.csv")
+            elapsed = Date().timeIntervalSince(started)
+            try AtomicFile.write(
+                manifest(options, tree: tree, shards: shardList, elapsed: elapsed).pretty, to: options.output + "/run.json")
+            try decisions.commit()  // last: decisions.jsonl marks a complete run
+        } catch {
+            // Leave no half-run behind: what this run completed goes too (a prior run was refused or,
+            // with --force, removed before it started). Open files remove themselves when abandoned.
+            shards.removeFinished()
+            for name in ["totals.json", "totals.csv", "run.json"] { unlink(options.output + "/" + name) }
+            throw error
         }
-        let shardList = try shards.finish()
-        try decisions.commit()
-        try AtomicFile.write(totals.json(shards: shardList).pretty, to: options.output + "/totals.json")
-        try AtomicFile.write(totals.csv(), to: options.output + "/totals.csv")
-        let elapsed = Date().timeIntervalSince(started)
-        try AtomicFile.write(
-            manifest(options, tree: tree, shards: shardList, elapsed: elapsed).pretty, to: options.output + "/run.json")
         return summary(totals, tree: tree, shards: shardList, options: options, elapsed: elapsed)
     }
 
@@ -128,8 +138,9 @@ public enum Ingest {
         return (shards.currentShardPath(language: outcome.source.languageTag, license: license), key)
     }
 
-    /// Refuses to mix two runs' outputs: an output folder holding a run needs `--force`, which removes
-    /// that run's files (and only those). Stale `.partial` files of a killed run are always removed.
+    /// Refuses to mix two runs' outputs. A folder holding a complete run (its `decisions.jsonl`, written
+    /// last) needs `--force`, which removes that run's files (and only those). Without `decisions.jsonl`,
+    /// any shards, totals and `.partial` files are the leftovers of a killed run and are removed.
     static func prepareOutput(_ options: IngestOptions) throws(RunError) {
         let fm = FileManager.default
         let out = options.output
@@ -137,15 +148,13 @@ public enum Ingest {
             throw RunError(
                 .outputUnusable, "cannot create output folder '\(out)' (\(error.localizedDescription))", path: out)
         }
-        if fm.fileExists(atPath: out + "/" + decisionsFile) {
-            guard options.force else {
-                throw RunError(
-                    .outputUnusable,
-                    "'\(out)' already holds a voxgate run (decisions.jsonl); choose another --out, or pass --force "
-                        + "to replace that run's outputs", path: out)
-            }
-            for name in ownedOutputs { try? fm.removeItem(atPath: out + "/" + name) }
+        if fm.fileExists(atPath: out + "/" + decisionsFile) && !options.force {
+            throw RunError(
+                .outputUnusable,
+                "'\(out)' already holds a voxgate run (decisions.jsonl); choose another --out, or pass --force "
+                    + "to replace that run's outputs", path: out)
         }
+        for name in ownedOutputs { try? fm.removeItem(atPath: out + "/" + name) }
         if let walker = fm.enumerator(atPath: out) {
             for case let relative as String in walker where relative.hasSuffix(AtomicFile.partialSuffix) {
                 try? fm.removeItem(atPath: out + "/" + relative)

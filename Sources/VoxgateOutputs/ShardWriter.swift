@@ -79,6 +79,12 @@ final class ShardWriter {
         return finished.sorted { $0.path < $1.path }
     }
 
+    /// Deletes the shards this writer completed: for a run that failed or was interrupted.
+    func removeFinished() {
+        for shard in finished { unlink(outputRoot + "/" + shard.path) }
+        finished.removeAll()
+    }
+
     private func start(_ stream: Stream) throws(RunError) -> OpenShard {
         let index = nextIndex[stream, default: 0]
         nextIndex[stream] = index + 1

@@ -19,7 +19,7 @@ enum ExitCodes {
                 ("cannot read the uploads: \(e.message)", inputUnusable)
             case let e as RunError: ("cannot write the outputs: \(e.message)", outputUnusable)
             case is CancellationError:
-                ("interrupted; outputs of this run are incomplete (rerun with --force)", interrupted)
+                ("interrupted: nothing of this run was kept (its partial files were removed)", interrupted)
             default: ("internal error: \(error)", internalError)
             }
         Terminal.standardError("voxgate: error: " + message)

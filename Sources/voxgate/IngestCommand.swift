@@ -43,7 +43,9 @@ struct IngestCommand: AsyncParsableCommand {
             let options = IngestOptions(
                 root: root, output: out, config: config, jobs: jobs, speakerKeyPath: speakerKey, force: force)
             let display = ProgressDisplay(enabled: !quiet)
-            let summary = try await Ingest.run(options) { display.update($0) }
+            let summary = try await Interruption.cancellingOnSignals {
+                try await Ingest.run(options) { display.update($0) }
+            }
             display.finish()
             SummaryPrinter.print(summary)
         } catch {

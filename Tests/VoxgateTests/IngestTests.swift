@@ -177,6 +177,41 @@ struct IngestTests {
         #expect(after.filter { $0.key != "run.json" } == before.filter { $0.key != "run.json" })
     }
 
+    @Test func anInterruptedRunLeavesNothingBehind() async throws {
+        let corpus = try CorpusFixture.standard()
+        defer { corpus.remove() }
+        let out = try TestSupport.temporaryFolder("voxgate-out")
+        defer { TestSupport.remove(out) }
+        var config = PipelineConfig()
+        config.shards.maxSamples = 1  // shards complete (and are renamed into place) before the interruption
+        let options = IngestOptions(
+            root: corpus.root, output: out, config: config, jobs: 1,
+            speakerKeyPath: corpus.root + "/../voxgate-test-speaker.key")
+        await #expect(throws: CancellationError.self) {
+            _ = try await Ingest.run(options) { progress in
+                if progress.done == 4 { withUnsafeCurrentTask { $0?.cancel() } }  // as SIGINT does in the CLI
+            }
+        }
+        let left = try filesUnder(out).keys.sorted()
+        #expect(left.isEmpty, "left behind: \(left)")
+    }
+
+    @Test func leftoversOfAKilledRunAreReplacedWithoutForce() async throws {
+        let corpus = try CorpusFixture.standard()
+        defer { corpus.remove() }
+        let out = try TestSupport.temporaryFolder("voxgate-out")
+        defer { TestSupport.remove(out) }
+        // What a SIGKILL can leave: a completed shard, a partial one, totals, but no decisions.jsonl.
+        try FileManager.default.createDirectory(atPath: out + "/shards/xx", withIntermediateDirectories: true)
+        try TestSupport.write("old", to: out + "/shards/xx/xx-CC0-1.0-000007.tar")
+        try TestSupport.write("half", to: out + "/shards/xx/xx-CC0-1.0-000008.tar.partial")
+        try TestSupport.write("{}", to: out + "/totals.json")
+        _ = try await corpus.ingest(jobs: 1, output: out)
+        let files = try filesUnder(out).keys
+        #expect(!files.contains { $0.hasPrefix("shards/xx/") })
+        #expect(files.contains("decisions.jsonl"))
+    }
+
     @Test func anAbandonedAtomicFileLeavesNothingBehind() throws {
         let dir = try TestSupport.temporaryFolder()
         defer { TestSupport.remove(dir) }
