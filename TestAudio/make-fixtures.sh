@@ -156,4 +156,51 @@ speak fr "Le marché ouvre le samedi matin." "$tmp/s.wav"
 ff -i "$tmp/s.wav" -ar 48000 -c:a libopus -b:a 16k "$out/fr/marche.opus"
 sidecar "$out/fr/marche" "Le marché ouvre le samedi matin." spk-fr-01
 
-du -sh "$out"
+# --- a small synthetic Common Voice release (two locales, the real TSV columns, broken rows) -------
+cv=common-voice
+rm -rf "$cv"
+mkdir -p "$cv"/{cy,eu}/clips
+header=$'client_id\tpath\tsentence_id\tsentence\tsentence_domain\tup_votes\tdown_votes\tage\tgender\taccents\tvariant\tlocale\tsegment'
+cvclip() {  # cvclip LOCALE ID "SENTENCE": MP3 32 kHz mono, as Common Voice serves them
+  speak "$1" "$3" "$tmp/s.wav"
+  ff -i "$tmp/s.wav" -ar 32000 -ac 1 -c:a libmp3lame -b:a 48k "$cv/$1/clips/common_voice_$1_$2.mp3"
+}
+# Declared durations: decoded by ffmpeg (gapless, like voxgate), so only the deliberate error disagrees.
+ms() { echo $(( $(ffmpeg -loglevel error -i "$1" -f s16le -ac 1 -ar 32000 - | wc -c) / 64 )); }
+cvclip cy 1000001 "Mae hi'n braf heddiw."
+cvclip cy 1000002 'Dywedodd hi "bore da" wrtho.'
+cvclip cy 1000003 "Mae'r trên yn hwyr eto."
+cvclip cy 1000004 "Rydw i'n hoffi coffi."
+cvclip cy 1000005 "Nid yw hwn mewn unrhyw restr."
+cvclip eu 2000001 "Gaur eguraldi ona dago."
+cvclip eu 2000002 "Trena berandu da berriro."
+{
+  echo "$header"
+  printf 'c1a\tcommon_voice_cy_1000001.mp3\ts1\tMae hi%sn braf heddiw.\tgeneral\t2\t0\ttwenties\tfemale_feminine\t\t\tcy\t\n' "'"
+  printf 'c2b\tcommon_voice_cy_1000002.mp3\ts2\tDywedodd hi "bore da" wrtho.\t\t3\t1\t\t\t\t\tcy\t\n'
+  printf 'c9z\tcommon_voice_cy_1000099.mp3\ts9\tMae%sr ffeil hon ar goll.\t\t2\t0\t\t\t\t\tcy\t\n' "'"
+} > "$cv/cy/validated.tsv"
+{
+  echo "$header"
+  printf 'c3c\tcommon_voice_cy_1000003.mp3\ts3\tMae%sr trên\tyn hwyr eto.\t\t1\t0\t\t\t\t\tcy\t\n' "'"
+} > "$cv/cy/other.tsv"
+{
+  echo "$header"
+  printf 'c4d\tcommon_voice_cy_1000004.mp3\ts4\t\t\t0\t2\t\t\t\t\tcy\t\n'
+} > "$cv/cy/invalidated.tsv"
+{
+  printf 'clip\tduration[ms]\n'
+  for id in 1000001 1000002 1000003; do printf 'common_voice_cy_%s.mp3\t%s\n' $id "$(ms "$cv/cy/clips/common_voice_cy_$id.mp3")"; done
+  printf 'common_voice_cy_1000004.mp3\t0\n'   # a header parse error reads 0 ms in Common Voice's tooling
+} > "$cv/cy/clip_durations.tsv"
+{
+  echo "$header"
+  printf 'e1\tcommon_voice_eu_2000001.mp3\ts5\tGaur eguraldi ona dago.\t\t2\t0\t\t\t\t\teu\t\n'
+  printf 'e2\tcommon_voice_eu_2000002.mp3\ts6\tTrena berandu da berriro.\t\t2\t0\t\t\t\t\teu\t\n'
+} > "$cv/eu/validated.tsv"
+{
+  printf 'clip\tduration[ms]\n'
+  for id in 2000001 2000002; do printf 'common_voice_eu_%s.mp3\t%s\n' $id "$(ms "$cv/eu/clips/common_voice_eu_$id.mp3")"; done
+} > "$cv/eu/clip_durations.tsv"
+
+du -sh "$out" "$cv"

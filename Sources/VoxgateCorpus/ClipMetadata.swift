@@ -12,10 +12,13 @@ public struct ClipMetadata: Sendable, Hashable {
     public var gender: String?
     public var age: String?
     public var accent: String?
+    /// Fields of a release's own record (e.g. Common Voice's `sentence_id`, `up_votes`, bucket), kept in
+    /// the shard sample's JSON under `source`.
+    public var release: [String: String] = [:]
 }
 
 /// The result of reading a sidecar: a clip without usable metadata is rejected, never an error.
-public enum SidecarReading: Sendable {
+public enum SidecarReading: Sendable, Hashable {
     case missing
     case invalid(String)
     case valid(ClipMetadata)

@@ -8,17 +8,17 @@ public struct ClipSource: Sendable, Hashable {
     public var languageTag: String
     /// The file name without its extension (NFC).
     public var clipID: String
-    /// The sidecar to read, exactly as spelled on disk, when one exists.
-    public var sidecarPath: String?
+    /// Where the clip's metadata comes from (a sidecar file, or a row of a release's TSV).
+    public var metadata: MetadataSource
     /// The file's size in bytes.
     public var byteSize: Int
 
-    public init(clip: String, path: String, languageTag: String, clipID: String, sidecarPath: String?, byteSize: Int) {
+    public init(clip: String, path: String, languageTag: String, clipID: String, metadata: MetadataSource, byteSize: Int) {
         self.clip = clip
         self.path = path
         self.languageTag = languageTag
         self.clipID = clipID
-        self.sidecarPath = sidecarPath
+        self.metadata = metadata
         self.byteSize = byteSize
     }
 }
@@ -27,5 +27,21 @@ extension ClipSource {
     /// The order of every output: byte order of the NFC clip path, so it is the same on every machine.
     public static func pathOrder(_ a: ClipSource, _ b: ClipSource) -> Bool {
         a.clip.utf8.lexicographicallyPrecedes(b.clip.utf8)
+    }
+}
+
+/// Where a clip's metadata comes from: read by the worker (a sidecar) or already parsed by the layout.
+public enum MetadataSource: Sendable, Hashable {
+    /// A `<clip-id>.json` sidecar, exactly as spelled on disk; nil when the clip has none.
+    case sidecar(path: String?)
+    /// Metadata the input layout parsed itself (e.g. a Common Voice TSV row).
+    case parsed(SidecarReading)
+
+    /// Reads the metadata (file I/O for a sidecar).
+    public func read() -> SidecarReading {
+        switch self {
+        case .sidecar(let path): SidecarReading.read(path: path)
+        case .parsed(let reading): reading
+        }
     }
 }

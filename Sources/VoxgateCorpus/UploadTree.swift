@@ -1,31 +1,21 @@
 import Foundation
 
-/// An upload directory: `<root>/<tag>/<clip-id>.<ext>`, optional `<clip-id>.json` sidecars and
-/// an optional `<root>/withdrawals.txt`.
-public struct UploadTree: Sendable {
-    /// The root directory.
-    public var root: String
-    /// Every input audio file, in ``ClipSource/pathOrder(_:_:)``.
-    public var clips: [ClipSource]
-    /// client_ids whose consent was withdrawn.
-    public var withdrawals: Set<String>
-    /// Things found in the tree that are not part of the layout, as sentences for the operator.
-    public var warnings: [String]
+/// The upload-tree layout: `<root>/<tag>/<clip-id>.<ext>`, optional `<clip-id>.json` sidecars and
+/// an optional `<root>/withdrawals.txt`. The layout every other one falls back to.
+public enum UploadTree: InputLayout {
+    public static let name = "upload-tree"
 
     /// The name of the withdrawals file at the root.
     public static let withdrawalsFile = "withdrawals.txt"
 
+    public static func recognises(root: String) -> Bool { true }
+
     /// Lists the tree. Reads directory entries only (and withdrawals.txt), never audio.
     /// - Throws: ``RunError`` (`.inputUnusable`) when the root is missing or unreadable.
-    public static func scan(root: String) throws(RunError) -> UploadTree {
+    public static func scan(root: String, options: InputOptions = InputOptions()) throws(RunError) -> CorpusInput {
         let fm = FileManager.default
         var isDir: ObjCBool = false
-        guard fm.fileExists(atPath: root, isDirectory: &isDir), isDir.boolValue else {
-            throw RunError(
-                .inputUnusable,
-                "upload root '\(root)' does not exist or is not a directory; pass the folder that "
-                    + "holds one sub-folder per language tag", path: root)
-        }
+        try InputLayouts.requireFolder(root)
         let rootEntries: [String]
         do { rootEntries = try fm.contentsOfDirectory(atPath: root) } catch {
             throw RunError(
@@ -49,7 +39,7 @@ public struct UploadTree: Sendable {
             clips += scanLanguage(dir: full, tag: entry.precomposedStringWithCanonicalMapping, warnings: &warnings)
         }
         clips.sort(by: ClipSource.pathOrder)
-        return UploadTree(root: root, clips: clips, withdrawals: withdrawals, warnings: warnings)
+        return CorpusInput(root: root, layout: name, clips: clips, withdrawals: withdrawals, warnings: warnings)
     }
 
     private static func scanLanguage(dir: String, tag: String, warnings: inout [String]) -> [ClipSource] {
@@ -80,7 +70,7 @@ public struct UploadTree: Sendable {
             clips.append(
                 ClipSource(
                     clip: tag + "/" + name.precomposedStringWithCanonicalMapping, path: path, languageTag: tag,
-                    clipID: stem, sidecarPath: sidecar, byteSize: size))
+                    clipID: stem, metadata: .sidecar(path: sidecar), byteSize: size))
         }
         for (stem, name) in sidecars where !used.contains(stem) {
             warnings.append("\(tag)/\(name): a sidecar without an audio file; ignored")
@@ -93,7 +83,7 @@ public struct UploadTree: Sendable {
         return (String(name[..<dot]), String(name[name.index(after: dot)...]))
     }
 
-    static func readWithdrawals(_ path: String) throws(RunError) -> Set<String> {
+    public static func readWithdrawals(_ path: String) throws(RunError) -> Set<String> {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
         else {
             throw RunError(

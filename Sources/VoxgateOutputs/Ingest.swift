@@ -15,11 +15,14 @@ public struct IngestOptions: Sendable {
     public var speakerKeyPath: String?
     /// Replace the outputs of an earlier run in `output`.
     public var force: Bool
+    /// Layout-specific input choices (Common Voice buckets).
+    public var input: InputOptions
 
     public init(
         root: String, output: String, config: PipelineConfig, jobs: Int, speakerKeyPath: String? = nil,
-        force: Bool = false
+        force: Bool = false, input: InputOptions = InputOptions()
     ) {
+        self.input = input
         self.root = root
         self.output = output
         self.config = config
@@ -55,6 +58,8 @@ public struct IngestSummary: Sendable {
     public var languages: [Language]
     public var shards: Int
     public var warnings: [String]
+    /// Further findings about the input as a whole (e.g. a release audit), one sentence each.
+    public var notes: [String] = []
     public var outputFolder: String
     public var elapsed: Double
 }
@@ -63,7 +68,7 @@ public struct IngestSummary: Sendable {
 public enum Ingest {
     /// The files a run owns in its output folder.
     static let decisionsFile = "decisions.jsonl"
-    static let ownedOutputs = ["decisions.jsonl", "totals.json", "totals.csv", "run.json", "shards"]
+    static let ownedOutputs = ["decisions.jsonl", "totals.json", "totals.csv", "run.json", "audit.json", "shards"]
 
     /// Runs one ingest. Rejected clips are not errors.
     /// - Throws: ``RunError``: `.inputUnusable` (root), `.outputUnusable` (output folder unusable or a write failed).
@@ -71,7 +76,7 @@ public enum Ingest {
         _ options: IngestOptions, progress: @Sendable (IngestProgress) -> Void = { _ in }
     ) async throws -> IngestSummary {
         let started = Date()
-        let tree = try UploadTree.scan(root: options.root)
+        let tree = try InputLayouts.scan(root: options.root, options: options.input)
         try prepareOutput(options)
         let speaker = try SpeakerPseudonym(keyPath: options.speakerKeyPath ?? options.output + "/speaker.key")
         let pipeline = IngestPipeline(
@@ -82,6 +87,7 @@ public enum Ingest {
             outputRoot: options.output, maxBytes: options.config.shards.maxBytes,
             maxSamples: options.config.shards.maxSamples)
         var totals = CorpusTotals()
+        var audit = ReleaseAudit(tree)
         var done = 0
         var accepted = 0
         var audioSeconds = 0.0
@@ -95,6 +101,7 @@ public enum Ingest {
                 }
                 try decisions.write(OutputRecords.decision(outcome, shardMember: member).rendered + "\n")
                 totals.add(outcome)
+                audit.add(outcome)
                 done += 1
                 if outcome.isAccepted { accepted += 1 }
                 audioSeconds += outcome.measurement?.durationSeconds ?? 0
@@ -106,6 +113,7 @@ public enum Ingest {
             shardList = try shards.finish()
             try AtomicFile.write(totals.json(shards: shardList).pretty, to: options.output + "/totals.json")
             try AtomicFile.write(totals.csv(), to: options.output + "/totals.csv")
+            if audit.isApplicable { try AtomicFile.write(audit.json().pretty, to: options.output + "/audit.json") }
             elapsed = Date().timeIntervalSince(started)
             try AtomicFile.write(
                 manifest(options, tree: tree, shards: shardList, elapsed: elapsed).pretty, to: options.output + "/run.json")
@@ -114,10 +122,12 @@ public enum Ingest {
             // Leave no half-run behind: what this run completed goes too (a prior run was refused or,
             // with --force, removed before it started). Open files remove themselves when abandoned.
             shards.removeFinished()
-            for name in ["totals.json", "totals.csv", "run.json"] { unlink(options.output + "/" + name) }
+            for name in ["totals.json", "totals.csv", "audit.json", "run.json"] { unlink(options.output + "/" + name) }
             throw error
         }
-        return summary(totals, tree: tree, shards: shardList, options: options, elapsed: elapsed)
+        var result = summary(totals, tree: tree, shards: shardList, options: options, elapsed: elapsed)
+        if audit.isApplicable { result.notes.append(audit.summaryLine + " (audit.json)") }
+        return result
     }
 
     private static func writeSample(
@@ -162,11 +172,12 @@ public enum Ingest {
         }
     }
 
-    private static func manifest(_ o: IngestOptions, tree: UploadTree, shards: [ShardInfo], elapsed: Double) -> JSONText
+    private static func manifest(_ o: IngestOptions, tree: CorpusInput, shards: [ShardInfo], elapsed: Double) -> JSONText
     {
         .object([
             ("tool", .string("voxgate")),
             ("root", .string(o.root)),
+            ("layout", .string(tree.layout)),
             ("pipeline", .optional(o.config.source)),
             ("jobs", .int(o.jobs)),
             ("clips", .int(tree.clips.count)),
@@ -195,7 +206,7 @@ public enum Ingest {
     }
 
     private static func summary(
-        _ totals: CorpusTotals, tree: UploadTree, shards: [ShardInfo], options: IngestOptions, elapsed: Double
+        _ totals: CorpusTotals, tree: CorpusInput, shards: [ShardInfo], options: IngestOptions, elapsed: Double
     ) -> IngestSummary {
         let all = totals.overall
         return IngestSummary(

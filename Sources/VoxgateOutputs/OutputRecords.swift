@@ -53,6 +53,7 @@ enum OutputRecords {
                 ])
             ),
             ("pcm_sha256", .string(m.pcmSHA256)),
+            ("release", .object(metadata.release.keys.sorted().map { ($0, .string(metadata.release[$0]!)) })),
         ])
     }
 

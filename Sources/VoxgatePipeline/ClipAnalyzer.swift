@@ -20,7 +20,7 @@ public struct ClipAnalyzer: Sendable {
 
     /// Analyses one clip. Never throws: whatever is wrong with the clip becomes a finding.
     public func analyze(_ source: ClipSource) -> ClipOutcome {
-        let sidecar = SidecarReading.read(path: source.sidecarPath)
+        let sidecar = source.metadata.read()
         var findings = ConsentCheck.findings(for: sidecar, withdrawals: withdrawals)
         let metadata: ClipMetadata? = if case .valid(let m) = sidecar { m } else { nil }
         var outcome = ClipOutcome(

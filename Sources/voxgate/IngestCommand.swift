@@ -23,6 +23,11 @@ struct IngestCommand: AsyncParsableCommand {
     @Option(name: .long, help: "HMAC key file for speaker pseudonyms. Default: <out>/speaker.key, created if missing.")
     var speakerKey: String?
 
+    @Option(
+        name: .customLong("cv-buckets"),
+        help: "Common Voice release input: the clip TSVs to ingest, comma-separated (validated,other,invalidated).")
+    var cvBuckets: String = CommonVoiceRelease.buckets.joined(separator: ",")
+
     @Flag(name: .long, help: "Replace the outputs of an earlier run in --out.")
     var force = false
 
@@ -30,6 +35,11 @@ struct IngestCommand: AsyncParsableCommand {
     var quiet = false
 
     func validate() throws {
+        let buckets = cvBuckets.split(separator: ",").map(String.init)
+        guard !buckets.isEmpty, buckets.allSatisfy(CommonVoiceRelease.buckets.contains) else {
+            throw ValidationError(
+                "--cv-buckets takes a comma-separated list of \(CommonVoiceRelease.buckets.joined(separator: ", "))")
+        }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1 (got \(jobs))") }
         guard jobs <= 1024 else {
             throw ValidationError("--jobs \(jobs) is more workers than makes sense; use at most 1024")
@@ -40,8 +50,11 @@ struct IngestCommand: AsyncParsableCommand {
         do {
             let config =
                 try pipeline.map { path throws(ConfigError) in try PipelineConfig.load(path: path) } ?? PipelineConfig()
+            var input = InputOptions()
+            input.commonVoiceBuckets = cvBuckets.split(separator: ",").map(String.init)
             let options = IngestOptions(
-                root: root, output: out, config: config, jobs: jobs, speakerKeyPath: speakerKey, force: force)
+                root: root, output: out, config: config, jobs: jobs, speakerKeyPath: speakerKey, force: force,
+                input: input)
             let display = ProgressDisplay(enabled: !quiet)
             let summary = try await Interruption.cancellingOnSignals {
                 try await Ingest.run(options) { display.update($0) }

@@ -22,6 +22,7 @@ enum SummaryPrinter {
                 "  " + l.tag.padding(toLength: 20, withPad: " ", startingAt: 0)
                     + String(format: "%7d %9d %9.4f %11.4f", l.clips, l.accepted, l.totalHours, l.acceptedHours))
         }
+        lines += s.notes
         lines.append(
             "outputs: \(s.outputFolder)/decisions.jsonl, \(s.outputFolder)/shards/, "
                 + "\(s.outputFolder)/totals.json, \(s.outputFolder)/totals.csv")

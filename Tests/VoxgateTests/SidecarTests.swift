@@ -81,7 +81,8 @@ struct UploadTreeTests {
         let cafe = tree.clips[3]
         #expect(cafe.clip.unicodeScalars.elementsEqual("en/caf\u{e9} noir.wav".unicodeScalars))  // NFC
         #expect(cafe.path.hasSuffix(nfd + ".wav"))  // opened as spelled on disk
-        #expect(cafe.sidecarPath?.hasSuffix("caf\u{e9} noir.json") == true)
+        guard case .sidecar(let sidecar) = cafe.metadata else { throw TestFailure("no sidecar source") }
+        #expect(sidecar?.hasSuffix("caf\u{e9} noir.json") == true)
         #expect(cafe.byteSize == 3)
         #expect(tree.withdrawals == ["spk-9", "spk-10"])
         #expect(tree.warnings.contains { $0.contains("orphan.json") })
