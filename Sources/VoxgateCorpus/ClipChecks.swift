@@ -25,13 +25,32 @@ public enum ConsentCheck {
             if withdrawals.contains(meta.clientID) {
                 found.append(Finding(.consentWithdrawn, "the contributor withdrew consent (listed in withdrawals.txt)"))
             }
-            if meta.license == nil {
-                found.append(
-                    Finding(
-                        .invalidMetadata, "the sidecar names no \"license\", so the clip's terms of use are unknown"))
-            }
             return found
         }
+    }
+}
+
+/// The terms check: a clip's own terms under its community's (`TERMS.yaml`).
+public enum TermsCheck {
+    /// The terms the clip is released under, and findings when they conflict or name no licence.
+    public static func effective(community: Terms?, clip: Terms, config: TermsConfig) -> (Terms, [Finding]) {
+        var findings: [Finding] = []
+        var terms = clip
+        if let community {
+            let (merged, conflicts) = community.narrowed(by: clip)
+            terms = merged
+            findings += conflicts.map {
+                Finding(.invalidMetadata, "the clip's terms conflict with its community's TERMS.yaml: \($0)")
+            }
+        }
+        if terms.license == nil && config.requireLicense {
+            findings.append(
+                Finding(
+                    .invalidMetadata,
+                    "no licence: neither the sidecar's \"license\" nor the community's TERMS.yaml names one, "
+                        + "so the clip's terms of use are unknown"))
+        }
+        return (terms, findings)
     }
 }
 

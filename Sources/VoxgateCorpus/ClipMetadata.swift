@@ -6,8 +6,12 @@ public struct ClipMetadata: Sendable, Hashable {
     public var clientID: String
     /// `true` only when the sidecar says `"consent": true`.
     public var consent: Bool
-    /// SPDX licence identifier, e.g. `CC0-1.0`.
-    public var license: String?
+    /// The clip's own terms: its `"license"` (SPDX id or https URL) and its optional `"terms"` object.
+    /// They narrow the community's terms (`TERMS.yaml`); see ``TermsCheck``.
+    public var terms: Terms
+    /// The credit line the contributor asked for (`"attribution"`), published in ATTRIBUTION.md
+    /// for licences that require attribution, never with their id.
+    public var attribution: String?
     public var locale: String?
     public var gender: String?
     public var age: String?
@@ -56,9 +60,20 @@ public enum SidecarReading: Sendable, Hashable {
         let sentence = string("sentence", required: true)
         let clientID = string("client_id", required: true)
         let license = string("license", required: false)
-        if let license, !isLicenseIdentifier(license) {
-            problems.append("has a \"license\" that is not an SPDX identifier such as CC0-1.0 or CC-BY-4.0")
+        var terms = Terms(license: license)
+        if let license, !Terms.isLicense(license) {
+            problems.append("has a \"license\" that is neither an SPDX identifier (CC0-1.0, CC-BY-4.0) nor an https:// URL")
         }
+        if let own = fields["terms"] {
+            switch Terms.fromSidecar(own) {
+            case .success(let t):
+                let (merged, conflicts) = t.narrowed(by: Terms(license: license))
+                terms = merged
+                problems += conflicts.map { "has \"terms\" whose licence contradicts its \"license\" (\($0))" }
+            case .failure(let problem): problems.append("has " + problem.message)
+            }
+        }
+        let attribution = string("attribution", required: false)
         var consent = false
         switch fields["consent"] {
         case nil, .null: consent = false
@@ -74,16 +89,7 @@ public enum SidecarReading: Sendable, Hashable {
         }
         return .valid(
             ClipMetadata(
-                sentence: sentence, clientID: clientID, consent: consent, license: license, locale: locale,
-                gender: gender, age: age, accent: accent))
-    }
-
-    /// Letters, digits, `.`, `-` and `+`, as SPDX identifiers are spelled; safe in a shard's file name.
-    static func isLicenseIdentifier(_ s: String) -> Bool {
-        !s.isEmpty && s.count <= 64
-            && s.unicodeScalars.allSatisfy {
-                $0.isASCII
-                    && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-.+".unicodeScalars.contains($0))
-            }
+                sentence: sentence, clientID: clientID, consent: consent, terms: terms, attribution: attribution,
+                locale: locale, gender: gender, age: age, accent: accent))
     }
 }

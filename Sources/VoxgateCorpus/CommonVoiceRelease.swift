@@ -129,7 +129,7 @@ public enum CommonVoiceRelease: InputLayout {
         func optional(_ key: String) -> String? { table.value(key, in: row).flatMap { $0.isEmpty ? nil : $0 } }
         return .valid(
             ClipMetadata(
-                sentence: sentence, clientID: client, consent: true, license: license, locale: optional("locale"),
+                sentence: sentence, clientID: client, consent: true, terms: Terms(license: license), locale: optional("locale"),
                 gender: optional("gender"), age: optional("age"), accent: optional("accents"), release: release))
     }
 }

@@ -18,6 +18,8 @@ public struct CorpusInput: Sendable {
     public var declaredDurationsMs: [String: Int]
     /// Clips the layout's metadata lists but whose audio file does not exist.
     public var missingFiles: [String]
+    /// Each language community's terms of use (`<root>/<tag>/TERMS.yaml`), by language tag.
+    public var communityTerms: [String: Terms] = [:]
 
     public init(
         root: String, layout: String, clips: [ClipSource], withdrawals: Set<String> = [], warnings: [String] = [],

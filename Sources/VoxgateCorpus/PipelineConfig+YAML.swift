@@ -33,7 +33,7 @@ extension PipelineConfig {
         config.source = file
         guard let node else { return config }  // an empty file: all defaults
         let reader = Reader(file: file)
-        let top = try reader.mapping(node, key: nil, allowed: ["checks", "shards", "run"])
+        let top = try reader.mapping(node, key: nil, allowed: ["checks", "shards", "run", "terms", "splits"])
         if let checks = top["checks"] {
             let m = try reader.mapping(
                 checks, key: "checks", allowed: ["min_duration_s", "max_duration_s", "silence_rms_dbfs"])
@@ -79,6 +79,24 @@ extension PipelineConfig {
             }
             if let v = m["clips_in_flight_per_job"] {
                 config.run.clipsInFlightPerJob = try reader.int(v, "run.clips_in_flight_per_job", min: 1, max: 1024)
+            }
+        }
+        if let terms = top["terms"] {
+            let m = try reader.mapping(terms, key: "terms", allowed: ["require_license", "min_speakers_for_demographics"])
+            if let v = m["require_license"] { config.terms.requireLicense = try reader.bool(v, "terms.require_license") }
+            if let v = m["min_speakers_for_demographics"] {
+                config.terms.minSpeakersForDemographics = try reader.int(
+                    v, "terms.min_speakers_for_demographics", min: 1, max: 1_000_000)
+            }
+        }
+        if let splits = top["splits"] {
+            let m = try reader.mapping(splits, key: "splits", allowed: ["train", "dev", "test"])
+            if let v = m["train"] { config.splits.train = try reader.double(v, "splits.train", min: 0, max: 1) }
+            if let v = m["dev"] { config.splits.dev = try reader.double(v, "splits.dev", min: 0, max: 1) }
+            if let v = m["test"] { config.splits.test = try reader.double(v, "splits.test", min: 0, max: 1) }
+            let sum = config.splits.train + config.splits.dev + config.splits.test
+            guard abs(sum - 1) < 1e-9 else {
+                throw ConfigError(file: file, key: "splits", message: "train + dev + test must be 1 (they add up to \(sum))")
             }
         }
         return config
@@ -128,6 +146,15 @@ private struct Reader {
         guard s.style == .plain, let v = Int(text) else { throw fail(key, "must be a whole number, not '\(s.string)'") }
         guard v >= min, v <= max else { throw fail(key, "\(v) is out of range \(min)…\(max)") }
         return v
+    }
+
+    func bool(_ node: Node, _ key: String) throws(ConfigError) -> Bool {
+        let s = try scalar(node, key)
+        switch (s.style, s.string) {
+        case (.plain, "true"): return true
+        case (.plain, "false"): return false
+        default: throw fail(key, "must be true or false, not '\(s.string)'")
+        }
     }
 
     func string(_ node: Node, _ key: String) throws(ConfigError) -> String {

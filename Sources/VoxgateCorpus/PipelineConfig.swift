@@ -37,11 +37,31 @@ public struct RunConfig: Sendable, Hashable {
     public init() {}
 }
 
+/// Terms of use and privacy (`terms:`).
+public struct TermsConfig: Sendable, Hashable {
+    /// Clips whose sidecar and community terms name no licence are `invalid_metadata`.
+    public var requireLicense = true
+    /// Demographic breakdowns (age, gender) are published for a language only when its released
+    /// clips come from at least this many distinct speakers ("rule of five").
+    public var minSpeakersForDemographics = 5
+    public init() {}
+}
+
+/// Speaker-disjoint train/dev/test splits (`splits:`), as fractions of speakers.
+public struct SplitConfig: Sendable, Hashable {
+    public var train = 0.8
+    public var dev = 0.1
+    public var test = 0.1
+    public init() {}
+}
+
 /// A whole pipeline file (`pipelines/default.yaml`).
 public struct PipelineConfig: Sendable, Hashable {
     public var checks = CheckConfig()
     public var shards = ShardConfig()
     public var run = RunConfig()
+    public var terms = TermsConfig()
+    public var splits = SplitConfig()
     /// The file this configuration was read from, or nil for the built-in defaults.
     public var source: String?
     public init() {}

@@ -7,6 +7,8 @@ public enum UploadTree: InputLayout {
 
     /// The name of the withdrawals file at the root.
     public static let withdrawalsFile = "withdrawals.txt"
+    /// The name of a language community's terms file, in its language folder.
+    public static let termsFile = "TERMS.yaml"
 
     public static func recognises(root: String) -> Bool { true }
 
@@ -25,6 +27,7 @@ public enum UploadTree: InputLayout {
         var clips: [ClipSource] = []
         var warnings: [String] = []
         var withdrawals: Set<String> = []
+        var communityTerms: [String: Terms] = [:]
         for entry in rootEntries.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) where !entry.hasPrefix(".")
         {
             let full = root + "/" + entry
@@ -36,10 +39,16 @@ public enum UploadTree: InputLayout {
                 warnings.append("\(entry): a file at the upload root is not a language folder; ignored")
                 continue
             }
-            clips += scanLanguage(dir: full, tag: entry.precomposedStringWithCanonicalMapping, warnings: &warnings)
+            let tag = entry.precomposedStringWithCanonicalMapping
+            clips += scanLanguage(dir: full, tag: tag, warnings: &warnings)
+            if fm.fileExists(atPath: full + "/" + termsFile) {
+                communityTerms[tag] = try Terms.load(path: full + "/" + termsFile)
+            }
         }
         clips.sort(by: ClipSource.pathOrder)
-        return CorpusInput(root: root, layout: name, clips: clips, withdrawals: withdrawals, warnings: warnings)
+        var input = CorpusInput(root: root, layout: name, clips: clips, withdrawals: withdrawals, warnings: warnings)
+        input.communityTerms = communityTerms
+        return input
     }
 
     private static func scanLanguage(dir: String, tag: String, warnings: inout [String]) -> [ClipSource] {
@@ -50,7 +59,7 @@ public enum UploadTree: InputLayout {
         }
         var sidecars: [String: String] = [:]  // NFC stem → on-disk name
         var audio: [(name: String, stem: String)] = []
-        for name in entries where !name.hasPrefix(".") {
+        for name in entries where !name.hasPrefix(".") && name != termsFile {
             var isDir: ObjCBool = false
             guard fm.fileExists(atPath: dir + "/" + name, isDirectory: &isDir) else { continue }
             if isDir.boolValue {

@@ -68,7 +68,9 @@ public struct IngestSummary: Sendable {
 public enum Ingest {
     /// The files a run owns in its output folder.
     static let decisionsFile = "decisions.jsonl"
-    static let ownedOutputs = ["decisions.jsonl", "totals.json", "totals.csv", "run.json", "audit.json", "shards"]
+    static let ownedOutputs = [
+        "decisions.jsonl", "totals.json", "totals.csv", "run.json", "audit.json", "shards", "splits", "datasheets",
+    ]
 
     /// Runs one ingest. Rejected clips are not errors.
     /// - Throws: ``RunError``: `.inputUnusable` (root), `.outputUnusable` (output folder unusable or a write failed).
@@ -80,28 +82,17 @@ public enum Ingest {
         try prepareOutput(options)
         let speaker = try SpeakerPseudonym(keyPath: options.speakerKeyPath ?? options.output + "/speaker.key")
         let pipeline = IngestPipeline(
-            clips: tree.clips, config: options.config, withdrawals: tree.withdrawals, jobs: options.jobs)
+            clips: tree.clips, config: options.config, withdrawals: tree.withdrawals,
+            communityTerms: tree.communityTerms, jobs: options.jobs)
 
-        let decisions = try AtomicFile(path: options.output + "/" + decisionsFile)
-        let shards = ShardWriter(
-            outputRoot: options.output, maxBytes: options.config.shards.maxBytes,
-            maxSamples: options.config.shards.maxSamples)
-        var totals = CorpusTotals()
-        var audit = ReleaseAudit(tree)
+        let writer = try ReleaseWriter(output: options.output, config: options.config, speaker: speaker, input: tree)
         var done = 0
         var accepted = 0
         var audioSeconds = 0.0
         let shardList: [ShardInfo]
-        let elapsed: Double
         do {
             try await pipeline.run { outcome in
-                var member: (shard: String, key: String)?
-                if outcome.isAccepted, let audio = outcome.shardAudio, let meta = outcome.metadata {
-                    member = try writeSample(outcome, audio: audio, metadata: meta, speaker: speaker, into: shards)
-                }
-                try decisions.write(OutputRecords.decision(outcome, shardMember: member).rendered + "\n")
-                totals.add(outcome)
-                audit.add(outcome)
+                try writer.consume(outcome)
                 done += 1
                 if outcome.isAccepted { accepted += 1 }
                 audioSeconds += outcome.measurement?.durationSeconds ?? 0
@@ -110,42 +101,18 @@ public enum Ingest {
                         done: done, total: tree.clips.count, accepted: accepted,
                         audioSeconds: audioSeconds, elapsed: Date().timeIntervalSince(started)))
             }
-            shardList = try shards.finish()
-            try AtomicFile.write(totals.json(shards: shardList).pretty, to: options.output + "/totals.json")
-            try AtomicFile.write(totals.csv(), to: options.output + "/totals.csv")
-            if audit.isApplicable { try AtomicFile.write(audit.json().pretty, to: options.output + "/audit.json") }
-            elapsed = Date().timeIntervalSince(started)
-            try AtomicFile.write(
-                manifest(options, tree: tree, shards: shardList, elapsed: elapsed).pretty, to: options.output + "/run.json")
-            try decisions.commit()  // last: decisions.jsonl marks a complete run
+            shardList = try writer.finish { shards in
+                manifest(options, tree: tree, shards: shards, elapsed: Date().timeIntervalSince(started))
+            }
         } catch {
-            // Leave no half-run behind: what this run completed goes too (a prior run was refused or,
-            // with --force, removed before it started). Open files remove themselves when abandoned.
-            shards.removeFinished()
-            for name in ["totals.json", "totals.csv", "audit.json", "run.json"] { unlink(options.output + "/" + name) }
+            // Leave no half-run behind. Open files also remove themselves when abandoned.
+            writer.discard()
             throw error
         }
-        var result = summary(totals, tree: tree, shards: shardList, options: options, elapsed: elapsed)
-        if audit.isApplicable { result.notes.append(audit.summaryLine + " (audit.json)") }
+        var result = summary(
+            writer.totals, tree: tree, shards: shardList, options: options, elapsed: Date().timeIntervalSince(started))
+        if writer.audit.isApplicable { result.notes.append(writer.audit.summaryLine + " (audit.json)") }
         return result
-    }
-
-    private static func writeSample(
-        _ outcome: ClipOutcome, audio: ShardAudio, metadata: ClipMetadata, speaker: SpeakerPseudonym,
-        into shards: ShardWriter
-    ) throws(RunError) -> (shard: String, key: String) {
-        let digest = SHA256.hash(data: Data(outcome.source.clip.utf8)).map { String(format: "%02x", $0) }.joined()
-        let key = OutputRecords.key(for: outcome.source, clipDigest: digest)
-        let license = metadata.license ?? "unknown"
-        let json = OutputRecords.sample(
-            outcome, metadata: metadata, speaker: speaker(metadata.clientID),
-            audioExtension: audio.fileExtension)
-        try shards.add(
-            language: outcome.source.languageTag, license: license,
-            members: [
-                ("\(key).\(audio.fileExtension)", audio.content), ("\(key).json", .bytes(Array(json.rendered.utf8))),
-            ])
-        return (shards.currentShardPath(language: outcome.source.languageTag, license: license), key)
     }
 
     /// Refuses to mix two runs' outputs. A folder holding a complete run (its `decisions.jsonl`, written
@@ -197,7 +164,8 @@ public enum Ingest {
                     shards.map {
                         .object([
                             ("path", .string($0.path)), ("language", .string($0.language)),
-                            ("license", .string($0.license)), ("samples", .int($0.samples)), ("bytes", .int($0.bytes)),
+                            ("license", .string($0.license)), ("terms", .string($0.terms)),
+                            ("samples", .int($0.samples)), ("bytes", .int($0.bytes)),
                         ])
                     })
             ),

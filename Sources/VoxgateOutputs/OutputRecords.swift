@@ -3,8 +3,16 @@ import VoxgatePipeline
 
 /// The JSON records of voxgate's output contract. Fields are only ever added, never renamed.
 enum OutputRecords {
+    /// Where an accepted clip went.
+    struct Placement {
+        var shard: String
+        var key: String
+        /// `train`, `dev`, `test`, or nil when its sentence is already in another split.
+        var split: String?
+    }
+
     /// One line of `decisions.jsonl`.
-    static func decision(_ o: ClipOutcome, shardMember: (shard: String, key: String)?) -> JSONText {
+    static func decision(_ o: ClipOutcome, placement: Placement?) -> JSONText {
         let m = o.measurement
         return .object([
             ("clip", .string(o.source.clip)),
@@ -23,13 +31,16 @@ enum OutputRecords {
             ("rms_dbfs", m.map { .rounded($0.rmsDBFS, places: 2) } ?? .null),
             ("sample_peak_dbfs", m.map { .rounded($0.samplePeakDBFS, places: 2) } ?? .null),
             ("pcm_sha256", .optional(m?.pcmSHA256)),
-            ("shard", .optional(shardMember?.shard)),
-            ("key", .optional(shardMember?.key)),
+            ("shard", .optional(placement?.shard)),
+            ("key", .optional(placement?.key)),
+            ("split", .optional(placement?.split)),
         ])
     }
 
     /// `<key>.json` inside a shard: what an ML team needs to train on the sample, and no raw client_id.
-    static func sample(_ o: ClipOutcome, metadata: ClipMetadata, speaker: String, audioExtension: String) -> JSONText {
+    static func sample(
+        _ o: ClipOutcome, metadata: ClipMetadata, terms: Terms, speaker: String, split: String?, audioExtension: String
+    ) -> JSONText {
         let m = o.measurement!
         return .object([
             ("clip", .string(o.source.clip)),
@@ -40,7 +51,9 @@ enum OutputRecords {
             ("sample_rate", .int(m.sampleRate)),
             ("channels", .int(m.channels)),
             ("speaker", .string(speaker)),
-            ("license", .string(metadata.license ?? "")),
+            ("license", .string(terms.license ?? "")),
+            ("terms", .string(TermsRecords.label(terms))),
+            ("split", .optional(split)),
             ("audio", .string(audioExtension)),
             ("source_format", .string("\(m.container)/\(m.encoding)")),
             (

@@ -7,18 +7,22 @@ public struct ShardInfo: Sendable, Hashable {
     /// Path relative to the output folder, e.g. `shards/en/en-CC0-1.0-000000.tar`.
     public var path: String
     public var language: String
+    /// The licence of every sample in it.
     public var license: String
+    /// The terms group (``TermsRecords/label(_:)``); its terms are in `shards/<tag>/<tag>-<terms>.terms.json`.
+    public var terms: String
     public var samples: Int
     public var bytes: Int
 }
 
-/// Writes WebDataset shards: one open tar per (language, licence), closed and renamed into place
-/// when it would exceed `maxBytes` or reaches `maxSamples`. Shards never mix languages or licences,
-/// and a reader never sees a partial one (``AtomicFile``).
+/// Writes WebDataset shards: one open tar per (language, terms of use), closed and renamed into place
+/// when it would exceed `maxBytes` or reaches `maxSamples`. Shards never mix languages or terms, each
+/// terms group has its `terms.json` beside its shards, and a reader never sees a partial shard (``AtomicFile``).
 final class ShardWriter {
     struct Stream: Hashable {
         var language: String
-        var license: String
+        var terms: Terms
+        var label: String { TermsRecords.label(terms) }
     }
 
     private final class OpenShard {
@@ -37,6 +41,7 @@ final class ShardWriter {
     private var open: [Stream: OpenShard] = [:]
     private var nextIndex: [Stream: Int] = [:]
     private(set) var finished: [ShardInfo] = []
+    private var termsFiles: [String] = []
 
     init(outputRoot: String, maxBytes: Int, maxSamples: Int) {
         self.outputRoot = outputRoot
@@ -45,8 +50,8 @@ final class ShardWriter {
     }
 
     /// Adds one sample: its members (`<key>.<ext>` names and bytes) go into the stream's current shard.
-    func add(language: String, license: String, members: [(name: String, data: ShardAudio.Content)]) throws(RunError) {
-        let stream = Stream(language: language, license: license)
+    func add(language: String, terms: Terms, members: [(name: String, data: ShardAudio.Content)]) throws(RunError) {
+        let stream = Stream(language: language, terms: terms)
         let size = members.reduce(0) { $0 + Tar.memberSize($1.data.size) }
         if let shard = open[stream], shard.samples > 0,
             shard.file.bytesWritten + size + Tar.trailer.count > maxBytes || shard.samples >= maxSamples
@@ -67,13 +72,13 @@ final class ShardWriter {
     }
 
     /// The path (relative to the output folder) of the shard the stream's last sample went into.
-    func currentShardPath(language: String, license: String) -> String {
-        open[Stream(language: language, license: license)]?.info.path ?? ""
+    func currentShardPath(language: String, terms: Terms) -> String {
+        open[Stream(language: language, terms: terms)]?.info.path ?? ""
     }
 
     /// Closes every open shard (in a stable order) and returns all shards written.
     func finish() throws(RunError) -> [ShardInfo] {
-        for stream in open.keys.sorted(by: { ($0.language, $0.license) < ($1.language, $1.license) }) {
+        for stream in open.keys.sorted(by: { ($0.language, $0.label) < ($1.language, $1.label) }) {
             try close(stream)
         }
         return finished.sorted { $0.path < $1.path }
@@ -82,11 +87,14 @@ final class ShardWriter {
     /// Deletes the shards this writer completed: for a run that failed or was interrupted.
     func removeFinished() {
         for shard in finished { unlink(outputRoot + "/" + shard.path) }
+        for file in termsFiles { unlink(outputRoot + "/" + file) }
         finished.removeAll()
+        termsFiles.removeAll()
     }
 
     private func start(_ stream: Stream) throws(RunError) -> OpenShard {
         let index = nextIndex[stream, default: 0]
+        let label = stream.label
         nextIndex[stream] = index + 1
         let dir = "shards/\(stream.language)"
         do {
@@ -95,10 +103,17 @@ final class ShardWriter {
             throw RunError(
                 .outputUnusable, "cannot create '\(outputRoot)/\(dir)' (\(error.localizedDescription))", path: dir)
         }
-        let name = "\(dir)/\(stream.language)-\(stream.license)-\(String(format: "%06d", index)).tar"
+        let name = "\(dir)/\(stream.language)-\(label)-\(String(format: "%06d", index)).tar"
+        if index == 0 {  // the group's first shard: its terms, once, beside it
+            let terms = "\(dir)/\(stream.language)-\(label).terms.json"
+            try AtomicFile.write(TermsRecords.json(stream.terms).pretty, to: outputRoot + "/" + terms)
+            termsFiles.append(terms)
+        }
         let shard = OpenShard(
             file: try AtomicFile(path: outputRoot + "/" + name),
-            info: ShardInfo(path: name, language: stream.language, license: stream.license, samples: 0, bytes: 0))
+            info: ShardInfo(
+                path: name, language: stream.language, license: stream.terms.license ?? "", terms: label, samples: 0,
+                bytes: 0))
         open[stream] = shard
         return shard
     }

@@ -39,6 +39,13 @@ struct SpeakerPseudonym {
             .map { String(format: "%02x", $0) }.joined()
     }
 
+    /// A number in [0, 1) derived from `id` under the key, for `purpose` (so it is unrelated to the pseudonym).
+    func unitInterval(purpose: String, _ id: String) -> Double {
+        let mac = HMAC<SHA256>.authenticationCode(for: Data((purpose + "\u{0}" + id).utf8), using: key)
+        let top = mac.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        return Double(top >> 11) / Double(UInt64(1) << 53)
+    }
+
     static func bytes(hex: String) -> [UInt8]? {
         let chars = Array(hex.utf8)
         guard chars.count % 2 == 0 else { return nil }

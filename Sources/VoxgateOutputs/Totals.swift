@@ -17,10 +17,24 @@ struct LanguageTotals {
     /// Bytes of the input files.
     var size = 0
     var acceptedSize = 0
+    /// Accepted clips and frames per split.
+    var splitClips: [String: Int] = [:]
+    var splitFrames: [String: [Int: Int]] = [:]
+    /// Accepted clips per age and gender bucket (Common Voice's vocabulary; anything else is `other`).
+    var ages: [String: Int] = [:]
+    var genders: [String: Int] = [:]
 
     var rejected: Int { clips - accepted }
 
-    mutating func add(_ outcome: ClipOutcome) {
+    mutating func add(_ outcome: ClipOutcome, split: String?) {
+        if outcome.isAccepted {
+            if let split, let m = outcome.measurement {
+                splitClips[split, default: 0] += 1
+                splitFrames[split, default: [:]][m.sampleRate, default: 0] += m.frames
+            }
+            ages[Demographics.age(outcome.metadata?.age), default: 0] += 1
+            genders[Demographics.gender(outcome.metadata?.gender), default: 0] += 1
+        }
         clips += 1
         size += outcome.source.byteSize
         if let m = outcome.measurement {
@@ -46,6 +60,32 @@ struct LanguageTotals {
         decodedClips += other.decodedClips
         size += other.size
         acceptedSize += other.acceptedSize
+        splitClips.merge(other.splitClips, uniquingKeysWith: +)
+        splitFrames.merge(other.splitFrames) { $0.merging($1, uniquingKeysWith: +) }
+    }
+
+    /// Clips and hours per split.
+    var splitsJSON: JSONText {
+        .object(
+            ["train", "dev", "test"].map { split in
+                (
+                    split,
+                    .object([
+                        ("clips", .int(splitClips[split] ?? 0)),
+                        ("hours", .rounded(Self.seconds(splitFrames[split] ?? [:]) / 3600, places: 4)),
+                    ])
+                )
+            })
+    }
+
+    /// Age and gender as fractions of accepted clips (as Common Voice publishes them), or nil when the
+    /// released clips come from fewer than `minSpeakers` distinct speakers (the rule of five).
+    func demographics(minSpeakers: Int) -> JSONText? {
+        guard acceptedSpeakers.count >= minSpeakers, accepted > 0 else { return nil }
+        func fractions(_ counts: [String: Int]) -> JSONText {
+            .object(counts.keys.sorted().map { ($0, .rounded(Double(counts[$0]!) / Double(accepted), places: 4)) })
+        }
+        return .object([("age", fractions(ages)), ("gender", fractions(genders))])
     }
 
     /// Σ frames ÷ rate, one division per sample rate.
@@ -83,8 +123,8 @@ struct CorpusTotals {
     private var allSpeakers: Set<String> = []
     private var allAcceptedSpeakers: Set<String> = []
 
-    mutating func add(_ outcome: ClipOutcome) {
-        languages[outcome.source.languageTag, default: LanguageTotals()].add(outcome)
+    mutating func add(_ outcome: ClipOutcome, split: String?) {
+        languages[outcome.source.languageTag, default: LanguageTotals()].add(outcome, split: split)
         if let id = outcome.metadata?.clientID {
             allSpeakers.insert(id)
             if outcome.isAccepted { allAcceptedSpeakers.insert(id) }
@@ -97,15 +137,26 @@ struct CorpusTotals {
         languages.values.reduce(into: LanguageTotals()) { $0.merge($1) }
     }
 
-    func json(shards: [ShardInfo]) -> JSONText {
+    func json(shards: [ShardInfo], config: TermsConfig, splitConflicts: [String: Int]) -> JSONText {
         let shardCount = Dictionary(grouping: shards, by: \.language).mapValues(\.count)
         let locales: [(String, JSONText)] = sortedTags.map { tag in
             let t = languages[tag]!
+            let demographics = t.demographics(minSpeakers: config.minSpeakersForDemographics)
             return (
                 tag,
                 .object(
-                    t.json(users: t.speakers.count, validUsers: t.acceptedSpeakers.count)
-                        + [("shards", .int(shardCount[tag] ?? 0))])
+                    t.json(users: t.speakers.count, validUsers: t.acceptedSpeakers.count) + [
+                        ("shards", .int(shardCount[tag] ?? 0)),
+                        ("splits", t.splitsJSON),
+                        ("splitConflicts", .int(splitConflicts[tag] ?? 0)),
+                        ("demographics", demographics ?? .null),
+                        (
+                            "demographicsWithheld",
+                            demographics == nil
+                                ? .string("released clips come from fewer than \(config.minSpeakersForDemographics) speakers")
+                                : .null
+                        ),
+                    ])
             )
         }
         let all = overall
@@ -114,6 +165,8 @@ struct CorpusTotals {
                 + all.json(users: allSpeakers.count, validUsers: allAcceptedSpeakers.count)
                 + [
                     ("shards", .int(shards.count)),
+                    ("splits", all.splitsJSON),
+                    ("splitConflicts", .int(splitConflicts.values.reduce(0, +))),
                     ("totalValidDurationSecs", .rounded(all.acceptedSeconds, places: 3)),
                     ("totalValidHrs", .rounded(all.acceptedSeconds / 3600, places: 4)),
                 ])
@@ -150,5 +203,25 @@ struct CorpusTotals {
     private func csvField(_ s: String) -> String {
         s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" })
             ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+    }
+}
+
+/// Common Voice's demographic vocabulary. Values outside it are counted as `other`, so no free text
+/// from a sidecar ever reaches the totals.
+enum Demographics {
+    static let ages: Set<String> = [
+        "teens", "twenties", "thirties", "fourties", "fifties", "sixties", "seventies", "eighties", "nineties",
+    ]
+    static let genders: Set<String> = [
+        "male_masculine", "female_feminine", "intersex", "transgender", "non-binary", "do_not_wish_to_say",
+        "male", "female", "other",
+    ]
+
+    static func age(_ value: String?) -> String { bucket(value, ages) }
+    static func gender(_ value: String?) -> String { bucket(value, genders) }
+
+    private static func bucket(_ value: String?, _ vocabulary: Set<String>) -> String {
+        guard let value, !value.isEmpty else { return "" }
+        return vocabulary.contains(value) ? value : "other"
     }
 }

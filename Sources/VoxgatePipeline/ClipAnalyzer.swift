@@ -12,10 +12,13 @@ import VoxgateDSP
 public struct ClipAnalyzer: Sendable {
     public var config: PipelineConfig
     public var withdrawals: Set<String>
+    /// Each language community's terms, by tag.
+    public var communityTerms: [String: Terms]
 
-    public init(config: PipelineConfig, withdrawals: Set<String>) {
+    public init(config: PipelineConfig, withdrawals: Set<String>, communityTerms: [String: Terms] = [:]) {
         self.config = config
         self.withdrawals = withdrawals
+        self.communityTerms = communityTerms
     }
 
     /// Analyses one clip. Never throws: whatever is wrong with the clip becomes a finding.
@@ -23,8 +26,16 @@ public struct ClipAnalyzer: Sendable {
         let sidecar = source.metadata.read()
         var findings = ConsentCheck.findings(for: sidecar, withdrawals: withdrawals)
         let metadata: ClipMetadata? = if case .valid(let m) = sidecar { m } else { nil }
+        var terms: Terms?
+        if let metadata {
+            let (effective, problems) = TermsCheck.effective(
+                community: communityTerms[source.languageTag], clip: metadata.terms, config: config.terms)
+            terms = effective
+            findings += problems
+        }
         var outcome = ClipOutcome(
-            source: source, metadata: metadata, measurement: nil, findings: findings, duplicateOf: nil, shardAudio: nil)
+            source: source, metadata: metadata, terms: terms, measurement: nil, findings: findings, duplicateOf: nil,
+            shardAudio: nil)
         do {
             // FLAC for the shard is encoded during the one decoding pass, only for clips still acceptable.
             let (measurement, flac) = try decode(

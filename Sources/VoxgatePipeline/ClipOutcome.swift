@@ -50,6 +50,8 @@ public struct ShardAudio: Sendable, Hashable {
 public struct ClipOutcome: Sendable {
     public var source: ClipSource
     public var metadata: ClipMetadata?
+    /// The terms the clip is released under (its own, narrowing its community's); nil without metadata.
+    public var terms: Terms?
     /// nil when the clip could not be decoded.
     public var measurement: ClipMeasurement?
     /// Every reason found, in the order the checks ran.

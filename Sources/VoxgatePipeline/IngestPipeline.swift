@@ -17,10 +17,13 @@ public struct IngestPipeline: Sendable {
     /// - Parameters:
     ///   - clips: the clips to process, in path order.
     ///   - jobs: decode workers (≥ 1).
-    public init(clips: [ClipSource], config: PipelineConfig, withdrawals: Set<String>, jobs: Int) {
+    public init(
+        clips: [ClipSource], config: PipelineConfig, withdrawals: Set<String>, communityTerms: [String: Terms] = [:],
+        jobs: Int
+    ) {
         precondition(jobs >= 1)
         self.clips = clips
-        self.analyzer = ClipAnalyzer(config: config, withdrawals: withdrawals)
+        self.analyzer = ClipAnalyzer(config: config, withdrawals: withdrawals, communityTerms: communityTerms)
         self.jobs = jobs
         self.window = max(jobs, jobs * config.run.clipsInFlightPerJob)
     }

@@ -20,7 +20,9 @@ struct IngestCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Decode workers. Default: the number of cores.")
     var jobs: Int = Terminal.coreCount
 
-    @Option(name: .long, help: "HMAC key file for speaker pseudonyms. Default: <out>/speaker.key, created if missing.")
+    @Option(
+        name: [.customLong("speaker-key-file"), .customLong("speaker-key")],
+        help: "The corpus's secret for speaker pseudonyms and splits. Default: <out>/speaker.key, created if missing.")
     var speakerKey: String?
 
     @Option(

@@ -20,7 +20,7 @@ struct IngestTests {
         let deterministic = { (files: [String: Data]) in files.filter { $0.key != "run.json" } }
         let a = try deterministic(filesUnder(one.output))
         #expect(a.keys.contains("decisions.jsonl") && a.keys.contains("totals.json") && a.keys.contains("totals.csv"))
-        #expect(a.keys.filter { $0.hasPrefix("shards/") }.count == 3)  // en: 2+2 samples, de: 2
+        #expect(a.keys.filter { $0.hasSuffix(".tar") }.count == 3)  // en: 2+2 samples, de: 2
         #expect(a == (try deterministic(filesUnder(two.output))))
         #expect(a == (try deterministic(filesUnder(four.output))))
     }
@@ -96,7 +96,7 @@ struct IngestTests {
         config.shards.maxSamples = 2
         let (summary, out) = try await corpus.ingest(jobs: 2, config: config)
         defer { TestSupport.remove(out) }
-        let shards = try filesUnder(out).keys.filter { $0.hasPrefix("shards/") }.sorted()
+        let shards = try filesUnder(out).keys.filter { $0.hasSuffix(".tar") }.sorted()
         #expect(
             shards == [
                 "shards/de/de-CC0-1.0-000000.tar",
@@ -122,7 +122,7 @@ struct IngestTests {
         config.shards.maxBytes = 1 << 20
         let (_, out) = try await corpus.ingest(jobs: 1, config: config)
         defer { TestSupport.remove(out) }
-        let shards = try filesUnder(out).filter { $0.key.hasPrefix("shards/") }
+        let shards = try filesUnder(out).filter { $0.key.hasSuffix(".tar") }
         #expect(shards.keys.sorted() == ["shards/en/en-CC0-1.0-000000.tar", "shards/en/en-CC0-1.0-000001.tar"])
         let first = try TestSupport.must("tar", ["-tf", out + "/shards/en/en-CC0-1.0-000000.tar"])
         #expect(first.split(separator: "\n").count == 2)  // a.wav + a.json alone
@@ -233,7 +233,7 @@ struct IngestTests {
         defer { TestSupport.remove(dir) }
         let writer = ShardWriter(outputRoot: dir, maxBytes: 1 << 20, maxSamples: 10)
         try writer.add(
-            language: "xx", license: "CC0-1.0",
+            language: "xx", terms: Terms(license: "CC0-1.0"),
             members: [
                 ("k_1.json", .bytes(Array("{}".utf8))), ("k_1.wav", .bytes([UInt8](repeating: 7, count: 513))),
             ])

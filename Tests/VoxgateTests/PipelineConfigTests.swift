@@ -44,6 +44,10 @@ struct PipelineConfigTests {
         ("shards: {flac_compression_level: 9}", "shards.flac_compression_level", "out of range"),
         ("shards: [1, 2]", "shards", "must be a mapping"),
         ("run: {block_frames: [1]}", "run.block_frames", "single value"),
+        ("terms: {require_license: yes}", "terms.require_license", "true or false"),
+        ("terms: {min_speakers_for_demographics: 0}", "terms.min_speakers_for_demographics", "out of range"),
+        ("splits: {train: 0.9, dev: 0.1, test: 0.1}", "splits", "must be 1"),
+        ("splits: {holdout: 0.1}", "splits.holdout", "unknown key"),
     ])
     func badValuesAreErrorsNamingKeyAndFile(yaml: String, key: String, words: String) {
         do {

@@ -27,7 +27,7 @@ struct SidecarTests {
             (#"{"client_id": "c", "consent": true, "license": "CC0-1.0"}"#, [.invalidMetadata]),
             (#"{"sentence": " ", "client_id": "c", "consent": true, "license": "CC0-1.0"}"#, [.invalidMetadata]),
             (#"{"sentence": 5, "client_id": "c", "consent": true, "license": "CC0-1.0"}"#, [.invalidMetadata]),
-            (#"{"sentence": "s", "client_id": "c", "consent": true}"#, [.invalidMetadata]),
+            (#"{"sentence": "s", "client_id": "c", "consent": true}"#, []),  // the licence may come from TERMS.yaml
             (#"{"sentence": "s", "client_id": "c", "consent": true, "license": "CC BY/4.0"}"#, [.invalidMetadata]),
             (
                 #"{"sentence": "s", "client_id": "c", "consent": true, "license": "CC0-1.0", "gender": "x", "age": "twenties"}"#,

@@ -1,0 +1,136 @@
+import Crypto
+import Foundation
+import VoxgateCorpus
+import VoxgatePipeline
+
+/// The one consumer of a run's outcomes, in path order: it owns every output file (decisions, shards,
+/// split manifests, attribution, datasheets, totals, audit) and is their only writer.
+final class ReleaseWriter {
+    private let output: String
+    private let config: PipelineConfig
+    private let speaker: SpeakerPseudonym
+    private let decisions: AtomicFile
+    private let shards: ShardWriter
+    private let manifests: SplitManifests
+    private var splits: SplitAssigner
+    private var attribution = AttributionLedger()
+    private(set) var totals = CorpusTotals()
+    private(set) var audit: ReleaseAudit
+
+    init(output: String, config: PipelineConfig, speaker: SpeakerPseudonym, input: CorpusInput) throws(RunError) {
+        self.output = output
+        self.config = config
+        self.speaker = speaker
+        decisions = try AtomicFile(path: output + "/" + Ingest.decisionsFile)
+        shards = ShardWriter(outputRoot: output, maxBytes: config.shards.maxBytes, maxSamples: config.shards.maxSamples)
+        manifests = SplitManifests(outputRoot: output)
+        splits = SplitAssigner(config: config.splits, pseudonym: speaker)
+        audit = ReleaseAudit(input)
+        attribution.community = input.communityTerms.compactMapValues(\.attribution)
+    }
+
+    /// Writes everything one outcome contributes.
+    func consume(_ outcome: ClipOutcome) throws(RunError) {
+        var placement: OutputRecords.Placement?
+        if outcome.isAccepted, let audio = outcome.shardAudio, let meta = outcome.metadata, let terms = outcome.terms {
+            placement = try writeSample(outcome, audio: audio, metadata: meta, terms: terms)
+            if meta.terms.requiresAttribution || terms.requiresAttribution {
+                attribution.add(language: outcome.source.languageTag, credit: meta.attribution)
+            }
+        }
+        try decisions.write(OutputRecords.decision(outcome, placement: placement).rendered + "\n")
+        totals.add(outcome, split: placement?.split)
+        audit.add(outcome)
+    }
+
+    private func writeSample(_ outcome: ClipOutcome, audio: ShardAudio, metadata: ClipMetadata, terms: Terms)
+        throws(RunError) -> OutputRecords.Placement
+    {
+        let language = outcome.source.languageTag
+        let digest = SHA256.hash(data: Data(outcome.source.clip.utf8)).map { String(format: "%02x", $0) }.joined()
+        let key = OutputRecords.key(for: outcome.source, clipDigest: digest)
+        let split = splits.assign(language: language, clientID: metadata.clientID, sentence: metadata.sentence)
+        let pseudonym = speaker(metadata.clientID)
+        let json = OutputRecords.sample(
+            outcome, metadata: metadata, terms: terms, speaker: pseudonym, split: split?.rawValue,
+            audioExtension: audio.fileExtension)
+        try shards.add(
+            language: language, terms: terms,
+            members: [
+                ("\(key).\(audio.fileExtension)", audio.content), ("\(key).json", .bytes(Array(json.rendered.utf8))),
+            ])
+        let shard = shards.currentShardPath(language: language, terms: terms)
+        if let split {
+            try manifests.add(
+                language: language, split: split, key: key, shard: shard, clip: outcome.source.clip, speaker: pseudonym,
+                durationSeconds: outcome.measurement?.durationSeconds ?? 0)
+        }
+        return OutputRecords.Placement(shard: shard, key: key, split: split?.rawValue)
+    }
+
+    /// Completes the run: closes shards, writes the per-language and corpus files, and `decisions.jsonl`
+    /// last, which marks the run complete.
+    func finish(manifest: (_ shards: [ShardInfo]) -> JSONText) throws(RunError) -> [ShardInfo] {
+        let shardList = try shards.finish()
+        try manifests.commit()
+        try attribution.write(into: output)
+        let datasheets = Datasheets(config: config, totals: totals, shards: shardList, conflicts: splits.conflicts)
+        try datasheets.write(into: output)
+        try AtomicFile.write(
+            totals.json(shards: shardList, config: config.terms, splitConflicts: splits.conflicts).pretty,
+            to: output + "/totals.json")
+        try AtomicFile.write(totals.csv(), to: output + "/totals.csv")
+        if audit.isApplicable { try AtomicFile.write(audit.json().pretty, to: output + "/audit.json") }
+        try AtomicFile.write(manifest(shardList).pretty, to: output + "/run.json")
+        try decisions.commit()
+        return shardList
+    }
+
+    /// Removes everything this run wrote: for a run that failed or was interrupted. (The output folder held
+    /// no complete run when this one started, so all of voxgate's files in it are this run's.)
+    func discard() {
+        for name in Ingest.ownedOutputs { try? FileManager.default.removeItem(atPath: output + "/" + name) }
+    }
+}
+
+/// The credit lines of a language's released clips whose terms require attribution: `ATTRIBUTION.md`.
+struct AttributionLedger {
+    /// Each community's own attribution text, by language.
+    var community: [String: String] = [:]
+    private var credits: [String: Set<String>] = [:]
+    private var uncredited: [String: Int] = [:]
+
+    mutating func add(language: String, credit: String?) {
+        if let credit, !credit.isEmpty {
+            credits[language, default: []].insert(credit)
+        } else {
+            uncredited[language, default: 0] += 1
+        }
+    }
+
+    func write(into output: String) throws(RunError) {
+        for language in Set(credits.keys).union(uncredited.keys).sorted() {
+            var text = "# Attribution: \(language)\n\n"
+            if let c = community[language] { text += "\(c)\n\n" }
+            text += "Recordings in these shards are released under licences that require attribution.\n"
+            let lines = (credits[language] ?? []).sorted()
+            if !lines.isEmpty {
+                text += "Contributors who asked to be credited:\n\n" + lines.map { "- \(Markdown.escape($0))\n" }.joined()
+            }
+            if let n = uncredited[language] { text += "\n\(n) further recording(s) by contributors who gave no credit line.\n" }
+            try AtomicFile.write(text, to: output + "/shards/\(language)/ATTRIBUTION.md")
+        }
+    }
+}
+
+enum Markdown {
+    /// Neutralises Markdown and HTML in text that came from uploads.
+    static func escape(_ s: String) -> String {
+        var out = ""
+        for c in s where c != "\n" && c != "\r" {
+            if "\\`*_{}[]()#+-.!<>|&".contains(c) { out.append("\\") }
+            out.append(c)
+        }
+        return out
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import VoxgateCorpus
+
+/// Speaker-disjoint train/dev/test splits that never move between releases.
+///
+/// A speaker's split is a keyed hash of their client_id (HMAC under the corpus's speaker key) mapped to
+/// [0, 1) and cut at the configured proportions: the same speaker lands in the same split in every run
+/// that keeps the key, whatever else is added. A sentence never appears in two splits: the first
+/// accepted clip of a sentence (in path order) fixes its split, and a later clip of that sentence whose
+/// speaker belongs to another split is left out of every split (`split: null`) and counted.
+struct SplitAssigner {
+    enum Split: String, CaseIterable { case train, dev, test }
+
+    private let config: SplitConfig
+    private let pseudonym: SpeakerPseudonym
+    private var sentenceSplit: [String: [String: Split]] = [:]  // language → normalised sentence → split
+    private(set) var conflicts: [String: Int] = [:]
+
+    init(config: SplitConfig, pseudonym: SpeakerPseudonym) {
+        self.config = config
+        self.pseudonym = pseudonym
+    }
+
+    /// The speaker's split, from their id alone.
+    func speakerSplit(_ clientID: String) -> Split {
+        let u = pseudonym.unitInterval(purpose: "split", clientID)
+        if u < config.train { return .train }
+        if u < config.train + config.dev { return .dev }
+        return .test
+    }
+
+    /// The split of an accepted clip, or nil when its sentence is already in another split.
+    mutating func assign(language: String, clientID: String, sentence: String) -> Split? {
+        let split = speakerSplit(clientID)
+        let key = Self.normalise(sentence)
+        if let fixed = sentenceSplit[language]?[key], fixed != split {
+            conflicts[language, default: 0] += 1
+            return nil
+        }
+        sentenceSplit[language, default: [:]][key] = split
+        return split
+    }
+
+    /// Case, punctuation and spacing do not make a different sentence.
+    static func normalise(_ s: String) -> String {
+        var kept = String.UnicodeScalarView()
+        for scalar in s.precomposedStringWithCanonicalMapping.lowercased().unicodeScalars {
+            let isWordCharacter = scalar.properties.isAlphabetic || scalar.properties.numericType != nil
+            kept.append(isWordCharacter ? scalar : " ")
+        }
+        return String(kept).split(separator: " ").joined(separator: " ")
+    }
+}
+
+/// `<out>/splits/<tag>/<split>.tsv`: the samples of each split, one line each, written as they come.
+final class SplitManifests {
+    private let outputRoot: String
+    private var files: [String: AtomicFile] = [:]
+
+    init(outputRoot: String) { self.outputRoot = outputRoot }
+
+    func add(language: String, split: SplitAssigner.Split, key: String, shard: String, clip: String, speaker: String,
+        durationSeconds: Double) throws(RunError)
+    {
+        let name = "splits/\(language)/\(split.rawValue).tsv"
+        let file: AtomicFile
+        if let open = files[name] {
+            file = open
+        } else {
+            do {
+                try FileManager.default.createDirectory(
+                    atPath: outputRoot + "/splits/" + language, withIntermediateDirectories: true)
+            } catch {
+                throw RunError(.outputUnusable, "cannot create '\(outputRoot)/splits/\(language)'", path: outputRoot)
+            }
+            file = try AtomicFile(path: outputRoot + "/" + name)
+            try file.write("key\tshard\tclip\tspeaker\tduration_s\n")
+            files[name] = file
+        }
+        let fields = [key, shard, clip, speaker, "\(durationSeconds)"].map {
+            $0.replacingOccurrences(of: "\t", with: " ").replacingOccurrences(of: "\n", with: " ")
+        }
+        try file.write(fields.joined(separator: "\t") + "\n")
+    }
+
+    func commit() throws(RunError) {
+        for name in files.keys.sorted() { try files[name]!.commit() }
+        files.removeAll()
+    }
+}
