@@ -24,8 +24,7 @@ enum SummaryPrinter {
         }
         lines += s.notes
         lines.append(
-            "outputs: \(s.outputFolder)/decisions.jsonl, \(s.outputFolder)/shards/, "
-                + "\(s.outputFolder)/totals.json, \(s.outputFolder)/totals.csv")
+            "outputs in \(s.outputFolder)/: decisions.jsonl, shards/, splits/, datasheets/, totals.json, totals.csv")
         Swift.print(lines.joined(separator: "\n"))
     }
 }
