@@ -6,8 +6,13 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 out=uploads
+# Keep the one fixture this script cannot remake: a real browser recording (scripts/record-in-chromium.py).
+keep=$(mktemp -d)
+cp "$out/en/chromium-recording."* "$keep/" 2>/dev/null || true
 rm -rf "$out"
 mkdir -p "$out"/{en,de,fr}
+cp "$keep"/* "$out/en/" 2>/dev/null || true
+rm -rf "$keep"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
