@@ -83,7 +83,8 @@ public enum CommonVoiceRelease: InputLayout {
                     continue
                 }
                 let reading = metadata(row, table: table, bucket: bucket, rowNumber: number + 2)
-                let locale = table.value("locale", in: row).flatMap { $0.isEmpty ? nil : $0 } ?? folderLocale
+                let given = table.value("locale", in: row).flatMap { $0.isEmpty ? nil : $0 } ?? folderLocale
+                let locale = LanguageCatalog.shared.entry(for: given)?.tag ?? given
                 let size = (try? fm.attributesOfItem(atPath: root + "/clips/" + file)[.size] as? Int) ?? 0
                 input.clips.append(
                     ClipSource(

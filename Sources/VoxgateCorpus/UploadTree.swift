@@ -39,7 +39,7 @@ public enum UploadTree: InputLayout {
                 warnings.append("\(entry): a file at the upload root is not a language folder; ignored")
                 continue
             }
-            let tag = entry.precomposedStringWithCanonicalMapping
+            let tag = LanguageCatalog.shared.entry(for: entry)?.tag ?? entry.precomposedStringWithCanonicalMapping
             clips += scanLanguage(dir: full, tag: tag, warnings: &warnings)
             if fm.fileExists(atPath: full + "/" + termsFile) {
                 communityTerms[tag] = try Terms.load(path: full + "/" + termsFile)

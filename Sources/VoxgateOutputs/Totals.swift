@@ -60,6 +60,10 @@ struct LanguageTotals {
         decodedClips += other.decodedClips
         size += other.size
         acceptedSize += other.acceptedSize
+        speakers.formUnion(other.speakers)
+        acceptedSpeakers.formUnion(other.acceptedSpeakers)
+        ages.merge(other.ages, uniquingKeysWith: +)
+        genders.merge(other.genders, uniquingKeysWith: +)
         splitClips.merge(other.splitClips, uniquingKeysWith: +)
         splitFrames.merge(other.splitFrames) { $0.merging($1, uniquingKeysWith: +) }
     }
@@ -133,14 +137,34 @@ struct CorpusTotals {
 
     var sortedTags: [String] { languages.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) } }
 
+    /// The key of the bucket that gathers tags outside the catalog (BCP-47 "undetermined").
+    static let unknownBucket = "und"
+
+    /// What totals report: every catalog language (zeros included) and one bucket for unknown tags.
+    var reported: (languages: [String: LanguageTotals], unknownTags: [String]) {
+        var out = Dictionary(uniqueKeysWithValues: LanguageCatalog.shared.entries.map { ($0.tag, LanguageTotals()) })
+        var unknown: [String] = []
+        for (tag, totals) in languages {
+            if out[tag] != nil {
+                out[tag] = totals
+            } else {
+                out[Self.unknownBucket, default: LanguageTotals()].merge(totals)
+                unknown.append(tag)
+            }
+        }
+        return (out, unknown.sorted())
+    }
+
     var overall: LanguageTotals {
         languages.values.reduce(into: LanguageTotals()) { $0.merge($1) }
     }
 
     func json(shards: [ShardInfo], config: TermsConfig, splitConflicts: [String: Int]) -> JSONText {
         let shardCount = Dictionary(grouping: shards, by: \.language).mapValues(\.count)
-        let locales: [(String, JSONText)] = sortedTags.map { tag in
-            let t = languages[tag]!
+        let (reported, unknownTags) = self.reported
+        let tags = reported.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        let locales: [(String, JSONText)] = tags.map { tag in
+            let t = reported[tag]!
             let demographics = t.demographics(minSpeakers: config.minSpeakersForDemographics)
             return (
                 tag,
@@ -150,6 +174,7 @@ struct CorpusTotals {
                         ("splits", t.splitsJSON),
                         ("splitConflicts", .int(splitConflicts[tag] ?? 0)),
                         ("demographics", demographics ?? .null),
+                        ("unknownTags", tag == Self.unknownBucket ? .array(unknownTags.map { .string($0) }) : .null),
                         (
                             "demographicsWithheld",
                             demographics == nil
@@ -191,8 +216,9 @@ struct CorpusTotals {
                 ]
                 + ReasonCode.allCases.map { String(t.rejectedByReason[$0] ?? 0) }).joined(separator: ",")
         }
-        for tag in sortedTags {
-            let t = languages[tag]!
+        let (reported, _) = self.reported
+        for tag in reported.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+            let t = reported[tag]!
             lines.append(row(tag, t, users: t.speakers.count, validUsers: t.acceptedSpeakers.count))
         }
         lines.append(row("TOTAL", overall, users: allSpeakers.count, validUsers: allAcceptedSpeakers.count))

@@ -26,6 +26,14 @@ public struct ClipAnalyzer: Sendable {
         let sidecar = source.metadata.read()
         var findings = ConsentCheck.findings(for: sidecar, withdrawals: withdrawals)
         let metadata: ClipMetadata? = if case .valid(let m) = sidecar { m } else { nil }
+        if let language = LanguageCatalog.shared.entry(for: source.languageTag) {
+            if let metadata {
+                findings += LanguageCheck.locale(metadata.locale, folder: language)
+                findings += LanguageCheck.script(of: metadata.sentence, language: language)
+            }
+        } else {
+            findings.append(LanguageCheck.unknown(tag: source.languageTag))
+        }
         var terms: Terms?
         if let metadata {
             let (effective, problems) = TermsCheck.effective(

@@ -80,9 +80,13 @@ struct IngestTests {
         let byReason = en["rejectedByReason"] as! [String: Int]
         #expect(Set(byReason.keys) == Set(ReasonCode.allCases.map(\.rawValue)))
         let csv = try String(contentsOfFile: out + "/totals.csv", encoding: .utf8).split(separator: "\n")
-        #expect(csv.count == 4)  // header, de, en, TOTAL
-        #expect(csv[2].hasPrefix("en,4,4,0,0.0018,0.0018,1.600,3,3,"))
-        #expect(csv[3].hasPrefix("TOTAL,6,6,0,"))
+        // header, every catalog language (zeros included), TOTAL
+        #expect(csv.count == 1 + LanguageCatalog.shared.entries.count + 1)
+        #expect(csv.contains { $0.hasPrefix("en,4,4,0,0.0018,0.0018,1.600,3,3,") })
+        #expect(csv.contains { $0.hasPrefix("yo,0,0,0,0.0000,0.0000,,0,0,") })
+        #expect(csv.last?.hasPrefix("TOTAL,6,6,0,") == true)
+        #expect(locales.count == LanguageCatalog.shared.entries.count)
+        #expect(locales["cy"]?["clips"] as? Int == 0)
     }
 
     @Test func shardsNeverMixLanguagesOrLicencesAndRespectTheirBounds() async throws {

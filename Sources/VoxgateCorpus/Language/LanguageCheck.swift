@@ -1,0 +1,52 @@
+/// The language checks: `unknown_language` for a tag outside the catalog, `language_mismatch` when the
+/// sidecar's locale or the sentence's script contradicts the folder's language (pure functions).
+///
+/// Each signal is one function returning findings, so further signals (a text language identifier, a
+/// spoken-language identifier on the audio) are added beside them.
+public enum LanguageCheck {
+    /// `unknown_language` with the closest catalog entries as suggestions.
+    public static func unknown(tag: String, catalog: LanguageCatalog = .shared) -> Finding {
+        let close = catalog.suggestions(for: tag).map { "\($0.tag) (\($0.name))" }.joined(separator: ", ")
+        let wellFormed = LanguageTag.parse(tag, aliases: catalog.aliases) != nil
+        return Finding(
+            .unknownLanguage,
+            "'\(tag)' is \(wellFormed ? "not a language in the catalog" : "not a well-formed BCP-47 language tag"); "
+                + "closest: \(close); rename the folder to the right tag")
+    }
+
+    /// The sidecar's `locale` names another language than the folder (a region or script difference is not one).
+    public static func locale(_ locale: String?, folder: LanguageEntry, catalog: LanguageCatalog = .shared) -> [Finding] {
+        guard let locale, !locale.isEmpty else { return [] }
+        guard let named = catalog.entry(for: locale) else {
+            // The raw value is not echoed: sidecar fields never reach the outputs verbatim.
+            return [
+                Finding(
+                    .languageMismatch,
+                    "the sidecar's locale is not a known language tag; the clip is in the \(folder.tag) folder")
+            ]
+        }
+        func language(_ tag: String) -> String {
+            LanguageTag.parse(tag, aliases: catalog.aliases)?.language ?? tag
+        }
+        guard language(named.tag) != language(folder.tag) else { return [] }
+        return [
+            Finding(
+                .languageMismatch,
+                "the sidecar's locale '\(locale)' is \(named.name) but the clip is in the \(folder.tag) (\(folder.name)) folder")
+        ]
+    }
+
+    /// The sentence is written mostly (> 50% of its letters) in scripts the language is not written in.
+    /// Languages without a known script are not judged.
+    public static func script(of sentence: String, language: LanguageEntry) -> [Finding] {
+        guard !language.scripts.isEmpty else { return [] }
+        let profile = ScriptProfile(sentence)
+        guard profile.total >= 3, profile.share(in: language.scripts) < 0.5 else { return [] }
+        return [
+            Finding(
+                .languageMismatch,
+                "the sentence is written in \(profile.summary), but \(language.name) (\(language.tag)) is written in "
+                    + language.scripts.joined(separator: "/"))
+        ]
+    }
+}
