@@ -150,6 +150,19 @@ printf '# client_ids whose consent was withdrawn\nspk-en-withdrawn\n' > "$out/wi
 speak en "No." "$tmp/s.wav"
 sox "$tmp/s.wav" "$out/en/short-no-sidecar.wav" trim 0 0.4
 
+# --- language checks -----------------------------------------------------------------------------
+mkdir -p "$out/klingon"
+speak en "Success is the only option." "$tmp/s.wav"
+cp "$tmp/s.wav" "$out/klingon/qapla.wav"
+sidecar "$out/klingon/qapla" "Success is the only option." spk-tlh-01
+speak en "Hello, my friend." "$tmp/s.wav"
+cp "$tmp/s.wav" "$out/en/cyrillic-sentence.wav"
+sidecar "$out/en/cyrillic-sentence" "Привет, мой друг." spk-en-18
+speak de "Ich komme aus Berlin." "$tmp/s.wav"
+cp "$tmp/s.wav" "$out/de/locale-fr.wav"
+printf '{"sentence": "Ich komme aus Berlin.", "client_id": "spk-de-02", "consent": true, "license": "CC0-1.0", "locale": "fr"}\n' \
+  > "$out/de/locale-fr.json"
+
 # --- other languages and licences --------------------------------------------------------------
 speak de "Der Zug kommt um acht Uhr an." "$tmp/s.wav"
 ff -i "$tmp/s.wav" -ar 32000 -ac 1 -c:a libmp3lame -b:a 32k "$out/de/zug.mp3"

@@ -16,7 +16,7 @@ enum ExitCodes {
             switch error {
             case let e as ConfigError: ("invalid pipeline file: \(e)", invalidPipeline)
             case let e as RunError where e.code == .inputUnusable:
-                ("cannot read the uploads: \(e.message)", inputUnusable)
+                ("cannot read the input: \(e.message)", inputUnusable)
             case let e as RunError: ("cannot write the outputs: \(e.message)", outputUnusable)
             case is CancellationError:
                 ("interrupted: nothing of this run was kept (its partial files were removed)", interrupted)

@@ -47,10 +47,14 @@ public struct LanguageCatalog: Sendable {
     /// deprecated codes, suppressed default scripts), then matched exactly, else by language alone
     /// (`es-MX` → `es`), never across languages.
     public func entry(for raw: String) -> LanguageEntry? {
-        guard let tag = LanguageTag.parse(raw, aliases: aliases) else { return nil }
-        let suppressed = tag.suppressingScript(of: self)
-        for key in [tag.canonical, suppressed.canonical, suppressed.languageAndRegion, tag.language] {
-            if let e = byKey[key.lowercased()] { return e }
+        // A code the catalog has is taken as it is, even where CLDR calls it deprecated (Common Voice
+        // uses `tw`, `kmr`, `mhr`); deprecated codes the catalog lacks are replaced (`iw` → `he`).
+        for table in [[:], aliases] {
+            guard let tag = LanguageTag.parse(raw, aliases: table) else { return nil }
+            let suppressed = tag.suppressingScript(of: self)
+            for key in [tag.canonical, suppressed.canonical, suppressed.languageAndRegion, tag.language] {
+                if let e = byKey[key.lowercased()] { return e }
+            }
         }
         return nil
     }
@@ -91,8 +95,9 @@ public struct LanguageTag: Sendable, Hashable {
 
     /// `es-mx` → `es-MX`, `pt_BR` → `pt-BR`, `iw` → `he`; nil when the tag is not well formed.
     static func parse(_ raw: String, aliases: [String: String]) -> LanguageTag? {
-        let parts = raw.trimmingCharacters(in: .whitespaces).split(whereSeparator: { $0 == "-" || $0 == "_" }).map(String.init)
-        guard let first = parts.first?.lowercased(), (2...3).contains(first.count), first.allSatisfy({ $0.isASCII && $0.isLetter })
+        let parts = raw.trimmingCharacters(in: .whitespaces)
+            .split(omittingEmptySubsequences: false, whereSeparator: { $0 == "-" || $0 == "_" }).map(String.init)
+        guard !parts.contains(where: \.isEmpty), let first = parts.first?.lowercased(), (2...3).contains(first.count), first.allSatisfy({ $0.isASCII && $0.isLetter })
         else { return nil }
         var tag = LanguageTag(language: aliases[first] ?? first, script: nil, region: nil, variants: [])
         var rest = parts.dropFirst()[...]
