@@ -163,6 +163,10 @@ cp "$tmp/s.wav" "$out/de/locale-fr.wav"
 printf '{"sentence": "Ich komme aus Berlin.", "client_id": "spk-de-02", "consent": true, "license": "CC0-1.0", "locale": "fr"}\n' \
   > "$out/de/locale-fr.json"
 
+speak de "Wir treffen uns morgen am Bahnhof." "$tmp/s.wav"
+cp "$tmp/s.wav" "$out/de/french-sentence.wav"
+sidecar "$out/de/french-sentence" "Nous nous retrouverons demain à la gare." spk-de-03
+
 # --- other languages and licences --------------------------------------------------------------
 speak de "Der Zug kommt um acht Uhr an." "$tmp/s.wav"
 ff -i "$tmp/s.wav" -ar 32000 -ac 1 -c:a libmp3lame -b:a 32k "$out/de/zug.mp3"

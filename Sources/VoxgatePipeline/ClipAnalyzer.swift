@@ -29,7 +29,8 @@ public struct ClipAnalyzer: Sendable {
         if let language = LanguageCatalog.shared.entry(for: source.languageTag) {
             if let metadata {
                 findings += LanguageCheck.locale(metadata.locale, folder: language)
-                findings += LanguageCheck.script(of: metadata.sentence, language: language)
+                let script = LanguageCheck.script(of: metadata.sentence, language: language)
+                findings += script.isEmpty ? LanguageCheck.text(of: metadata.sentence, language: language) : script
             }
         } else {
             findings.append(LanguageCheck.unknown(tag: source.languageTag))

@@ -120,3 +120,60 @@ struct LanguageCatalogTests {
         }
     }
 }
+
+@Suite("Text language identifier on held-out Common Voice sentences")
+struct TextLanguageIdentifierTests {
+    let lid = TextLanguageIdentifier.shared
+
+    @Test func obviousCasesAndConfusablePairs() throws {
+        #expect(lid.mismatch("Le chat dort sur le canapé depuis ce matin.", claimed: "de") == "fr")
+        #expect(lid.mismatch("Der Hund schläft seit heute Morgen auf dem Sofa.", claimed: "de") == nil)
+        #expect(lid.mismatch("Il gatto dorme sul divano da questa mattina.", claimed: "en") == "it")
+        // Spanish and Galician are a pair it cannot tell apart reliably: never flagged.
+        #expect(lid.confusable.contains("es/gl"))
+        #expect(lid.mismatch("El perro duerme en el sofá desde esta mañana.", claimed: "gl") == nil)
+        let de = try #require(LanguageCatalog.shared.entry(for: "de"))
+        #expect(LanguageCheck.text(of: "Le chat dort sur le canapé depuis ce matin.", language: de).first?.reason == .languageMismatch)
+    }
+
+    /// The accuracy figures of the language issue, measured on the sentences the model was not trained on.
+    @Test func heldOutAccuracy() throws {
+        let dir = TestSupport.packageRoot + "/../shared/data/cv-sentences"
+        guard FileManager.default.fileExists(atPath: dir) else {
+            print("skipped: ../shared/data/cv-sentences not present")
+            return
+        }
+        var heldOut: [String: [String]] = [:]
+        for language in lid.languages {
+            let lines = try String(contentsOfFile: dir + "/\(language.tag).txt", encoding: .utf8)
+                .split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            heldOut[language.tag] = Array(lines.suffix(language.heldOut))
+        }
+        func family(_ tag: String) -> String {
+            ScriptProfile(heldOut[tag]!.joined()).letters.max { $0.value < $1.value }?.key ?? "?"
+        }
+        var flagged: [String: Int] = [:], total: [String: Int] = [:]
+        for (tag, lines) in heldOut {
+            total[family(tag), default: 0] += lines.count
+            flagged[family(tag), default: 0] += lines.filter { lid.mismatch($0, claimed: tag) != nil }.count
+        }
+        let overall = Double(flagged.values.reduce(0, +)) / Double(total.values.reduce(0, +))
+        let worst = total.keys.map { Double(flagged[$0] ?? 0) / Double(total[$0]!) }.max() ?? 0
+        var attempted = 0, detected = 0
+        let tags = heldOut.keys.sorted()
+        for a in tags {
+            for b in tags where a != b && family(a) == family(b) && !lid.confusable.contains([a, b].sorted().joined(separator: "/")) {
+                for line in heldOut[a]!.prefix(3) where line.split(separator: " ").count >= 5 {
+                    attempted += 1
+                    if lid.mismatch(line, claimed: b) != nil { detected += 1 }
+                }
+            }
+        }
+        let detection = Double(detected) / Double(attempted)
+        print("text LID: \(lid.languages.count) languages; false flags \(overall * 100)% overall, worst script family \(worst * 100)%; "
+            + "same-script mismatches detected \(detected)/\(attempted) (\(detection * 100)%)")
+        #expect(overall <= 0.005)
+        #expect(worst <= 0.005)
+        #expect(detection >= 0.90)
+    }
+}

@@ -49,4 +49,21 @@ public enum LanguageCheck {
                     + language.scripts.joined(separator: "/"))
         ]
     }
+
+    /// The sentence is, with high confidence, another language written in the same script
+    /// (``TextLanguageIdentifier``). Languages the identifier does not model are not judged.
+    public static func text(of sentence: String, language: LanguageEntry, catalog: LanguageCatalog = .shared)
+        -> [Finding]
+    {
+        let lid = TextLanguageIdentifier.shared
+        guard lid.knows(language.tag), sentence.split(separator: " ").count >= 3,
+            let other = lid.mismatch(sentence, claimed: language.tag)
+        else { return [] }
+        let name = catalog.entry(for: other)?.name ?? other
+        return [
+            Finding(
+                .languageMismatch,
+                "the sentence reads as \(name) (\(other)), not \(language.name) (\(language.tag)), with high confidence")
+        ]
+    }
 }
