@@ -36,21 +36,35 @@ extension PipelineConfig {
         let top = try reader.mapping(node, key: nil, allowed: ["checks", "shards", "run", "terms", "splits"])
         if let checks = top["checks"] {
             let m = try reader.mapping(
-                checks, key: "checks", allowed: ["min_duration_s", "max_duration_s", "silence_rms_dbfs"])
-            if let v = m["min_duration_s"] {
-                config.checks.minDurationSeconds = try reader.double(v, "checks.min_duration_s", min: 0)
-            }
-            if let v = m["max_duration_s"] {
-                config.checks.maxDurationSeconds = try reader.double(v, "checks.max_duration_s", min: 0)
-            }
+                checks, key: "checks",
+                allowed: [
+                    "min_duration_s", "max_duration_s", "silence_rms_dbfs", "too_quiet_lufs", "too_loud_lufs",
+                    "clipped_ratio", "clipped_min_runs", "min_snr_db",
+                ])
+            var c = config.checks
+            if let v = m["min_duration_s"] { c.minDurationSeconds = try reader.double(v, "checks.min_duration_s", min: 0) }
+            if let v = m["max_duration_s"] { c.maxDurationSeconds = try reader.double(v, "checks.max_duration_s", min: 0) }
             if let v = m["silence_rms_dbfs"] {
-                config.checks.silenceRMSDBFS = try reader.double(v, "checks.silence_rms_dbfs", min: -200, max: 0)
+                c.silenceRMSDBFS = try reader.double(v, "checks.silence_rms_dbfs", min: -200, max: 0)
             }
-            guard config.checks.maxDurationSeconds > config.checks.minDurationSeconds else {
+            if let v = m["too_quiet_lufs"] { c.tooQuietLUFS = try reader.double(v, "checks.too_quiet_lufs", min: -70, max: 0) }
+            if let v = m["too_loud_lufs"] { c.tooLoudLUFS = try reader.double(v, "checks.too_loud_lufs", min: -70, max: 10) }
+            if let v = m["clipped_ratio"] { c.clippedRatio = try reader.double(v, "checks.clipped_ratio", min: 0, max: 1) }
+            if let v = m["clipped_min_runs"] {
+                c.clippedMinRuns = try reader.int(v, "checks.clipped_min_runs", min: 1, max: 1_000_000)
+            }
+            if let v = m["min_snr_db"] { c.minSNRDB = try reader.double(v, "checks.min_snr_db", min: -20, max: 100) }
+            guard c.maxDurationSeconds > c.minDurationSeconds else {
                 throw ConfigError(
                     file: file, key: "checks.max_duration_s",
-                    message: "must be greater than checks.min_duration_s (\(config.checks.minDurationSeconds))")
+                    message: "must be greater than checks.min_duration_s (\(c.minDurationSeconds))")
             }
+            guard c.tooLoudLUFS > c.tooQuietLUFS else {
+                throw ConfigError(
+                    file: file, key: "checks.too_loud_lufs",
+                    message: "must be greater than checks.too_quiet_lufs (\(c.tooQuietLUFS))")
+            }
+            config.checks = c
         }
         if let shards = top["shards"] {
             let m = try reader.mapping(

@@ -4,8 +4,17 @@ public struct CheckConfig: Sendable, Hashable {
     public var minDurationSeconds = 1.0
     /// Clips longer than this are `too_long`.
     public var maxDurationSeconds = 20.0
-    /// Clips whose mono RMS is below this are `silent`.
+    /// Clips whose mono RMS is below this are `silent` (as are clips where no speech is detected).
     public var silenceRMSDBFS = -60.0
+    /// Speech whose integrated loudness is below this is `too_quiet`.
+    public var tooQuietLUFS = -42.0
+    /// Speech whose integrated loudness is above this is `too_loud`.
+    public var tooLoudLUFS = -12.0
+    /// Clips with at least `clippedMinRuns` full-scale runs covering at least this fraction of samples are `clipped`.
+    public var clippedRatio = 0.001
+    public var clippedMinRuns = 3
+    /// Speech whose estimated SNR is below this is `low_snr`.
+    public var minSNRDB = 15.0
     public init() {}
 }
 

@@ -14,7 +14,7 @@ enum OutputRecords {
     /// One line of `decisions.jsonl`.
     static func decision(_ o: ClipOutcome, placement: Placement?) -> JSONText {
         let m = o.measurement
-        return .object([
+        var fields: [(String, JSONText)] = [
             ("clip", .string(o.source.clip)),
             ("status", .string(o.isAccepted ? "accepted" : "rejected")),
             ("reasons", .array(o.reasons.map { .string($0.rawValue) })),
@@ -23,18 +23,22 @@ enum OutputRecords {
             ("duration_s", .double(m?.durationSeconds ?? 0)),
             ("sample_rate", .int(m?.sampleRate ?? 0)),
             ("channels", .int(m?.channels ?? 0)),
-            ("loudness_lufs", .null),
-            ("snr_db", .null),
+            ("loudness_lufs", number(m?.signal.integratedLUFS, 2)),
+            ("snr_db", number(m?.signal.snrDB, 1)),
             ("duplicate_of", .optional(o.duplicateOf)),
             ("frames", .int(m?.frames ?? 0)),
             ("format", .optional(m.map { "\($0.container)/\($0.encoding)" })),
             ("rms_dbfs", m.map { .rounded($0.rmsDBFS, places: 2) } ?? .null),
             ("sample_peak_dbfs", m.map { .rounded($0.samplePeakDBFS, places: 2) } ?? .null),
             ("pcm_sha256", .optional(m?.pcmSHA256)),
+        ]
+        fields += signalFields(m?.signal)
+        fields += [
             ("shard", .optional(placement?.shard)),
             ("key", .optional(placement?.key)),
             ("split", .optional(placement?.split)),
-        ])
+        ]
+        return .object(fields)
     }
 
     /// `<key>.json` inside a shard: what an ML team needs to train on the sample, and no raw client_id.
@@ -58,16 +62,39 @@ enum OutputRecords {
             ("source_format", .string("\(m.container)/\(m.encoding)")),
             (
                 "metrics",
-                .object([
-                    ("loudness_lufs", .null),
-                    ("snr_db", .null),
-                    ("rms_dbfs", .rounded(m.rmsDBFS, places: 2)),
-                    ("sample_peak_dbfs", .rounded(m.samplePeakDBFS, places: 2)),
-                ])
+                .object(metrics(m))
             ),
             ("pcm_sha256", .string(m.pcmSHA256)),
             ("release", .object(metadata.release.keys.sorted().map { ($0, .string(metadata.release[$0]!)) })),
         ])
+    }
+
+    static func metrics(_ m: ClipMeasurement) -> [(String, JSONText)] {
+        let head: [(String, JSONText)] = [
+            ("loudness_lufs", number(m.signal.integratedLUFS, 2)),
+            ("snr_db", number(m.signal.snrDB, 1)),
+            ("rms_dbfs", .rounded(m.rmsDBFS, places: 2)),
+            ("sample_peak_dbfs", .rounded(m.samplePeakDBFS, places: 2)),
+        ]
+        return head + signalFields(m.signal)
+    }
+
+    static func number(_ x: Double?, _ places: Int) -> JSONText { x.map { .rounded($0, places: places) } ?? .null }
+
+    /// The signal metrics beyond loudness and SNR, in decisions and sample JSON alike.
+    static func signalFields(_ s: SignalMetrics?) -> [(String, JSONText)] {
+        let fields: [(String, JSONText)] = [
+            ("true_peak_dbtp", number(s?.truePeakDBTP, 2)),
+            ("max_momentary_lufs", number(s?.maxMomentaryLUFS, 2)),
+            ("max_short_term_lufs", number(s?.maxShortTermLUFS, 2)),
+            ("loudness_range_lu", number(s?.loudnessRangeLU, 2)),
+            ("clipped_ratio", number(s?.clippedSampleRatio, 6)),
+            ("clipped_runs", s.map { .int($0.clippedRuns) } ?? .null),
+            ("speech_s", number(s?.speechSeconds, 2)),
+            ("leading_silence_s", number(s?.leadingSilenceSeconds, 2)),
+            ("trailing_silence_s", number(s?.trailingSilenceSeconds, 2)),
+        ]
+        return fields
     }
 
     /// A WebDataset key for a clip: no dots (WebDataset splits member names at the first dot), ASCII

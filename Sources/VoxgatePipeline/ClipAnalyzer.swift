@@ -51,7 +51,8 @@ public struct ClipAnalyzer: Sendable {
                 source.path, mayBeSharded: findings.isEmpty)
             outcome.measurement = measurement
             findings += SignalCheck.duration(seconds: measurement.durationSeconds, config: config.checks)
-            findings += SignalCheck.silence(rmsDBFS: measurement.rmsDBFS, config: config.checks)
+            let floor = SignalCheck.silence(rmsDBFS: measurement.rmsDBFS, config: config.checks)
+            findings += floor.isEmpty ? SignalCheck.quality(measurement.signal, config: config.checks) : floor
             if findings.isEmpty {
                 outcome.shardAudio = try shardAudio(source: source, measurement: measurement, flac: flac)
             }
@@ -73,7 +74,7 @@ public struct ClipAnalyzer: Sendable {
         return ShardAudio(content: .file(path: source.path, size: size), fileExtension: measurement.contentExtension)
     }
 
-    /// The one decoding pass: level meter, PCM digest and the FLAC encoder, block by block. FLAC is made
+    /// The one decoding pass: every signal meter, the PCM digest and the FLAC encoder, block by block. FLAC is made
     /// for a clip that may still be sharded when `shards.audio` is `flac`, or when its container is one
     /// the shard readers (soundfile, i.e. libsndfile) cannot open, such as WebM.
     func decode(_ path: String, mayBeSharded: Bool) throws -> (ClipMeasurement, [UInt8]?) {
@@ -82,7 +83,7 @@ public struct ClipAnalyzer: Sendable {
         let blockFrames = config.run.blockFrames
         var interleaved = [Float](repeating: 0, count: blockFrames * info.channels)
         var mono = [Float](repeating: 0, count: blockFrames)
-        var meter = LevelMeter()
+        var meters = SignalMeters(sampleRate: info.sampleRate, channels: info.channels)
         var digest = PCMDigest(sampleRate: info.sampleRate, channels: info.channels)
         let maxFrames = Int((config.checks.maxDurationSeconds * Double(info.sampleRate)).rounded(.up))
         var encoder: FLACEncoder? =
@@ -101,7 +102,7 @@ public struct ClipAnalyzer: Sendable {
                 let block = UnsafeBufferPointer(rebasing: all[0..<got * info.channels])
                 mono.withUnsafeMutableBufferPointer { m in
                     Mixdown.mono(block, channels: info.channels, frames: got, into: m)
-                    meter.consume(interleaved: block, mono: UnsafeBufferPointer(rebasing: m[0..<got]))
+                    meters.consume(interleaved: block, mono: UnsafeBufferPointer(rebasing: m[0..<got]), frames: got)
                 }
                 digest.update(block)
                 if frames > maxFrames { encoder = nil }  // too long: will be rejected, stop holding its audio
@@ -111,8 +112,25 @@ public struct ClipAnalyzer: Sendable {
         let measurement = ClipMeasurement(
             frames: frames, sampleRate: info.sampleRate, channels: info.channels,
             container: info.container.description, contentExtension: info.container.fileExtension,
-            encoding: info.encoding.rawValue, rmsDBFS: meter.rmsDBFS,
-            samplePeakDBFS: meter.samplePeakDBFS, pcmSHA256: digest.finalize())
+            encoding: info.encoding.rawValue, rmsDBFS: meters.level.rmsDBFS,
+            samplePeakDBFS: meters.level.samplePeakDBFS, signal: SignalMetrics(meters), pcmSHA256: digest.finalize())
         return (measurement, try encoder?.finish())
+    }
+}
+
+extension SignalMetrics {
+    /// The meters' results as the plain values the checks and outputs use.
+    init(_ m: SignalMeters) {
+        let loudness = m.loudness.result
+        let clipping = m.clipping.result
+        let speech = m.speech.result
+        let truePeak = m.truePeak.truePeakDBTP
+        self.init(
+            integratedLUFS: loudness.integratedLUFS, maxMomentaryLUFS: loudness.maxMomentaryLUFS,
+            maxShortTermLUFS: loudness.maxShortTermLUFS, loudnessRangeLU: loudness.loudnessRangeLU,
+            truePeakDBTP: truePeak.isFinite ? truePeak : nil, clippedSampleRatio: clipping.ratio,
+            clippedRuns: clipping.runs, speechSeconds: speech.speechSeconds,
+            leadingSilenceSeconds: speech.leadingSilenceSeconds, trailingSilenceSeconds: speech.trailingSilenceSeconds,
+            hasSpeech: speech.hasSpeech, snrDB: speech.snrDB)
     }
 }

@@ -18,6 +18,8 @@ public struct ClipMeasurement: Sendable, Hashable {
     public var rmsDBFS: Double
     /// Sample peak over all channels, dBFS.
     public var samplePeakDBFS: Double
+    /// Loudness, true peak, clipping, speech activity and SNR.
+    public var signal: SignalMetrics
     /// SHA-256 of the decoded PCM (see ``PCMDigest``), lowercase hex.
     public var pcmSHA256: String
 

@@ -35,7 +35,8 @@ struct TestAudioTests {
         let seen = Set(decisions.values.flatMap { $0["reasons"] as! [String] })
         for code in [
             "decode_error", "too_short", "too_long", "silent", "duplicate", "no_consent",
-            "consent_withdrawn", "invalid_metadata", "unknown_language", "language_mismatch",
+            "consent_withdrawn", "invalid_metadata", "unknown_language", "language_mismatch", "too_quiet", "too_loud",
+            "clipped", "low_snr",
         ] {
             #expect(seen.contains(code), "\(code) missing from TestAudio")
         }

@@ -2,11 +2,13 @@ import Foundation
 import VoxgateCorpus
 import VoxgateOutputs
 
-/// A small upload tree made of distinct tones (each its own frequency, so none are duplicates).
+/// A small upload tree of speech clips: TestAudio's espeak-ng speech looped to the wanted length at a
+/// gain of its own per clip (0.2 + hz/10 000), so every clip is speech and none duplicates another.
 struct CorpusFixture {
     let root: String
+    static let speech = TestSupport.testAudioUploads + "/en/dup-a-original.wav"
 
-    /// - Parameter clips: `(relative path, frequency Hz, seconds, sox output args)`; each gets a valid sidecar.
+    /// - Parameter clips: `(relative path, gain key, seconds, sox output args)`; each gets a valid sidecar.
     init(clips: [(path: String, hz: Int, seconds: Double, args: [String])]) throws {
         root = try TestSupport.temporaryFolder("voxgate-uploads")
         for (i, c) in clips.enumerated() {
@@ -15,8 +17,8 @@ struct CorpusFixture {
                 atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             try TestSupport.must(
                 "sox",
-                ["-n", "-r", "16000", "-c", "1"] + c.args
-                    + [path, "synth", String(c.seconds), "sine", String(c.hz), "vol", "0.3"])
+                [Self.speech, "-r", "16000", "-c", "1"] + c.args
+                    + [path, "repeat", "30", "trim", "0", String(c.seconds), "vol", String(0.2 + Double(c.hz) / 10_000)])
             let stem = (path as NSString).deletingPathExtension
             try TestSupport.write(
                 TestSupport.sidecar(sentence: "sentence \(i)", client: "spk-\(i % 3)"), to: stem + ".json")

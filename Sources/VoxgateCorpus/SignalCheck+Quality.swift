@@ -1,0 +1,41 @@
+extension SignalCheck {
+    /// The quality checks: `silent` (no speech detected), `too_quiet`, `too_loud`, `clipped`, `low_snr`.
+    ///
+    /// A clip without speech is only `silent`: its loudness and SNR describe noise, not a voice.
+    public static func quality(_ m: SignalMetrics, config: CheckConfig) -> [Finding] {
+        guard m.hasSpeech else {
+            return [Finding(.silent, "no speech detected (the voice-activity detector found only silence or noise)")]
+        }
+        var found: [Finding] = []
+        if let lufs = m.integratedLUFS, lufs < config.tooQuietLUFS {
+            found.append(
+                Finding(
+                    .tooQuiet,
+                    "integrated loudness \(format(lufs)) LUFS is below \(format(config.tooQuietLUFS)) LUFS; "
+                        + "the speaker was too far from the microphone or its gain too low"))
+        }
+        if let lufs = m.integratedLUFS, lufs > config.tooLoudLUFS {
+            found.append(
+                Finding(
+                    .tooLoud,
+                    "integrated loudness \(format(lufs)) LUFS is above \(format(config.tooLoudLUFS)) LUFS; "
+                        + "the recording is overdriven or heavily compressed"))
+        }
+        if m.clippedRuns >= config.clippedMinRuns && m.clippedSampleRatio >= config.clippedRatio {
+            let percent = format(m.clippedSampleRatio * 100)
+            found.append(
+                Finding(
+                    .clipped,
+                    "\(m.clippedRuns) runs of full-scale samples (\(percent)% of samples); "
+                        + "the input gain was too high: record again further from the microphone"))
+        }
+        if let snr = m.snrDB, snr < config.minSNRDB {
+            found.append(
+                Finding(
+                    .lowSNR,
+                    "estimated SNR \(format(snr)) dB is below \(format(config.minSNRDB)) dB; "
+                        + "background noise masks the voice: record in a quieter place"))
+        }
+        return found
+    }
+}
