@@ -86,7 +86,7 @@ let package = Package(
         // MARK: - Benchmark (prints figures; never a timed test)
         .executableTarget(
             name: "voxgate-bench",
-            dependencies: ["VoxgateOutputs", "VoxgatePipeline", "VoxgateAudio", "VoxgateCorpus"],
+            dependencies: ["VoxgateOutputs", "VoxgatePipeline", "VoxgateAudio", "VoxgateCorpus", "VoxgateDSP"],
             path: "Benchmarks/voxgate-bench",
             swiftSettings: strictSettings),
 

@@ -80,7 +80,7 @@ struct LoudnessTests {
         let s = tones([(2, -30), (2, -18)], hz: 440, rate: 44100)
         let (a, tpa) = measureLoudness(s, sampleRate: 44100, channels: 2, block: 4096)
         let (b, tpb) = measureLoudness(s, sampleRate: 44100, channels: 2, block: 333)
-        #expect(abs(a.integratedLUFS! - b.integratedLUFS!) < 1e-9)
+        #expect(abs(a.integratedLUFS! - b.integratedLUFS!) < 1e-6)  // Float rounding differs with the block grouping
         #expect(tpa == tpb)
     }
 

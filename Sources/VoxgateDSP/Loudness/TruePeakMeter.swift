@@ -4,18 +4,23 @@ import RealModule
 /// none above) by a 49-tap Hann-windowed sinc interpolator in polyphase form, the peak taken over the
 /// oversampled signal and the original samples.
 ///
-/// The inner loop evaluates all phases of one input sample at once in a `SIMD4<Float>`.
+/// Exact, and cheap on speech: an interpolated value is at most `gain` (the largest phase's Σ|h|) times
+/// the largest input it depends on, so a 64-frame chunk whose samples (and the taps of history before it)
+/// stay below `peak / gain` cannot raise the peak and is not interpolated. Only chunks near the running
+/// peak are, and there all phases of one input are evaluated at once in a `SIMD4<Float>`.
 public struct TruePeakMeter: Sendable {
     static let taps = 49
+    static let chunk = 64
     let factor: Int
     let phaseTaps: Int
     /// coefficients[k] holds tap k of every phase.
     let coefficients: [SIMD4<Float>]
+    /// max over phases of Σ|h|: the largest gain from input magnitude to an interpolated value.
+    let gain: Float
     let channels: Int
-    /// Per channel, the last `phaseTaps` inputs, stored twice so a window is always contiguous.
-    private var history: [Float]
-    private var position: [Int]
-    private var peak: SIMD4<Float> = .zero
+    /// Per channel: the last `phaseTaps - 1` inputs, then room for one chunk (deinterleaved).
+    private var scratch: [Float]
+    private var peak: Float = 0
     private var samplePeak: Float = 0
 
     public init(sampleRate: Int, channels: Int) {
@@ -36,46 +41,70 @@ public struct TruePeakMeter: Sendable {
             coefficients.append(v)
         }
         self.coefficients = coefficients
+        var sums = SIMD4<Float>.zero
+        for v in coefficients { sums += v.replacing(with: -v, where: v .< 0) }
+        gain = sums.max() * 1.0001  // rounding margin: never skip a chunk that could matter
         self.channels = channels
-        history = [Float](repeating: 0, count: 2 * phaseTaps * channels)
-        position = [Int](repeating: 0, count: channels)
+        scratch = [Float](repeating: 0, count: channels * (phaseTaps - 1 + Self.chunk))
     }
 
     /// Adds `frames` interleaved frames.
     public mutating func consume(_ interleaved: UnsafeBufferPointer<Float>, frames: Int) {
-        samplePeak = max(samplePeak, LevelMeter.absolutePeak(UnsafeBufferPointer(rebasing: interleaved[0..<frames * channels])))
-        guard factor > 1 else { return }
-        let n = phaseTaps
-        for c in 0..<channels {
-            var pos = position[c]
-            var acc = peak
-            history.withUnsafeMutableBufferPointer { h in
-                coefficients.withUnsafeBufferPointer { coef in
-                    let buf = h.baseAddress! + c * 2 * n
-                    var i = c
-                    for _ in 0..<frames {
-                        let x = interleaved[i]
-                        pos = pos + 1 == n ? 0 : pos + 1
-                        buf[pos] = x
-                        buf[pos + n] = x
-                        // newest sample at buf[pos + n], oldest at buf[pos + 1]
-                        var y = SIMD4<Float>.zero
-                        let newest = buf + pos + n
-                        for k in 0..<n { y += coef[k] * SIMD4(repeating: newest[-k]) }
-                        let magnitude = y.replacing(with: -y, where: y .< 0)
-                        acc.replace(with: magnitude, where: magnitude .> acc)
-                        i &+= channels
+        var offset = 0
+        while offset < frames {
+            let n = min(Self.chunk, frames - offset)
+            let chunk = UnsafeBufferPointer(rebasing: interleaved[(offset * channels)..<((offset + n) * channels)])
+            let chunkPeak = LevelMeter.absolutePeak(chunk)
+            samplePeak = max(samplePeak, chunkPeak)
+            guard factor > 1 else {
+                offset += n
+                continue
+            }
+            let history = phaseTaps - 1
+            let stride = history + Self.chunk
+            var buffer = scratch  // moved out and back: no copy, no overlapping access to self
+            scratch = []
+            var running = peak
+            buffer.withUnsafeMutableBufferPointer { s in
+                for c in 0..<channels {
+                    let base = s.baseAddress! + c * stride
+                    let historyPeak = LevelMeter.absolutePeak(UnsafeBufferPointer(start: base, count: history))
+                    if max(chunkPeak, historyPeak) * gain > running {
+                        for i in 0..<n { base[history + i] = chunk[i * channels + c] }
+                        running = max(running, interpolatedPeak(base, history: history, count: n))
+                        base.update(from: base + n, count: history)  // the last inputs, for the next chunk
+                    } else if n >= history {
+                        for i in 0..<history { base[i] = chunk[(n - history + i) * channels + c] }
+                    } else {
+                        base.update(from: base + n, count: history - n)
+                        for i in 0..<n { base[history - n + i] = chunk[i * channels + c] }
                     }
                 }
             }
-            peak = acc
-            position[c] = pos
+            scratch = buffer
+            peak = running
+            offset += n
+        }
+    }
+
+    /// max |y| over the oversampled outputs of inputs base[history ..< history + count].
+    private func interpolatedPeak(_ base: UnsafeMutablePointer<Float>, history: Int, count: Int) -> Float {
+        coefficients.withUnsafeBufferPointer { coef in
+            var acc = SIMD4<Float>.zero
+            for i in 0..<count {
+                let newest = base + history + i
+                var y = SIMD4<Float>.zero
+                for k in 0..<phaseTaps { y += coef[k] * SIMD4(repeating: newest[-k]) }
+                let magnitude = y.replacing(with: -y, where: y .< 0)
+                acc.replace(with: magnitude, where: magnitude .> acc)
+            }
+            return acc.max()
         }
     }
 
     /// The true peak in dBTP (−∞ for digital silence).
     public var truePeakDBTP: Double {
-        let p = Swift.max(peak.max(), samplePeak)
+        let p = Swift.max(peak, samplePeak)
         return p > 0 ? 20 * Double.log10(Double(p)) : -.infinity
     }
 }
