@@ -13,6 +13,10 @@ let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+/// The DSP kernels and the language identifier are optimised in debug builds too: unoptimised SIMD code
+/// is tens of times slower, which made the test suite crawl through TestAudio.
+let optimizedEvenInDebug: [SwiftSetting] = strictSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
 let package = Package(
     name: "voxgate",
     platforms: [.macOS(.v14)],
@@ -48,13 +52,13 @@ let package = Package(
         .target(
             name: "VoxgateDSP",
             dependencies: [.product(name: "RealModule", package: "swift-numerics")],
-            swiftSettings: strictSettings),
+            swiftSettings: optimizedEvenInDebug),
 
         // MARK: - Corpus model, configuration and checks
         .target(
             name: "VoxgateCorpus",
             dependencies: [.product(name: "Yams", package: "Yams")],
-            swiftSettings: strictSettings),
+            swiftSettings: optimizedEvenInDebug),
 
         // MARK: - Staged workers
         .target(
