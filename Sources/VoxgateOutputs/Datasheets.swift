@@ -65,7 +65,13 @@ struct Datasheets {
         let rows: [(ReasonCode, String)] = [
             (.decodeError, "decodes by content (WAV, FLAC, Ogg Vorbis/Opus, MP3, WebM/Opus)"),
             (.tooShort, "≥ \(c.minDurationSeconds) s"), (.tooLong, "≤ \(c.maxDurationSeconds) s"),
-            (.silent, "mono RMS ≥ \(c.silenceRMSDBFS) dBFS"),
+            (.silent, "speech detected; mono RMS ≥ \(c.silenceRMSDBFS) dBFS"),
+            (.tooQuiet, "integrated loudness ≥ \(c.tooQuietLUFS) LUFS"),
+            (.tooLoud, "integrated loudness ≤ \(c.tooLoudLUFS) LUFS"),
+            (.clipped, "fewer than \(c.clippedMinRuns) full-scale runs or under \(c.clippedRatio * 100)% of samples"),
+            (.lowSNR, "estimated SNR ≥ \(c.minSNRDB) dB"),
+            (.unknownLanguage, "the folder's tag is a catalog language"),
+            (.languageMismatch, "locale, script and text language agree with the folder"),
             (.duplicate, "SHA-256 of decoded samples, first in path order kept"),
             (.noConsent, "sidecar says \"consent\": true"), (.consentWithdrawn, "client_id not in withdrawals.txt"),
             (.invalidMetadata, "sentence, client_id and a licence present; terms agree with the community's"),
@@ -74,7 +80,7 @@ struct Datasheets {
             md += "| `\(reason.rawValue)` | \(threshold) | \(t.rejectedByReason[reason] ?? 0) |\n"
         }
         md += "\n## Known limitations\n\n"
-        md += "- The language tag is the one the contributor chose; it is not verified against the audio or text.\n"
+        md += "- The language is checked against the sentence's script and text, not against the audio.\n"
         md += "- Duplicates are exact (identical decoded samples); re-encoded copies are not detected.\n"
         md += "- Demographics are self-reported and optional.\n"
         return md
