@@ -78,11 +78,17 @@ let package = Package(
             ],
             swiftSettings: strictSettings),
 
+        // MARK: - The validation report (reads an output folder)
+        .target(
+            name: "VoxgateReport",
+            dependencies: ["VoxgateOutputs", "VoxgateCorpus"],
+            swiftSettings: strictSettings),
+
         // MARK: - Thin CLI
         .executableTarget(
             name: "voxgate",
             dependencies: [
-                "VoxgateOutputs", "VoxgateCorpus",
+                "VoxgateOutputs", "VoxgateCorpus", "VoxgateReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings),
@@ -90,7 +96,9 @@ let package = Package(
         // MARK: - Benchmark (prints figures; never a timed test)
         .executableTarget(
             name: "voxgate-bench",
-            dependencies: ["VoxgateOutputs", "VoxgatePipeline", "VoxgateAudio", "VoxgateCorpus", "VoxgateDSP"],
+            dependencies: [
+                "VoxgateOutputs", "VoxgatePipeline", "VoxgateAudio", "VoxgateCorpus", "VoxgateDSP", "VoxgateReport",
+            ],
             path: "Benchmarks/voxgate-bench",
             swiftSettings: strictSettings),
 
@@ -102,9 +110,11 @@ let package = Package(
         .testTarget(
             name: "VoxgateTests",
             dependencies: [
-                "VoxgateAudio", "VoxgateDSP", "VoxgateCorpus", "VoxgatePipeline", "VoxgateOutputs", "CEbur128",
+                "VoxgateAudio", "VoxgateDSP", "VoxgateCorpus", "VoxgatePipeline", "VoxgateOutputs", "VoxgateReport",
+                "CEbur128",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
+            exclude: ["Golden"],
             swiftSettings: strictSettings),
     ],
     swiftLanguageModes: [.v6]

@@ -3,6 +3,7 @@
 //   voxgate-bench pipeline <upload-root> --jobs N   full ingest into a scratch folder
 //   voxgate-bench decode   <upload-root> --jobs N   the same files through the same decoders, nothing else
 //   voxgate-bench kernels                            each signal kernel alone: ns per sample, samples/s
+//   voxgate-bench report N                           the validation report of N synthetic decisions
 //   --pipeline FILE                                  a pipeline file instead of the defaults
 //
 // Prints one JSON line of figures per run; scripts/bench repeats runs and reports medians.
@@ -13,6 +14,7 @@ import VoxgateCorpus
 import VoxgateDSP
 import VoxgateOutputs
 import VoxgatePipeline
+import VoxgateReport
 
 struct Figures {
     var mode: String
@@ -116,7 +118,38 @@ func kernels() {
     }
 }
 
+/// Report generation for `count` synthetic decisions over 20 languages (a fifth rejected): median of 3.
+func reportBenchmark(count: Int) throws {
+    let out = NSTemporaryDirectory() + "voxgate-report-bench-\(UUID().uuidString)"
+    defer { try? FileManager.default.removeItem(atPath: out) }
+    try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+    let reasons = ["too_short", "low_snr", "duplicate", "no_consent", "silent"]
+    var lines = ""
+    for i in 0..<count {
+        let rejected = i % 5 == 0
+        let reason = reasons[i % reasons.count]
+        lines += #"{"clip":"l\#(i % 20)/clip-\#(i).mp3","status":"\#(rejected ? "rejected" : "accepted")","reasons":\#(rejected ? "[\"\(reason)\"]" : "[]"),"detail":\#(rejected ? "\"\(reason): synthetic\"" : "null"),"language":"l\#(i % 20)","duration_s":\#(1 + Double(i % 90) / 10),"frames":\#(16000 + i % 90 * 1600),"loudness_lufs":\#(-35 + Double(i % 20)),"snr_db":\#(Double(i % 60)),"speech_s":1.0}"# + "\n"
+    }
+    try lines.write(toFile: out + "/decisions.jsonl", atomically: true, encoding: .utf8)
+    try #"{"locales": {}}"#.write(toFile: out + "/totals.json", atomically: true, encoding: .utf8)
+    var times: [Double] = []
+    var largest = 0
+    var pages = 0
+    for _ in 0..<3 {
+        let start = Date()
+        let summary = try Report.write(output: out)
+        times.append(Date().timeIntervalSince(start))
+        largest = summary.largestPageBytes
+        pages = summary.pages
+    }
+    print(#"{"report_decisions":\#(count),"median_s":\#(String(format: "%.3f", times.sorted()[1])),"pages":\#(pages),"largest_page_bytes":\#(largest)}"#)
+}
+
 let args = CommandLine.arguments
+if args.count == 3, args[1] == "report", let n = Int(args[2]) {
+    try reportBenchmark(count: n)
+    exit(0)
+}
 if args.count == 2, args[1] == "kernels" {
     kernels()
     exit(0)

@@ -70,6 +70,7 @@ public enum Ingest {
     static let decisionsFile = "decisions.jsonl"
     static let ownedOutputs = [
         "decisions.jsonl", "totals.json", "totals.csv", "run.json", "audit.json", "shards", "splits", "datasheets",
+        "report",
     ]
 
     /// Runs one ingest. Rejected clips are not errors.
@@ -144,6 +145,7 @@ public enum Ingest {
         .object([
             ("tool", .string("voxgate")),
             ("root", .string(o.root)),
+            ("root_absolute", .string(URL(fileURLWithPath: o.root).standardizedFileURL.path)),
             ("layout", .string(tree.layout)),
             ("pipeline", .optional(o.config.source)),
             ("jobs", .int(o.jobs)),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import VoxgateCorpus
 import VoxgateOutputs
+import VoxgateReport
 
 /// `voxgate ingest <root> --out <dir>`.
 struct IngestCommand: AsyncParsableCommand {
@@ -33,6 +34,9 @@ struct IngestCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Replace the outputs of an earlier run in --out.")
     var force = false
 
+    @Flag(name: .long, help: "Do not write the validation report (<out>/report/) at the end.")
+    var noReport = false
+
     @Flag(name: .long, help: "No progress display.")
     var quiet = false
 
@@ -63,6 +67,10 @@ struct IngestCommand: AsyncParsableCommand {
             }
             display.finish()
             SummaryPrinter.print(summary)
+            if !noReport {
+                let report = try Report.write(output: out)
+                print("report: \(report.folder)/index.html")
+            }
         } catch {
             throw ExitCodes.report(error)
         }

@@ -12,5 +12,5 @@ struct Voxgate: AsyncParsableCommand {
             70 internal error; 130 interrupted.
             """,
         version: "0.1.0",
-        subcommands: [IngestCommand.self, CatalogCommand.self])
+        subcommands: [IngestCommand.self, ReportCommand.self, CatalogCommand.self])
 }

@@ -1,0 +1,97 @@
+import Foundation
+import VoxgateCorpus
+
+/// One decision as the report needs it.
+struct DecisionRow {
+    var clip: String
+    var accepted: Bool
+    var reasons: [String]
+    var detail: String?
+    var language: String
+    var duration: Double
+    var frames: Int
+    var loudness: Double?
+    var snr: Double?
+    var truePeak: Double?
+    var speech: Double?
+    var duplicateOf: String?
+
+    init?(_ d: [String: Any]) {
+        guard let clip = d["clip"] as? String, let language = d["language"] as? String else { return nil }
+        self.clip = clip
+        self.language = language
+        accepted = d["status"] as? String == "accepted"
+        reasons = d["reasons"] as? [String] ?? []
+        detail = d["detail"] as? String
+        duration = d["duration_s"] as? Double ?? 0
+        frames = d["frames"] as? Int ?? 0
+        loudness = d["loudness_lufs"] as? Double
+        snr = d["snr_db"] as? Double
+        truePeak = d["true_peak_dbtp"] as? Double
+        speech = d["speech_s"] as? Double
+        duplicateOf = d["duplicate_of"] as? String
+    }
+}
+
+/// A run's output folder, read for the report.
+struct ReportInput {
+    var output: String
+    var decisions: [DecisionRow]
+    var totals: [String: Any]
+    var root: String?
+    var checks: CheckConfig
+
+    static func read(output: String) throws(RunError) -> ReportInput {
+        func fail(_ what: String) -> RunError {
+            RunError(.inputUnusable, "'\(output)' \(what); pass the --out folder of a finished ingest", path: output)
+        }
+        guard let text = try? String(contentsOfFile: output + "/decisions.jsonl", encoding: .utf8) else {
+            throw fail("holds no readable decisions.jsonl")
+        }
+        var rows: [DecisionRow] = []
+        for line in text.split(separator: "\n") {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                let row = DecisionRow(object)
+            else { throw fail("has a decisions.jsonl line that is not a decision") }
+            rows.append(row)
+        }
+        guard let data = FileManager.default.contents(atPath: output + "/totals.json"),
+            let totals = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
+        else { throw fail("holds no readable totals.json") }
+        var root: String?
+        var checks = CheckConfig()
+        if let data = FileManager.default.contents(atPath: output + "/run.json"),
+            let run = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
+        {
+            root = run["root_absolute"] as? String ?? run["root"] as? String
+            if let pipeline = run["pipeline"] as? String, let config = try? PipelineConfig.load(path: pipeline) {
+                checks = config.checks
+            }
+        }
+        return ReportInput(output: output, decisions: rows, totals: totals, root: root, checks: checks)
+    }
+
+    /// The clip's sentence from its sidecar, when the input is an upload tree and the sidecar is readable.
+    func sentence(of clip: String) -> String? {
+        guard let root else { return nil }
+        let stem = (clip as NSString).deletingPathExtension
+        guard let data = FileManager.default.contents(atPath: root + "/" + stem + ".json"),
+            let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
+        else { return nil }
+        return object["sentence"] as? String
+    }
+
+    /// `<root>/<clip>` relative to the report folder, when the file is there.
+    func audioLink(for clip: String) -> String? {
+        guard let root else { return nil }
+        let cwd = FileManager.default.currentDirectoryPath
+        func absolute(_ p: String) -> String { (p.hasPrefix("/") ? p : cwd + "/" + p) as String }
+        let target = (absolute(root) as NSString).standardizingPath + "/" + clip
+        guard FileManager.default.fileExists(atPath: target) else { return nil }
+        let from = ((absolute(output) as NSString).standardizingPath + "/report").split(separator: "/")
+        let to = target.split(separator: "/")
+        var common = 0
+        while common < min(from.count, to.count), from[common] == to[common] { common += 1 }
+        return (Array(repeating: "..", count: from.count - common) + to[common...].map(String.init)).joined(separator: "/")
+    }
+}
