@@ -2,6 +2,8 @@
 //
 //   voxgate-bench pipeline <upload-root> --jobs N   full ingest into a scratch folder
 //   voxgate-bench decode   <upload-root> --jobs N   the same files through the same decoders, nothing else
+//   voxgate-bench meters   <upload-root> --jobs N   decode plus every signal meter (the DSP's own cost)
+//   voxgate-bench lid                                the text language identifier: sentences per second
 //   voxgate-bench kernels                            each signal kernel alone: ns per sample, samples/s
 //   voxgate-bench report N                           the validation report of N synthetic decisions
 //   --pipeline FILE                                  a pipeline file instead of the defaults
@@ -41,7 +43,7 @@ struct Figures {
     }
 }
 
-func decodeOnly(_ clips: [ClipSource], jobs: Int, blockFrames: Int) async -> Double {
+func decodeOnly(_ clips: [ClipSource], jobs: Int, blockFrames: Int, meters: Bool = false) async -> Double {
     await withTaskGroup(of: Double.self) { group in
         var next = 0
         var seconds = 0.0
@@ -51,11 +53,23 @@ func decodeOnly(_ clips: [ClipSource], jobs: Int, blockFrames: Int) async -> Dou
             group.addTask {
                 await BlockingWork.run {
                     guard var decoder = try? AudioDecoder(path: clip.path) else { return 0 }
-                    var block = [Float](repeating: 0, count: blockFrames * decoder.info.channels)
+                    let channels = decoder.info.channels
+                    var block = [Float](repeating: 0, count: blockFrames * channels)
+                    var mono = [Float](repeating: 0, count: blockFrames)
+                    var signal = SignalMeters(sampleRate: decoder.info.sampleRate, channels: channels)
                     var frames = 0
                     while let got = try? block.withUnsafeMutableBufferPointer({ try decoder.read(into: $0) }), got > 0 {
                         frames += got
+                        guard meters else { continue }
+                        block.withUnsafeBufferPointer { b in
+                            let all = UnsafeBufferPointer(rebasing: b[0..<got * channels])
+                            mono.withUnsafeMutableBufferPointer { m in
+                                Mixdown.mono(all, channels: channels, frames: got, into: m)
+                                signal.consume(interleaved: all, mono: UnsafeBufferPointer(rebasing: m[0..<got]), frames: got)
+                            }
+                        }
                     }
+                    if meters { _ = (signal.loudness.result, signal.speech.result, signal.truePeak.truePeakDBTP) }
                     return Double(frames) / Double(decoder.info.sampleRate)
                 }
             }
@@ -150,11 +164,31 @@ if args.count == 3, args[1] == "report", let n = Int(args[2]) {
     try reportBenchmark(count: n)
     exit(0)
 }
+if args.count == 2, args[1] == "lid" {
+    // Held-out-like load: the Common Voice sentences shipped with TestAudio's sidecars are too few, so use
+    // a fixed set of sentences in several languages, repeated.
+    let sentences = [
+        "Der Hund schläft seit heute Morgen auf dem Sofa.", "Le chat dort sur le canapé depuis ce matin.",
+        "Il gatto dorme sul divano da questa mattina.", "The library opens at nine every morning.",
+        "El perro duerme en el sofá desde esta mañana.", "Собака спит на диване с самого утра.",
+    ]
+    var times: [Double] = []
+    var flagged = 0
+    for _ in 0..<5 {
+        let start = Date()
+        for i in 0..<20_000 {
+            if TextLanguageIdentifier.shared.mismatch(sentences[i % sentences.count], claimed: "de") != nil { flagged += 1 }
+        }
+        times.append(Date().timeIntervalSince(start))
+    }
+    print(#"{"lid_sentences_per_s":\#(String(format: "%.0f", 20_000 / times.sorted()[2])),"languages":\#(TextLanguageIdentifier.shared.languages.count)}"#)
+    exit(flagged > 0 ? 0 : 1)
+}
 if args.count == 2, args[1] == "kernels" {
     kernels()
     exit(0)
 }
-guard args.count >= 3, ["pipeline", "decode"].contains(args[1]) else {
+guard args.count >= 3, ["pipeline", "decode", "meters"].contains(args[1]) else {
     FileHandle.standardError.write(Data("usage: voxgate-bench pipeline|decode <upload-root> [--jobs N]\n".utf8))
     exit(64)
 }
@@ -173,7 +207,7 @@ if mode == "pipeline" {
         IngestOptions(root: root, output: out, config: config, jobs: jobs, speakerKeyPath: nil))
     audioSeconds = summary.languages.reduce(0) { $0 + $1.totalHours * 3600 }
 } else {
-    audioSeconds = await decodeOnly(tree.clips, jobs: jobs, blockFrames: config.run.blockFrames)
+    audioSeconds = await decodeOnly(tree.clips, jobs: jobs, blockFrames: config.run.blockFrames, meters: mode == "meters")
 }
 let wall = Date().timeIntervalSince(started)
 print(Figures(mode: mode, jobs: jobs, clips: tree.clips.count, audioSeconds: audioSeconds, wallSeconds: wall).json())

@@ -96,23 +96,12 @@ public struct KWeighting: Sendable {
         var blocks = 0
         while remaining >= 4 {
             let x0 = base[i], x1 = base[i &+ channels], x2 = base[i &+ 2 &* channels], x3 = base[i &+ 3 &* channels]
-            var y = o0 * z[0]
-            y += o1 * z[1]
-            y += o2 * z[2]
-            y += o3 * z[3]
-            y += t0 * x0
-            y += t1 * x1
-            y += t2 * x2
-            y += t3 * x3
-            var next = s0 * z[0]
-            next += s1 * z[1]
-            next += s2 * z[2]
-            next += s3 * z[3]
-            next += n0 * x0
-            next += n1 * x1
-            next += n2 * x2
-            next += n3 * x3
-            z = next
+            // The input terms do not depend on the state: only a short tree of adds is on the recursion path.
+            let fromInput = (t0 * x0 + t1 * x1) + (t2 * x2 + t3 * x3)
+            let stateFromInput = (n0 * x0 + n1 * x1) + (n2 * x2 + n3 * x3)
+            let (z0, z1, z2, z3) = (z[0], z[1], z[2], z[3])
+            let y = ((o0 * z0 + o1 * z1) + (o2 * z2 + o3 * z3)) + fromInput
+            z = ((s0 * z0 + s1 * z1) + (s2 * z2 + s3 * z3)) + stateFromInput
             energy += y * y
             i &+= 4 &* channels
             remaining &-= 4
