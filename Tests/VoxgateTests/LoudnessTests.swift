@@ -69,6 +69,25 @@ struct LoudnessTests {
         #expect(abs(20 * log10(Double(s.map(abs).max()!)) + 3.01) < 0.05)
     }
 
+    /// Tech 3341's true-peak tones: −6 dBFS sines whose samples miss the crest, all −6.0 dBTP (+0.2/−0.4 dB).
+    @Test(arguments: [(12000.0, 0.0), (12000.0, 45.0), (8000.0, 60.0), (6000.0, 67.5), (1000.0, 0.0), (9600.0, 54.0)])
+    func tech3341TruePeakTones(hz: Double, phaseDegrees: Double) {
+        var s = tones([(1.0, -6)], hz: hz, rate: 48000, channels: 2, phase: phaseDegrees * .pi / 180)
+        // A 20 ms raised-cosine fade in and out: an abrupt start is a step, whose interpolation overshoots
+        // (Gibbs) and is a true peak of its own, not the tone's.
+        let fade = 960
+        for i in 0..<fade {
+            let g = Float(0.5 - 0.5 * cos(Double.pi * Double(i) / Double(fade)))
+            for c in 0..<2 {
+                s[2 * i + c] *= g
+                s[s.count - 2 * (i + 1) + c] *= g
+            }
+        }
+        let (_, tp) = measureLoudness(s, sampleRate: 48000, channels: 2)
+        print("true peak of a -6 dBFS \(hz) Hz tone at \(phaseDegrees)°: \(tp) dBTP")
+        #expect(tp >= -6.4 && tp <= -5.8, "\(hz) Hz at \(phaseDegrees)°: \(tp) dBTP")
+    }
+
     @Test func shorterThanOneBlockIsNotMeasurable() {
         let (r, _) = measureLoudness(tones([(0.35, -20)]), sampleRate: 48000, channels: 2)
         #expect(r.integratedLUFS == nil && r.maxMomentaryLUFS == nil && r.maxShortTermLUFS == nil)
@@ -95,7 +114,8 @@ struct LoudnessTests {
                 TestSupport.testAudioUploads + "/en/dup-a-original.wav", "-r", String(rate), "-c", String(channels),
                 "-b", "24", path, "gain", "-6",
             ])
-            try compare(path)
+            let (dI, dTP) = try compare(path)
+            print("libebur128 at \(rate) Hz, \(channels) ch: |Δ integrated| \(dI ?? .nan) LU, |Δ true peak| \(dTP ?? .nan) dB")
         }
     }
 
@@ -107,16 +127,21 @@ struct LoudnessTests {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: real + sub)) ?? []
             files += names.filter { $0.hasSuffix(".wav") || $0.hasSuffix(".ogg") }.map { real + sub + "/" + $0 }
         }
-        var compared = 0
+        var compared = 0, maxI = 0.0, maxTP = 0.0
         for file in files.sorted() {
             guard (try? DecodedFile(path: file)) != nil else { continue }
-            try compare(file)
+            let (dI, dTP) = try compare(file)
+            maxI = max(maxI, dI ?? 0)
+            maxTP = max(maxTP, dTP ?? 0)
             compared += 1
         }
+        print("libebur128 on \(compared) TestAudio and real-speech files: max |Δ integrated| \(maxI) LU, max |Δ true peak| \(maxTP) dB")
         #expect(compared >= 20)
     }
 
-    func compare(_ path: String) throws {
+    /// Compares one file with libebur128 and returns |Δ integrated| and |Δ true peak| (nil when not both measured).
+    @discardableResult
+    func compare(_ path: String) throws -> (Double?, Double?) {
         let d = try DecodedFile(path: path)
         let ref = EBUR128Reference(d.samples, sampleRate: d.info.sampleRate, channels: d.info.channels)
         let (r, tp) = measureLoudness(d.samples, sampleRate: d.info.sampleRate, channels: d.info.channels)
@@ -135,5 +160,8 @@ struct LoudnessTests {
         if let ours = r.loudnessRangeLU, let theirs = ref.loudnessRange, theirs > 0 {
             #expect(abs(ours - theirs) <= 1.0, "\(name): LRA \(ours) vs libebur128 \(theirs)")
         }
+        var dI: Double?
+        if let ours = r.integratedLUFS, let theirs = ref.integrated { dI = abs(ours - theirs) }
+        return (dI, ref.truePeakDBTP.isFinite ? abs(tp - ref.truePeakDBTP) : nil)
     }
 }
