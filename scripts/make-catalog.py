@@ -24,6 +24,8 @@ import re
 import sys
 import xml.etree.ElementTree as ET
 
+from unicode_scripts import script_of as unicode_script, script_ranges
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "..", "shared", "data")
 CLDR = "/usr/share/unicode/cldr/common"
@@ -70,39 +72,16 @@ def script_of(likely, tag):
     return None
 
 
-SCRIPT_RANGES = []
-
-
-def script_ranges():
-    if not SCRIPT_RANGES:
-        names = {}
-        for line in open("/usr/share/unicode/PropertyValueAliases.txt"):
-            m = re.match(r"sc\s*;\s*(\w+)\s*;\s*(\w+)", line)
-            if m:
-                names[m.group(2)] = m.group(1)
-        for line in open("/usr/share/unicode/Scripts.txt"):
-            m = re.match(r"([0-9A-F]+)(?:\.\.([0-9A-F]+))?\s*;\s*(\w+)", line)
-            if m:
-                SCRIPT_RANGES.append((int(m.group(1), 16), int(m.group(2) or m.group(1), 16), names[m.group(3)]))
-        SCRIPT_RANGES.sort()
-    return SCRIPT_RANGES
-
-
 def observed_scripts(code):
     """Scripts making up at least 5% of the letters of the locale's CC0 sentences, most used first."""
     path = os.path.join(SHARED, "cv-sentences", code + ".txt")
     if not os.path.exists(path):
         return []
-    import bisect
-    ranges = script_ranges()
-    starts = [r[0] for r in ranges]
     counts = {}
     for ch in open(path, encoding="utf-8").read():
-        if not ch.isalpha():
-            continue
-        i = bisect.bisect_right(starts, ord(ch)) - 1
-        if i >= 0 and ranges[i][0] <= ord(ch) <= ranges[i][1] and ranges[i][2] not in ("Zyyy", "Zinh"):
-            counts[ranges[i][2]] = counts.get(ranges[i][2], 0) + 1
+        script = unicode_script(ch) if ch.isalpha() else None
+        if script:
+            counts[script] = counts.get(script, 0) + 1
     total = sum(counts.values())
     return [s for s, n in sorted(counts.items(), key=lambda kv: -kv[1]) if total and n / total >= 0.05]
 

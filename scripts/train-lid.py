@@ -14,6 +14,8 @@ import os
 import sys
 import unicodedata
 
+from unicode_scripts import script_of
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "..", "shared", "data")
 OUT = os.path.join(ROOT, "Sources", "VoxgateCorpus", "Language", "LIDModelData.swift")
@@ -36,33 +38,6 @@ def grams(text):
             g = t[i:i + n]
             if g.strip():
                 yield g
-
-
-_RANGES = []
-
-
-def script_of(ch):
-    """ISO 15924 code of a character (Unicode Scripts.txt), or None for Common/Inherited/unassigned."""
-    import bisect
-    import re
-    if not _RANGES:
-        names = {}
-        for line in open("/usr/share/unicode/PropertyValueAliases.txt"):
-            m = re.match(r"sc\s*;\s*(\w+)\s*;\s*(\w+)", line)
-            if m:
-                names[m.group(2)] = m.group(1)
-        for line in open("/usr/share/unicode/Scripts.txt"):
-            m = re.match(r"([0-9A-F]+)(?:\.\.([0-9A-F]+))?\s*;\s*(\w+)", line)
-            if m:
-                _RANGES.append((int(m.group(1), 16), int(m.group(2) or m.group(1), 16), names[m.group(3)]))
-        _RANGES.sort()
-        _RANGES.append(None)
-        script_of.starts = [r[0] for r in _RANGES[:-1]]
-    i = bisect.bisect_right(script_of.starts, ord(ch)) - 1
-    if i < 0:
-        return None
-    lo, hi, sc = _RANGES[i]
-    return sc if lo <= ord(ch) <= hi and sc not in ("Zyyy", "Zinh") else None
 
 
 def dominant_script(text):
