@@ -88,6 +88,29 @@ struct LoudnessTests {
         #expect(tp >= -6.4 && tp <= -5.8, "\(hz) Hz at \(phaseDegrees)°: \(tp) dBTP")
     }
 
+    /// Long signals with strong low frequencies and level swings: the Float block state-space K-weighting
+    /// must track libebur128's double-precision cascade over millions of samples at every rate.
+    @Test(arguments: [8000, 16000, 22050, 32000, 44100, 48000])
+    func longSignalsAgreeWithLibebur128(rate: Int) {
+        var rng = SplitMix64(seed: UInt64(rate))
+        // 20 s of noise with a slow level swing (so gating and low frequencies both matter) and a 20 Hz hum.
+        let frames = rate * 20
+        var s = [Float](repeating: 0, count: frames * 2)
+        for i in 0..<frames {
+            let swing = Float(0.05 + 0.3 * (1 + sin(2 * Double.pi * Double(i) / Double(rate) * 0.3)))
+            let hum = Float(0.2 * sin(2 * Double.pi * 20 * Double(i) / Double(rate)))
+            for c in 0..<2 {
+                s[2 * i + c] = swing * Float(Double(rng.next() >> 11) / Double(1 << 53) * 2 - 1) + hum
+            }
+        }
+        let ref = EBUR128Reference(s, sampleRate: rate, channels: 2)
+        let (r, _) = measureLoudness(s, sampleRate: rate, channels: 2, block: 4096)
+        let d = abs(r.integratedLUFS! - ref.integrated!)
+        print("20 s of swinging noise and hum at \(rate) Hz: |Δ integrated| \(d) LU against libebur128")
+        #expect(d < 0.001)
+        #expect(abs(r.maxMomentaryLUFS! - ref.maxMomentary!) < 0.01)
+    }
+
     @Test func shorterThanOneBlockIsNotMeasurable() {
         let (r, _) = measureLoudness(tones([(0.35, -20)]), sampleRate: 48000, channels: 2)
         #expect(r.integratedLUFS == nil && r.maxMomentaryLUFS == nil && r.maxShortTermLUFS == nil)
