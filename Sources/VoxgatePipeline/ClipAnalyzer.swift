@@ -24,24 +24,8 @@ public struct ClipAnalyzer: Sendable {
     /// Analyses one clip. Never throws: whatever is wrong with the clip becomes a finding.
     public func analyze(_ source: ClipSource) -> ClipOutcome {
         let sidecar = source.metadata.read()
-        var findings = ConsentCheck.findings(for: sidecar, withdrawals: withdrawals)
         let metadata: ClipMetadata? = if case .valid(let m) = sidecar { m } else { nil }
-        if let language = LanguageCatalog.shared.entry(for: source.languageTag) {
-            if let metadata {
-                findings += LanguageCheck.locale(metadata.locale, folder: language)
-                let script = LanguageCheck.script(of: metadata.sentence, language: language)
-                findings += script.isEmpty ? LanguageCheck.text(of: metadata.sentence, language: language) : script
-            }
-        } else {
-            findings.append(LanguageCheck.unknown(tag: source.languageTag))
-        }
-        var terms: Terms?
-        if let metadata {
-            let (effective, problems) = TermsCheck.effective(
-                community: communityTerms[source.languageTag], clip: metadata.terms, config: config.terms)
-            terms = effective
-            findings += problems
-        }
+        var (terms, findings) = checkMetadata(source, sidecar: sidecar, metadata: metadata)
         var outcome = ClipOutcome(
             source: source, metadata: metadata, terms: terms, measurement: nil, findings: findings, duplicateOf: nil,
             shardAudio: nil)
@@ -66,6 +50,26 @@ public struct ClipAnalyzer: Sendable {
         outcome.findings = findings
         if !findings.isEmpty { outcome.shardAudio = nil }
         return outcome
+    }
+
+    /// The checks that need no audio: consent and withdrawals, the language, the terms of use.
+    private func checkMetadata(_ source: ClipSource, sidecar: SidecarReading, metadata: ClipMetadata?)
+        -> (Terms?, [Finding])
+    {
+        var findings = ConsentCheck.findings(for: sidecar, withdrawals: withdrawals)
+        if let language = LanguageCatalog.shared.entry(for: source.languageTag) {
+            if let metadata {
+                findings += LanguageCheck.locale(metadata.locale, folder: language)
+                let script = LanguageCheck.script(of: metadata.sentence, language: language)
+                findings += script.isEmpty ? LanguageCheck.text(of: metadata.sentence, language: language) : script
+            }
+        } else {
+            findings.append(LanguageCheck.unknown(tag: source.languageTag))
+        }
+        guard let metadata else { return (nil, findings) }
+        let (terms, problems) = TermsCheck.effective(
+            community: communityTerms[source.languageTag], clip: metadata.terms, config: config.terms)
+        return (terms, findings + problems)
     }
 
     private func shardAudio(source: ClipSource, measurement: ClipMeasurement, flac: [UInt8]?) throws -> ShardAudio {

@@ -81,13 +81,23 @@ struct ReportInput {
         return object["sentence"] as? String
     }
 
+    /// The path as the file system spells it: clip paths are NFC, a file may be stored NFD (macOS).
+    static func onDisk(_ path: String) -> String? {
+        if FileManager.default.fileExists(atPath: path) { return path }
+        let dir = (path as NSString).deletingLastPathComponent
+        let name = (path as NSString).lastPathComponent
+        let match = (try? FileManager.default.contentsOfDirectory(atPath: dir))?.first {
+            $0.precomposedStringWithCanonicalMapping == name
+        }
+        return match.map { dir + "/" + $0 }
+    }
+
     /// `<root>/<clip>` relative to the report folder, when the file is there.
     func audioLink(for clip: String) -> String? {
         guard let root else { return nil }
         let cwd = FileManager.default.currentDirectoryPath
         func absolute(_ p: String) -> String { (p.hasPrefix("/") ? p : cwd + "/" + p) as String }
-        let target = (absolute(root) as NSString).standardizingPath + "/" + clip
-        guard FileManager.default.fileExists(atPath: target) else { return nil }
+        guard let target = Self.onDisk((absolute(root) as NSString).standardizingPath + "/" + clip) else { return nil }
         let from = ((absolute(output) as NSString).standardizingPath + "/report").split(separator: "/")
         let to = target.split(separator: "/")
         var common = 0
