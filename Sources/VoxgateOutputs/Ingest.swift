@@ -80,6 +80,9 @@ public enum Ingest {
     ) async throws -> IngestSummary {
         let started = Date()
         let tree = try InputLayouts.scan(root: options.root, options: options.input)
+        try createOutputFolder(options.output)
+        let lock = try RunLock(output: options.output)
+        defer { withExtendedLifetime(lock) {} }
         try prepareOutput(options)
         let speaker = try SpeakerPseudonym(keyPath: options.speakerKeyPath ?? options.output + "/speaker.key")
         let pipeline = IngestPipeline(
@@ -122,10 +125,7 @@ public enum Ingest {
     static func prepareOutput(_ options: IngestOptions) throws(RunError) {
         let fm = FileManager.default
         let out = options.output
-        do { try fm.createDirectory(atPath: out, withIntermediateDirectories: true) } catch {
-            throw RunError(
-                .outputUnusable, "cannot create output folder '\(out)' (\(error.localizedDescription))", path: out)
-        }
+        try createOutputFolder(out)
         if fm.fileExists(atPath: out + "/" + decisionsFile) && !options.force {
             throw RunError(
                 .outputUnusable,
@@ -137,6 +137,13 @@ public enum Ingest {
             for case let relative as String in walker where relative.hasSuffix(AtomicFile.partialSuffix) {
                 try? fm.removeItem(atPath: out + "/" + relative)
             }
+        }
+    }
+
+    static func createOutputFolder(_ out: String) throws(RunError) {
+        do { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) } catch {
+            throw RunError(
+                .outputUnusable, "cannot create output folder '\(out)' (\(error.localizedDescription))", path: out)
         }
     }
 

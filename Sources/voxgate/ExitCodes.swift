@@ -7,6 +7,7 @@ enum ExitCodes {
     static let invalidPipeline = ExitCode(65)  // EX_DATAERR
     static let inputUnusable = ExitCode(66)  // EX_NOINPUT
     static let outputUnusable = ExitCode(73)  // EX_CANTCREAT
+    static let busy = ExitCode(75)  // EX_TEMPFAIL
     static let internalError = ExitCode(70)  // EX_SOFTWARE
     static let interrupted = ExitCode(130)
 
@@ -15,6 +16,7 @@ enum ExitCodes {
         let (message, code): (String, ExitCode) =
             switch error {
             case let e as ConfigError: ("invalid pipeline file: \(e)", invalidPipeline)
+            case let e as RunError where e.code == .busy: ("\(e.message)", busy)
             case let e as RunError where e.code == .inputUnusable:
                 ("cannot read the input: \(e.message)", inputUnusable)
             case let e as RunError: ("cannot write the outputs: \(e.message)", outputUnusable)

@@ -9,7 +9,7 @@ struct Voxgate: AsyncParsableCommand {
         discussion: """
             Exit codes: 0 the run finished (rejected clips are not errors); 64 bad command line; \
             65 invalid pipeline file; 66 upload root unusable; 73 output folder unusable or a write failed; \
-            70 internal error; 130 interrupted.
+            70 internal error; 75 output folder in use by another run; 130 interrupted.
             """,
         version: "0.1.0",
         subcommands: [IngestCommand.self, ReportCommand.self, CatalogCommand.self])

@@ -216,6 +216,28 @@ struct IngestTests {
         #expect(files.contains("decisions.jsonl"))
     }
 
+    @Test func oneRunAtATimeAndAStaleLockIsTakenOver() async throws {
+        let corpus = try CorpusFixture(clips: [("en/a.wav", 300, 1.2, ["-b", "16"])])
+        defer { corpus.remove() }
+        let out = try TestSupport.temporaryFolder("voxgate-out")
+        defer { TestSupport.remove(out) }
+        do {
+            let holder = try RunLock(output: out)  // another run, as far as the next one can tell
+            do {
+                _ = try await corpus.ingest(jobs: 1, output: out)
+                Issue.record("a second run went ahead while the lock was held")
+            } catch let error as RunError {
+                #expect(error.code == .busy)
+                #expect(error.message.contains("pid \(getpid())"), "\(error.message)")
+            }
+            withExtendedLifetime(holder) {}
+        }
+        // The holder is gone; its lock file stays behind, as after a SIGKILL. The next run takes it over.
+        #expect(FileManager.default.fileExists(atPath: out + "/.voxgate.lock"))
+        _ = try await corpus.ingest(jobs: 1, output: out)
+        #expect(FileManager.default.fileExists(atPath: out + "/decisions.jsonl"))
+    }
+
     @Test func anAbandonedAtomicFileLeavesNothingBehind() throws {
         let dir = try TestSupport.temporaryFolder()
         defer { TestSupport.remove(dir) }

@@ -54,13 +54,15 @@ struct CorpusFixture {
     }
 }
 
-/// Every file under `folder`, relative path → bytes.
+/// Every file under `folder`, relative path → bytes (the run lock, which names its holder, left out).
 func filesUnder(_ folder: String) throws -> [String: Data] {
     var files: [String: Data] = [:]
     let fm = FileManager.default
     for case let relative as String in fm.enumerator(atPath: folder)! {
         var isDir: ObjCBool = false
-        if fm.fileExists(atPath: folder + "/" + relative, isDirectory: &isDir), !isDir.boolValue {
+        if relative != ".voxgate.lock", fm.fileExists(atPath: folder + "/" + relative, isDirectory: &isDir),
+            !isDir.boolValue
+        {
             files[relative] = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + relative))
         }
     }
