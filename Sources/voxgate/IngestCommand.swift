@@ -34,6 +34,9 @@ struct IngestCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Replace the outputs of an earlier run in --out.")
     var force = false
 
+    @Option(name: .long, help: "Write Prometheus metrics here after a successful run (node_exporter textfile collector).")
+    var metricsFile: String?
+
     @Flag(name: .long, help: "Do not write the validation report (<out>/report/) at the end.")
     var noReport = false
 
@@ -67,6 +70,7 @@ struct IngestCommand: AsyncParsableCommand {
             }
             display.finish()
             SummaryPrinter.print(summary)
+            if let metricsFile { try MetricsFile.write(summary, to: metricsFile) }
             if !noReport {
                 let report = try Report.write(output: out)
                 print("report: \(report.folder)/index.html")

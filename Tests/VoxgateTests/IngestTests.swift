@@ -270,3 +270,27 @@ struct IngestTests {
         #expect(shards[0].bytes == 512 + 512 + 512 + 1024 + 1024)
     }
 }
+
+@Suite("Operating from cron")
+struct MetricsFileTests {
+    @Test func prometheusTextfileIsWellFormed() async throws {
+        let corpus = try CorpusFixture.standard()
+        defer { corpus.remove() }
+        let (summary, out) = try await corpus.ingest(jobs: 1)
+        defer { TestSupport.remove(out) }
+        try MetricsFile.write(summary, to: out + "/voxgate.prom")
+        let text = try String(contentsOfFile: out + "/voxgate.prom", encoding: .utf8)
+        // Every sample line is `name{labels} value` with a HELP and TYPE before its family.
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+            #expect(line.range(of: #"^voxgate_[a-z_]+(\{[a-z]+="[^"]*"\})? -?[0-9.e+]+$"#, options: .regularExpression) != nil,
+                "\(line)")
+        }
+        #expect(text.contains("voxgate_clips 6.0"))
+        #expect(text.contains(#"voxgate_clips_rejected{reason="too_short"} 0.0"#))
+        #expect(text.contains(#"voxgate_accepted_hours{language="en"}"#))
+        #expect(text.contains("# TYPE voxgate_last_success_timestamp_seconds gauge"))
+        for file in ["crontab", "voxgate-ingest.service", "voxgate-ingest.timer"] {
+            #expect(FileManager.default.fileExists(atPath: TestSupport.packageRoot + "/pipelines/cron/" + file))
+        }
+    }
+}

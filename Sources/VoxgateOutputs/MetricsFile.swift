@@ -1,0 +1,41 @@
+public import Foundation
+public import VoxgateCorpus
+
+/// A Prometheus text-format file for node_exporter's textfile collector (`--metrics-file`), written
+/// atomically at the end of each successful run: clips seen, accepted and rejected by reason, hours
+/// per language, run duration and the time of the last success.
+public enum MetricsFile {
+    /// The file's text for a finished run.
+    public static func text(_ s: IngestSummary, finishedAt: Date = Date()) -> String {
+        func label(_ v: String) -> String {
+            v.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+                .replacingOccurrences(of: "\n", with: "\\n")
+        }
+        var lines: [String] = []
+        func metric(_ name: String, _ help: String, _ type: String = "gauge", _ samples: [(String, Double)]) {
+            lines.append("# HELP \(name) \(help)")
+            lines.append("# TYPE \(name) \(type)")
+            for (labels, value) in samples { lines.append("\(name)\(labels) \(value)") }
+        }
+        metric("voxgate_clips", "Clips in the last run.", "gauge", [("", Double(s.clips))])
+        metric("voxgate_clips_accepted", "Clips accepted in the last run.", "gauge", [("", Double(s.accepted))])
+        metric(
+            "voxgate_clips_rejected", "Clips rejected in the last run, by reason (a clip may have several).", "gauge",
+            ReasonCode.allCases.map { r in
+                ("{reason=\"\(r.rawValue)\"}", Double(s.rejectedByReason.first { $0.0 == r }?.1 ?? 0))
+            })
+        metric(
+            "voxgate_accepted_hours", "Accepted hours of audio in the last run, by language.", "gauge",
+            s.languages.map { ("{language=\"\(label($0.tag))\"}", $0.acceptedHours) })
+        metric("voxgate_run_duration_seconds", "Wall time of the last run.", "gauge", [("", s.elapsed)])
+        metric(
+            "voxgate_last_success_timestamp_seconds", "When the last successful run finished (Unix time).", "gauge",
+            [("", finishedAt.timeIntervalSince1970.rounded())])
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Writes the file atomically (a scrape never sees half of it).
+    public static func write(_ s: IngestSummary, to path: String) throws(RunError) {
+        try AtomicFile.write(text(s), to: path)
+    }
+}
