@@ -66,6 +66,10 @@ sox "$tmp/s.wav" "$out/en/dup-b-copy.flac"
 sidecar "$out/en/dup-a-original" "This sentence was uploaded twice." spk-en-08
 sidecar "$out/en/dup-b-copy" "This sentence was uploaded twice." spk-en-08
 
+# The same speaker reading the same sentence again (slower): a duplicate of another kind.
+sox "$out/en/pcm16.wav" "$out/en/same-sentence-again.flac" tempo 0.9
+sidecar "$out/en/same-sentence-again" "The library opens at nine." spk-en-01
+
 # --- too_short, too_long, silent --------------------------------------------------------------
 speak en "Yes." "$tmp/s.wav"
 sox "$tmp/s.wav" "$out/en/too-short.wav" trim 0 0.5
@@ -131,19 +135,19 @@ sidecar "$out/en/safari" "Recorded on an iPhone." spk-en-12
 
 # --- consent and metadata ----------------------------------------------------------------------
 speak en "Nobody agreed to share this." "$tmp/s.wav"
-cp "$tmp/s.wav" "$out/en/no-sidecar.wav"
+sox "$tmp/s.wav" "$out/en/no-sidecar.flac"
 speak en "I changed my mind." "$tmp/s.wav"
-cp "$tmp/s.wav" "$out/en/consent-false.wav"
+sox "$tmp/s.wav" "$out/en/consent-false.flac"
 printf '{"sentence": "I changed my mind.", "client_id": "spk-en-13", "consent": false, "license": "CC0-1.0"}\n' \
   > "$out/en/consent-false.json"
 speak en "The metadata is broken." "$tmp/s.wav"
-cp "$tmp/s.wav" "$out/en/bad-json.wav"
+sox "$tmp/s.wav" "$out/en/bad-json.flac"
 printf '{"sentence": "The metadata is broken.", "client_id": ' > "$out/en/bad-json.json"
 speak en "Who recorded this one?" "$tmp/s.wav"
-cp "$tmp/s.wav" "$out/en/missing-client.wav"
+sox "$tmp/s.wav" "$out/en/missing-client.flac"
 printf '{"sentence": "Who recorded this one?", "consent": true, "license": "CC0-1.0"}\n' > "$out/en/missing-client.json"
 speak en "Please remove my recordings." "$tmp/s.wav"
-cp "$tmp/s.wav" "$out/en/withdrawn.wav"
+sox "$tmp/s.wav" "$out/en/withdrawn.flac"
 sidecar "$out/en/withdrawn" "Please remove my recordings." spk-en-withdrawn
 printf '# client_ids whose consent was withdrawn\nspk-en-withdrawn\n' > "$out/withdrawals.txt"
 # Two reasons at once: too short and no sidecar.
@@ -153,18 +157,18 @@ sox "$tmp/s.wav" "$out/en/short-no-sidecar.wav" trim 0 0.4
 # --- language checks -----------------------------------------------------------------------------
 mkdir -p "$out/klingon"
 speak en "Success is the only option." "$tmp/s.wav"
-cp "$tmp/s.wav" "$out/klingon/qapla.wav"
+sox "$tmp/s.wav" "$out/klingon/qapla.flac"
 sidecar "$out/klingon/qapla" "Success is the only option." spk-tlh-01
 speak en "Hello, my friend." "$tmp/s.wav"
-cp "$tmp/s.wav" "$out/en/cyrillic-sentence.wav"
+sox "$tmp/s.wav" "$out/en/cyrillic-sentence.flac"
 sidecar "$out/en/cyrillic-sentence" "Привет, мой друг." spk-en-18
 speak de "Ich komme aus Berlin." "$tmp/s.wav"
-cp "$tmp/s.wav" "$out/de/locale-fr.wav"
+sox "$tmp/s.wav" "$out/de/locale-fr.flac"
 printf '{"sentence": "Ich komme aus Berlin.", "client_id": "spk-de-02", "consent": true, "license": "CC0-1.0", "locale": "fr"}\n' \
   > "$out/de/locale-fr.json"
 
 speak de "Wir treffen uns morgen am Bahnhof." "$tmp/s.wav"
-cp "$tmp/s.wav" "$out/de/french-sentence.wav"
+sox "$tmp/s.wav" "$out/de/french-sentence.flac"
 sidecar "$out/de/french-sentence" "Nous nous retrouverons demain à la gare." spk-de-03
 
 # --- other languages and licences --------------------------------------------------------------

@@ -33,7 +33,7 @@ extension PipelineConfig {
         config.source = file
         guard let node else { return config }  // an empty file: all defaults
         let reader = Reader(file: file)
-        let top = try reader.mapping(node, key: nil, allowed: ["checks", "shards", "run", "terms", "splits"])
+        let top = try reader.mapping(node, key: nil, allowed: ["checks", "shards", "run", "terms", "splits", "dedupe"])
         if let checks = top["checks"] {
             let m = try reader.mapping(
                 checks, key: "checks",
@@ -101,6 +101,12 @@ extension PipelineConfig {
             if let v = m["min_speakers_for_demographics"] {
                 config.terms.minSpeakersForDemographics = try reader.int(
                     v, "terms.min_speakers_for_demographics", min: 1, max: 1_000_000)
+            }
+        }
+        if let dedupe = top["dedupe"] {
+            let m = try reader.mapping(dedupe, key: "dedupe", allowed: ["same_speaker_sentence"])
+            if let v = m["same_speaker_sentence"] {
+                config.dedupe.sameSpeakerSentence = try reader.bool(v, "dedupe.same_speaker_sentence")
             }
         }
         if let splits = top["splits"] {

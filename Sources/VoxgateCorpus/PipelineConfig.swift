@@ -64,6 +64,13 @@ public struct SplitConfig: Sendable, Hashable {
     public init() {}
 }
 
+/// Which recordings count as duplicates beyond identical samples (`dedupe:`).
+public struct DedupeConfig: Sendable, Hashable {
+    /// A second recording of the same sentence by the same speaker is a `duplicate`.
+    public var sameSpeakerSentence = true
+    public init() {}
+}
+
 /// A whole pipeline file (`pipelines/default.yaml`).
 public struct PipelineConfig: Sendable, Hashable {
     public var checks = CheckConfig()
@@ -71,6 +78,7 @@ public struct PipelineConfig: Sendable, Hashable {
     public var run = RunConfig()
     public var terms = TermsConfig()
     public var splits = SplitConfig()
+    public var dedupe = DedupeConfig()
     /// The file this configuration was read from, or nil for the built-in defaults.
     public var source: String?
     public init() {}

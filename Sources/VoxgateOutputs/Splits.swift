@@ -32,23 +32,13 @@ struct SplitAssigner {
     /// The split of an accepted clip, or nil when its sentence is already in another split.
     mutating func assign(language: String, clientID: String, sentence: String) -> Split? {
         let split = speakerSplit(clientID)
-        let key = Self.normalise(sentence)
+        let key = SentenceKey.normalise(sentence)
         if let fixed = sentenceSplit[language]?[key], fixed != split {
             conflicts[language, default: 0] += 1
             return nil
         }
         sentenceSplit[language, default: [:]][key] = split
         return split
-    }
-
-    /// Case, punctuation and spacing do not make a different sentence.
-    static func normalise(_ s: String) -> String {
-        var kept = String.UnicodeScalarView()
-        for scalar in s.precomposedStringWithCanonicalMapping.lowercased().unicodeScalars {
-            let isWordCharacter = scalar.properties.isAlphabetic || scalar.properties.numericType != nil
-            kept.append(isWordCharacter ? scalar : " ")
-        }
-        return String(kept).split(separator: " ").joined(separator: " ")
     }
 }
 

@@ -31,7 +31,7 @@ public struct IngestPipeline: Sendable {
     /// Runs every clip and calls `consume` once per clip, in path order, on one task at a time.
     /// - Throws: what `consume` throws (output errors stop the run), or `CancellationError`.
     public func run(_ consume: (ClipOutcome) async throws -> Void) async throws {
-        var duplicates = DuplicateIndex()
+        var duplicates = DuplicateIndex(sameSpeakerSentence: analyzer.config.dedupe.sameSpeakerSentence)
         var pending: [Int: ClipOutcome] = [:]
         var next = 0  // index of the next clip to start
         var emit = 0  // index of the next clip to hand to the consumer

@@ -27,10 +27,10 @@ struct CLITests {
         defer { TestSupport.remove(out) }
         let r = try voxgate(["ingest", TestSupport.testAudioUploads, "--out", out, "--jobs", "2"])
         #expect(r.status == 0, "\(r.error)")
-        #expect(r.output.contains("47 clips"))
+        #expect(r.output.contains("48 clips"))
         #expect(r.output.contains("too_short"))
         #expect(r.output.contains("decisions.jsonl"))
-        #expect(r.error.contains("progress: 47/47 clips"))  // not a terminal: plain progress lines
+        #expect(r.error.contains("progress: 48/48 clips"))  // not a terminal: plain progress lines
         #expect(FileManager.default.fileExists(atPath: out + "/speaker.key"))
 
         let again = try voxgate(["ingest", TestSupport.testAudioUploads, "--out", out])

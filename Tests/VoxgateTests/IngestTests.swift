@@ -216,6 +216,24 @@ struct IngestTests {
         #expect(files.contains("decisions.jsonl"))
     }
 
+    @Test func aSpeakerReadingTheSameSentenceAgainIsADuplicateUnlessConfiguredOff() async throws {
+        let corpus = try CorpusFixture(clips: [("en/a.wav", 300, 1.5, ["-b", "16"]), ("en/b.wav", 320, 1.6, ["-b", "16"])])
+        defer { corpus.remove() }
+        try TestSupport.write(TestSupport.sidecar(sentence: "Hello, world!", client: "spk-7"), to: corpus.root + "/en/a.json")
+        try TestSupport.write(TestSupport.sidecar(sentence: "hello   WORLD", client: "spk-7"), to: corpus.root + "/en/b.json")
+        let (_, out) = try await corpus.ingest(jobs: 1)
+        defer { TestSupport.remove(out) }
+        let b = try TestSupport.jsonLines(out + "/decisions.jsonl").first { $0["clip"] as? String == "en/b.wav" }!
+        #expect(b["reasons"] as? [String] == ["duplicate"])
+        #expect(b["duplicate_of"] as? String == "en/a.wav")
+        #expect((b["detail"] as? String)?.contains("same speaker already recorded this sentence") == true)
+        var config = PipelineConfig()
+        config.dedupe.sameSpeakerSentence = false
+        let (summary, off) = try await corpus.ingest(jobs: 1, config: config)
+        defer { TestSupport.remove(off) }
+        #expect(summary.accepted == 2)
+    }
+
     @Test func oneRunAtATimeAndAStaleLockIsTakenOver() async throws {
         let corpus = try CorpusFixture(clips: [("en/a.wav", 300, 1.2, ["-b", "16"])])
         defer { corpus.remove() }
