@@ -4,7 +4,8 @@
 // Layers, one way down (a module never imports one to its right):
 //   C modules → VoxgateAudio (decoding, encoding) → VoxgateDSP (pure kernels)
 //   → VoxgateCorpus (model, config, checks) → VoxgatePipeline (staged workers)
-//   → VoxgateOutputs (decisions, shards, totals) → voxgate (thin CLI)
+//   → VoxgateLedger (SQLite: what every run saw and decided) → VoxgateOutputs (decisions, shards, totals)
+//   → voxgate (thin CLI)
 import PackageDescription
 
 let strictSettings: [SwiftSetting] = [
@@ -29,6 +30,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // MARK: - C libraries (apt providers; no Swift inside)
@@ -69,11 +72,21 @@ let package = Package(
             ],
             swiftSettings: strictSettings),
 
+        // MARK: - The ledger: SQLite (GRDB), the source of truth of an output folder
+        .target(
+            name: "VoxgateLedger",
+            dependencies: [
+                "VoxgatePipeline", "VoxgateCorpus",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: strictSettings),
+
         // MARK: - Outputs: decisions, shards, totals
         .target(
             name: "VoxgateOutputs",
             dependencies: [
-                "VoxgatePipeline", "VoxgateCorpus",
+                "VoxgatePipeline", "VoxgateCorpus", "VoxgateLedger",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings),
@@ -90,6 +103,7 @@ let package = Package(
             dependencies: [
                 "VoxgateOutputs", "VoxgateCorpus", "VoxgateReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings),
 
@@ -110,8 +124,9 @@ let package = Package(
         .testTarget(
             name: "VoxgateTests",
             dependencies: [
-                "VoxgateAudio", "VoxgateDSP", "VoxgateCorpus", "VoxgatePipeline", "VoxgateOutputs", "VoxgateReport",
-                "CEbur128",
+                "VoxgateAudio", "VoxgateDSP", "VoxgateCorpus", "VoxgatePipeline", "VoxgateLedger", "VoxgateOutputs",
+                "VoxgateReport", "CEbur128",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             exclude: ["Golden"],

@@ -1,5 +1,5 @@
 /// One reason a clip is rejected, with the sentence that explains it.
-public struct Finding: Sendable, Hashable {
+public struct Finding: Sendable, Hashable, Codable {
     public var reason: ReasonCode
     public var detail: String
     public init(_ reason: ReasonCode, _ detail: String) {
@@ -11,7 +11,7 @@ public struct Finding: Sendable, Hashable {
 /// The checks that need no audio: consent, withdrawal and metadata (pure functions).
 public enum ConsentCheck {
     /// Findings for a clip's sidecar against the withdrawals list.
-    public static func findings(for sidecar: SidecarReading, withdrawals: Set<String>) -> [Finding] {
+    public static func findings(for sidecar: SidecarReading, withdrawals: Withdrawals) -> [Finding] {
         switch sidecar {
         case .missing:
             return [Finding(.noConsent, "no sidecar <clip-id>.json, so there is no record of consent")]
@@ -22,9 +22,7 @@ public enum ConsentCheck {
             if !meta.consent {
                 found.append(Finding(.noConsent, "the sidecar does not say \"consent\": true"))
             }
-            if withdrawals.contains(meta.clientID) {
-                found.append(Finding(.consentWithdrawn, "the contributor withdrew consent (listed in withdrawals.txt)"))
-            }
+            if let why = withdrawals.reason(for: meta.clientID) { found.append(Finding(.consentWithdrawn, why)) }
             return found
         }
     }

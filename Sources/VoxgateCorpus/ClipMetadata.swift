@@ -1,7 +1,7 @@
 import Foundation
 
 /// What a contributor's sidecar (`<clip-id>.json`) says about a clip.
-public struct ClipMetadata: Sendable, Hashable {
+public struct ClipMetadata: Sendable, Hashable, Codable {
     public var sentence: String
     public var clientID: String
     /// `true` only when the sidecar says `"consent": true`.
@@ -22,7 +22,7 @@ public struct ClipMetadata: Sendable, Hashable {
 }
 
 /// The result of reading a sidecar: a clip without usable metadata is rejected, never an error.
-public enum SidecarReading: Sendable, Hashable {
+public enum SidecarReading: Sendable, Hashable, Codable {
     case missing
     case invalid(String)
     case valid(ClipMetadata)

@@ -1,5 +1,7 @@
+import Foundation
+
 /// Thresholds of the clip checks (`checks:` in a pipeline file).
-public struct CheckConfig: Sendable, Hashable {
+public struct CheckConfig: Sendable, Hashable, Codable {
     /// Clips shorter than this are `too_short`.
     public var minDurationSeconds = 1.0
     /// Clips longer than this are `too_long`.
@@ -19,9 +21,9 @@ public struct CheckConfig: Sendable, Hashable {
 }
 
 /// How accepted clips are stored in shards (`shards:`).
-public struct ShardConfig: Sendable, Hashable {
+public struct ShardConfig: Sendable, Hashable, Codable {
     /// The audio member of each sample.
-    public enum Audio: String, Sendable, CaseIterable {
+    public enum Audio: String, Sendable, CaseIterable, Codable {
         /// The uploaded bytes, unchanged (named by their content's extension).
         case original
         /// Lossless FLAC of the decoded samples, encoded with libFLAC.
@@ -38,7 +40,7 @@ public struct ShardConfig: Sendable, Hashable {
 }
 
 /// How the run streams and schedules work (`run:`).
-public struct RunConfig: Sendable, Hashable {
+public struct RunConfig: Sendable, Hashable, Codable {
     /// Frames decoded per block; memory per clip in flight is proportional to it.
     public var blockFrames = 4096
     /// Clips in flight per decode worker (decoded, measured, waiting to be written in order).
@@ -47,7 +49,7 @@ public struct RunConfig: Sendable, Hashable {
 }
 
 /// Terms of use and privacy (`terms:`).
-public struct TermsConfig: Sendable, Hashable {
+public struct TermsConfig: Sendable, Hashable, Codable {
     /// Clips whose sidecar and community terms name no licence are `invalid_metadata`.
     public var requireLicense = true
     /// Demographic breakdowns (age, gender) are published for a language only when its released
@@ -57,7 +59,7 @@ public struct TermsConfig: Sendable, Hashable {
 }
 
 /// Speaker-disjoint train/dev/test splits (`splits:`), as fractions of speakers.
-public struct SplitConfig: Sendable, Hashable {
+public struct SplitConfig: Sendable, Hashable, Codable {
     public var train = 0.8
     public var dev = 0.1
     public var test = 0.1
@@ -65,14 +67,14 @@ public struct SplitConfig: Sendable, Hashable {
 }
 
 /// Which recordings count as duplicates beyond identical samples (`dedupe:`).
-public struct DedupeConfig: Sendable, Hashable {
+public struct DedupeConfig: Sendable, Hashable, Codable {
     /// A second recording of the same sentence by the same speaker is a `duplicate`.
     public var sameSpeakerSentence = true
     public init() {}
 }
 
 /// A whole pipeline file (`pipelines/default.yaml`).
-public struct PipelineConfig: Sendable, Hashable {
+public struct PipelineConfig: Sendable, Hashable, Codable {
     public var checks = CheckConfig()
     public var shards = ShardConfig()
     public var run = RunConfig()
@@ -82,4 +84,17 @@ public struct PipelineConfig: Sendable, Hashable {
     /// The file this configuration was read from, or nil for the built-in defaults.
     public var source: String?
     public init() {}
+}
+
+extension PipelineConfig {
+    /// The settings that decide what a run outputs, as canonical JSON (sorted keys): two configurations
+    /// with the same text decide every clip the same way. Leaves out `run` (worker tuning) and `source`.
+    public var decisionText: String {
+        var canonical = self
+        canonical.run = RunConfig()
+        canonical.source = nil
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: (try? encoder.encode(canonical)) ?? Data(), as: UTF8.self)
+    }
 }

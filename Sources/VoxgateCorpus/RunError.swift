@@ -3,12 +3,14 @@
 public struct RunError: Error, Sendable, CustomStringConvertible {
     /// What kind of failure; the CLI maps each to a documented exit code.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
-        enum Value: String, Sendable { case inputUnusable = "input", outputUnusable = "output", busy }
+        enum Value: String, Sendable { case inputUnusable = "input", outputUnusable = "output", busy, ledgerUnusable = "ledger" }
         let value: Value
         /// The upload root or `withdrawals.txt` cannot be read.
         public static var inputUnusable: Self { .init(value: .inputUnusable) }
         /// The output folder cannot be created or written, or already holds a run.
         public static var outputUnusable: Self { .init(value: .outputUnusable) }
+        /// The output folder's ledger is corrupt, from a newer voxgate, or the folder is not voxgate's.
+        public static var ledgerUnusable: Self { .init(value: .ledgerUnusable) }
         /// Another run holds the output folder's lock.
         public static var busy: Self { .init(value: .busy) }
         public var description: String { value.rawValue }

@@ -1,6 +1,6 @@
 /// What the signal meters measured on one clip: the inputs of the quality checks and the metrics
 /// every decision and shard sample carries. Plain values, so the checks stay pure functions.
-public struct SignalMetrics: Sendable, Hashable {
+public struct SignalMetrics: Sendable, Hashable, Codable {
     /// ITU-R BS.1770-4 integrated loudness, LUFS; nil when the clip is shorter than one 400 ms block
     /// or every block is below the −70 LUFS absolute gate.
     public var integratedLUFS: Double?

@@ -7,7 +7,7 @@ import Yams
 /// Communities set them in `<root>/<tag>/TERMS.yaml`; a clip inherits them and may narrow them in its
 /// sidecar (`"license"`, `"terms": {…}`), never widen or contradict them. Shards are grouped by
 /// identical terms, so a reader always knows the terms of every sample in a shard.
-public struct Terms: Sendable, Hashable {
+public struct Terms: Sendable, Hashable, Codable {
     /// An SPDX licence identifier (`CC0-1.0`, `CC-BY-4.0`) or an `https://` URL of a custom licence.
     public var license: String?
     /// The credit line the community asks for.

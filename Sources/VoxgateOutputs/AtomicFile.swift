@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import VoxgateCorpus
 
@@ -12,10 +13,13 @@ final class AtomicFile {
     private let fd: Int32
     private(set) var bytesWritten = 0
     private var done = false
+    private var hasher: SHA256?
 
     /// Creates `<path>.partial`, replacing a stale one.
-    init(path: String) throws(RunError) {
+    /// - Parameter hashing: keep a SHA-256 of the content (``sha256``).
+    init(path: String, hashing: Bool = false) throws(RunError) {
         self.path = path
+        if hashing { hasher = SHA256() }
         self.partialPath = path + Self.partialSuffix
         let fd = open(partialPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw RunError.posix("cannot create", path: partialPath) }
@@ -40,6 +44,12 @@ final class AtomicFile {
             offset += n
         }
         bytesWritten += bytes.count
+        hasher?.update(bufferPointer: bytes)
+    }
+
+    /// SHA-256 of what was written, lowercase hex (only for a file created with `hashing`).
+    func sha256() -> String {
+        (hasher?.finalize()).map { $0.map { String(format: "%02x", $0) }.joined() } ?? ""
     }
 
     func write(_ bytes: [UInt8]) throws(RunError) {
@@ -86,6 +96,24 @@ final class AtomicFile {
             throw error
         }
         Self.syncDirectory(of: path)
+    }
+
+    /// Flushes to disk and closes, leaving the file under its `.partial` name: its rename is owed by the
+    /// run's ledger commit (``renameIntoPlace(_:)``), or it is removed if the run does not commit.
+    func seal() throws(RunError) {
+        guard fsync(fd) == 0 else { throw RunError.posix("cannot flush", path: partialPath) }
+        close(fd)
+        done = true
+    }
+
+    /// Moves a sealed `<path>.partial` into place; true when it was there to move.
+    @discardableResult
+    static func renameIntoPlace(_ path: String) throws(RunError) -> Bool {
+        let partial = path + partialSuffix
+        guard FileManager.default.fileExists(atPath: partial) else { return false }
+        guard rename(partial, path) == 0 else { throw RunError.posix("cannot rename into place", path: path) }
+        syncDirectory(of: path)
+        return true
     }
 
     /// Writes a whole small file atomically.

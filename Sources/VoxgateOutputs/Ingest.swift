@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import VoxgateAudio
+import VoxgateLedger
 public import VoxgateCorpus
 import VoxgatePipeline
 
@@ -17,6 +18,10 @@ public struct IngestOptions: Sendable {
     public var force: Bool
     /// Layout-specific input choices (Common Voice buckets).
     public var input: InputOptions
+    /// Client ids withdrawn by the operator (`--withdraw`), besides the root's `withdrawals.txt`.
+    public var withdraw: Set<String> = []
+    /// Re-read every unchanged file and compare its SHA-256 with the ledger's (decodes none).
+    public var verifyHashes = false
 
     public init(
         root: String, output: String, config: PipelineConfig, jobs: Int, speakerKeyPath: String? = nil,
@@ -62,89 +67,149 @@ public struct IngestSummary: Sendable {
     public var notes: [String] = []
     public var outputFolder: String
     public var elapsed: Double
+    /// Clips decoded by this run, and clips re-decided from the ledger without decoding.
+    public var decoded = 0
+    public var reused = 0
+    /// Shards written by this run, and released shards rewritten to remove clips.
+    public var newShards = 0
+    public var rewrittenShards = 0
+    /// Clips newly withdrawn by this run.
+    public var withdrawnClips = 0
 }
 
-/// `voxgate ingest`: scans an upload tree, runs the pipeline, writes `decisions.jsonl`, shards and totals.
+/// `voxgate ingest`: scans an upload tree, decides every new or changed clip, and brings the output
+/// folder's release up to date: new shards for newly accepted clips, sealed shards rewritten only to
+/// remove clips, and `decisions.jsonl`, totals, splits and datasheets regenerated for every clip the
+/// ledger holds.
+///
+/// A run commits in one ledger transaction. Before it, nothing visible changes (new and rewritten shards
+/// wait as `.partial` files); after it, the renames it owes are journaled in the ledger and replayed by
+/// the next run if this one is killed. The regenerated files are written last.
 public enum Ingest {
-    /// The files a run owns in its output folder.
     static let decisionsFile = "decisions.jsonl"
-    static let ownedOutputs = [
-        "decisions.jsonl", "totals.json", "totals.csv", "run.json", "audit.json", "shards", "splits", "datasheets",
-        "report",
-    ]
 
     /// Runs one ingest. Rejected clips are not errors.
-    /// - Throws: ``RunError``: `.inputUnusable` (root), `.outputUnusable` (output folder unusable or a write failed).
+    /// - Throws: ``RunError``: `.inputUnusable` (root), `.outputUnusable` (output folder unusable or a write
+    ///   failed), `.ledgerUnusable` (corrupt or newer ledger, not a voxgate folder), `.busy` (lock held).
     public static func run(
         _ options: IngestOptions, progress: @Sendable (IngestProgress) -> Void = { _ in }
     ) async throws -> IngestSummary {
         let started = Date()
         let tree = try InputLayouts.scan(root: options.root, options: options.input)
-        try createOutputFolder(options.output)
-        let lock = try RunLock(output: options.output)
+        let out = options.output
+        try OutputFolder.create(out)
+        let lock = try RunLock(output: out)
         defer { withExtendedLifetime(lock) {} }
-        try prepareOutput(options)
-        let speaker = try SpeakerPseudonym(keyPath: options.speakerKeyPath ?? options.output + "/speaker.key")
-        let pipeline = IngestPipeline(
-            clips: tree.clips, config: options.config, withdrawals: tree.withdrawals,
-            communityTerms: tree.communityTerms, jobs: options.jobs)
+        try OutputFolder.prepare(out, force: options.force)
+        let ledger = try Ledger(output: out)
+        try OutputFolder.recover(ledger, output: out)
+        let releasedShards = try ledger.shards()
+        try OutputFolder.verify(releasedShards, output: out)
+        let known = try ledger.clips()
+        let speaker = try SpeakerPseudonym(keyPath: options.speakerKeyPath ?? out + "/speaker.key")
 
-        let writer = try ReleaseWriter(output: options.output, config: options.config, speaker: speaker, input: tree)
-        var done = 0
+        let listed = tree.withdrawals.union(options.withdraw)
+        let earlierWithdrawn = try ledger.withdrawnSpeakers()
+        let withdrawals = Withdrawals(
+            clientIDs: listed, speakerHashes: earlierWithdrawn, hash: { speaker.withdrawalHash($0) },
+            erasedClips: Set(known.values.filter(\.withdrawn).map(\.path)))
+        let plan = try IncrementalPlan(tree: tree, known: known, verifyHashes: options.verifyHashes)
+        var pipeline = IngestPipeline(
+            clips: plan.sources, earlier: plan.earlier, config: options.config, withdrawals: withdrawals,
+            communityTerms: tree.communityTerms, jobs: options.jobs)
+        let writer = try ReleaseWriter(
+            output: out, config: options.config, speaker: speaker, input: tree, released: releasedShards.map(\.path))
+
+        // Clips earlier runs released, and still may: they are the kept ones, and their sentences' splits stay.
+        var duplicates = DuplicateIndex(sameSpeakerSentence: options.config.dedupe.sameSpeakerSentence)
+        for (i, source) in plan.sources.enumerated() {
+            guard let analysis = plan.earlier[i], let record = known[source.clip], record.shard != nil,
+                !record.withdrawn
+            else { continue }
+            pipeline.released.insert(i)
+            let kept = ClipOutcome(source: source, earlier: analysis)
+            duplicates.register(kept)
+            if let meta = kept.metadata {
+                writer.released(language: source.languageTag, sentence: meta.sentence, split: record.split)
+            }
+        }
+
+        var books = RunBooks(plan: plan, known: known, speaker: speaker)
         var accepted = 0
         var audioSeconds = 0.0
-        let shardList: [ShardInfo]
+        var sealed: [ShardInfo] = []
+        var termsFiles: [String] = []
+        var rewrites: [(path: String, result: ShardRewriter.Result?)] = []
         do {
-            try await pipeline.run { outcome in
-                try writer.consume(outcome)
-                done += 1
+            try await pipeline.run(duplicates: duplicates) { outcome in
+                let released = books.releasedPlace(of: outcome)
+                let placement = try writer.consume(outcome, released: released)
+                books.record(outcome, placement: placement)
                 if outcome.isAccepted { accepted += 1 }
                 audioSeconds += outcome.measurement?.durationSeconds ?? 0
                 progress(
                     IngestProgress(
-                        done: done, total: tree.clips.count, accepted: accepted,
+                        done: books.done, total: plan.sources.count, accepted: accepted,
                         audioSeconds: audioSeconds, elapsed: Date().timeIntervalSince(started)))
             }
-            shardList = try writer.finish { shards in
-                manifest(options, tree: tree, shards: shards, elapsed: Date().timeIntervalSince(started))
+            (sealed, termsFiles) = try writer.sealShards()
+            for (shard, keys) in books.removals.sorted(by: { $0.key < $1.key }) {
+                rewrites.append((shard, try ShardRewriter.rewrite(out + "/" + shard, removing: keys)))
             }
+            try Task.checkCancellation()
         } catch {
-            // Leave no half-run behind. Open files also remove themselves when abandoned.
+            // Nothing of this run is visible yet: remove its sealed shards and rewrites; the ledger is untouched.
             writer.discard()
+            for (shard, _) in rewrites { unlink(out + "/" + shard + AtomicFile.partialSuffix) }
             throw error
+        }
+
+        // The commit: from here on the run counts, and what it owes the folder is journaled.
+        var change = books.change(
+            run: RunRecord(
+                started: Timestamp.iso(started), ended: Timestamp.iso(Date()), version: VoxgateVersion.current,
+                configHash: ConfigHash.of(options.config), root: options.root, clips: plan.sources.count,
+                decoded: books.decoded, reused: plan.sources.count - books.decoded, accepted: accepted,
+                rejected: plan.sources.count - accepted, newShards: sealed.count,
+                rewrittenShards: rewrites.count, withdrawnClips: books.newlyWithdrawnClips),
+            listedWithdrawals: listed, earlierWithdrawn: earlierWithdrawn)
+        let byPath = Dictionary(uniqueKeysWithValues: releasedShards.map { ($0.path, $0) })
+        for shard in sealed {
+            change.shards.append(
+                ShardRecord(
+                    path: shard.path, language: shard.language, license: shard.license, terms: shard.terms,
+                    samples: shard.samples, bytes: shard.bytes, sha256: shard.sha256, createdRun: 0, updatedRun: 0))
+            change.pending.append(PendingFile(path: shard.path, op: "rename"))
+        }
+        for path in termsFiles { change.pending.append(PendingFile(path: path, op: "rename")) }
+        for (path, result) in rewrites {
+            if let result, var record = byPath[path] {
+                record.samples = result.samples
+                record.bytes = result.bytes
+                record.sha256 = result.sha256
+                change.shards.append(record)
+                change.pending.append(PendingFile(path: path, op: "rename"))
+            } else {
+                change.removedShards.append(path)
+                change.pending.append(PendingFile(path: path, op: "delete"))
+            }
+        }
+        try ledger.commit(change)
+        try OutputFolder.applyPending(ledger, output: out)
+
+        let shardList = try ledger.shards().map(ShardInfo.init)
+        try writer.publish(shards: shardList) { shards in
+            manifest(options, tree: tree, shards: shards, elapsed: Date().timeIntervalSince(started))
         }
         var result = summary(
             writer.totals, tree: tree, shards: shardList, options: options, elapsed: Date().timeIntervalSince(started))
+        result.decoded = books.decoded
+        result.reused = plan.sources.count - books.decoded
+        result.newShards = sealed.count
+        result.rewrittenShards = rewrites.count
+        result.withdrawnClips = books.newlyWithdrawnClips
         if writer.audit.isApplicable { result.notes.append(writer.audit.summaryLine + " (audit.json)") }
         return result
-    }
-
-    /// Refuses to mix two runs' outputs. A folder holding a complete run (its `decisions.jsonl`, written
-    /// last) needs `--force`, which removes that run's files (and only those). Without `decisions.jsonl`,
-    /// any shards, totals and `.partial` files are the leftovers of a killed run and are removed.
-    static func prepareOutput(_ options: IngestOptions) throws(RunError) {
-        let fm = FileManager.default
-        let out = options.output
-        try createOutputFolder(out)
-        if fm.fileExists(atPath: out + "/" + decisionsFile) && !options.force {
-            throw RunError(
-                .outputUnusable,
-                "'\(out)' already holds a voxgate run (decisions.jsonl); choose another --out, or pass --force "
-                    + "to replace that run's outputs", path: out)
-        }
-        for name in ownedOutputs { try? fm.removeItem(atPath: out + "/" + name) }
-        if let walker = fm.enumerator(atPath: out) {
-            for case let relative as String in walker where relative.hasSuffix(AtomicFile.partialSuffix) {
-                try? fm.removeItem(atPath: out + "/" + relative)
-            }
-        }
-    }
-
-    static func createOutputFolder(_ out: String) throws(RunError) {
-        do { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) } catch {
-            throw RunError(
-                .outputUnusable, "cannot create output folder '\(out)' (\(error.localizedDescription))", path: out)
-        }
     }
 
     private static func manifest(_ o: IngestOptions, tree: CorpusInput, shards: [ShardInfo], elapsed: Double) -> JSONText

@@ -27,6 +27,14 @@ public enum MetricsFile {
         metric(
             "voxgate_accepted_hours", "Accepted hours of audio in the last run, by language.", "gauge",
             s.languages.map { ("{language=\"\(label($0.tag))\"}", $0.acceptedHours) })
+        metric("voxgate_clips_decoded", "Clips the last run decoded (new or changed).", "gauge", [("", Double(s.decoded))])
+        metric(
+            "voxgate_clips_reused", "Clips the last run re-decided from the ledger without decoding.", "gauge",
+            [("", Double(s.reused))])
+        metric("voxgate_shards_new", "Shards the last run released.", "gauge", [("", Double(s.newShards))])
+        metric(
+            "voxgate_shards_rewritten", "Released shards the last run rewrote to remove clips.", "gauge",
+            [("", Double(s.rewrittenShards))])
         metric("voxgate_run_duration_seconds", "Wall time of the last run.", "gauge", [("", s.elapsed)])
         metric(
             "voxgate_last_success_timestamp_seconds", "When the last successful run finished (Unix time).", "gauge",

@@ -5,6 +5,9 @@ import VoxgatePipeline
 
 /// The one consumer of a run's outcomes, in path order: it owns every output file (decisions, shards,
 /// split manifests, attribution, datasheets, totals, audit) and is their only writer.
+///
+/// Clips released by earlier runs keep their place (shard, key, split); only newly accepted clips are
+/// written, into new shards. Everything else is regenerated from all clips, every run.
 final class ReleaseWriter {
     private let output: String
     private let config: PipelineConfig
@@ -14,33 +17,65 @@ final class ReleaseWriter {
     private let manifests: SplitManifests
     private var splits: SplitAssigner
     private var attribution = AttributionLedger()
+    private var splitConflicts: [String: Int] = [:]
     private(set) var totals = CorpusTotals()
     private(set) var audit: ReleaseAudit
 
-    init(output: String, config: PipelineConfig, speaker: SpeakerPseudonym, input: CorpusInput) throws(RunError) {
+    /// - Parameter released: the paths of the shards earlier runs released.
+    init(
+        output: String, config: PipelineConfig, speaker: SpeakerPseudonym, input: CorpusInput, released: [String]
+    ) throws(RunError) {
         self.output = output
         self.config = config
         self.speaker = speaker
         decisions = try AtomicFile(path: output + "/" + Ingest.decisionsFile)
-        shards = ShardWriter(outputRoot: output, maxBytes: config.shards.maxBytes, maxSamples: config.shards.maxSamples)
+        shards = ShardWriter(
+            outputRoot: output, maxBytes: config.shards.maxBytes, maxSamples: config.shards.maxSamples,
+            released: released)
         manifests = SplitManifests(outputRoot: output)
         splits = SplitAssigner(config: config.splits, pseudonym: speaker)
         audit = ReleaseAudit(input)
         attribution.community = input.communityTerms.compactMapValues(\.attribution)
     }
 
+    /// Fixes the split of a sentence an earlier run released, before any clip is consumed.
+    func released(language: String, sentence: String, split: String?) {
+        if let split, let s = SplitAssigner.Split(rawValue: split) {
+            splits.fix(language: language, sentence: sentence, split: s)
+        }
+    }
+
     /// Writes everything one outcome contributes.
-    func consume(_ outcome: ClipOutcome) throws(RunError) {
+    /// - Parameter released: where an earlier run released this (accepted, unchanged) clip.
+    /// - Returns: where the clip is released now, if accepted.
+    @discardableResult
+    func consume(_ outcome: ClipOutcome, released: OutputRecords.Placement? = nil) throws(RunError)
+        -> OutputRecords.Placement?
+    {
         var placement: OutputRecords.Placement?
-        if outcome.isAccepted, let audio = outcome.shardAudio, let meta = outcome.metadata, let terms = outcome.terms {
-            placement = try writeSample(outcome, audio: audio, metadata: meta, terms: terms)
-            if meta.terms.requiresAttribution || terms.requiresAttribution {
+        if outcome.isAccepted, let meta = outcome.metadata, let terms = outcome.terms {
+            if let released {
+                placement = released
+                if let split = released.split.flatMap(SplitAssigner.Split.init(rawValue:)) {
+                    try manifests.add(
+                        language: outcome.source.languageTag, split: split, key: released.key, shard: released.shard,
+                        clip: outcome.source.clip, speaker: speaker(meta.clientID),
+                        durationSeconds: outcome.measurement?.durationSeconds ?? 0)
+                }
+            } else if let audio = outcome.shardAudio {
+                placement = try writeSample(outcome, audio: audio, metadata: meta, terms: terms)
+            }
+            if placement != nil, meta.terms.requiresAttribution || terms.requiresAttribution {
                 attribution.add(language: outcome.source.languageTag, credit: meta.attribution)
+            }
+            if let placement, placement.split == nil {
+                splitConflicts[outcome.source.languageTag, default: 0] += 1
             }
         }
         try decisions.write(OutputRecords.decision(outcome, placement: placement).rendered + "\n")
         totals.add(outcome, split: placement?.split)
         audit.add(outcome)
+        return placement
     }
 
     private func writeSample(_ outcome: ClipOutcome, audio: ShardAudio, metadata: ClipMetadata, terms: Terms)
@@ -68,29 +103,31 @@ final class ReleaseWriter {
         return OutputRecords.Placement(shard: shard, key: key, split: split?.rawValue)
     }
 
-    /// Completes the run: closes shards, writes the per-language and corpus files, and `decisions.jsonl`
-    /// last, which marks the run complete.
-    func finish(manifest: (_ shards: [ShardInfo]) -> JSONText) throws(RunError) -> [ShardInfo] {
-        let shardList = try shards.finish()
+    /// Seals this run's new shards (still `.partial`: the ledger commit owes their renames).
+    /// - Returns: the shards, and the `terms.json` files beside them (also still `.partial`).
+    func sealShards() throws(RunError) -> (shards: [ShardInfo], termsFiles: [String]) {
+        (try shards.finish(), shards.sealedTermsFiles)
+    }
+
+    /// Writes the files regenerated every run, from all clips (`shards`: every released shard), and
+    /// `decisions.jsonl` last.
+    func publish(shards shardList: [ShardInfo], manifest: (_ shards: [ShardInfo]) -> JSONText) throws(RunError) {
         try manifests.commit()
         try attribution.write(into: output)
-        let datasheets = Datasheets(config: config, totals: totals, shards: shardList, conflicts: splits.conflicts)
+        let datasheets = Datasheets(config: config, totals: totals, shards: shardList, conflicts: splitConflicts)
         try datasheets.write(into: output)
         try AtomicFile.write(
-            totals.json(shards: shardList, config: config.terms, splitConflicts: splits.conflicts).pretty,
+            totals.json(shards: shardList, config: config.terms, splitConflicts: splitConflicts).pretty,
             to: output + "/totals.json")
         try AtomicFile.write(totals.csv(), to: output + "/totals.csv")
         if audit.isApplicable { try AtomicFile.write(audit.json().pretty, to: output + "/audit.json") }
         try AtomicFile.write(manifest(shardList).pretty, to: output + "/run.json")
         try decisions.commit()
-        return shardList
     }
 
-    /// Removes everything this run wrote: for a run that failed or was interrupted. (The output folder held
-    /// no complete run when this one started, so all of voxgate's files in it are this run's.)
-    func discard() {
-        for name in Ingest.ownedOutputs { try? FileManager.default.removeItem(atPath: output + "/" + name) }
-    }
+    /// Removes what this run wrote and did not commit: for a run that failed or was interrupted. Files of
+    /// earlier runs are left as they were.
+    func discard() { shards.removeSealed() }
 }
 
 /// The credit lines of a language's released clips whose terms require attribution: `ATTRIBUTION.md`.

@@ -13,11 +13,15 @@ public struct ShardInfo: Sendable, Hashable {
     public var terms: String
     public var samples: Int
     public var bytes: Int
+    /// SHA-256 of the shard file, lowercase hex.
+    public var sha256: String = ""
 }
 
-/// Writes WebDataset shards: one open tar per (language, terms of use), closed and renamed into place
-/// when it would exceed `maxBytes` or reaches `maxSamples`. Shards never mix languages or terms, each
-/// terms group has its `terms.json` beside its shards, and a reader never sees a partial shard (``AtomicFile``).
+/// Writes a run's new WebDataset shards: one open tar per (language, terms of use), sealed when it would
+/// exceed `maxBytes` or reaches `maxSamples`. Shards never mix languages or terms, each terms group has its
+/// `terms.json` beside its shards, and a reader never sees a partial shard: sealed shards stay `.partial`
+/// until the run's ledger commit, which owes their renames (``AtomicFile/seal()``). Numbering continues
+/// after the shards earlier runs released, which are never appended to.
 final class ShardWriter {
     struct Stream: Hashable {
         var language: String
@@ -41,13 +45,23 @@ final class ShardWriter {
     private var open: [Stream: OpenShard] = [:]
     private var nextIndex: [Stream: Int] = [:]
     private(set) var finished: [ShardInfo] = []
-    private var termsFiles: [String] = []
 
-    init(outputRoot: String, maxBytes: Int, maxSamples: Int) {
+    /// - Parameter released: the paths of shards earlier runs released (numbering continues after them).
+    init(outputRoot: String, maxBytes: Int, maxSamples: Int, released: [String] = []) {
         self.outputRoot = outputRoot
         self.maxBytes = maxBytes
         self.maxSamples = maxSamples
+        for path in released {  // shards/<tag>/<tag>-<terms>-NNNNNN.tar
+            let name = (path as NSString).lastPathComponent
+            guard name.hasSuffix(".tar"), let number = Int(name.dropLast(4).suffix(6)) else { continue }
+            let group = String(name.dropLast(4 + 7))
+            releasedIndex[group] = max(releasedIndex[group] ?? 0, number + 1)
+        }
     }
+
+    private var releasedIndex: [String: Int] = [:]  // "<tag>-<terms>" → next free number
+    /// The `terms.json` files this writer sealed (renamed with its shards).
+    private(set) var sealedTermsFiles: [String] = []
 
     /// Adds one sample: its members (`<key>.<ext>` names and bytes) go into the stream's current shard.
     func add(language: String, terms: Terms, members: [(name: String, data: ShardAudio.Content)]) throws(RunError) {
@@ -84,17 +98,18 @@ final class ShardWriter {
         return finished.sorted { $0.path < $1.path }
     }
 
-    /// Deletes the shards this writer completed: for a run that failed or was interrupted.
-    func removeFinished() {
-        for shard in finished { unlink(outputRoot + "/" + shard.path) }
-        for file in termsFiles { unlink(outputRoot + "/" + file) }
+    /// Deletes the shards this writer sealed: for a run that failed or was interrupted.
+    func removeSealed() {
+        for shard in finished { unlink(outputRoot + "/" + shard.path + AtomicFile.partialSuffix) }
+        for file in sealedTermsFiles { unlink(outputRoot + "/" + file + AtomicFile.partialSuffix) }
         finished.removeAll()
-        termsFiles.removeAll()
+        sealedTermsFiles.removeAll()
     }
 
     private func start(_ stream: Stream) throws(RunError) -> OpenShard {
-        let index = nextIndex[stream, default: 0]
         let label = stream.label
+        let firstInRun = nextIndex[stream] == nil
+        let index = nextIndex[stream] ?? releasedIndex["\(stream.language)-\(label)", default: 0]
         nextIndex[stream] = index + 1
         let dir = "shards/\(stream.language)"
         do {
@@ -104,13 +119,15 @@ final class ShardWriter {
                 .outputUnusable, "cannot create '\(outputRoot)/\(dir)' (\(error.localizedDescription))", path: dir)
         }
         let name = "\(dir)/\(stream.language)-\(label)-\(String(format: "%06d", index)).tar"
-        if index == 0 {  // the group's first shard: its terms, once, beside it
+        if firstInRun {  // the group's first shard in this run: its terms beside it (the same text every time)
             let terms = "\(dir)/\(stream.language)-\(label).terms.json"
-            try AtomicFile.write(TermsRecords.json(stream.terms).pretty, to: outputRoot + "/" + terms)
-            termsFiles.append(terms)
+            let file = try AtomicFile(path: outputRoot + "/" + terms)
+            try file.write(TermsRecords.json(stream.terms).pretty)
+            try file.seal()
+            sealedTermsFiles.append(terms)
         }
         let shard = OpenShard(
-            file: try AtomicFile(path: outputRoot + "/" + name),
+            file: try AtomicFile(path: outputRoot + "/" + name, hashing: true),
             info: ShardInfo(
                 path: name, language: stream.language, license: stream.terms.license ?? "", terms: label, samples: 0,
                 bytes: 0))
@@ -121,10 +138,11 @@ final class ShardWriter {
     private func close(_ stream: Stream) throws(RunError) {
         guard let shard = open.removeValue(forKey: stream) else { return }
         try shard.file.write(Tar.trailer)
-        try shard.file.commit()
+        try shard.file.seal()
         var info = shard.info
         info.samples = shard.samples
         info.bytes = shard.file.bytesWritten
+        info.sha256 = shard.file.sha256()
         finished.append(info)
     }
 }

@@ -4,8 +4,9 @@ import VoxgateCorpus
 
 /// Replaces a contributor's client_id with HMAC-SHA256(key, client_id): stable within a corpus that
 /// keeps its key, unlinkable across corpora with different keys, and never the raw id.
-struct SpeakerPseudonym {
-    private let key: SymmetricKey
+struct SpeakerPseudonym: Sendable {
+    private let keyBytes: [UInt8]
+    private var key: SymmetricKey { SymmetricKey(data: keyBytes) }
 
     /// Loads the 32-byte key at `path` (64 hex digits), creating it (mode 0600) when it does not exist.
     init(keyPath path: String) throws(RunError) {
@@ -17,7 +18,7 @@ struct SpeakerPseudonym {
                     "speaker key '\(path)' is not hex of at least 16 bytes; restore it from backup or delete it to "
                         + "start a new key (speaker hashes then change)", path: path)
             }
-            key = SymmetricKey(data: bytes)
+            keyBytes = bytes
             return
         }
         let fresh = SymmetricKey(size: .bits256)
@@ -30,12 +31,18 @@ struct SpeakerPseudonym {
             throw RunError(
                 .outputUnusable, "cannot create speaker key '\(path)'; check the folder's permissions", path: path)
         }
-        key = fresh
+        keyBytes = fresh.withUnsafeBytes { Array($0) }
     }
 
     /// The pseudonym of `clientID`, lowercase hex.
     func callAsFunction(_ clientID: String) -> String {
         HMAC<SHA256>.authenticationCode(for: Data(clientID.utf8), using: key)
+            .map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The keyed hash the ledger keeps of a withdrawn contributor's id (unrelated to the pseudonym).
+    func withdrawalHash(_ clientID: String) -> String {
+        HMAC<SHA256>.authenticationCode(for: Data(("withdrawal\u{0}" + clientID).utf8), using: key)
             .map { String(format: "%02x", $0) }.joined()
     }
 

@@ -29,6 +29,12 @@ struct SplitAssigner {
         return .test
     }
 
+    /// Records the split of a sentence an earlier run released (it never moves).
+    mutating func fix(language: String, sentence: String, split: Split) {
+        let key = SentenceKey.normalise(sentence)
+        if sentenceSplit[language]?[key] == nil { sentenceSplit[language, default: [:]][key] = split }
+    }
+
     /// The split of an accepted clip, or nil when its sentence is already in another split.
     mutating func assign(language: String, clientID: String, sentence: String) -> Split? {
         let split = speakerSplit(clientID)

@@ -11,45 +11,84 @@ import VoxgateDSP
 /// shard audio of a clip that may be accepted, which is at most `checks.max_duration_s` long.
 public struct ClipAnalyzer: Sendable {
     public var config: PipelineConfig
-    public var withdrawals: Set<String>
+    public var withdrawals: Withdrawals
     /// Each language community's terms, by tag.
     public var communityTerms: [String: Terms]
 
-    public init(config: PipelineConfig, withdrawals: Set<String>, communityTerms: [String: Terms] = [:]) {
+    public init(config: PipelineConfig, withdrawals: Withdrawals, communityTerms: [String: Terms] = [:]) {
         self.config = config
         self.withdrawals = withdrawals
         self.communityTerms = communityTerms
     }
 
-    /// Analyses one clip. Never throws: whatever is wrong with the clip becomes a finding.
+    /// Analyses one clip: reads its metadata, decodes and measures it, and decides it. Never throws:
+    /// whatever is wrong with the clip becomes a finding.
     public func analyze(_ source: ClipSource) -> ClipOutcome {
         let sidecar = source.metadata.read()
         let metadata: ClipMetadata? = if case .valid(let m) = sidecar { m } else { nil }
-        var (terms, findings) = checkMetadata(source, sidecar: sidecar, metadata: metadata)
-        var outcome = ClipOutcome(
-            source: source, metadata: metadata, terms: terms, measurement: nil, findings: findings, duplicateOf: nil,
-            shardAudio: nil)
+        let (_, metadataFindings) = checkMetadata(source, sidecar: sidecar, metadata: metadata)
+        var analysis = ClipAnalysis(
+            sidecar: sidecar, measurement: nil, decodeFailure: nil, fileSHA256: FileDigest.sha256(path: source.path))
+        var flac: [UInt8]?
         do {
             // FLAC for the shard is encoded during the one decoding pass, only for clips still acceptable.
-            let (measurement, flac) = try decode(
-                source.path, mayBeSharded: findings.isEmpty)
-            outcome.measurement = measurement
+            (analysis.measurement, flac) = try decode(source.path, mayBeSharded: metadataFindings.isEmpty)
+        } catch let error as DecodeError {
+            analysis.decodeFailure = error.message
+        } catch let error as EncodeError {
+            analysis.decodeFailure = "re-encoding to FLAC failed: \(error.message)"
+        } catch {
+            analysis.decodeFailure = "the file could not be read (\(error)); check the disk"
+        }
+        var outcome = decide(source, analysis: analysis, decoded: true)
+        if outcome.isAccepted {
+            do {
+                outcome.shardAudio = try shardAudio(source: source, measurement: analysis.measurement!, flac: flac)
+            } catch {
+                outcome.findings.append(
+                    Finding(.decodeError, "the file could not be read for sharding (\(error)); check the disk"))
+            }
+        }
+        return outcome
+    }
+
+    /// Decides a clip again from an earlier run's analysis, without decoding it: for clips whose file is
+    /// unchanged. Thresholds, withdrawals, terms and language checks are applied anew.
+    /// - Parameter isReleased: an earlier run released the clip (its audio is in a shard already).
+    /// - Returns: nil when the clip is acceptable, not yet released, and its shard audio needs decoding
+    ///   (a FLAC re-encode): call ``analyze(_:)`` for it.
+    public func reassess(_ source: ClipSource, analysis: ClipAnalysis, isReleased: Bool = false) -> ClipOutcome? {
+        var outcome = decide(source, analysis: analysis, decoded: false)
+        guard outcome.isAccepted, !isReleased, let m = analysis.measurement else { return outcome }
+        guard config.shards.audio != .flac, ContainerFormat(description: m.container)?.isReadableByShardClients == true
+        else { return nil }
+        outcome.shardAudio = ShardAudio(content: .file(path: source.path, size: source.byteSize), fileExtension: m.contentExtension)
+        return outcome
+    }
+
+    /// Every check on an analysis: metadata (consent, withdrawals, language, terms), then the signal
+    /// thresholds. Pure: the same analysis and configuration always give the same findings.
+    func decide(_ source: ClipSource, analysis: ClipAnalysis, decoded: Bool) -> ClipOutcome {
+        if !decoded, withdrawals.erasedClips.contains(source.clip) {
+            return ClipOutcome(
+                source: source, analysis: analysis, decoded: decoded, metadata: nil, terms: nil,
+                measurement: analysis.measurement,
+                findings: [Finding(.consentWithdrawn, "the contributor withdrew consent (recorded by an earlier run)")],
+                duplicateOf: nil, shardAudio: nil)
+        }
+        let metadata: ClipMetadata? = if case .valid(let m) = analysis.sidecar { m } else { nil }
+        var (terms, findings) = checkMetadata(source, sidecar: analysis.sidecar, metadata: metadata)
+        if let measurement = analysis.measurement {
             findings += SignalCheck.duration(seconds: measurement.durationSeconds, config: config.checks)
             let floor = SignalCheck.silence(rmsDBFS: measurement.rmsDBFS, config: config.checks)
             findings += floor.isEmpty ? SignalCheck.quality(measurement.signal, config: config.checks) : floor
-            if findings.isEmpty {
-                outcome.shardAudio = try shardAudio(source: source, measurement: measurement, flac: flac)
-            }
-        } catch let error as DecodeError {
-            findings.append(Finding(.decodeError, error.message))
-        } catch let error as EncodeError {
-            findings.append(Finding(.decodeError, "re-encoding to FLAC failed: \(error.message)"))
-        } catch {
-            findings.append(Finding(.decodeError, "the file could not be read for sharding (\(error)); check the disk"))
+        } else {
+            findings.append(Finding(.decodeError, analysis.decodeFailure ?? "the file could not be decoded"))
         }
-        outcome.findings = findings
-        if !findings.isEmpty { outcome.shardAudio = nil }
-        return outcome
+        if metadata == nil { terms = nil }
+        return ClipOutcome(
+            source: source, analysis: analysis, decoded: decoded, metadata: metadata, terms: terms,
+            measurement: analysis.measurement, findings: findings, duplicateOf: nil, shardAudio: nil)
     }
 
     /// The checks that need no audio: consent and withdrawals, the language, the terms of use.

@@ -1,7 +1,7 @@
 public import VoxgateCorpus
 
 /// What decoding and measuring one clip found. Every figure comes from decoded frames, never a header.
-public struct ClipMeasurement: Sendable, Hashable {
+public struct ClipMeasurement: Sendable, Hashable, Codable {
     /// Decoded frames (per channel).
     public var frames: Int
     /// Source sample rate, never resampled.
@@ -48,9 +48,33 @@ public struct ShardAudio: Sendable, Hashable {
     public var fileExtension: String
 }
 
+/// What reading and decoding one clip found, before any threshold is applied: what the ledger keeps so
+/// that later runs re-decide the clip (new thresholds, new withdrawals) without decoding it again.
+public struct ClipAnalysis: Sendable, Hashable, Codable {
+    /// The clip's metadata as read (or why it could not be).
+    public var sidecar: SidecarReading
+    /// nil when the clip could not be decoded.
+    public var measurement: ClipMeasurement?
+    /// Why decoding failed (the `decode_error` detail).
+    public var decodeFailure: String?
+    /// SHA-256 of the file's bytes as analysed, lowercase hex (nil when unreadable).
+    public var fileSHA256: String?
+
+    public init(sidecar: SidecarReading, measurement: ClipMeasurement?, decodeFailure: String?, fileSHA256: String?) {
+        self.sidecar = sidecar
+        self.measurement = measurement
+        self.decodeFailure = decodeFailure
+        self.fileSHA256 = fileSHA256
+    }
+}
+
 /// The decision on one clip, final and in path order: what every output is written from.
 public struct ClipOutcome: Sendable {
     public var source: ClipSource
+    /// What the decision was made from (kept by the ledger).
+    public var analysis: ClipAnalysis
+    /// Whether this run decoded the clip (false: its analysis came from the ledger).
+    public var decoded: Bool
     public var metadata: ClipMetadata?
     /// The terms the clip is released under (its own, narrowing its community's); nil without metadata.
     public var terms: Terms?
@@ -64,6 +88,31 @@ public struct ClipOutcome: Sendable {
     public var shardAudio: ShardAudio?
 
     public var isAccepted: Bool { findings.isEmpty }
+
+    /// A clip as an earlier run left it, before any check: for registering kept clips.
+    public init(source: ClipSource, earlier analysis: ClipAnalysis) {
+        self.source = source
+        self.analysis = analysis
+        self.decoded = false
+        if case .valid(let m) = analysis.sidecar { metadata = m }
+        measurement = analysis.measurement
+        findings = []
+    }
+
+    init(
+        source: ClipSource, analysis: ClipAnalysis, decoded: Bool, metadata: ClipMetadata?, terms: Terms?,
+        measurement: ClipMeasurement?, findings: [Finding], duplicateOf: String?, shardAudio: ShardAudio?
+    ) {
+        self.source = source
+        self.analysis = analysis
+        self.decoded = decoded
+        self.metadata = metadata
+        self.terms = terms
+        self.measurement = measurement
+        self.findings = findings
+        self.duplicateOf = duplicateOf
+        self.shardAudio = shardAudio
+    }
 
     /// Distinct reason codes in contract order.
     public var reasons: [ReasonCode] { Array(Set(findings.map(\.reason))).sorted() }

@@ -17,24 +17,37 @@ public struct DuplicateIndex: Sendable {
 
     public init(sameSpeakerSentence: Bool = true) { self.sameSpeakerSentence = sameSpeakerSentence }
 
+    private static func reading(_ outcome: ClipOutcome) -> String? {
+        outcome.metadata.map {
+            [outcome.source.languageTag, $0.clientID, SentenceKey.normalise($0.sentence)].joined(separator: "\u{0}")
+        }
+    }
+
+    /// Records a clip an earlier run accepted and released as kept, before this run's clips are decided:
+    /// a later copy of it is the duplicate, whatever its path.
+    public mutating func register(_ outcome: ClipOutcome) {
+        guard let digest = outcome.measurement?.pcmSHA256 else { return }
+        kept[digest] = kept[digest] ?? outcome.source.clip
+        if let reading = Self.reading(outcome) { readings[reading] = readings[reading] ?? outcome.source.clip }
+    }
+
     /// Applies the duplicate check to `outcome`, which must arrive in path order.
     public mutating func decide(_ outcome: inout ClipOutcome) {
         guard let digest = outcome.measurement?.pcmSHA256 else { return }
-        let reading = outcome.metadata.map {
-            [outcome.source.languageTag, $0.clientID, SentenceKey.normalise($0.sentence)].joined(separator: "\u{0}")
-        }
-        if let first = kept[digest] {
+        let clip = outcome.source.clip
+        let reading = Self.reading(outcome)
+        if let first = kept[digest], first != clip {
             outcome.duplicateOf = first
             outcome.findings.append(Finding(.duplicate, "the same decoded samples as \(first), which is kept"))
             outcome.shardAudio = nil
-        } else if sameSpeakerSentence, let reading, let first = readings[reading] {
+        } else if sameSpeakerSentence, let reading, let first = readings[reading], first != clip {
             outcome.duplicateOf = first
             outcome.findings.append(
                 Finding(.duplicate, "the same speaker already recorded this sentence in \(first), which is kept"))
             outcome.shardAudio = nil
         } else if outcome.isAccepted {
-            kept[digest] = outcome.source.clip
-            if let reading { readings[reading] = outcome.source.clip }
+            kept[digest] = kept[digest] ?? clip
+            if let reading { readings[reading] = readings[reading] ?? clip }
         }
     }
 }

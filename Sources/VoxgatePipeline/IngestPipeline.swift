@@ -10,55 +10,88 @@ public import VoxgateCorpus
 /// `jobs` is: outputs are deterministic.
 public struct IngestPipeline: Sendable {
     public var clips: [ClipSource]
+    /// For each clip, an earlier run's analysis when its file is unchanged (it is then not decoded).
+    public var earlier: [ClipAnalysis?]
+    /// The clips (indices) an earlier run released: their audio is in a shard already.
+    public var released: Set<Int> = []
     public var analyzer: ClipAnalyzer
     public var jobs: Int
     public var window: Int
 
     /// - Parameters:
     ///   - clips: the clips to process, in path order.
+    ///   - earlier: aligned with `clips`: the analysis to reuse instead of decoding, or nil (empty: none).
     ///   - jobs: decode workers (≥ 1).
     public init(
-        clips: [ClipSource], config: PipelineConfig, withdrawals: Set<String>, communityTerms: [String: Terms] = [:],
-        jobs: Int
+        clips: [ClipSource], earlier: [ClipAnalysis?] = [], config: PipelineConfig, withdrawals: Withdrawals,
+        communityTerms: [String: Terms] = [:], jobs: Int
     ) {
         precondition(jobs >= 1)
+        precondition(earlier.isEmpty || earlier.count == clips.count)
         self.clips = clips
+        self.earlier = earlier.isEmpty ? Array(repeating: nil, count: clips.count) : earlier
         self.analyzer = ClipAnalyzer(config: config, withdrawals: withdrawals, communityTerms: communityTerms)
         self.jobs = jobs
         self.window = max(jobs, jobs * config.run.clipsInFlightPerJob)
     }
 
     /// Runs every clip and calls `consume` once per clip, in path order, on one task at a time.
+    /// - Parameter duplicates: the duplicate index, holding the clips kept by earlier runs.
     /// - Throws: what `consume` throws (output errors stop the run), or `CancellationError`.
-    public func run(_ consume: (ClipOutcome) async throws -> Void) async throws {
-        var duplicates = DuplicateIndex(sameSpeakerSentence: analyzer.config.dedupe.sameSpeakerSentence)
+    public func run(duplicates: DuplicateIndex? = nil, _ consume: (ClipOutcome) async throws -> Void) async throws {
+        var duplicates =
+            duplicates ?? DuplicateIndex(sameSpeakerSentence: analyzer.config.dedupe.sameSpeakerSentence)
         var pending: [Int: ClipOutcome] = [:]
         var next = 0  // index of the next clip to start
         var emit = 0  // index of the next clip to hand to the consumer
         let analyzer = analyzer
         let clips = clips
+        let earlier = earlier
+        let released = released
         try await withThrowingTaskGroup(of: (Int, ClipOutcome).self) { group in
             var running = 0
             func startMore() {
                 while running < jobs, next < clips.count, next < emit + window {
                     let index = next
                     let source = clips[index]
+                    if let analysis = earlier[index] {
+                        // No decoding: cheap enough to run here, unless its shard audio must be re-encoded.
+                        if let outcome = analyzer.reassess(
+                            source, analysis: analysis, isReleased: released.contains(index))
+                        {
+                            pending[index] = outcome
+                            next += 1
+                            continue
+                        }
+                    }
                     group.addTask { (index, await BlockingWork.run { analyzer.analyze(source) }) }
                     next += 1
                     running += 1
                 }
             }
-            startMore()
-            while let (index, outcome) = try await group.next() {
-                running -= 1
-                pending[index] = outcome
+            func drain() async throws {
                 while var ready = pending.removeValue(forKey: emit) {
                     duplicates.decide(&ready)
                     try await consume(ready)
                     emit += 1
                 }
+            }
+            startMore()
+            try await drain()
+            while emit < clips.count {
+                if running == 0 {  // everything in the window was reused: no task to wait for
+                    startMore()
+                    try await drain()
+                    try Task.checkCancellation()
+                    continue
+                }
+                guard let (index, outcome) = try await group.next() else { break }
+                running -= 1
+                pending[index] = outcome
+                try await drain()
                 try Task.checkCancellation()
                 startMore()
+                try await drain()
             }
         }
     }

@@ -7,7 +7,12 @@ import VoxgateReport
 struct IngestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ingest",
-        abstract: "Ingest an upload tree <root>/<tag>/<clip>: decisions.jsonl, WebDataset shards and totals.")
+        abstract: "Ingest an upload tree <root>/<tag>/<clip>: decisions.jsonl, WebDataset shards and totals.",
+        discussion: """
+            Runs are incremental: --out keeps a ledger (.voxgate/ledger.sqlite), and a run decodes only clips \
+            that are new or changed (size or modification time), re-decides the others from the ledger, appends \
+            new shards, and rewrites released shards only to remove clips (withdrawals, re-decisions).
+            """)
 
     @Argument(help: "Upload root: one folder per language tag, holding clips and <clip-id>.json sidecars.")
     var root: String
@@ -31,8 +36,18 @@ struct IngestCommand: AsyncParsableCommand {
         help: "Common Voice release input: the clip TSVs to ingest, comma-separated (validated,other,invalidated).")
     var cvBuckets: String = CommonVoiceRelease.buckets.joined(separator: ",")
 
-    @Flag(name: .long, help: "Replace the outputs of an earlier run in --out.")
+    @Flag(name: .long, help: "Start --out over: remove its release and ledger (the speaker key is kept).")
     var force = false
+
+    @Option(
+        name: .long,
+        help: "Withdraw a contributor's consent (client_id; repeatable): their clips leave every shard, as if listed in withdrawals.txt.")
+    var withdraw: [String] = []
+
+    @Flag(
+        name: .long,
+        help: "Also compare the SHA-256 of every unchanged file with the ledger's (reads every file, decodes none).")
+    var verifyHashes = false
 
     @Option(name: .long, help: "Write Prometheus metrics here after a successful run (node_exporter textfile collector).")
     var metricsFile: String?
@@ -61,9 +76,12 @@ struct IngestCommand: AsyncParsableCommand {
                 try pipeline.map { path throws(ConfigError) in try PipelineConfig.load(path: path) } ?? PipelineConfig()
             var input = InputOptions()
             input.commonVoiceBuckets = cvBuckets.split(separator: ",").map(String.init)
-            let options = IngestOptions(
+            var ingest = IngestOptions(
                 root: root, output: out, config: config, jobs: jobs, speakerKeyPath: speakerKey, force: force,
                 input: input)
+            ingest.withdraw = Set(withdraw)
+            ingest.verifyHashes = verifyHashes
+            let options = ingest
             let display = ProgressDisplay(enabled: !quiet)
             let summary = try await Interruption.cancellingOnSignals {
                 try await Ingest.run(options) { display.update($0) }

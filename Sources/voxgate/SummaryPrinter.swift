@@ -10,6 +10,10 @@ enum SummaryPrinter {
         lines.append(
             "voxgate: \(s.clips) clips in \(String(format: "%.1f", s.elapsed)) s: \(s.accepted) accepted, "
                 + "\(s.clips - s.accepted) rejected; \(s.shards) shards")
+        lines.append(
+            "this run: \(s.decoded) clips decoded, \(s.reused) re-decided from the ledger without decoding; "
+                + "\(s.newShards) new shards, \(s.rewrittenShards) rewritten to remove clips"
+                + (s.withdrawnClips > 0 ? "; \(s.withdrawnClips) clips newly withdrawn" : ""))
         if !s.rejectedByReason.isEmpty {
             lines.append("rejected by reason (a clip may have several):")
             for (reason, count) in s.rejectedByReason {

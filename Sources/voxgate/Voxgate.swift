@@ -1,4 +1,5 @@
 import ArgumentParser
+import VoxgateOutputs
 
 /// `voxgate`: the command line. Each subcommand builds a plain options value and calls the library.
 @main
@@ -9,8 +10,9 @@ struct Voxgate: AsyncParsableCommand {
         discussion: """
             Exit codes: 0 the run finished (rejected clips are not errors); 64 bad command line; \
             65 invalid pipeline file; 66 upload root unusable; 73 output folder unusable or a write failed; \
-            70 internal error; 75 output folder in use by another run; 130 interrupted.
+            70 internal error; 75 output folder in use by another run; 76 the output folder's ledger is corrupt, \
+            from a newer voxgate, or the folder is not voxgate's; 130 interrupted.
             """,
-        version: "0.1.0",
+        version: VoxgateVersion.current,
         subcommands: [IngestCommand.self, ReportCommand.self, CatalogCommand.self])
 }

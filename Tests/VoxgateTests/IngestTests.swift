@@ -161,24 +161,34 @@ struct IngestTests {
         }
     }
 
-    @Test func anOutputFolderHoldingARunIsNotOverwrittenWithoutForce() async throws {
+    @Test func aSecondRunOverTheSameTreeDecodesNothingAndChangesNothing() async throws {
         let corpus = try CorpusFixture.standard()
         defer { corpus.remove() }
-        let (_, out) = try await corpus.ingest(jobs: 1)
+        let (first, out) = try await corpus.ingest(jobs: 1)
         defer { TestSupport.remove(out) }
+        #expect(first.decoded == first.clips && first.reused == 0)
         let before = try filesUnder(out)
-        await #expect(throws: RunError.self) { _ = try await corpus.ingest(jobs: 1, output: out) }
-        #expect(try filesUnder(out) == before)
+        let (again, _) = try await corpus.ingest(jobs: 2, output: out)
+        #expect(again.decoded == 0 && again.reused == first.clips)
+        #expect(again.newShards == 0 && again.rewrittenShards == 0)
+        #expect(try filesUnder(out).filter { $0.key != "run.json" } == before.filter { $0.key != "run.json" })
 
-        // A killed run leaves .partial files behind; --force replaces the run and removes them.
+        // A killed run leaves .partial files behind; --force starts the folder over and removes them.
         try TestSupport.write("half a shard", to: out + "/shards/en/en-CC0-1.0-000009.tar.partial")
-        let options = IngestOptions(
+        var options = IngestOptions(
             root: corpus.root, output: out, config: PipelineConfig(), jobs: 1,
             speakerKeyPath: corpus.root + "/../voxgate-test-speaker.key", force: true)
-        _ = try await Ingest.run(options)
+        let forced = try await Ingest.run(options)
+        #expect(forced.decoded == first.clips)
         let after = try filesUnder(out)
         #expect(after.keys.allSatisfy { !$0.hasSuffix(".partial") })
         #expect(after.filter { $0.key != "run.json" } == before.filter { $0.key != "run.json" })
+
+        // A folder holding a run without a ledger (an older voxgate's) is not taken over silently.
+        try FileManager.default.removeItem(atPath: out + "/.voxgate")
+        options.force = false
+        await #expect(throws: RunError.self) { _ = try await Ingest.run(options) }
+        #expect(try filesUnder(out) == after)
     }
 
     @Test func anInterruptedRunLeavesNothingBehind() async throws {
@@ -283,6 +293,8 @@ struct IngestTests {
             ])
         let shards = try writer.finish()
         #expect(shards.map(\.path) == ["shards/xx/xx-CC0-1.0-000000.tar"])
+        #expect(!FileManager.default.fileExists(atPath: dir + "/" + shards[0].path))  // sealed, owed by a commit
+        #expect(try AtomicFile.renameIntoPlace(dir + "/" + shards[0].path))
         let listing = try TestSupport.must("tar", ["-tvf", dir + "/" + shards[0].path])
         #expect(listing.contains("k_1.json") && listing.contains("513"))
         #expect(shards[0].bytes == 512 + 512 + 512 + 1024 + 1024)

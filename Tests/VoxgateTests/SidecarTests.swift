@@ -12,7 +12,8 @@ struct SidecarTests {
             path = dir + "/c.json"
             try TestSupport.write(json, to: path!)
         }
-        return ConsentCheck.findings(for: SidecarReading.read(path: path), withdrawals: withdrawals).map(\.reason)
+        return ConsentCheck.findings(for: SidecarReading.read(path: path), withdrawals: Withdrawals(clientIDs: withdrawals))
+            .map(\.reason)
     }
 
     @Test(

@@ -87,6 +87,10 @@ struct TermsAndPrivacyTests {
         for (name, data) in try filesUnder(out) {  // shards are searched byte for byte, members included
             #expect(data.range(of: marker) == nil, "a personal field leaked into \(name)")
         }
+        // The ledger is the operator's private state (like the uploads), but it keeps nothing of the
+        // contributor who withdrew.
+        let ledger = try Data(contentsOf: URL(fileURLWithPath: out + "/.voxgate/ledger.sqlite"))
+        #expect(ledger.range(of: Data("PRIVATE-ID-MARKER-5".utf8)) == nil)
         let printed = summary.warnings + summary.notes + summary.languages.map(\.tag)
         #expect(!printed.contains { $0.contains("PRIVATE-") })
     }

@@ -3,7 +3,7 @@
 /// voxgate never trusts a file's extension: a FLAC stream named `.wav` is FLAC.
 public struct ContainerFormat: Hashable, Sendable, CustomStringConvertible {
     @usableFromInline
-    enum Kind: String, Sendable {
+    enum Kind: String, Sendable, CaseIterable {
         case wav, rf64, aiff, flac, oggVorbis, oggOpus, oggFLAC, mp3, webm, mp4, unknown
     }
 
@@ -77,5 +77,11 @@ public struct ContainerFormat: Hashable, Sendable, CustomStringConvertible {
         case .mp4: "mp4"
         case .unknown: "unknown"
         }
+    }
+
+    /// The container a ``description`` names (as stored in records and the ledger).
+    public init?(description: String) {
+        guard let kind = Kind.allCases.first(where: { Self($0).description == description }) else { return nil }
+        self.kind = kind
     }
 }

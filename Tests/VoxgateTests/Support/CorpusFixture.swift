@@ -54,13 +54,14 @@ struct CorpusFixture {
     }
 }
 
-/// Every file under `folder`, relative path → bytes (the run lock, which names its holder, left out).
+/// The files of an output folder that make up the release: everything but the operator's private state
+/// (`.voxgate/`, the ledger, and the lock).
 func filesUnder(_ folder: String) throws -> [String: Data] {
     var files: [String: Data] = [:]
     let fm = FileManager.default
     for case let relative as String in fm.enumerator(atPath: folder)! {
         var isDir: ObjCBool = false
-        if relative != ".voxgate.lock", fm.fileExists(atPath: folder + "/" + relative, isDirectory: &isDir),
+        if relative != ".voxgate.lock", !relative.hasPrefix(".voxgate/"), relative != ".voxgate", fm.fileExists(atPath: folder + "/" + relative, isDirectory: &isDir),
             !isDir.boolValue
         {
             files[relative] = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + relative))

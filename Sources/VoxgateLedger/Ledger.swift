@@ -1,0 +1,241 @@
+import Foundation
+import GRDB
+public import VoxgateCorpus
+
+/// An output folder's ledger, `<out>/.voxgate/ledger.sqlite`: the source of truth of everything the
+/// folder holds. Every clip ever seen (with its analysis and decision), every shard (with its SHA-256),
+/// every run, every withdrawal (audit only, no raw client_id), and the file operations a committed run
+/// still owes (``PendingFile``). `decisions.jsonl`, totals and the report are regenerated from it.
+///
+/// A run changes it in exactly one transaction (``commit(_:)``), so a run killed at any moment leaves
+/// it as it was before that run, or as it is after.
+public final class Ledger {
+    /// Where the ledger lives, relative to the output folder. Private to the operator: never publish it.
+    public static let relativePath = ".voxgate/ledger.sqlite"
+
+    public let path: String
+    private let queue: DatabaseQueue
+
+    /// Opens (creating when missing) and migrates the ledger of `output`.
+    /// - Throws: `.ledgerUnusable` when the file is not a readable SQLite database or was written by a
+    ///   newer voxgate; `.outputUnusable` when it cannot be created.
+    public init(output: String) throws(RunError) {
+        path = output + "/" + Self.relativePath
+        let folder = (path as NSString).deletingLastPathComponent
+        do {
+            try FileManager.default.createDirectory(
+                atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw RunError(
+                .outputUnusable, "cannot create '\(folder)' (\(error.localizedDescription)); check permissions",
+                path: folder)
+        }
+        var configuration = Configuration()
+        configuration.label = "voxgate.ledger"
+        configuration.busyMode = .immediateError
+        configuration.prepareDatabase { db in
+            // What a withdrawal erases must not linger in free pages.
+            try db.execute(sql: "PRAGMA secure_delete = ON")
+        }
+        do {
+            queue = try DatabaseQueue(path: path, configuration: configuration)
+            try queue.read { db in
+                if try Self.migrator.hasBeenSuperseded(db) {
+                    let unknown = try Self.migrator.appliedIdentifiers(db).subtracting(Self.migrator.migrations)
+                    throw RunError(
+                        .ledgerUnusable,
+                        "the ledger '\(path)' was written by a newer voxgate (schema \(unknown.sorted().joined(separator: ", ")) "
+                            + "is unknown to this version); run the newer voxgate on this folder", path: path)
+                }
+            }
+            try Self.migrator.migrate(queue)
+            _ = try queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM run") }
+        } catch let error as RunError {
+            throw error
+        } catch {
+            throw RunError(
+                .ledgerUnusable,
+                "the ledger '\(path)' cannot be read (\(Self.reason(error))); restore it from a backup, or move it "
+                    + "aside and rerun with --force to rebuild the release from the uploads (shard names and "
+                    + "placements then start again)", path: path)
+        }
+        chmod(path, 0o600)
+    }
+
+    static func reason(_ error: any Error) -> String {
+        if let e = error as? DatabaseError { return "SQLite: \(e.message ?? e.resultCode.description)" }
+        return "\(error)"
+    }
+
+    /// The schema. Migrations are only ever appended; a ledger that has one this list lacks is refused.
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1") { db in
+            try db.create(table: "run") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("started", .text).notNull()
+                t.column("ended", .text).notNull()
+                t.column("version", .text).notNull()
+                t.column("config_hash", .text).notNull()
+                t.column("root", .text).notNull()
+                for c in ["clips", "decoded", "reused", "accepted", "rejected", "new_shards", "rewritten_shards",
+                          "withdrawn_clips"] {
+                    t.column(c, .integer).notNull()
+                }
+            }
+            try db.create(table: "shard") { t in
+                t.primaryKey("path", .text)
+                t.column("language", .text).notNull()
+                t.column("license", .text).notNull()
+                t.column("terms", .text).notNull()
+                t.column("samples", .integer).notNull()
+                t.column("bytes", .integer).notNull()
+                t.column("sha256", .text).notNull()
+                t.column("created_run", .integer).notNull().references("run")
+                t.column("updated_run", .integer).notNull().references("run")
+            }
+            try db.create(table: "clip") { t in
+                t.primaryKey("path", .text)
+                t.column("language", .text).notNull()
+                t.column("size", .integer).notNull()
+                t.column("mtime_ns", .integer).notNull()
+                t.column("sidecar_size", .integer)
+                t.column("sidecar_mtime_ns", .integer)
+                t.column("file_sha256", .text).notNull()
+                t.column("analysis", .text).notNull()
+                t.column("status", .text).notNull()
+                t.column("reasons", .text).notNull()
+                t.column("detail", .text)
+                t.column("duplicate_of", .text)
+                t.column("duration_s", .double)
+                t.column("shard", .text).indexed().references("shard", onDelete: .restrict)
+                t.column("member", .text)
+                t.column("split", .text)
+                t.column("withdrawn", .boolean).notNull()
+                t.column("first_run", .integer).notNull().references("run")
+                t.column("analysed_run", .integer).notNull().references("run")
+            }
+            try db.create(table: "withdrawal") { t in
+                t.primaryKey("speaker_hash", .text)
+                t.column("run", .integer).notNull().references("run")
+                t.column("at", .text).notNull()
+                t.column("clips", .integer).notNull()
+                t.column("shards", .text).notNull()
+            }
+            try db.create(table: "pending_file") { t in
+                t.primaryKey("path", .text)
+                t.column("op", .text).notNull()
+            }
+        }
+        return m
+    }
+
+    // MARK: - Reading
+
+    /// Every clip the folder has seen, by path.
+    public func clips() throws(RunError) -> [String: ClipRecord] {
+        try read { db in
+            var all: [String: ClipRecord] = [:]
+            let cursor = try ClipRecord.fetchCursor(db)
+            while let record = try cursor.next() { all[record.path] = record }
+            return all
+        }
+    }
+
+    /// Every released shard, by path order.
+    public func shards() throws(RunError) -> [ShardRecord] {
+        try read { db in try ShardRecord.order(Column("path")).fetchAll(db) }
+    }
+
+    /// The keyed hashes of every contributor who ever withdrew.
+    public func withdrawnSpeakers() throws(RunError) -> Set<String> {
+        try read { db in Set(try String.fetchAll(db, sql: "SELECT speaker_hash FROM withdrawal")) }
+    }
+
+    public func withdrawals() throws(RunError) -> [WithdrawalRecord] {
+        try read { db in try WithdrawalRecord.order(Column("run"), Column("speaker_hash")).fetchAll(db) }
+    }
+
+    public func runs() throws(RunError) -> [RunRecord] {
+        try read { db in try RunRecord.order(Column("id")).fetchAll(db) }
+    }
+
+    public func pendingFiles() throws(RunError) -> [PendingFile] {
+        try read { db in try PendingFile.order(Column("path")).fetchAll(db) }
+    }
+
+    // MARK: - Writing
+
+    /// Records one run: every change in one transaction. Records whose run fields are 0 get this run's id.
+    /// - Returns: the run's id.
+    @discardableResult
+    public func commit(_ change: LedgerChange) throws(RunError) -> Int64 {
+        try write { db in
+            var run = change.run
+            try run.insert(db)
+            let id = run.id!
+            for path in change.removedShards {
+                try db.execute(sql: "UPDATE clip SET shard = NULL, member = NULL WHERE shard = ?", arguments: [path])
+            }
+            for var shard in change.shards {
+                if shard.createdRun == 0 { shard.createdRun = id }
+                shard.updatedRun = id
+                try shard.save(db)
+            }
+            for var clip in change.clips {
+                if clip.firstRun == 0 { clip.firstRun = id }
+                if clip.analysedRun == 0 { clip.analysedRun = id }
+                try clip.save(db)
+            }
+            for path in change.removedShards { _ = try ShardRecord.deleteOne(db, key: path) }
+            for var w in change.withdrawals {
+                w.run = id
+                try w.insert(db, onConflict: .ignore)
+            }
+            for p in change.pending { try p.save(db) }
+            return id
+        }
+    }
+
+    /// Marks the owed file operations done.
+    public func clearPending() throws(RunError) {
+        try write { db in _ = try PendingFile.deleteAll(db) }
+    }
+
+    private func read<T>(_ body: (Database) throws -> T) throws(RunError) -> T {
+        do { return try queue.read(body) } catch { throw failure(error) }
+    }
+
+    private func write<T>(_ body: (Database) throws -> T) throws(RunError) -> T {
+        do { return try queue.write(body) } catch { throw failure(error) }
+    }
+
+    private func failure(_ error: any Error) -> RunError {
+        if let e = error as? RunError { return e }
+        if let e = error as? DatabaseError, e.resultCode == .SQLITE_FULL || e.resultCode == .SQLITE_IOERR {
+            return RunError(
+                .outputUnusable,
+                "cannot write the ledger '\(path)' (\(Self.reason(error))); free space in the output folder and rerun: "
+                    + "nothing of this run was recorded", path: path)
+        }
+        return RunError(
+            .ledgerUnusable,
+            "the ledger '\(path)' failed (\(Self.reason(error))); restore it from a backup, or move it aside and "
+                + "rerun with --force to rebuild the release", path: path)
+    }
+}
+
+/// Everything one run changes in the ledger.
+public struct LedgerChange: Sendable {
+    public var run: RunRecord
+    /// Clips to insert or replace.
+    public var clips: [ClipRecord] = []
+    /// Shards to insert or replace (new and rewritten).
+    public var shards: [ShardRecord] = []
+    /// Shards that no longer exist (every clip in them was removed).
+    public var removedShards: [String] = []
+    public var withdrawals: [WithdrawalRecord] = []
+    public var pending: [PendingFile] = []
+
+    public init(run: RunRecord) { self.run = run }
+}

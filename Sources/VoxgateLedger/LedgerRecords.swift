@@ -1,0 +1,206 @@
+import Foundation
+public import GRDB
+public import VoxgatePipeline
+
+/// One clip the output folder has seen: where it was, what it was (size, time, hash), what was found
+/// (the ``ClipAnalysis``, with every metric and the fingerprint) and what was decided, and where it went.
+public struct ClipRecord: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "clip"
+
+    /// The clip's path relative to the upload root (NFC): its identity.
+    public var path: String
+    public var language: String
+    /// The file's size in bytes and modification time (ns since 1970) when it was analysed.
+    public var size: Int
+    public var mtimeNs: Int64
+    /// The same for the clip's sidecar; nil when it had none (or its metadata came from a release TSV).
+    public var sidecarSize: Int?
+    public var sidecarMtimeNs: Int64?
+    /// SHA-256 of the file's bytes when it was analysed.
+    public var fileSha256: String
+    /// The analysis, as JSON (``ClipAnalysis``): what later runs re-decide the clip from.
+    public var analysis: String
+    /// `accepted` or `rejected`; the reason codes, comma-separated; the detail; the kept clip it duplicates.
+    public var status: String
+    public var reasons: String
+    public var detail: String?
+    public var duplicateOf: String?
+    public var durationS: Double?
+    /// Where the clip was released: shard path (relative to the output folder), member key and split.
+    public var shard: String?
+    public var member: String?
+    public var split: String?
+    /// The contributor withdrew consent: the analysis no longer holds their metadata.
+    public var withdrawn: Bool
+    /// The run that first saw the clip, and the last run that decoded it.
+    public var firstRun: Int64
+    public var analysedRun: Int64
+
+    public enum Columns {
+        public static let path = Column(CodingKeys.path)
+        public static let shard = Column(CodingKeys.shard)
+    }
+
+    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
+
+    public init(
+        path: String, language: String, size: Int, mtimeNs: Int64, sidecarSize: Int?, sidecarMtimeNs: Int64?,
+        fileSha256: String, analysis: String, status: String, reasons: String, detail: String?, duplicateOf: String?,
+        durationS: Double?, shard: String?, member: String?, split: String?, withdrawn: Bool, firstRun: Int64,
+        analysedRun: Int64
+    ) {
+        self.path = path
+        self.language = language
+        self.size = size
+        self.mtimeNs = mtimeNs
+        self.sidecarSize = sidecarSize
+        self.sidecarMtimeNs = sidecarMtimeNs
+        self.fileSha256 = fileSha256
+        self.analysis = analysis
+        self.status = status
+        self.reasons = reasons
+        self.detail = detail
+        self.duplicateOf = duplicateOf
+        self.durationS = durationS
+        self.shard = shard
+        self.member = member
+        self.split = split
+        self.withdrawn = withdrawn
+        self.firstRun = firstRun
+        self.analysedRun = analysedRun
+    }
+}
+
+/// One released shard: its content is sealed; only removing clips (withdrawals, re-decisions) rewrites it.
+public struct ShardRecord: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "shard"
+    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
+
+    /// Relative to the output folder, e.g. `shards/en/en-CC0-1.0-000000.tar`.
+    public var path: String
+    public var language: String
+    public var license: String
+    public var terms: String
+    public var samples: Int
+    public var bytes: Int
+    public var sha256: String
+    public var createdRun: Int64
+    public var updatedRun: Int64
+
+    public init(
+        path: String, language: String, license: String, terms: String, samples: Int, bytes: Int, sha256: String,
+        createdRun: Int64, updatedRun: Int64
+    ) {
+        self.path = path
+        self.language = language
+        self.license = license
+        self.terms = terms
+        self.samples = samples
+        self.bytes = bytes
+        self.sha256 = sha256
+        self.createdRun = createdRun
+        self.updatedRun = updatedRun
+    }
+}
+
+/// One run that committed: when, with what, and what it did.
+public struct RunRecord: Codable, Sendable, Hashable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "run"
+    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
+
+    public var id: Int64?
+    /// ISO 8601, UTC.
+    public var started: String
+    public var ended: String
+    public var version: String
+    /// SHA-256 of the pipeline configuration's canonical text.
+    public var configHash: String
+    public var root: String
+    public var clips: Int
+    public var decoded: Int
+    public var reused: Int
+    public var accepted: Int
+    public var rejected: Int
+    public var newShards: Int
+    public var rewrittenShards: Int
+    public var withdrawnClips: Int
+
+    public init(
+        started: String, ended: String, version: String, configHash: String, root: String, clips: Int, decoded: Int,
+        reused: Int, accepted: Int, rejected: Int, newShards: Int, rewrittenShards: Int, withdrawnClips: Int
+    ) {
+        self.started = started
+        self.ended = ended
+        self.version = version
+        self.configHash = configHash
+        self.root = root
+        self.clips = clips
+        self.decoded = decoded
+        self.reused = reused
+        self.accepted = accepted
+        self.rejected = rejected
+        self.newShards = newShards
+        self.rewrittenShards = rewrittenShards
+        self.withdrawnClips = withdrawnClips
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// The audit record of one contributor's withdrawal: when, how many clips, which shards were rewritten.
+/// It keeps a keyed hash of the client_id (HMAC under the corpus's speaker key), never the id itself.
+public struct WithdrawalRecord: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "withdrawal"
+    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
+
+    public var speakerHash: String
+    public var run: Int64
+    /// ISO 8601, UTC.
+    public var at: String
+    public var clips: Int
+    /// The shards rewritten without their clips, as a JSON array of paths.
+    public var shards: String
+
+    public init(speakerHash: String, run: Int64, at: String, clips: Int, shards: String) {
+        self.speakerHash = speakerHash
+        self.run = run
+        self.at = at
+        self.clips = clips
+        self.shards = shards
+    }
+}
+
+/// A file operation a committed run still owes the output folder (the journal that makes a run atomic):
+/// `rename` moves `<path>.partial` into place, `delete` removes `<path>`. Replayed after a crash.
+public struct PendingFile: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "pending_file"
+    public var path: String
+    public var op: String
+
+    public init(path: String, op: String) {
+        self.path = path
+        self.op = op
+    }
+}
+
+extension ClipAnalysis {
+    /// The ledger's JSON of an analysis (non-finite levels, such as the −∞ dBFS of digital silence, as strings).
+    public func ledgerJSON() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return String(decoding: try! encoder.encode(self), as: UTF8.self)
+    }
+
+    public init(ledgerJSON: String) throws {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        self = try decoder.decode(ClipAnalysis.self, from: Data(ledgerJSON.utf8))
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import VoxgateCorpus
+import VoxgateLedger
+import VoxgatePipeline
+
+/// Which clips a run must decode, and which it re-decides from the ledger.
+///
+/// **Change policy.** A clip is unchanged when its file has the size and modification time (to the
+/// nanosecond) the ledger recorded; with `verifyHashes`, its SHA-256 must match too (every file is read,
+/// none decoded). An unchanged clip is not decoded: its stored analysis is re-decided under this run's
+/// configuration, withdrawals and terms. A changed sidecar is read again; its clip is not decoded again.
+/// A clip the ledger knows but the upload tree no longer holds keeps its record and its place in the
+/// release: deleting an upload never un-releases it (a withdrawal does).
+struct IncrementalPlan {
+    struct FileStat: Equatable {
+        var size: Int
+        var mtimeNs: Int64
+        init(size: Int, mtimeNs: Int64) {
+            self.size = size
+            self.mtimeNs = mtimeNs
+        }
+        init?(path: String) {
+            var s = stat()
+            guard stat(path, &s) == 0 else { return nil }
+            size = Int(s.st_size)
+            mtimeNs = Int64(s.st_mtim.tv_sec) * 1_000_000_000 + Int64(s.st_mtim.tv_nsec)
+        }
+    }
+
+    /// Every clip of the run in path order: the tree's, then (merged in order) those only the ledger knows.
+    var sources: [ClipSource] = []
+    /// Aligned with `sources`: the analysis to reuse, or nil to decode.
+    var earlier: [ClipAnalysis?] = []
+    /// Aligned with `sources`: the file's and the sidecar's size and time as analysed.
+    var files: [FileStat] = []
+    var sidecars: [FileStat?] = []
+    /// Aligned with `sources`: the analysis text to store unchanged (nil: encode the outcome's analysis).
+    var storedText: [String?] = []
+    /// Clips only the ledger knows (their upload is gone).
+    var retained: Set<String> = []
+
+    init(tree: CorpusInput, known: [String: ClipRecord], verifyHashes: Bool) throws(RunError) {
+        var seen = Set<String>()
+        var entries: [(ClipSource, ClipAnalysis?, FileStat, FileStat?, String?)] = []
+        for source in tree.clips {
+            seen.insert(source.clip)
+            let file = FileStat(path: source.path) ?? FileStat(size: source.byteSize, mtimeNs: 0)
+            var sidecar: FileStat?
+            if case .sidecar(let path?) = source.metadata { sidecar = FileStat(path: path) }
+            guard let record = known[source.clip], record.size == file.size, record.mtimeNs == file.mtimeNs,
+                !verifyHashes || FileDigest.sha256(path: source.path) == record.fileSha256,
+                var analysis = try? ClipAnalysis(ledgerJSON: record.analysis)
+            else {
+                entries.append((source, nil, file, sidecar, nil))
+                continue
+            }
+            var text: String? = record.analysis
+            let sidecarChanged = sidecar?.size != record.sidecarSize || sidecar?.mtimeNs != record.sidecarMtimeNs
+            if case .parsed(let reading) = source.metadata, reading != analysis.sidecar, !record.withdrawn {
+                analysis.sidecar = reading  // a release's TSV row changed
+                text = nil
+            } else if sidecarChanged && !record.withdrawn {
+                analysis.sidecar = source.metadata.read()
+                text = nil
+            }
+            entries.append((source, analysis, file, sidecar, text))
+        }
+        for (path, record) in known where !seen.contains(path) {
+            guard let analysis = try? ClipAnalysis(ledgerJSON: record.analysis) else {
+                throw RunError(
+                    .ledgerUnusable,
+                    "the ledger's record of '\(path)' cannot be read; restore the ledger from a backup, or rerun "
+                        + "with --force", path: path)
+            }
+            let name = (path as NSString).lastPathComponent
+            let source = ClipSource(
+                clip: path, path: tree.root + "/" + path, languageTag: record.language,
+                clipID: (name as NSString).deletingPathExtension, metadata: .parsed(analysis.sidecar),
+                byteSize: record.size)
+            retained.insert(path)
+            let sidecar = record.sidecarSize.map { FileStat(size: $0, mtimeNs: record.sidecarMtimeNs ?? 0) }
+            entries.append((source, analysis, FileStat(size: record.size, mtimeNs: record.mtimeNs), sidecar, record.analysis))
+        }
+        if !retained.isEmpty { entries.sort { ClipSource.pathOrder($0.0, $1.0) } }
+        for (source, analysis, file, sidecar, text) in entries {
+            sources.append(source)
+            earlier.append(analysis)
+            files.append(file)
+            sidecars.append(sidecar)
+            storedText.append(text)
+        }
+    }
+}

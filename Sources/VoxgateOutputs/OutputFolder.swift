@@ -1,0 +1,106 @@
+import Foundation
+import VoxgateCorpus
+import VoxgateLedger
+
+/// The output folder's state before a run: refuses folders that are not voxgate's, replays what a
+/// killed run's commit still owed, and removes what an uncommitted run left behind.
+enum OutputFolder {
+    /// The files and folders a run writes (all regenerated from the ledger, except `shards/`).
+    static let ownedOutputs = [
+        "decisions.jsonl", "totals.json", "totals.csv", "run.json", "audit.json", "shards", "splits", "datasheets",
+        "report",
+    ]
+
+    static func create(_ out: String) throws(RunError) {
+        do { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) } catch {
+            throw RunError(
+                .outputUnusable, "cannot create output folder '\(out)' (\(error.localizedDescription))", path: out)
+        }
+    }
+
+    /// Decides whether `out` may be used. A folder with a ledger continues; `--force` starts it over
+    /// (the speaker key is kept); a folder without a ledger must be new, empty, or hold only the leftovers
+    /// of a first run that was killed before its commit.
+    static func prepare(_ out: String, force: Bool) throws(RunError) {
+        let fm = FileManager.default
+        if force {
+            for name in ownedOutputs + [".voxgate"] { try? fm.removeItem(atPath: out + "/" + name) }
+            removePartials(out)
+            return
+        }
+        if fm.fileExists(atPath: out + "/" + Ledger.relativePath) { return }
+        if fm.fileExists(atPath: out + "/decisions.jsonl") {
+            throw RunError(
+                .outputUnusable,
+                "'\(out)' holds a voxgate run without a ledger (.voxgate/ledger.sqlite), made by an earlier version; "
+                    + "choose another --out, or pass --force to replace that run's outputs", path: out)
+        }
+        let entries = ((try? fm.contentsOfDirectory(atPath: out)) ?? []).filter { !$0.hasPrefix(".") }
+        let foreign = entries.filter { !ownedOutputs.contains($0) && $0 != "speaker.key" && !$0.hasSuffix(".partial") }
+        guard foreign.isEmpty else {
+            throw RunError(
+                .ledgerUnusable,
+                "'\(out)' is not a voxgate output folder: it has no ledger (.voxgate/ledger.sqlite) and holds "
+                    + foreign.sorted().prefix(3).map { "'\($0)'" }.joined(separator: ", ")
+                    + "; choose a new or empty folder for --out", path: out)
+        }
+        for name in ownedOutputs { try? fm.removeItem(atPath: out + "/" + name) }  // a killed first run's
+        removePartials(out)
+    }
+
+    /// Finishes the file operations a committed run owed (its shard renames and deletions), then removes
+    /// what no committed run owns: `.partial` files and shards the ledger does not list.
+    static func recover(_ ledger: Ledger, output out: String) throws(RunError) {
+        try applyPending(ledger, output: out)
+        removePartials(out)
+        let released = Set(try ledger.shards().map(\.path))
+        let fm = FileManager.default
+        guard let walker = fm.enumerator(atPath: out + "/shards") else { return }
+        for case let relative as String in walker where relative.hasSuffix(".tar") {
+            if !released.contains("shards/" + relative) { try? fm.removeItem(atPath: out + "/shards/" + relative) }
+        }
+    }
+
+    /// Renames and deletes what the ledger's last commit owes, then clears the journal.
+    static func applyPending(_ ledger: Ledger, output out: String) throws(RunError) {
+        let pending = try ledger.pendingFiles()
+        guard !pending.isEmpty else { return }
+        for file in pending {
+            let path = out + "/" + file.path
+            switch file.op {
+            case "rename": try AtomicFile.renameIntoPlace(path)
+            default:
+                if unlink(path) != 0 && errno != ENOENT { throw RunError.posix("cannot remove", path: path) }
+                AtomicFile.syncDirectory(of: path)
+            }
+        }
+        try ledger.clearPending()
+    }
+
+    /// Every released shard must be as the ledger recorded it: present, with its size.
+    static func verify(_ shards: [ShardRecord], output out: String) throws(RunError) {
+        for shard in shards {
+            let path = out + "/" + shard.path
+            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
+            guard let size else {
+                throw RunError(
+                    .ledgerUnusable,
+                    "released shard '\(path)' is missing (removed outside voxgate); restore it from a backup, or "
+                        + "rerun with --force to rebuild the release", path: path)
+            }
+            guard size == shard.bytes else {
+                throw RunError(
+                    .ledgerUnusable,
+                    "released shard '\(path)' has \(size) bytes but the ledger recorded \(shard.bytes) (changed outside "
+                        + "voxgate); restore it from a backup, or rerun with --force to rebuild the release", path: path)
+            }
+        }
+    }
+
+    static func removePartials(_ out: String) {
+        guard let walker = FileManager.default.enumerator(atPath: out) else { return }
+        for case let relative as String in walker where relative.hasSuffix(AtomicFile.partialSuffix) {
+            try? FileManager.default.removeItem(atPath: out + "/" + relative)
+        }
+    }
+}

@@ -1,0 +1,124 @@
+import Crypto
+import Foundation
+import VoxgateCorpus
+import VoxgateLedger
+import VoxgatePipeline
+
+/// What one run changed, kept clip by clip as outcomes arrive: the ledger records to write, the shard
+/// members to remove, and the withdrawals to audit.
+struct RunBooks {
+    private let plan: IncrementalPlan
+    private let known: [String: ClipRecord]
+    private let speaker: SpeakerPseudonym
+    private var index: [String: Int] = [:]
+
+    private(set) var done = 0
+    private(set) var decoded = 0
+    /// Released shard → keys of the samples to remove from it.
+    private(set) var removals: [String: Set<String>] = [:]
+    private(set) var records: [ClipRecord] = []
+    /// Keyed hash of a newly withdrawn contributor → clips, and the shards they were removed from.
+    private var withdrawn: [String: (clips: Int, shards: Set<String>)] = [:]
+    private(set) var newlyWithdrawnClips = 0
+
+    init(plan: IncrementalPlan, known: [String: ClipRecord], speaker: SpeakerPseudonym) {
+        self.plan = plan
+        self.known = known
+        self.speaker = speaker
+        for (i, source) in plan.sources.enumerated() { index[source.clip] = i }
+    }
+
+    /// Where an earlier run released this clip, when the clip is unchanged and still accepted.
+    func releasedPlace(of outcome: ClipOutcome) -> OutputRecords.Placement? {
+        guard outcome.isAccepted, !outcome.decoded, let record = known[outcome.source.clip],
+            let shard = record.shard, let member = record.member
+        else { return nil }
+        return OutputRecords.Placement(shard: shard, key: member, split: record.split)
+    }
+
+    mutating func record(_ outcome: ClipOutcome, placement: OutputRecords.Placement?) {
+        done += 1
+        if outcome.decoded { decoded += 1 }
+        let clip = outcome.source.clip
+        let i = index[clip]!
+        let before = known[clip]
+        if let before, let shard = before.shard, let member = before.member, placement?.shard != shard {
+            removals[shard, default: []].insert(member)
+        }
+        let isWithdrawn = outcome.findings.contains { $0.reason == .consentWithdrawn }
+        var analysis = outcome.analysis
+        var text = outcome.decoded ? nil : plan.storedText[i]
+        if isWithdrawn && before?.withdrawn != true {
+            newlyWithdrawnClips += 1
+            if let id = outcome.metadata?.clientID {
+                let hash = speaker.withdrawalHash(id)
+                var entry = withdrawn[hash] ?? (0, [])
+                entry.clips += 1
+                if let shard = before?.shard { entry.shards.insert(shard) }
+                withdrawn[hash] = entry
+            }
+        }
+        if isWithdrawn {  // the ledger keeps no metadata of a contributor who withdrew
+            analysis.sidecar = .missing
+            text = nil
+        }
+        let reasons = outcome.reasons.map(\.rawValue).joined(separator: ",")
+        let record = ClipRecord(
+            path: clip, language: outcome.source.languageTag, size: plan.files[i].size, mtimeNs: plan.files[i].mtimeNs,
+            sidecarSize: plan.sidecars[i]?.size, sidecarMtimeNs: plan.sidecars[i]?.mtimeNs,
+            fileSha256: analysis.fileSHA256 ?? "", analysis: text ?? analysis.ledgerJSON(),
+            status: outcome.isAccepted ? "accepted" : "rejected", reasons: reasons, detail: outcome.detail,
+            duplicateOf: outcome.duplicateOf, durationS: outcome.measurement?.durationSeconds, shard: placement?.shard,
+            member: placement?.key, split: placement?.split, withdrawn: isWithdrawn, firstRun: before?.firstRun ?? 0,
+            analysedRun: outcome.decoded ? 0 : (before?.analysedRun ?? 0))
+        if record != before { records.append(record) }
+    }
+
+    /// The ledger change of this run, with an audit record for each contributor withdrawn for the first time
+    /// (listed ids with no clips included).
+    func change(run: RunRecord, listedWithdrawals: Set<String>, earlierWithdrawn: Set<String>) -> LedgerChange {
+        var change = LedgerChange(run: run)
+        change.clips = records
+        let at = run.ended
+        var audits = withdrawn
+        for id in listedWithdrawals {
+            let hash = speaker.withdrawalHash(id)
+            if audits[hash] == nil { audits[hash] = (0, []) }
+        }
+        for (hash, entry) in audits.sorted(by: { $0.key < $1.key }) where !earlierWithdrawn.contains(hash) {
+            let shards = JSONText.array(entry.shards.sorted().map { .string($0) }).rendered
+            change.withdrawals.append(
+                WithdrawalRecord(speakerHash: hash, run: 0, at: at, clips: entry.clips, shards: shards))
+        }
+        return change
+    }
+}
+
+enum Timestamp {
+    /// ISO 8601 in UTC, to the second.
+    static func iso(_ date: Date) -> String {
+        let f = ISO8601DateFormatter()
+        f.timeZone = TimeZone(identifier: "UTC")
+        return f.string(from: date)
+    }
+}
+
+/// The version recorded in every run and checked by `merge`.
+public enum VoxgateVersion {
+    public static let current = "0.2.0"
+}
+
+enum ConfigHash {
+    /// SHA-256 of the configuration's decision settings (``PipelineConfig/decisionText``).
+    static func of(_ config: PipelineConfig) -> String {
+        SHA256.hash(data: Data(config.decisionText.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+extension ShardInfo {
+    init(_ record: ShardRecord) {
+        self.init(
+            path: record.path, language: record.language, license: record.license, terms: record.terms,
+            samples: record.samples, bytes: record.bytes, sha256: record.sha256)
+    }
+}
