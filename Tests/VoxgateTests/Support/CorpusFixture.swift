@@ -9,9 +9,16 @@ struct CorpusFixture {
     static let speech = TestSupport.testAudioUploads + "/en/dup-a-original.wav"
 
     /// - Parameter clips: `(relative path, gain key, seconds, sox output args)`; each gets a valid sidecar.
-    init(clips: [(path: String, hz: Int, seconds: Double, args: [String])]) throws {
-        root = try TestSupport.temporaryFolder("voxgate-uploads")
-        for (i, c) in clips.enumerated() {
+    /// - Parameters:
+    ///   - root: an existing upload tree to add the clips to (nil: a new one).
+    ///   - firstIndex: the index of the first clip (its sentence is `sentence <i>`, its speaker `spk-<i % 3>`).
+    init(
+        clips: [(path: String, hz: Int, seconds: Double, args: [String])], into existing: String? = nil,
+        firstIndex: Int = 0
+    ) throws {
+        root = try existing ?? TestSupport.temporaryFolder("voxgate-uploads")
+        for (offset, c) in clips.enumerated() {
+            let i = firstIndex + offset
             let path = root + "/" + c.path
             try FileManager.default.createDirectory(
                 atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
