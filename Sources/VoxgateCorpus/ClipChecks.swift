@@ -22,7 +22,7 @@ public enum ConsentCheck {
             if !meta.consent {
                 found.append(Finding(.noConsent, "the sidecar does not say \"consent\": true"))
             }
-            if let why = withdrawals.reason(for: meta.clientID) { found.append(Finding(.consentWithdrawn, why)) }
+            if withdrawals.contains(meta.clientID) { found.append(Finding(.consentWithdrawn, Withdrawals.detail)) }
             return found
         }
     }

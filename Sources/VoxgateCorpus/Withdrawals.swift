@@ -25,12 +25,12 @@ public struct Withdrawals: Sendable {
         self.erasedClips = erasedClips
     }
 
-    /// Why `clientID` is withdrawn, or nil when it is not.
-    public func reason(for clientID: String) -> String? {
-        if clientIDs.contains(clientID) { return "the contributor withdrew consent (listed in withdrawals.txt)" }
-        if !speakerHashes.isEmpty, speakerHashes.contains(hash(clientID)) {
-            return "the contributor withdrew consent (recorded by an earlier run)"
-        }
-        return nil
+    /// The detail of every `consent_withdrawn` finding: the same however the withdrawal is known, so a
+    /// decision does not change between the run that learns of it and the runs after.
+    public static let detail = "the contributor withdrew consent (withdrawals.txt or --withdraw, now or in an earlier run)"
+
+    /// Whether `clientID` is withdrawn.
+    public func contains(_ clientID: String) -> Bool {
+        clientIDs.contains(clientID) || (!speakerHashes.isEmpty && speakerHashes.contains(hash(clientID)))
     }
 }

@@ -50,7 +50,8 @@ struct RunBooks {
         var text = outcome.decoded ? nil : plan.storedText[i]
         if isWithdrawn && before?.withdrawn != true {
             newlyWithdrawnClips += 1
-            if let id = outcome.metadata?.clientID {
+            if case .valid(let meta) = outcome.analysis.sidecar {
+                let id = meta.clientID
                 let hash = speaker.withdrawalHash(id)
                 var entry = withdrawn[hash] ?? (0, [])
                 entry.clips += 1

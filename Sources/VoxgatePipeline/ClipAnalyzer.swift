@@ -73,7 +73,7 @@ public struct ClipAnalyzer: Sendable {
             return ClipOutcome(
                 source: source, analysis: analysis, decoded: decoded, metadata: nil, terms: nil,
                 measurement: analysis.measurement,
-                findings: [Finding(.consentWithdrawn, "the contributor withdrew consent (recorded by an earlier run)")],
+                findings: [Finding(.consentWithdrawn, Withdrawals.detail)],
                 duplicateOf: nil, shardAudio: nil)
         }
         let metadata: ClipMetadata? = if case .valid(let m) = analysis.sidecar { m } else { nil }
@@ -84,6 +84,14 @@ public struct ClipAnalyzer: Sendable {
             findings += floor.isEmpty ? SignalCheck.quality(measurement.signal, config: config.checks) : floor
         } else {
             findings.append(Finding(.decodeError, analysis.decodeFailure ?? "the file could not be decoded"))
+        }
+        if findings.contains(where: { $0.reason == .consentWithdrawn }) {
+            // A withdrawal supersedes every other finding, and nothing of the contributor is used (their id
+            // would count them as a speaker): the same decision as runs after the ledger erased their metadata.
+            return ClipOutcome(
+                source: source, analysis: analysis, decoded: decoded, metadata: nil, terms: nil,
+                measurement: analysis.measurement, findings: [Finding(.consentWithdrawn, Withdrawals.detail)],
+                duplicateOf: nil, shardAudio: nil)
         }
         if metadata == nil { terms = nil }
         return ClipOutcome(
