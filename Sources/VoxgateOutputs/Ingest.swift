@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+public import Logging
 import VoxgateAudio
 import VoxgateLedger
 public import VoxgateCorpus
@@ -22,6 +23,8 @@ public struct IngestOptions: Sendable {
     public var withdraw: Set<String> = []
     /// Re-read every unchanged file and compare its SHA-256 with the ledger's (decodes none).
     public var verifyHashes = false
+    /// Where the run's log goes (nothing by default; the CLI passes its `--log-format`/`--log-file` logger).
+    public var logger = Logger(label: "voxgate", factory: { _ in SwiftLogNoOpLogHandler() })
 
     public init(
         root: String, output: String, config: PipelineConfig, jobs: Int, speakerKeyPath: String? = nil,
@@ -95,8 +98,16 @@ public enum Ingest {
         _ options: IngestOptions, progress: @Sendable (IngestProgress) -> Void = { _ in }
     ) async throws -> IngestSummary {
         let started = Date()
+        let log = options.logger
         let tree = try InputLayouts.scan(root: options.root, options: options.input)
         let out = options.output
+        log.notice(
+            "run started",
+            metadata: [
+                "root": "\(options.root)", "out": "\(options.output)", "layout": "\(tree.layout)",
+                "clips": "\(tree.clips.count)", "jobs": "\(options.jobs)", "config": "\(ConfigHash.of(options.config).prefix(12))",
+            ])
+        for warning in tree.warnings { log.warning("\(warning)") }
         try OutputFolder.create(out)
         let lock = try RunLock(output: out)
         defer { withExtendedLifetime(lock) {} }
@@ -114,6 +125,13 @@ public enum Ingest {
             clientIDs: listed, speakerHashes: earlierWithdrawn, hash: { speaker.withdrawalHash($0) },
             erasedClips: Set(known.values.filter(\.withdrawn).map(\.path)))
         let plan = try IncrementalPlan(tree: tree, known: known, verifyHashes: options.verifyHashes)
+        log.info(
+            "plan",
+            metadata: [
+                "to_decode": "\(plan.earlier.lazy.filter { $0 == nil }.count)",
+                "unchanged": "\(plan.earlier.lazy.filter { $0 != nil }.count - plan.retained.count)",
+                "retained_without_upload": "\(plan.retained.count)", "released_shards": "\(releasedShards.count)",
+            ])
         var pipeline = IngestPipeline(
             clips: plan.sources, earlier: plan.earlier, config: options.config, withdrawals: withdrawals,
             communityTerms: tree.communityTerms, jobs: options.jobs)
@@ -145,6 +163,13 @@ public enum Ingest {
                 let released = books.releasedPlace(of: outcome)
                 let placement = try writer.consume(outcome, released: released)
                 books.record(outcome, placement: placement)
+                log.debug(
+                    "clip",
+                    metadata: [
+                        "clip": "\(outcome.source.clip)", "status": outcome.isAccepted ? "accepted" : "rejected",
+                        "reasons": "\(outcome.reasons.map(\.rawValue).joined(separator: ","))",
+                        "decoded": "\(outcome.decoded)", "shard": "\(placement?.shard ?? "")",
+                    ])
                 if outcome.isAccepted { accepted += 1 }
                 audioSeconds += outcome.measurement?.durationSeconds ?? 0
                 progress(
@@ -194,7 +219,17 @@ public enum Ingest {
                 change.pending.append(PendingFile(path: path, op: "delete"))
             }
         }
-        try ledger.commit(change)
+        let runID = try ledger.commit(change)
+        for w in change.withdrawals {
+            log.notice(
+                "withdrawal recorded", metadata: ["clips": "\(w.clips)", "shards": "\(w.shards)", "run": "\(runID)"])
+        }
+        log.info(
+            "committed",
+            metadata: [
+                "run": "\(runID)", "new_shards": "\(sealed.count)", "rewritten_shards": "\(rewrites.count)",
+                "clips_recorded": "\(change.clips.count)",
+            ])
         try OutputFolder.applyPending(ledger, output: out)
 
         let shardList = try ledger.shards().map(ShardInfo.init)
@@ -209,6 +244,15 @@ public enum Ingest {
         result.rewrittenShards = rewrites.count
         result.withdrawnClips = books.newlyWithdrawnClips
         if writer.audit.isApplicable { result.notes.append(writer.audit.summaryLine + " (audit.json)") }
+        log.notice(
+            "run finished",
+            metadata: [
+                "run": "\(runID)", "clips": "\(result.clips)", "accepted": "\(result.accepted)",
+                "rejected": "\(result.clips - result.accepted)", "decoded": "\(result.decoded)",
+                "reused": "\(result.reused)", "new_shards": "\(result.newShards)",
+                "rewritten_shards": "\(result.rewrittenShards)", "withdrawn_clips": "\(result.withdrawnClips)",
+                "elapsed_s": "\(String(format: "%.3f", result.elapsed))",
+            ])
         return result
     }
 

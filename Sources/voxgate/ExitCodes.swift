@@ -1,4 +1,5 @@
 import ArgumentParser
+import Logging
 import VoxgateCorpus
 import VoxgateOutputs
 
@@ -13,7 +14,7 @@ enum ExitCodes {
     static let interrupted = ExitCode(130)
 
     /// Prints `error` for an operator and returns the exit code that classifies it.
-    static func report(_ error: any Error) -> ExitCode {
+    static func report(_ error: any Error, logger: Logger? = nil) -> ExitCode {
         let (message, code): (String, ExitCode) =
             switch error {
             case let e as ConfigError: ("invalid pipeline file: \(e)", invalidPipeline)
@@ -27,6 +28,7 @@ enum ExitCodes {
             default: ("internal error: \(error)", internalError)
             }
         Terminal.standardError("voxgate: error: " + message)
+        logger?.error("run failed", metadata: ["exit_code": "\(code.rawValue)", "error": "\(message)"])
         return code
     }
 }

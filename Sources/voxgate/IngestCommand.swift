@@ -1,4 +1,5 @@
 import ArgumentParser
+import Logging
 import VoxgateCorpus
 import VoxgateOutputs
 import VoxgateReport
@@ -58,7 +59,23 @@ struct IngestCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "No progress display.")
     var quiet = false
 
+    @Option(name: .long, help: "Log lines as human text or one JSON object per line (human, json).")
+    var logFormat = "human"
+
+    @Option(name: .long, help: "Append the log to this file instead of standard error.")
+    var logFile: String?
+
+    @Option(name: .long, help: "Least severe level logged: debug (one line per clip), info, notice, warning, error.")
+    var logLevel = "notice"
+
     func validate() throws {
+        guard RunLogHandler.Format(rawValue: logFormat) != nil else {
+            throw ValidationError("--log-format takes human or json (got '\(logFormat)')")
+        }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError(
+                "--log-level takes one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")) (got '\(logLevel)')")
+        }
         let buckets = cvBuckets.split(separator: ",").map(String.init)
         guard !buckets.isEmpty, buckets.allSatisfy(CommonVoiceRelease.buckets.contains) else {
             throw ValidationError(
@@ -71,6 +88,15 @@ struct IngestCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let logger: Logger
+        do {
+            let sink = try logFile.map { try RunLogHandler.Sink.file($0) } ?? .standardError
+            let format = RunLogHandler.Format(rawValue: logFormat)!
+            let level = Logger.Level(rawValue: logLevel)!
+            logger = Logger(label: "voxgate") { RunLogHandler(label: $0, format: format, sink: sink, level: level) }
+        } catch {
+            throw ExitCodes.report(RunError(.outputUnusable, "cannot open --log-file '\(logFile ?? "")' (\(error))", path: logFile ?? ""))
+        }
         do {
             let config =
                 try pipeline.map { path throws(ConfigError) in try PipelineConfig.load(path: path) } ?? PipelineConfig()
@@ -81,6 +107,7 @@ struct IngestCommand: AsyncParsableCommand {
                 input: input)
             ingest.withdraw = Set(withdraw)
             ingest.verifyHashes = verifyHashes
+            ingest.logger = logger
             let options = ingest
             let display = ProgressDisplay(enabled: !quiet)
             let summary = try await Interruption.cancellingOnSignals {
@@ -94,7 +121,8 @@ struct IngestCommand: AsyncParsableCommand {
                 print("report: \(report.folder)/index.html")
             }
         } catch {
-            throw ExitCodes.report(error)
+            throw ExitCodes.report(error, logger: logger)
         }
     }
 }
+

@@ -39,6 +39,34 @@ struct CLITests {
         #expect(again.output.contains("this run: 0 clips decoded, 48 re-decided from the ledger"), "\(again.output)")
     }
 
+    @Test func logsAreOneJSONObjectPerLineInTheLogFile() throws {
+        let dir = try TestSupport.temporaryFolder("voxgate-cli")
+        defer { TestSupport.remove(dir) }
+        let args = [
+            "ingest", TestSupport.testAudioUploads, "--out", dir + "/out", "--quiet", "--no-report", "--log-format", "json",
+            "--log-file", dir + "/voxgate.log", "--log-level", "debug",
+        ]
+        let r = try voxgate(args)
+        #expect(r.status == 0, "\(r.error)")
+        #expect(r.error.isEmpty, "the log went to standard error: \(r.error)")
+        let lines = try String(contentsOfFile: dir + "/voxgate.log", encoding: .utf8).split(separator: "\n")
+        let events = try lines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        #expect(events.filter { $0["msg"] as? String == "clip" }.count == 48)
+        let finished = try #require(events.last)
+        #expect(finished["msg"] as? String == "run finished")
+        #expect(finished["decoded"] as? Int == 48 && finished["clips"] as? Int == 48)
+        #expect(events.allSatisfy { $0["ts"] is String && $0["level"] is String })
+
+        // A failure is logged too (appended), with its exit code.
+        let busy = try RunLockHolder(dir + "/out")
+        let again = try voxgate(args)
+        withExtendedLifetime(busy) {}
+        #expect(again.status == 75)
+        let last = try String(contentsOfFile: dir + "/voxgate.log", encoding: .utf8).split(separator: "\n").last!
+        let failure = try JSONSerialization.jsonObject(with: Data(last.utf8)) as! [String: Any]
+        #expect(failure["level"] as? String == "error" && failure["exit_code"] as? Int == 75)
+    }
+
     @Test func badPipelineExits65NamingFileAndKey() throws {
         let dir = try TestSupport.temporaryFolder()
         defer { TestSupport.remove(dir) }
@@ -64,4 +92,15 @@ struct CLITests {
         #expect(r.status == 64)
         #expect(r.error.contains("--jobs"))
     }
+}
+
+/// Holds an output folder's run lock as another voxgate process would (flock on `.voxgate.lock`).
+final class RunLockHolder {
+    let fd: Int32
+    init(_ out: String) throws {
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        fd = open(out + "/.voxgate.lock", O_RDWR | O_CREAT, 0o644)
+        guard fd >= 0, flock(fd, LOCK_EX | LOCK_NB) == 0 else { throw TestFailure("cannot take the lock") }
+    }
+    deinit { close(fd) }
 }
