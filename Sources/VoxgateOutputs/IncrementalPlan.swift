@@ -42,15 +42,23 @@ struct IncrementalPlan {
     init(tree: CorpusInput, known: [String: ClipRecord], verifyHashes: Bool) throws(RunError) {
         var seen = Set<String>()
         var entries: [(ClipSource, ClipAnalysis?, FileStat, FileStat?, String?)] = []
-        for source in tree.clips {
+        // Stat every file; the unchanged ones' analyses are decoded from the ledger in parallel.
+        let candidates: [(ClipSource, ClipRecord?, FileStat, FileStat?)] = tree.clips.map { source in
             seen.insert(source.clip)
             let file = FileStat(path: source.path) ?? FileStat(size: source.byteSize, mtimeNs: 0)
             var sidecar: FileStat?
             if case .sidecar(let path?) = source.metadata { sidecar = FileStat(path: path) }
-            guard let record = known[source.clip], record.size == file.size, record.mtimeNs == file.mtimeNs,
-                !verifyHashes || FileDigest.sha256(path: source.path) == record.fileSha256,
-                var analysis = try? ClipAnalysis(ledgerJSON: record.analysis)
-            else {
+            let record = known[source.clip].flatMap { $0.size == file.size && $0.mtimeNs == file.mtimeNs ? $0 : nil }
+            return (source, record, file, sidecar)
+        }
+        let decoded = Self.concurrentMap(candidates) { (source, record, _, _) -> ClipAnalysis? in
+            guard let record, !verifyHashes || FileDigest.sha256(path: source.path) == record.fileSha256 else {
+                return nil
+            }
+            return try? ClipAnalysis(ledgerJSON: record.analysis)
+        }
+        for ((source, record, file, sidecar), earlier) in zip(candidates, decoded) {
+            guard let record, var analysis = earlier else {
                 entries.append((source, nil, file, sidecar, nil))
                 continue
             }
@@ -58,9 +66,11 @@ struct IncrementalPlan {
             let sidecarChanged = sidecar?.size != record.sidecarSize || sidecar?.mtimeNs != record.sidecarMtimeNs
             if case .parsed(let reading) = source.metadata, reading != analysis.sidecar, !record.withdrawn {
                 analysis.sidecar = reading  // a release's TSV row changed
+                analysis.languageFindings = nil
                 text = nil
             } else if sidecarChanged && !record.withdrawn {
                 analysis.sidecar = source.metadata.read()
+                analysis.languageFindings = nil
                 text = nil
             }
             entries.append((source, analysis, file, sidecar, text))
@@ -89,5 +99,19 @@ struct IncrementalPlan {
             sidecars.append(sidecar)
             storedText.append(text)
         }
+    }
+
+    /// `transform` over `items` on every core, results in order.
+    static func concurrentMap<T: Sendable, R>(_ items: [T], _ transform: @Sendable (T) -> R?) -> [R?] {
+        var results = [R?](repeating: nil, count: items.count)
+        let chunk = 256
+        results.withUnsafeMutableBufferPointer { out in
+            let base = out.baseAddress!
+            nonisolated(unsafe) let target = base
+            DispatchQueue.concurrentPerform(iterations: (items.count + chunk - 1) / chunk) { c in
+                for i in c * chunk..<min(items.count, (c + 1) * chunk) { target[i] = transform(items[i]) }
+            }
+        }
+        return results
     }
 }

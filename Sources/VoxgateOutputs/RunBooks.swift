@@ -47,7 +47,7 @@ struct RunBooks {
         }
         let isWithdrawn = outcome.findings.contains { $0.reason == .consentWithdrawn }
         var analysis = outcome.analysis
-        var text = outcome.decoded ? nil : plan.storedText[i]
+        var text = outcome.decoded || outcome.analysis != plan.earlier[i] ? nil : plan.storedText[i]
         if isWithdrawn && before?.withdrawn != true {
             newlyWithdrawnClips += 1
             if case .valid(let meta) = outcome.analysis.sidecar {

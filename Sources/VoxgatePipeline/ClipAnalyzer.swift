@@ -26,9 +26,9 @@ public struct ClipAnalyzer: Sendable {
     public func analyze(_ source: ClipSource) -> ClipOutcome {
         let sidecar = source.metadata.read()
         let metadata: ClipMetadata? = if case .valid(let m) = sidecar { m } else { nil }
-        let (_, metadataFindings) = checkMetadata(source, sidecar: sidecar, metadata: metadata)
         var analysis = ClipAnalysis(
             sidecar: sidecar, measurement: nil, decodeFailure: nil, fileSHA256: FileDigest.sha256(path: source.path))
+        let (_, metadataFindings) = checkMetadata(source, analysis: &analysis, metadata: metadata)
         var flac: [UInt8]?
         do {
             // FLAC for the shard is encoded during the one decoding pass, only for clips still acceptable.
@@ -69,6 +69,7 @@ public struct ClipAnalyzer: Sendable {
     /// Every check on an analysis: metadata (consent, withdrawals, language, terms), then the signal
     /// thresholds. Pure: the same analysis and configuration always give the same findings.
     func decide(_ source: ClipSource, analysis: ClipAnalysis, decoded: Bool) -> ClipOutcome {
+        var analysis = analysis
         if !decoded, withdrawals.erasedClips.contains(source.clip) {
             return ClipOutcome(
                 source: source, analysis: analysis, decoded: decoded, metadata: nil, terms: nil,
@@ -77,7 +78,7 @@ public struct ClipAnalyzer: Sendable {
                 duplicateOf: nil, shardAudio: nil)
         }
         let metadata: ClipMetadata? = if case .valid(let m) = analysis.sidecar { m } else { nil }
-        var (terms, findings) = checkMetadata(source, sidecar: analysis.sidecar, metadata: metadata)
+        var (terms, findings) = checkMetadata(source, analysis: &analysis, metadata: metadata)
         if let measurement = analysis.measurement {
             findings += SignalCheck.duration(seconds: measurement.durationSeconds, config: config.checks)
             let floor = SignalCheck.silence(rmsDBFS: measurement.rmsDBFS, config: config.checks)
@@ -99,16 +100,24 @@ public struct ClipAnalyzer: Sendable {
             measurement: analysis.measurement, findings: findings, duplicateOf: nil, shardAudio: nil)
     }
 
-    /// The checks that need no audio: consent and withdrawals, the language, the terms of use.
-    private func checkMetadata(_ source: ClipSource, sidecar: SidecarReading, metadata: ClipMetadata?)
+    /// The checks that need no audio: consent and withdrawals, the language, the terms of use. The language
+    /// findings are kept in (and, when of the current revision, taken from) `analysis`.
+    private func checkMetadata(_ source: ClipSource, analysis: inout ClipAnalysis, metadata: ClipMetadata?)
         -> (Terms?, [Finding])
     {
-        var findings = ConsentCheck.findings(for: sidecar, withdrawals: withdrawals)
+        var findings = ConsentCheck.findings(for: analysis.sidecar, withdrawals: withdrawals)
         if let language = LanguageCatalog.shared.entry(for: source.languageTag) {
             if let metadata {
-                findings += LanguageCheck.locale(metadata.locale, folder: language)
-                let script = LanguageCheck.script(of: metadata.sentence, language: language)
-                findings += script.isEmpty ? LanguageCheck.text(of: metadata.sentence, language: language) : script
+                if let kept = analysis.languageFindings, analysis.languageRevision == LanguageCheck.revision {
+                    findings += kept
+                } else {
+                    var found = LanguageCheck.locale(metadata.locale, folder: language)
+                    let script = LanguageCheck.script(of: metadata.sentence, language: language)
+                    found += script.isEmpty ? LanguageCheck.text(of: metadata.sentence, language: language) : script
+                    analysis.languageFindings = found
+                    analysis.languageRevision = LanguageCheck.revision
+                    findings += found
+                }
             }
         } else {
             findings.append(LanguageCheck.unknown(tag: source.languageTag))

@@ -59,6 +59,11 @@ public struct ClipAnalysis: Sendable, Hashable, Codable {
     public var decodeFailure: String?
     /// SHA-256 of the file's bytes as analysed, lowercase hex (nil when unreadable).
     public var fileSHA256: String?
+    /// The language checks' findings on the metadata (locale, script, text identification), under
+    /// ``LanguageCheck/revision`` `languageRevision`: pure functions of the sentence, so kept to spare
+    /// later runs the text identifier.
+    public var languageFindings: [Finding]?
+    public var languageRevision: String?
 
     public init(sidecar: SidecarReading, measurement: ClipMeasurement?, decodeFailure: String?, fileSHA256: String?) {
         self.sidecar = sidecar

@@ -4,6 +4,10 @@
 /// Each signal is one function returning findings, so further signals (a text language identifier, a
 /// spoken-language identifier on the audio) are added beside them.
 public enum LanguageCheck {
+    /// Names the catalog and the text language identifier's model: the ledger reuses a clip's language
+    /// findings only while this is unchanged. Bump it with any change to either (or to these checks).
+    public static let revision = "catalog-2026-11/lid-88/1"
+
     /// `unknown_language` with the closest catalog entries as suggestions.
     public static func unknown(tag: String, catalog: LanguageCatalog = .shared) -> Finding {
         let close = catalog.suggestions(for: tag).map { "\($0.tag) (\($0.name))" }.joined(separator: ", ")
