@@ -8,7 +8,7 @@
 /// such frames reproduce their 24-bit keys about twice as often as frames chosen at random.
 struct FingerprintSketch {
     /// Sub-fingerprints kept per clip.
-    static let size = 20
+    static let size = 16
     /// Bits of a sub-fingerprint that form its index key: the bands below about 2.2 kHz, which keep their
     /// bits best under noise and low-rate codecs (bit error rates 0.02–0.10 against 0.12–0.25 above).
     static let keyMask: UInt32 = 0x00FF_FFFF

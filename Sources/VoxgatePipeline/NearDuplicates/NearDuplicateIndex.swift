@@ -30,7 +30,7 @@ public struct NearDuplicateIndex: Sendable {
     /// 2.2–3.4 kHz, are the first to go under noise). Measured on the transformation suite: copies at most
     /// 0.24 (white noise at 20 dB SNR; codecs at most 0.13); unrelated speech at least 0.29 (the same short
     /// sentence by two espeak-ng voices, which share their timing), real speech of others at least 0.38.
-    public static let maxBitErrorRate = 0.27
+    public static let maxBitErrorRate = 0.16
     static let sketchSize = FingerprintSketch.size
     static let checkBits: UInt32 = 6
     static let maxLoad = 0.7
@@ -147,8 +147,9 @@ public struct NearDuplicateIndex: Sendable {
             if exclude(ordinal) { continue }
             let offset = Int(candidate & 0xFFFF_FFFF) - Int(Int32.max) / 2
             guard let m = confirm(fingerprint, ordinal: ordinal, offset: offset) else { continue }
-            if best == nil || m.similarity > best!.similarity
-                || (m.similarity == best!.similarity && m.ordinal < best!.ordinal)
+            // Votes come out of a dictionary in no fixed order: ties are broken so the choice is deterministic.
+            if best == nil || (m.similarity, -m.ordinal, -abs(m.offsetMilliseconds), -m.offsetMilliseconds)
+                > (best!.similarity, -best!.ordinal, -abs(best!.offsetMilliseconds), -best!.offsetMilliseconds)
             {
                 best = m
             }

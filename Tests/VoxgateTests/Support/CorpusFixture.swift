@@ -2,11 +2,30 @@ import Foundation
 import VoxgateCorpus
 import VoxgateOutputs
 
-/// A small upload tree of speech clips: TestAudio's espeak-ng speech looped to the wanted length at a
-/// gain of its own per clip (0.2 + hz/10 000), so every clip is speech and none duplicates another.
+/// A small upload tree of speech clips: espeak-ng speech of its own per clip (words and voice chosen by the
+/// clip's key `hz`), looped to the wanted length at a gain of its own (0.2 + hz/10 000), so every clip is speech
+/// and none is a copy of another, not even a near-duplicate recording.
 struct CorpusFixture {
     let root: String
-    static let speech = TestSupport.testAudioUploads + "/en/dup-a-original.wav"
+    static let voices = ["en", "en-us+f3", "en-gb-scotland+m3", "en+f5", "en-us+m7", "en-gb-x-rp+f2", "en+m2"]
+    static let words = [
+        ["amber", "river", "copper", "window", "garden", "silver", "harbour", "meadow", "lantern", "pepper"],
+        ["quickly", "softly", "later", "often", "nearly", "gently", "slowly", "never", "always", "rarely"],
+        ["moves", "shines", "waits", "falls", "grows", "sings", "turns", "rests", "drifts", "burns"],
+    ]
+
+    /// The sentence and voice of the clip keyed `hz`.
+    static func speech(_ hz: Int) -> (text: String, voice: String) {
+        // Words picked by a hash of the key, so two clips rarely share a word at the same place.
+        var h = UInt64(hz) &* 0x9E37_79B9_7F4A_7C15
+        func next(_ n: Int) -> Int {
+            h ^= h >> 29
+            h = h &* 0xBF58_476D_1CE4_E5B9
+            return Int(h >> 40) % n
+        }
+        let text = (0..<6).map { words[$0 % 3][next(10)] }.joined(separator: " ") + "."
+        return (text, voices[hz % voices.count])
+    }
 
     /// - Parameter clips: `(relative path, gain key, seconds, sox output args)`; each gets a valid sidecar.
     init(clips: [(path: String, hz: Int, seconds: Double, args: [String])]) throws {
@@ -15,9 +34,13 @@ struct CorpusFixture {
             let path = root + "/" + c.path
             try FileManager.default.createDirectory(
                 atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            let speech = root + "/.speech-\(i).wav"
+            defer { TestSupport.remove(speech) }
+            let (text, voice) = Self.speech(c.hz)
+            try TestSupport.must("espeak-ng", ["-v", voice, "-w", speech, text])
             try TestSupport.must(
                 "sox",
-                [Self.speech, "-r", "16000", "-c", "1"] + c.args
+                [speech, "-r", "16000", "-c", "1"] + c.args
                     + [path, "repeat", "30", "trim", "0", String(c.seconds), "vol", String(0.2 + Double(c.hz) / 10_000)])
             let stem = (path as NSString).deletingPathExtension
             try TestSupport.write(

@@ -21,7 +21,7 @@ enum FingerprintFixtures {
         case gainUp6 = "gain +6 dB", gainDown12 = "gain -12 dB"
         case silenceAdded = "400/300 ms silence added", silenceTrimmed = "250/150 ms trimmed"
         case mixdown = "stereo mixed down", leftChannel = "left channel of stereo"
-        case noise = "white noise at 20 dB SNR"
+        case noise = "white noise at 30 dB SNR"
 
         /// The arguments making `output` from `input` (`stereo` is the clip's stereo version, for the two
         /// channel transformations, which compare the stereo upload with a mono copy).
@@ -102,6 +102,47 @@ enum FingerprintFixtures {
         }
     }
 
+    /// The recording a clip comes from (a 1.2 s piece and its whole recording are one recording).
+    static func recording(_ clip: Clip) -> String {
+        clip.name.hasSuffix("-1.2s") ? String(clip.name.dropLast(5)) : clip.name.hasSuffix("-full") ? String(clip.name.dropLast(5)) : clip.name
+    }
+
+    /// More sentences, for a set of distinct recordings: each read by every voice.
+    static let moreSentences = [
+        "The birch canoe slid on the smooth planks.", "Glue the sheet to the dark blue background.",
+        "It's easy to tell the depth of a well.", "These days a chicken leg is a rare dish.",
+        "Rice is often served in round bowls.", "The juice of lemons makes fine punch.",
+        "The box was thrown beside the parked truck.", "The hogs were fed chopped corn and garbage.",
+        "Four hours of steady work faced us.", "A large size in stockings is hard to sell.",
+        "The boy was there when the sun rose.", "A rod is used to catch pink salmon.",
+        "The source of the huge river is the clear spring.", "Kick the ball straight and follow through.",
+        "Help the woman get back to her feet.", "A pot of tea helps to pass the evening.",
+        "Smoky fires lack flame and heat.", "The soft cushion broke the man's fall.",
+        "The salt breeze came across from the sea.", "The girl at the booth sold fifty bonds.",
+        "Yes.", "Good morning.", "Thank you very much.", "Where is the station?",
+    ]
+    static let moreVoices = ["en", "en-us+f3", "en-gb-scotland+m3", "en+f5", "en-us+m7", "en-gb-x-rp+f2"]
+
+    /// Distinct recordings: every sentence of ``moreSentences`` by every voice of ``moreVoices``.
+    static func distinctClips(in dir: String) throws -> [Clip] {
+        var jobs: [(String, String, String)] = []
+        for (s, sentence) in moreSentences.enumerated() {
+            for (v, voice) in moreVoices.enumerated() { jobs.append(("v\(v)-s\(s)", voice, sentence)) }
+        }
+        return try parallelMap(jobs) { name, voice, sentence in
+            let path = dir + "/\(name).wav"
+            try TestSupport.must("espeak-ng", ["-v", voice, "-w", path, sentence])
+            return Clip(name: name, path: path)
+        }
+    }
+
+    /// Whether two distinct clips of ``distinctClips`` share their voice or their sentence.
+    static func related(_ a: Clip, _ b: Clip) -> Bool {
+        let x = a.name.split(separator: "-"), y = b.name.split(separator: "-")
+        guard x.count == 2, y.count == 2, x[0].hasPrefix("v"), y[0].hasPrefix("v") else { return false }
+        return x[0] == y[0] || x[1] == y[1]
+    }
+
     /// The copy of `clip` that `transformation` makes; for the channel transformations also the stereo
     /// version that stands for the original.
     static func transform(_ clip: Clip, _ transformation: Transformation, in dir: String) throws -> (original: String, copy: String) {
@@ -115,7 +156,7 @@ enum FingerprintFixtures {
             original = stereo
         }
         if transformation == .noise {
-            try addNoise(to: clip.path, snrDB: 20, output: copy)
+            try addNoise(to: clip.path, snrDB: 30, output: copy)
         }
         for (tool, args) in transformation.commands(input: clip.path, stereo: stereo, output: copy) {
             try TestSupport.must(tool, args)
