@@ -8,26 +8,17 @@ import VoxgateOutputs
 struct CorpusFixture {
     let root: String
     static let voices = ["en", "en-us+f3", "en-gb-scotland+m3", "en+f5", "en-us+m7", "en-gb-x-rp+f2", "en+m2"]
-    static let words = [
-        ["amber", "river", "copper", "window", "garden", "silver", "harbour", "meadow", "lantern", "pepper"],
-        ["quickly", "softly", "later", "often", "nearly", "gently", "slowly", "never", "always", "rarely"],
-        ["moves", "shines", "waits", "falls", "grows", "sings", "turns", "rests", "drifts", "burns"],
+    /// 31 sentences: a key picks one by `hz % 31` and a voice by `hz / 31`, so keys that differ by less than 31
+    /// never share a sentence, and those that do (rarely, within one test) differ in voice.
+    static let sentences = FingerprintFixtures.moreSentences + FingerprintFixtures.sentences + [
+        "Seven swans were swimming slowly across the lake."
     ]
 
     /// The sentence and voice of the clip keyed `hz`.
     static func speech(_ hz: Int) -> (text: String, voice: String) {
-        // Words picked by a hash of the key, so two clips rarely share a word at the same place.
-        var h = UInt64(hz) &* 0x9E37_79B9_7F4A_7C15
-        func next(_ n: Int) -> Int {
-            h ^= h >> 29
-            h = h &* 0xBF58_476D_1CE4_E5B9
-            return Int(h >> 40) % n
-        }
-        let text = (0..<6).map { words[$0 % 3][next(10)] }.joined(separator: " ") + "."
-        return (text, voices[hz % voices.count])
+        (sentences[hz % sentences.count], voices[hz / sentences.count % voices.count])
     }
 
-    /// - Parameter clips: `(relative path, gain key, seconds, sox output args)`; each gets a valid sidecar.
     init(clips: [(path: String, hz: Int, seconds: Double, args: [String])]) throws {
         root = try TestSupport.temporaryFolder("voxgate-uploads")
         for (i, c) in clips.enumerated() {
@@ -41,7 +32,7 @@ struct CorpusFixture {
             try TestSupport.must(
                 "sox",
                 [speech, "-r", "16000", "-c", "1"] + c.args
-                    + [path, "repeat", "30", "trim", "0", String(c.seconds), "vol", String(0.2 + Double(c.hz) / 10_000)])
+                    + [path, "norm", "-3", "repeat", "30", "trim", "0", String(c.seconds), "vol", String(0.2 + Double(c.hz) / 10_000)])
             let stem = (path as NSString).deletingPathExtension
             try TestSupport.write(
                 TestSupport.sidecar(sentence: "sentence \(i)", client: "spk-\(i % 3)"), to: stem + ".json")
