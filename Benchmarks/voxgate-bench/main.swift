@@ -6,6 +6,7 @@
 //   voxgate-bench lid                                the text language identifier: sentences per second
 //   voxgate-bench kernels                            each signal kernel alone: ns per sample, samples/s
 //   voxgate-bench report N                           the validation report of N synthetic decisions
+//   voxgate-bench fingerprint-index N                the near-duplicate index at 10k … N clips: memory, inserts/s, queries/s
 //   --pipeline FILE                                  a pipeline file instead of the defaults
 //
 // Prints one JSON line of figures per run; scripts/bench repeats runs and reports medians.
@@ -162,6 +163,10 @@ func reportBenchmark(count: Int) throws {
 let args = CommandLine.arguments
 if args.count == 3, args[1] == "report", let n = Int(args[2]) {
     try reportBenchmark(count: n)
+    exit(0)
+}
+if args.count >= 3, args[1] == "fingerprint-index", let n = Int(args[2]) {
+    fingerprintIndexBenchmark(maxClips: n, repeats: args.count > 3 ? Int(args[3]) ?? 3 : 3)
     exit(0)
 }
 if args.count == 2, args[1] == "lid" {

@@ -23,6 +23,8 @@ struct LanguageTotals {
     /// Accepted clips per age and gender bucket (Common Voice's vocabulary; anything else is `other`).
     var ages: [String: Int] = [:]
     var genders: [String: Int] = [:]
+    /// The kept clips this language's duplicates copy: one per group of duplicates (of any kind).
+    var duplicateGroups: Set<String> = []
 
     var rejected: Int { clips - accepted }
 
@@ -49,6 +51,7 @@ struct LanguageTotals {
             if let id = outcome.metadata?.clientID { acceptedSpeakers.insert(id) }
         }
         for reason in outcome.reasons { rejectedByReason[reason, default: 0] += 1 }
+        if let kept = outcome.duplicateOf { duplicateGroups.insert(kept) }
     }
 
     mutating func merge(_ other: LanguageTotals) {
@@ -64,6 +67,7 @@ struct LanguageTotals {
         acceptedSpeakers.formUnion(other.acceptedSpeakers)
         ages.merge(other.ages, uniquingKeysWith: +)
         genders.merge(other.genders, uniquingKeysWith: +)
+        duplicateGroups.formUnion(other.duplicateGroups)
         splitClips.merge(other.splitClips, uniquingKeysWith: +)
         splitFrames.merge(other.splitFrames) { $0.merging($1, uniquingKeysWith: +) }
     }
@@ -117,6 +121,7 @@ struct LanguageTotals {
             ("validUsers", .int(validUsers)),
             ("size", .int(size)),
             ("validSize", .int(acceptedSize)),
+            ("duplicateGroups", .int(duplicateGroups.count)),
         ]
     }
 }

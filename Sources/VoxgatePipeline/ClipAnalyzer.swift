@@ -134,7 +134,7 @@ public struct ClipAnalyzer: Sendable {
         return ShardAudio(content: .file(path: source.path, size: size), fileExtension: measurement.contentExtension)
     }
 
-    /// The one decoding pass: every signal meter, the PCM digest and the FLAC encoder, block by block. FLAC is made
+    /// The one decoding pass: every signal meter, the PCM digest, the fingerprint and the FLAC encoder, block by block. FLAC is made
     /// for a clip that may still be sharded when `shards.audio` is `flac`, or when its container is one
     /// the shard readers (soundfile, i.e. libsndfile) cannot open, such as WebM.
     func decode(_ path: String, mayBeSharded: Bool) throws -> (ClipMeasurement, [UInt8]?) {
@@ -145,6 +145,7 @@ public struct ClipAnalyzer: Sendable {
         var mono = [Float](repeating: 0, count: blockFrames)
         var meters = SignalMeters(sampleRate: info.sampleRate, channels: info.channels)
         var digest = PCMDigest(sampleRate: info.sampleRate, channels: info.channels)
+        var fingerprinter = SpeechFingerprinter(sampleRate: info.sampleRate)
         let maxFrames = Int((config.checks.maxDurationSeconds * Double(info.sampleRate)).rounded(.up))
         var encoder: FLACEncoder? =
             mayBeSharded && (config.shards.audio == .flac || !info.container.isReadableByShardClients)
@@ -163,6 +164,7 @@ public struct ClipAnalyzer: Sendable {
                 mono.withUnsafeMutableBufferPointer { m in
                     Mixdown.mono(block, channels: info.channels, frames: got, into: m)
                     meters.consume(interleaved: block, mono: UnsafeBufferPointer(rebasing: m[0..<got]), frames: got)
+                    fingerprinter.consume(mono: UnsafeBufferPointer(rebasing: m[0..<got]))
                 }
                 digest.update(block)
                 if frames > maxFrames { encoder = nil }  // too long: will be rejected, stop holding its audio
@@ -173,7 +175,8 @@ public struct ClipAnalyzer: Sendable {
             frames: frames, sampleRate: info.sampleRate, channels: info.channels,
             container: info.container.description, contentExtension: info.container.fileExtension,
             encoding: info.encoding.rawValue, rmsDBFS: meters.level.rmsDBFS,
-            samplePeakDBFS: meters.level.samplePeakDBFS, signal: SignalMetrics(meters), pcmSHA256: digest.finalize())
+            samplePeakDBFS: meters.level.samplePeakDBFS, signal: SignalMetrics(meters), pcmSHA256: digest.finalize(),
+            fingerprint: fingerprinter.finish().subFingerprints)
         return (measurement, try encoder?.finish())
     }
 }

@@ -22,6 +22,9 @@ public struct ClipMeasurement: Sendable, Hashable, Codable {
     public var signal: SignalMetrics
     /// SHA-256 of the decoded PCM (see ``PCMDigest``), lowercase hex.
     public var pcmSHA256: String
+    /// Acoustic fingerprint of the mono mix (see ``AudioFingerprint``): one 32-bit sub-fingerprint per 8 ms;
+    /// empty when the clip is too short to have one.
+    public var fingerprint: [UInt32]
 
     /// Exact duration in seconds: frames ÷ sample rate.
     public var durationSeconds: Double { Double(frames) / Double(sampleRate) }

@@ -1,42 +1,35 @@
+import Foundation
 import VoxgateCorpus
 
 /// Duplicates, decided in path order: the first acceptable clip is kept and each later one rejected
 /// `duplicate`, naming the kept clip and saying which kind it is:
 /// - the same decoded samples (SHA-256 of the PCM): a copy of an upload, whatever its container;
 /// - the same speaker reading the same sentence again (normalised: case, punctuation and spacing
-///   ignored; `dedupe.same_speaker_sentence`).
+///   ignored; `dedupe.same_speaker_sentence`);
+/// - the same recording, not bit-identical: re-encoded, resampled, louder or quieter, with silence added or
+///   trimmed, mixed down or with mild noise, in any language folder (``NearDuplicateIndex``, from the
+///   clips' acoustic fingerprints).
 ///
-/// Only clips accepted so far are registered, so a copy whose first instance was rejected for
-/// another reason (no consent, say) can still be kept.
-/// - Complexity: O(1) per clip; memory grows by one digest per accepted clip (the ledger replaces it
-///   with an on-disk index for corpora of tens of millions of clips).
+/// Only clips accepted so far, and clips ``register(_:)``ed as kept by earlier runs, are registered, so a copy
+/// whose first instance was rejected for another reason (no consent, say) can still be kept.
+/// - Complexity: O(1) per clip for the exact kinds, O(clip length) for the near-duplicate lookup; memory
+///   grows by one digest and about 250 bytes of fingerprint index per kept clip.
 public struct DuplicateIndex: Sendable {
     private var kept: [String: String] = [:]  // PCM digest → kept clip
     private var readings: [String: String] = [:]  // language, client_id, sentence → kept clip
+    private var recordings = NearDuplicateIndex()
+    private var recordingClips: [String] = []  // near-duplicate ordinal → kept clip
     private let sameSpeakerSentence: Bool
 
     public init(sameSpeakerSentence: Bool = true) { self.sameSpeakerSentence = sameSpeakerSentence }
 
-    private static func reading(_ outcome: ClipOutcome) -> String? {
-        outcome.metadata.map {
-            [outcome.source.languageTag, $0.clientID, SentenceKey.normalise($0.sentence)].joined(separator: "\u{0}")
-        }
-    }
-
-    /// Records a clip an earlier run accepted and released as kept, before this run's clips are decided:
-    /// a later copy of it is the duplicate, whatever its path.
-    public mutating func register(_ outcome: ClipOutcome) {
-        guard let digest = outcome.measurement?.pcmSHA256 else { return }
-        kept[digest] = kept[digest] ?? outcome.source.clip
-        if let reading = Self.reading(outcome) { readings[reading] = readings[reading] ?? outcome.source.clip }
-    }
-
-    /// Applies the duplicate check to `outcome`, which must arrive in path order.
+    /// Applies the duplicate check to `outcome`, which must arrive in path order. A clip is never a duplicate of
+    /// itself (a clip registered by an earlier run and decided again).
     public mutating func decide(_ outcome: inout ClipOutcome) {
-        guard let digest = outcome.measurement?.pcmSHA256 else { return }
+        guard let measurement = outcome.measurement else { return }
         let clip = outcome.source.clip
-        let reading = Self.reading(outcome)
-        if let first = kept[digest], first != clip {
+        let reading = readingKey(outcome)
+        if let first = kept[measurement.pcmSHA256], first != clip {
             outcome.duplicateOf = first
             outcome.findings.append(Finding(.duplicate, "the same decoded samples as \(first), which is kept"))
             outcome.shardAudio = nil
@@ -45,9 +38,41 @@ public struct DuplicateIndex: Sendable {
             outcome.findings.append(
                 Finding(.duplicate, "the same speaker already recorded this sentence in \(first), which is kept"))
             outcome.shardAudio = nil
+        } else if kept[measurement.pcmSHA256] != clip, !measurement.fingerprint.isEmpty,
+            let match = recordings.bestMatch(measurement.fingerprint, excluding: { recordingClips[$0] == clip })
+        {
+            let first = recordingClips[match.ordinal]
+            outcome.duplicateOf = first
+            let similarity = String(format: "%.2f", match.similarity)
+            outcome.findings.append(
+                Finding(
+                    .duplicate,
+                    "the same recording as \(first) (similarity \(similarity) at offset \(String(format: "%+d", match.offsetMilliseconds)) ms), which is kept"
+                ))
+            outcome.shardAudio = nil
         } else if outcome.isAccepted {
-            kept[digest] = kept[digest] ?? clip
-            if let reading { readings[reading] = readings[reading] ?? clip }
+            register(outcome)
+        }
+    }
+
+    /// Records `outcome` as a kept clip without deciding it: its samples' digest, its reading (speaker and
+    /// sentence) and its fingerprint. For clips accepted by earlier runs, registered before a run starts;
+    /// registering a clip twice has no further effect.
+    public mutating func register(_ outcome: ClipOutcome) {
+        guard let measurement = outcome.measurement else { return }
+        let clip = outcome.source.clip
+        if kept[measurement.pcmSHA256] == clip { return }
+        if kept[measurement.pcmSHA256] == nil { kept[measurement.pcmSHA256] = clip }
+        if let reading = readingKey(outcome), readings[reading] == nil { readings[reading] = clip }
+        if !measurement.fingerprint.isEmpty {
+            recordings.insert(measurement.fingerprint)
+            recordingClips.append(clip)
+        }
+    }
+
+    private func readingKey(_ outcome: ClipOutcome) -> String? {
+        outcome.metadata.map {
+            [outcome.source.languageTag, $0.clientID, SentenceKey.normalise($0.sentence)].joined(separator: "\u{0}")
         }
     }
 }

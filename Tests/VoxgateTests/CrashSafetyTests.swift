@@ -11,7 +11,7 @@ struct CrashSafetyTests {
     static func corpus() throws -> CorpusFixture {
         let languages = ["en", "de", "fr"]
         return try CorpusFixture(
-            clips: (0..<40).map { i in ("\(languages[i % 3])/clip\(i).wav", 300 + 7 * i, 6.0, ["-b", "16"]) })
+            clips: (0..<40).map { i in ("\(languages[i % 3])/clip\(i).wav", 300 + i, 6.0, ["-b", "16"]) })
     }
 
     static let pipeline = "shards:\n  audio: flac\n  max_samples: 3\n"

@@ -244,6 +244,38 @@ struct IngestTests {
         #expect(summary.accepted == 2)
     }
 
+    /// A re-encoded copy of a clip uploaded to another language folder: `duplicate` of the kept original, with the
+    /// similarity and offset; totals count one group of duplicates in that language.
+    @Test func aReencodedCopyInAnotherLanguageIsANearDuplicate() async throws {
+        // hz 308: the long rainbow sentence, so the clip does not loop (a loop would align at several offsets).
+        let corpus = try CorpusFixture(clips: [("en/a.wav", 308, 3.0, ["-b", "16"]), ("en/b.wav", 420, 2.0, ["-b", "16"])])
+        defer { corpus.remove() }
+        try FileManager.default.createDirectory(atPath: corpus.root + "/fr", withIntermediateDirectories: true)
+        try TestSupport.must(
+            "ffmpeg", ["-hide_banner", "-loglevel", "error", "-i", corpus.root + "/en/a.wav", "-af", "adelay=300", "-c:a", "libmp3lame", "-b:a", "48k", "-ar", "22050", corpus.root + "/fr/copie.mp3"])
+        try TestSupport.write(TestSupport.sidecar(sentence: "une phrase", client: "spk-fr"), to: corpus.root + "/fr/copie.json")
+        let (summary, out) = try await corpus.ingest(jobs: 2)
+        defer { TestSupport.remove(out) }
+        let lines = try TestSupport.jsonLines(out + "/decisions.jsonl")
+        let byClip = Dictionary(uniqueKeysWithValues: lines.map { ($0["clip"] as! String, $0) })
+        #expect(byClip["en/a.wav"]?["status"] as? String == "accepted")
+        #expect(byClip["en/b.wav"]?["status"] as? String == "accepted")
+        let copy = try #require(byClip["fr/copie.mp3"])
+        #expect(copy["reasons"] as? [String] == ["duplicate"])
+        #expect(copy["duplicate_of"] as? String == "en/a.wav")
+        let detail = copy["detail"] as? String ?? ""
+        #expect(detail.hasPrefix("duplicate: the same recording as en/a.wav (similarity 0."), "\(detail)")
+        // 300 ms of delay added, and the MP3 encoder's own delay (a few ms).
+        let offset = detail.firstRange(of: /offset \+(\d+) ms/).map { Int(detail[$0].dropFirst(8).dropLast(3)) ?? -1 } ?? -1
+        #expect((290...360).contains(offset), "\(detail)")
+        #expect(summary.accepted == 2)
+        let totals = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/totals.json"))) as! [String: Any]
+        let locales = totals["locales"] as! [String: [String: Any]]
+        #expect(locales["fr"]?["duplicateGroups"] as? Int == 1)
+        #expect(locales["en"]?["duplicateGroups"] as? Int == 0)
+        #expect(totals["duplicateGroups"] as? Int == 1)
+    }
+
     @Test func oneRunAtATimeAndAStaleLockIsTakenOver() async throws {
         let corpus = try CorpusFixture(clips: [("en/a.wav", 300, 1.2, ["-b", "16"])])
         defer { corpus.remove() }

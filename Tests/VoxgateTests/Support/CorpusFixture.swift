@@ -2,14 +2,25 @@ import Foundation
 import VoxgateCorpus
 import VoxgateOutputs
 
-/// A small upload tree of speech clips: TestAudio's espeak-ng speech looped to the wanted length at a
-/// gain of its own per clip (0.2 + hz/10 000), so every clip is speech and none duplicates another.
+/// A small upload tree of speech clips: espeak-ng speech of its own per clip (words and voice chosen by the
+/// clip's key `hz`), looped to the wanted length at a gain of its own (0.2 + hz/10 000), so every clip is speech
+/// and none is a copy of another, not even a near-duplicate recording.
 struct CorpusFixture {
     let root: String
-    static let speech = TestSupport.testAudioUploads + "/en/dup-a-original.wav"
+    static let voices = ["en", "en-us+f3", "en-gb-scotland+m3", "en+f5", "en-us+m7", "en-gb-x-rp+f2", "en+m2"]
+    /// 31 sentences: a key picks one by `hz % 31` and a voice by `hz / 31`, so keys that differ by less than 31
+    /// never share a sentence, and those that do (rarely, within one test) differ in voice.
+    static let sentences = FingerprintFixtures.moreSentences + FingerprintFixtures.sentences + [
+        "Seven swans were swimming slowly across the lake."
+    ]
 
-    /// - Parameter clips: `(relative path, gain key, seconds, sox output args)`; each gets a valid sidecar.
+    /// The sentence and voice of the clip keyed `hz`.
+    static func speech(_ hz: Int) -> (text: String, voice: String) {
+        (sentences[hz % sentences.count], voices[hz / sentences.count % voices.count])
+    }
+
     /// - Parameters:
+    ///   - clips: `(relative path, key, seconds, sox output args)`; each gets a valid sidecar.
     ///   - root: an existing upload tree to add the clips to (nil: a new one).
     ///   - firstIndex: the index of the first clip (its sentence is `sentence <i>`, its speaker `spk-<i % 3>`).
     init(
@@ -22,10 +33,14 @@ struct CorpusFixture {
             let path = root + "/" + c.path
             try FileManager.default.createDirectory(
                 atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            let speech = root + "/.speech-\(i).wav"
+            defer { TestSupport.remove(speech) }
+            let (text, voice) = Self.speech(c.hz)
+            try TestSupport.must("espeak-ng", ["-v", voice, "-w", speech, text])
             try TestSupport.must(
                 "sox",
-                [Self.speech, "-r", "16000", "-c", "1"] + c.args
-                    + [path, "repeat", "30", "trim", "0", String(c.seconds), "vol", String(0.2 + Double(c.hz) / 10_000)])
+                [speech, "-r", "16000", "-c", "1"] + c.args
+                    + [path, "norm", "-3", "repeat", "30", "trim", "0", String(c.seconds), "vol", String(0.2 + Double(c.hz) / 10_000)])
             let stem = (path as NSString).deletingPathExtension
             try TestSupport.write(
                 TestSupport.sidecar(sentence: "sentence \(i)", client: "spk-\(i % 3)"), to: stem + ".json")

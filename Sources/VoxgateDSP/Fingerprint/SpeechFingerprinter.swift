@@ -1,0 +1,136 @@
+import RealModule
+
+/// Computes an ``AudioFingerprint`` from the mono mix, block by block, in the same pass as the other meters.
+///
+/// Resamples to 8 kHz (``StreamingResampler``, cut at 3.5 kHz), then every 64 samples (8 ms) takes a
+/// Hann-windowed 512-sample frame (64 ms), its power spectrum (``RadixTwoFFT``) and the energies of 33
+/// mel-spaced bands from 200 to 3400 Hz; each frame from the fifth on yields one 32-bit sub-fingerprint
+/// (band differences against the frame 32 ms earlier). The 8 ms hop keeps a copy whose start moved by a
+/// fraction of a hop within 4 ms of the grid (measured: a 250 ms trim costs 4% of the bits with this hop and
+/// lag, 13% with a 16 ms hop). Memory: one word and one energy per 8 ms (1 kB per second of audio) plus fixed
+/// tables; no audio is kept beyond the current frame.
+public struct SpeechFingerprinter: Sendable {
+    public static let analysisRate = 8000
+    static let frameLength = 512
+    static let defaultHop = 64
+    static let defaultLag = 4
+    let hop: Int
+    let lag: Int
+    let quietDB: Double
+    static let bandCount = 33
+    /// Frames more than this far (dB) below the loud frames carry no reliable bits.
+    static let quietFrameDB = 40.0
+
+    @usableFromInline var resampler: StreamingResampler
+    @usableFromInline var pending: [Float] = []
+    @usableFromInline var words: [UInt32] = []
+    @usableFromInline var energies: [Float] = []
+    /// The band differences of the last `lag` frames, a ring.
+    @usableFromInline var previousDifferences: [Float]
+    @usableFromInline var frameIndex = 0
+    @usableFromInline var scratchRe = [Float](repeating: 0, count: frameLength)
+    @usableFromInline var scratchIm = [Float](repeating: 0, count: frameLength)
+    @usableFromInline var bands = [Float](repeating: 0, count: bandCount)
+
+    public init(sampleRate: Int) { self.init(sampleRate: sampleRate, hop: Self.defaultHop, lag: Self.defaultLag, quietDB: Self.quietFrameDB) }
+
+    init(sampleRate: Int, hop: Int, lag: Int, quietDB: Double) {
+        self.hop = hop
+        self.lag = lag
+        self.quietDB = quietDB
+        previousDifferences = [Float](repeating: 0, count: (Self.bandCount - 1) * lag)
+        resampler = StreamingResampler(inputRate: sampleRate, outputRate: Self.analysisRate, cutoffHz: 3500)
+        pending.reserveCapacity(8192)
+    }
+
+    /// Adds mono samples at the clip's own rate.
+    public mutating func consume(mono: UnsafeBufferPointer<Float>) {
+        resampler.consume(mono, into: &pending)
+        analyzeFrames()
+    }
+
+    /// Ends the clip and returns its fingerprint (empty when it is shorter than two frames, about 80 ms).
+    public mutating func finish() -> AudioFingerprint {
+        resampler.finish(into: &pending)
+        analyzeFrames()
+        // Frames more than 40 dB below the loud frames (the 90th percentile of frame energy) carry noise or
+        // codec artefacts only: mark them 0. A word needs both of its frames above that floor.
+        let sorted = energies.sorted()
+        let loud = sorted.isEmpty ? 0 : sorted[Int(Double(sorted.count - 1) * 0.9)]
+        let floor = loud * Float(Double.pow(10, -quietDB / 10))
+        var out = words
+        for i in out.indices where !(energies[i] > floor && energies[i + lag] > floor) || loud <= 0 { out[i] = 0 }
+        return AudioFingerprint(subFingerprints: out)
+    }
+
+    /// Band edges (FFT bins of a 512-point transform at 8 kHz): mel-spaced from 200 to 3400 Hz, each band at
+    /// least one bin wide.
+    static let bandEdges: [Int] = {
+        func mel(_ f: Double) -> Double { 2595 * Double.log10(1 + f / 700) }
+        func hz(_ m: Double) -> Double { 700 * (Double.pow(10, m / 2595) - 1) }
+        let low = mel(200), high = mel(3400)
+        let binHz = Double(analysisRate) / Double(frameLength)
+        var edges: [Int] = []
+        for i in 0...bandCount {
+            let f = hz(low + (high - low) * Double(i) / Double(bandCount))
+            var bin = Int((f / binHz).rounded())
+            if let last = edges.last, bin <= last { bin = last + 1 }
+            edges.append(bin)
+        }
+        return edges
+    }()
+
+    static let window: [Float] = (0..<frameLength).map {
+        Float(0.5 - 0.5 * Double.cos(2 * .pi * Double($0) / Double(frameLength)))
+    }
+
+    static let fft = RadixTwoFFT(size: frameLength)
+
+    mutating func analyzeFrames() {
+        let n = Self.frameLength
+        var start = 0
+        while pending.count - start >= n {
+            analyzeFrame(at: start)
+            start += hop
+        }
+        if start > 0 { pending.removeFirst(start) }
+    }
+
+    mutating func analyzeFrame(at start: Int) {
+        let n = Self.frameLength
+        let edges = Self.bandEdges
+        pending.withUnsafeBufferPointer { src in
+            Self.window.withUnsafeBufferPointer { w in
+                scratchRe.withUnsafeMutableBufferPointer { re in
+                    scratchIm.withUnsafeMutableBufferPointer { im in
+                        for i in 0..<n {
+                            re[i] = src[start + i] * w[i]
+                            im[i] = 0
+                        }
+                        Self.fft.transform(re: re.baseAddress!, im: im.baseAddress!)
+                        bands.withUnsafeMutableBufferPointer { b in
+                            for m in 0..<Self.bandCount {
+                                var e: Float = 0
+                                for k in edges[m]..<edges[m + 1] { e += re[k] * re[k] + im[k] * im[k] }
+                                b[m] = e
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        var total: Float = 0
+        var word: UInt32 = 0
+        let ring = (frameIndex % lag) * (Self.bandCount - 1)
+        for m in 0..<(Self.bandCount - 1) {
+            total += bands[m]
+            let d = bands[m] - bands[m + 1]
+            if d - previousDifferences[ring + m] > 0 { word |= 1 << UInt32(m) }
+            previousDifferences[ring + m] = d
+        }
+        total += bands[Self.bandCount - 1]
+        energies.append(total)
+        if frameIndex >= lag { words.append(word) }
+        frameIndex += 1
+    }
+}

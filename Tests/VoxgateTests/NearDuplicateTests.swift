@@ -1,0 +1,142 @@
+import Foundation
+import Testing
+import VoxgateDSP
+
+@testable import VoxgatePipeline
+
+/// The fingerprint and the near-duplicate index against copies made by sox and ffmpeg (never against
+/// numbers the code produced): recall per transformation, and no match between different recordings.
+@Suite("Near-duplicate recordings: fingerprint and index")
+struct NearDuplicateTests {
+    @Test func fftMatchesADirectDFT() {
+        let n = 64
+        let fft = RadixTwoFFT(size: n)
+        var rng = SplitMix64(seed: 3)
+        let x = (0..<n).map { _ in Float(Double(rng.next() >> 11) / Double(1 << 53) - 0.5) }
+        var re = x, im = [Float](repeating: 0, count: n)
+        re.withUnsafeMutableBufferPointer { r in im.withUnsafeMutableBufferPointer { fft.transform(re: r.baseAddress!, im: $0.baseAddress!) } }
+        for k in 0..<n {
+            var (sr, si) = (0.0, 0.0)
+            for t in 0..<n {
+                sr += Double(x[t]) * cos(2 * .pi * Double(k * t) / Double(n))
+                si -= Double(x[t]) * sin(2 * .pi * Double(k * t) / Double(n))
+            }
+            #expect(abs(Double(re[k]) - sr) < 1e-4 && abs(Double(im[k]) - si) < 1e-4, "bin \(k)")
+        }
+    }
+
+    @Test func resamplerKeepsThePassbandAndRemovesWhatWouldAlias() {
+        // 1 kHz passes at unit gain; 5 kHz (which would alias to 3 kHz at 8 kHz) is gone. 48 kHz and 44.1 kHz in.
+        for rate in [48_000, 44_100] {
+            for (hz, wanted) in [(1000.0, 1.0), (5000.0, 0.0)] {
+                var r = StreamingResampler(inputRate: rate, outputRate: 8000, cutoffHz: 3500)
+                let input = (0..<rate).map { Float(sin(2 * .pi * hz * Double($0) / Double(rate))) }
+                var out: [Float] = []
+                for start in stride(from: 0, to: input.count, by: 4096) {
+                    input[start..<min(start + 4096, input.count)].withUnsafeBufferPointer { r.consume($0, into: &out) }
+                }
+                r.finish(into: &out)
+                #expect(out.count == 8000)
+                let middle = out[1000..<7000]
+                let rms = (middle.reduce(0.0) { $0 + Double($1 * $1) } / Double(middle.count)).squareRoot()
+                #expect(abs(rms * 2.0.squareRoot() - wanted) < 0.01, "\(rate) Hz in, \(hz) Hz: amplitude \(rms * 2.0.squareRoot())")
+            }
+        }
+    }
+
+    /// Every clip of the fixture set (espeak-ng, and real speech when ../shared is present), every transformation:
+    /// the copy must find its original among all originals.
+    @Test func copiesAreFoundWhateverTheyWentThrough() throws {
+        let dir = try TestSupport.temporaryFolder("voxgate-fp")
+        defer { TestSupport.remove(dir) }
+        let real = try FingerprintFixtures.realClips(in: dir)
+        if real.isEmpty { print("real speech skipped: \(FingerprintFixtures.realspeech) not present") }
+        let clips = try FingerprintFixtures.speechClips(in: dir) + real
+        var report: [String] = []
+        for t in FingerprintFixtures.Transformation.allCases {
+            let pairs = try FingerprintFixtures.parallelMap(clips) { c -> ([UInt32], [UInt32]) in
+                let (original, copy) = try FingerprintFixtures.transform(c, t, in: dir)
+                return (
+                    try FingerprintFixtures.fingerprint(original).subFingerprints,
+                    try FingerprintFixtures.fingerprint(copy).subFingerprints
+                )
+            }
+            var index = NearDuplicateIndex()
+            for (original, _) in pairs { index.insert(original) }
+            var found = 0
+            var worst = 1.0
+            var missed: [String] = []
+            for (k, (_, copy)) in pairs.enumerated() {
+                // A copy may also match the 1.2 s piece of its own recording: the same recording, so correct.
+                if let m = index.bestMatch(copy), FingerprintFixtures.recording(clips[m.ordinal]) == FingerprintFixtures.recording(clips[k]) {
+                    found += 1
+                    worst = min(worst, m.similarity)
+                } else {
+                    missed.append(clips[k].name)
+                }
+            }
+            let recall = Double(found) / Double(pairs.count)
+            report.append(String(format: "%@: recall %.3f (%d/%d), lowest similarity %.3f", t.rawValue, recall, found, pairs.count, worst))
+            #expect(recall >= 0.95, "\(t.rawValue): recall \(recall); missed \(missed)")
+        }
+        print(report.joined(separator: "\n"))
+    }
+
+    /// The same sentence by other voices, other sentences by the same voice, and every pair of a set of more than
+    /// 10,000 pairs of distinct recordings: none may match, through the index as the pipeline uses it, nor by
+    /// the confirmation alone at any offset.
+    @Test func differentRecordingsNeverMatch() throws {
+        let dir = try TestSupport.temporaryFolder("voxgate-fp-neg")
+        defer { TestSupport.remove(dir) }
+        var clips = try FingerprintFixtures.distinctClips(in: dir)
+        clips += try FingerprintFixtures.realClips(in: dir).filter { !$0.name.hasSuffix("-1.2s") }
+        let prints = try FingerprintFixtures.parallelMap(clips) { try FingerprintFixtures.fingerprint($0.path).subFingerprints }
+        let pairs = clips.count * (clips.count - 1) / 2
+        #expect(pairs >= 10_000)
+        var index = NearDuplicateIndex()
+        for p in prints { index.insert(p) }
+        var falseMatches: [String] = []
+        for (i, p) in prints.enumerated() {
+            if let m = index.bestMatch(p, excluding: { $0 == i }) {
+                falseMatches.append("\(clips[i].name) ~ \(clips[m.ordinal].name) (\(m.similarity))")
+            }
+        }
+        #expect(falseMatches.isEmpty, "\(falseMatches.count) false matches: \(falseMatches.prefix(10))")
+        // The confirmation alone, at every offset within 0.5 s, for the same sentence by other voices and the
+        // other sentences of each voice (the hardest pairs): never within the threshold.
+        var lowest = 1.0
+        var pairsChecked = 0
+        for i in clips.indices {
+            for j in clips.indices where j != i && FingerprintFixtures.related(clips[i], clips[j]) {
+                var single = NearDuplicateIndex()
+                single.insert(prints[j])
+                single.threshold = 1
+                for offset in stride(from: -60, through: 60, by: 5) {
+                    if let m = single.confirm(prints[i], ordinal: 0, offset: offset) { lowest = min(lowest, 1 - m.similarity) }
+                }
+                pairsChecked += 1
+            }
+        }
+        print("distinct recordings: \(clips.count) clips, \(pairs) pairs, \(falseMatches.count) matches; \(pairsChecked) same-voice or same-sentence pairs, lowest bit error rate \(lowest)")
+        #expect(pairsChecked >= 100)
+        #expect(lowest > NearDuplicateIndex.maxBitErrorRate)
+    }
+
+    @Test func theIndexGrowsAndStillFindsEveryClip() {
+        // Synthetic fingerprints: random words, the first 1000 clips queried after 20,000 more (several rebuilds).
+        var rng = SplitMix64(seed: 11)
+        var index = NearDuplicateIndex(expectedClips: 16)
+        var clips: [[UInt32]] = []
+        for _ in 0..<21_000 {
+            let length = 125 + Int(rng.next() % 1000)
+            let words = (0..<length).map { _ in UInt32(truncatingIfNeeded: rng.next()) | 1 }
+            clips.append(words)
+            index.insert(words)
+        }
+        for k in 0..<1000 {
+            let m = index.bestMatch(clips[k])
+            #expect(m?.ordinal == k && m?.similarity == 1 && m?.offsetMilliseconds == 0)
+        }
+        #expect(index.memoryBytes / index.count <= 256)
+    }
+}
