@@ -113,6 +113,8 @@ let package = Package(
                 "VoxgateAudio", "VoxgateDSP", "VoxgateCorpus", "VoxgatePipeline", "VoxgateOutputs", "VoxgateReport",
                 "CEbur128",
                 .product(name: "Crypto", package: "swift-crypto"),
+                // Parses the Kubernetes manifests in pipelines/k8s/ (ClusterRecipesTests).
+                .product(name: "Yams", package: "Yams"),
             ],
             exclude: ["Golden"],
             swiftSettings: strictSettings),
