@@ -16,6 +16,8 @@ usage: submit.sh --root ROOT --work WORK --out OUT --partitions N [options] [-- 
   --cpus-per-task C        CPUs per array task; voxgate runs with --jobs C   (default: the sbatch file's)
   --mem SIZE               memory per array task, e.g. 4G                     (default: the sbatch file's)
   --time LIMIT             time limit per array task, e.g. 04:00:00          (default: the sbatch file's)
+  --merge-mem SIZE         memory for the merge job                          (default: the sbatch file's)
+  --merge-time LIMIT       time limit for the merge job                      (default: the sbatch file's)
   --max-parallel P         at most P tasks of each array job at once (sbatch --array=…%P)
   --speaker-key-file FILE  the corpus's speaker key (default WORK/speaker.key, created if missing)
   --voxgate PATH           the voxgate executable on the compute nodes (default: voxgate on PATH)
@@ -30,7 +32,7 @@ die() { echo "submit.sh: $*" >&2; exit 64; }
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root="" work="" out="" n="" cpus="" mem="" time_limit="" max_parallel="" key="" voxgate=""
-rerun="" max_array="" dry_run=0 extra=()
+merge_mem="" merge_time="" rerun="" max_array="" dry_run=0 extra=()
 while (($#)); do
   case "$1" in
     --root) root=${2:?}; shift 2 ;;
@@ -40,6 +42,8 @@ while (($#)); do
     --cpus-per-task) cpus=${2:?}; shift 2 ;;
     --mem) mem=${2:?}; shift 2 ;;
     --time) time_limit=${2:?}; shift 2 ;;
+    --merge-mem) merge_mem=${2:?}; shift 2 ;;
+    --merge-time) merge_time=${2:?}; shift 2 ;;
     --max-parallel) max_parallel=${2:?}; shift 2 ;;
     --speaker-key-file) key=${2:?}; shift 2 ;;
     --voxgate) voxgate=${2:?}; shift 2 ;;
@@ -92,6 +96,9 @@ array_opts=(--output="$work/logs/part-%A_%a.out")
 [[ -n "$cpus" ]] && array_opts+=(--cpus-per-task="$cpus")
 [[ -n "$mem" ]] && array_opts+=(--mem="$mem")
 [[ -n "$time_limit" ]] && array_opts+=(--time="$time_limit")
+merge_opts=(--output="$work/logs/merge-%j.out")
+[[ -n "$merge_mem" ]] && merge_opts+=(--mem="$merge_mem")
+[[ -n "$merge_time" ]] && merge_opts+=(--time="$merge_time")
 
 # Prints a command line that a shell reads back as the same words (quoting only where needed).
 show() {
@@ -146,7 +153,7 @@ done
 
 deps=$(IFS=:; echo "${array_jobs[*]}")
 if ! submit "${common[@]}" --dependency="afterok:$deps" --kill-on-invalid-dep=yes \
-  --output="$work/logs/merge-%j.out" "${extra[@]}" \
+  "${merge_opts[@]}" "${extra[@]}" \
   "$here/voxgate-merge.sbatch" "$work" "$out" "$n"; then
   cancel_submitted
   echo "submit.sh: sbatch failed for the merge; cancelled ${array_jobs[*]}" >&2
