@@ -128,6 +128,8 @@ let package = Package(
                 "VoxgateReport", "CEbur128",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                // Parses the Kubernetes manifests in pipelines/k8s/ (ClusterRecipesTests).
+                .product(name: "Yams", package: "Yams"),
             ],
             exclude: ["Golden"],
             swiftSettings: strictSettings),
