@@ -36,7 +36,7 @@ public struct CorpusInput: Sendable {
 }
 
 /// Choices that only some layouts use.
-public struct InputOptions: Sendable, Hashable {
+public struct InputOptions: Sendable, Hashable, Codable {
     /// Common Voice TSVs to ingest (`validated`, `other`, `invalidated`).
     public var commonVoiceBuckets: [String] = CommonVoiceRelease.buckets
     public init() {}

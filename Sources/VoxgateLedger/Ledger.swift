@@ -187,6 +187,7 @@ public final class Ledger {
                 if clip.analysedRun == 0 { clip.analysedRun = id }
                 try clip.save(db)
             }
+            for path in change.deletedClips { _ = try ClipRecord.deleteOne(db, key: path) }
             for path in change.removedShards { _ = try ShardRecord.deleteOne(db, key: path) }
             for var w in change.withdrawals {
                 w.run = id
@@ -236,6 +237,8 @@ public struct LedgerChange: Sendable {
     public var removedShards: [String] = []
     public var withdrawals: [WithdrawalRecord] = []
     public var pending: [PendingFile] = []
+    /// Clips to forget (they moved to another partition).
+    public var deletedClips: [String] = []
 
     public init(run: RunRecord) { self.run = run }
 }

@@ -61,10 +61,11 @@ final class AtomicFile {
 
     /// Appends exactly `size` bytes of the file at `path`, in 1 MiB chunks.
     /// - Throws: when the file cannot be read or no longer has `size` bytes (changed during the run).
-    func copy(from path: String, size: Int) throws(RunError) {
+    func copy(from path: String, offset: Int = 0, size: Int) throws(RunError) {
         let source = open(path, O_RDONLY | O_CLOEXEC)
         guard source >= 0 else { throw RunError.posix("cannot reopen upload", path: path) }
         defer { close(source) }
+        if offset > 0, lseek(source, off_t(offset), SEEK_SET) < 0 { throw RunError.posix("cannot seek in", path: path) }
         var chunk = [UInt8](repeating: 0, count: min(size, 1 << 20))
         var remaining = size
         while remaining > 0 {

@@ -23,6 +23,8 @@ public struct IngestOptions: Sendable {
     public var withdraw: Set<String> = []
     /// Re-read every unchanged file and compare its SHA-256 with the ledger's (decodes none).
     public var verifyHashes = false
+    /// Decide only this partition's clips (a cluster job array's task); nil: the whole tree.
+    public var partition: Partition?
     /// Where the run's log goes (nothing by default; the CLI passes its `--log-format`/`--log-file` logger).
     public var logger = Logger(label: "voxgate", factory: { _ in SwiftLogNoOpLogHandler() })
 
@@ -78,6 +80,10 @@ public struct IngestSummary: Sendable {
     public var rewrittenShards = 0
     /// Clips newly withdrawn by this run.
     public var withdrawnClips = 0
+    /// The run's id in the ledger.
+    public var run: Int64 = 0
+    /// The partition this run decided, if any.
+    public var partition: Partition?
 }
 
 /// `voxgate ingest`: scans an upload tree, decides every new or changed clip, and brings the output
@@ -99,13 +105,14 @@ public enum Ingest {
     ) async throws -> IngestSummary {
         let started = Date()
         let log = options.logger
-        let tree = try InputLayouts.scan(root: options.root, options: options.input)
+        var tree = try InputLayouts.scan(root: options.root, options: options.input)
         let out = options.output
         log.notice(
             "run started",
             metadata: [
                 "root": "\(options.root)", "out": "\(options.output)", "layout": "\(tree.layout)",
                 "clips": "\(tree.clips.count)", "jobs": "\(options.jobs)", "config": "\(ConfigHash.of(options.config).prefix(12))",
+                "partition": "\(options.partition?.description ?? "all")",
             ])
         for warning in tree.warnings { log.warning("\(warning)") }
         try OutputFolder.create(out)
@@ -116,25 +123,78 @@ public enum Ingest {
         try OutputFolder.recover(ledger, output: out)
         let releasedShards = try ledger.shards()
         try OutputFolder.verify(releasedShards, output: out)
-        let known = try ledger.clips()
+        var known = try ledger.clips()
         let speaker = try SpeakerPseudonym(keyPath: options.speakerKeyPath ?? out + "/speaker.key")
 
+        // A partition run decides its share of the tree; clips its ledger holds that now belong to another
+        // partition (N changed) leave this partition's release.
+        var moved: [ClipRecord] = []
+        if let partition = options.partition {
+            unlink(out + "/" + PartitionMarker.fileName)  // not complete until this run is
+            tree.clips = tree.clips.filter { partition.contains($0.clip) }
+            moved = known.values.filter { !partition.contains($0.path) }.sorted { $0.path < $1.path }
+            for record in moved { known.removeValue(forKey: record.path) }
+        }
         let listed = tree.withdrawals.union(options.withdraw)
         let earlierWithdrawn = try ledger.withdrawnSpeakers()
         let withdrawals = Withdrawals(
             clientIDs: listed, speakerHashes: earlierWithdrawn, hash: { speaker.withdrawalHash($0) },
             erasedClips: Set(known.values.filter(\.withdrawn).map(\.path)))
         let plan = try IncrementalPlan(tree: tree, known: known, verifyHashes: options.verifyHashes)
+        var result = try await release(
+            ReleaseJob(
+                options: options, tree: tree, ledger: ledger, releasedShards: releasedShards, known: known,
+                moved: moved, speaker: speaker, withdrawals: withdrawals, plan: plan, started: started),
+            progress: progress)
+        if let partition = options.partition {
+            try PartitionMarker(
+                partition: partition, config: options.config, speakerKeyID: speaker.keyID, root: options.root,
+                input: options.input, clips: result.clips, run: result.run
+            ).write(to: out)
+        }
+        result.partition = options.partition
+        return result
+    }
+
+    /// What the release stage works from: a run's clips with their earlier analyses, and the folder's state.
+    struct ReleaseJob {
+        var options: IngestOptions
+        var tree: CorpusInput
+        var ledger: Ledger
+        var releasedShards: [ShardRecord]
+        /// The output ledger's clips.
+        var known: [String: ClipRecord]
+        /// Clips to remove from the release and the ledger (they belong to another partition now).
+        var moved: [ClipRecord] = []
+        var speaker: SpeakerPseudonym
+        var withdrawals: Withdrawals
+        var plan: IncrementalPlan
+        /// Shard audio already at hand, by clip path (a merge's partition shard members).
+        var audio: [String: ShardAudio] = [:]
+        /// Withdrawal audit records to carry over (a merge's partitions').
+        var carriedWithdrawals: [WithdrawalRecord] = []
+        var started: Date
+    }
+
+    /// Decides every clip of `job` in path order, writes new shards and rewrites, commits the ledger, and
+    /// regenerates the release's files: the one path every run and every merge takes.
+    static func release(_ job: ReleaseJob, progress: @Sendable (IngestProgress) -> Void) async throws -> IngestSummary {
+        let (options, tree, ledger, plan, known, speaker) = (job.options, job.tree, job.ledger, job.plan, job.known, job.speaker)
+        let (out, log, started, releasedShards) = (options.output, options.logger, job.started, job.releasedShards)
         log.info(
             "plan",
             metadata: [
                 "to_decode": "\(plan.earlier.lazy.filter { $0 == nil }.count)",
                 "unchanged": "\(plan.earlier.lazy.filter { $0 != nil }.count - plan.retained.count)",
                 "retained_without_upload": "\(plan.retained.count)", "released_shards": "\(releasedShards.count)",
+                "moved_to_other_partitions": "\(job.moved.count)",
             ])
         var pipeline = IngestPipeline(
-            clips: plan.sources, earlier: plan.earlier, config: options.config, withdrawals: withdrawals,
+            clips: plan.sources, earlier: plan.earlier, config: options.config, withdrawals: job.withdrawals,
             communityTerms: tree.communityTerms, jobs: options.jobs)
+        for (i, source) in plan.sources.enumerated() {
+            if let audio = job.audio[source.clip] { pipeline.audio[i] = audio }
+        }
         let writer = try ReleaseWriter(
             output: out, config: options.config, speaker: speaker, input: tree, released: releasedShards.map(\.path))
 
@@ -153,6 +213,7 @@ public enum Ingest {
         }
 
         var books = RunBooks(plan: plan, known: known, speaker: speaker)
+        books.remove(job.moved)
         var accepted = 0
         var audioSeconds = 0.0
         var sealed: [ShardInfo] = []
@@ -197,7 +258,11 @@ public enum Ingest {
                 decoded: books.decoded, reused: plan.sources.count - books.decoded, accepted: accepted,
                 rejected: plan.sources.count - accepted, newShards: sealed.count,
                 rewrittenShards: rewrites.count, withdrawnClips: books.newlyWithdrawnClips),
-            listedWithdrawals: listed, earlierWithdrawn: earlierWithdrawn)
+            listedWithdrawals: job.withdrawals.clientIDs, earlierWithdrawn: job.withdrawals.speakerHashes)
+        change.deletedClips = job.moved.map(\.path)
+        for w in job.carriedWithdrawals where !change.withdrawals.contains(where: { $0.speakerHash == w.speakerHash }) {
+            change.withdrawals.append(w)
+        }
         let byPath = Dictionary(uniqueKeysWithValues: releasedShards.map { ($0.path, $0) })
         for shard in sealed {
             change.shards.append(
@@ -243,6 +308,7 @@ public enum Ingest {
         result.newShards = sealed.count
         result.rewrittenShards = rewrites.count
         result.withdrawnClips = books.newlyWithdrawnClips
+        result.run = runID
         if writer.audit.isApplicable { result.notes.append(writer.audit.summaryLine + " (audit.json)") }
         log.notice(
             "run finished",

@@ -28,6 +28,13 @@ struct RunBooks {
         for (i, source) in plan.sources.enumerated() { index[source.clip] = i }
     }
 
+    /// Removes clips from the release (their samples leave their shards).
+    mutating func remove(_ records: [ClipRecord]) {
+        for record in records {
+            if let shard = record.shard, let member = record.member { removals[shard, default: []].insert(member) }
+        }
+    }
+
     /// Where an earlier run released this clip, when the clip is unchanged and still accepted.
     func releasedPlace(of outcome: ClipOutcome) -> OutputRecords.Placement? {
         guard outcome.isAccepted, !outcome.decoded, let record = known[outcome.source.clip],

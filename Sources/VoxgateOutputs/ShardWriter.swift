@@ -79,6 +79,7 @@ final class ShardWriter {
             switch member.data {
             case .bytes(let bytes): try shard.file.write(bytes)
             case .file(let path, let size): try shard.file.copy(from: path, size: size)
+            case .fileRange(let path, let offset, let size): try shard.file.copy(from: path, offset: offset, size: size)
             }
             try shard.file.write(Tar.padding(member.data.size))
         }

@@ -40,6 +40,12 @@ struct SpeakerPseudonym: Sendable {
             .map { String(format: "%02x", $0) }.joined()
     }
 
+    /// Names the key without revealing it: partitions and their merge must share one key.
+    var keyID: String {
+        HMAC<SHA256>.authenticationCode(for: Data("voxgate key id".utf8), using: key).prefix(8)
+            .map { String(format: "%02x", $0) }.joined()
+    }
+
     /// The keyed hash the ledger keeps of a withdrawn contributor's id (unrelated to the pseudonym).
     func withdrawalHash(_ clientID: String) -> String {
         HMAC<SHA256>.authenticationCode(for: Data(("withdrawal\u{0}" + clientID).utf8), using: key)

@@ -57,9 +57,16 @@ public struct ClipAnalyzer: Sendable {
     /// - Parameter isReleased: an earlier run released the clip (its audio is in a shard already).
     /// - Returns: nil when the clip is acceptable, not yet released, and its shard audio needs decoding
     ///   (a FLAC re-encode): call ``analyze(_:)`` for it.
-    public func reassess(_ source: ClipSource, analysis: ClipAnalysis, isReleased: Bool = false) -> ClipOutcome? {
+    /// - Parameter audio: the clip's shard audio when it is already at hand (a partition's shard member).
+    public func reassess(
+        _ source: ClipSource, analysis: ClipAnalysis, isReleased: Bool = false, audio: ShardAudio? = nil
+    ) -> ClipOutcome? {
         var outcome = decide(source, analysis: analysis, decoded: false)
         guard outcome.isAccepted, !isReleased, let m = analysis.measurement else { return outcome }
+        if let audio {
+            outcome.shardAudio = audio
+            return outcome
+        }
         guard config.shards.audio != .flac, ContainerFormat(description: m.container)?.isReadableByShardClients == true
         else { return nil }
         outcome.shardAudio = ShardAudio(content: .file(path: source.path, size: source.byteSize), fileExtension: m.contentExtension)

@@ -38,17 +38,25 @@ public struct ShardAudio: Sendable, Hashable {
         case bytes([UInt8])
         /// The uploaded file itself, streamed into the shard in chunks: memory does not grow with it.
         case file(path: String, size: Int)
+        /// A member of a shard already written (a partition's, for `merge`): `size` bytes at `offset`.
+        case fileRange(path: String, offset: Int, size: Int)
 
         public var size: Int {
             switch self {
             case .bytes(let b): b.count
             case .file(_, let size): size
+            case .fileRange(_, _, let size): size
             }
         }
     }
     public var content: Content
     /// The extension that names the content (`flac`, `mp3`, `opus`, …).
     public var fileExtension: String
+
+    public init(content: Content, fileExtension: String) {
+        self.content = content
+        self.fileExtension = fileExtension
+    }
 }
 
 /// What reading and decoding one clip found, before any threshold is applied: what the ledger keeps so

@@ -14,6 +14,8 @@ public struct IngestPipeline: Sendable {
     public var earlier: [ClipAnalysis?]
     /// The clips (indices) an earlier run released: their audio is in a shard already.
     public var released: Set<Int> = []
+    /// Shard audio already at hand, by clip index (a merge's partition shard members).
+    public var audio: [Int: ShardAudio] = [:]
     public var analyzer: ClipAnalyzer
     public var jobs: Int
     public var window: Int
@@ -48,6 +50,7 @@ public struct IngestPipeline: Sendable {
         let clips = clips
         let earlier = earlier
         let released = released
+        let audio = audio
         try await withThrowingTaskGroup(of: (Int, ClipOutcome).self) { group in
             var running = 0
             func startMore() {
@@ -57,7 +60,7 @@ public struct IngestPipeline: Sendable {
                     if let analysis = earlier[index] {
                         // No decoding: cheap enough to run here, unless its shard audio must be re-encoded.
                         if let outcome = analyzer.reassess(
-                            source, analysis: analysis, isReleased: released.contains(index))
+                            source, analysis: analysis, isReleased: released.contains(index), audio: audio[index])
                         {
                             pending[index] = outcome
                             next += 1

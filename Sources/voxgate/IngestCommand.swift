@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Logging
 import VoxgateCorpus
 import VoxgateOutputs
@@ -59,22 +60,21 @@ struct IngestCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "No progress display.")
     var quiet = false
 
-    @Option(name: .long, help: "Log lines as human text or one JSON object per line (human, json).")
-    var logFormat = "human"
+    @Option(
+        name: .long,
+        help: "Decide only partition I of N (I/N, 0-based), or 'env' for the cluster's task index (SLURM_ARRAY_TASK_ID/COUNT, JOB_COMPLETION_INDEX). --out then holds that partition; 'voxgate merge' joins them.")
+    var partition: String?
 
-    @Option(name: .long, help: "Append the log to this file instead of standard error.")
-    var logFile: String?
+    @Option(name: .long, help: "The number of partitions, with the index from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID.")
+    var partitions: Int?
 
-    @Option(name: .long, help: "Least severe level logged: debug (one line per clip), info, notice, warning, error.")
-    var logLevel = "notice"
+    @OptionGroup var log: LogOptions
 
     func validate() throws {
-        guard RunLogHandler.Format(rawValue: logFormat) != nil else {
-            throw ValidationError("--log-format takes human or json (got '\(logFormat)')")
-        }
-        guard Logger.Level(rawValue: logLevel) != nil else {
-            throw ValidationError(
-                "--log-level takes one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")) (got '\(logLevel)')")
+        if case .failure(let e) = Partition.resolve(
+            partition: partition, partitions: partitions, environment: ProcessInfo.processInfo.environment)
+        {
+            throw ValidationError(e.message)
         }
         let buckets = cvBuckets.split(separator: ",").map(String.init)
         guard !buckets.isEmpty, buckets.allSatisfy(CommonVoiceRelease.buckets.contains) else {
@@ -88,15 +88,7 @@ struct IngestCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let logger: Logger
-        do {
-            let sink = try logFile.map { try RunLogHandler.Sink.file($0) } ?? .standardError
-            let format = RunLogHandler.Format(rawValue: logFormat)!
-            let level = Logger.Level(rawValue: logLevel)!
-            logger = Logger(label: "voxgate") { RunLogHandler(label: $0, format: format, sink: sink, level: level) }
-        } catch {
-            throw ExitCodes.report(RunError(.outputUnusable, "cannot open --log-file '\(logFile ?? "")' (\(error))", path: logFile ?? ""))
-        }
+        let logger = try log.makeLogger()
         do {
             let config =
                 try pipeline.map { path throws(ConfigError) in try PipelineConfig.load(path: path) } ?? PipelineConfig()
@@ -108,6 +100,9 @@ struct IngestCommand: AsyncParsableCommand {
             ingest.withdraw = Set(withdraw)
             ingest.verifyHashes = verifyHashes
             ingest.logger = logger
+            ingest.partition = try Partition.resolve(
+                partition: partition, partitions: partitions, environment: ProcessInfo.processInfo.environment
+            ).get()
             let options = ingest
             let display = ProgressDisplay(enabled: !quiet)
             let summary = try await Interruption.cancellingOnSignals {

@@ -1,0 +1,68 @@
+import Foundation
+public import VoxgateCorpus
+
+/// `<out>/PARTITION_DONE`: written last by a partition run that completed, removed when a partition run
+/// starts. It says which partition the folder holds and with what it was decided, so `merge` can refuse a
+/// set of partitions that is incomplete or was not made alike.
+public struct PartitionMarker: Codable, Sendable, Equatable {
+    public static let fileName = "PARTITION_DONE"
+
+    public var partition: Int
+    public var partitions: Int
+    public var version: String
+    /// SHA-256 of the decision settings, and the settings themselves (``PipelineConfig/decisionText``).
+    public var configHash: String
+    public var config: String
+    /// Names the speaker key (partitions and their merge must share one).
+    public var speakerKeyID: String
+    public var root: String
+    public var input: InputOptions
+    public var clips: Int
+    public var run: Int64
+    public var finished: String
+
+    enum CodingKeys: String, CodingKey {
+        case partition, partitions, version, configHash = "config_hash", config, speakerKeyID = "speaker_key_id", root,
+            input, clips, run, finished
+    }
+
+    init(
+        partition: Partition, config: PipelineConfig, speakerKeyID: String, root: String, input: InputOptions,
+        clips: Int, run: Int64
+    ) {
+        self.partition = partition.index
+        self.partitions = partition.count
+        self.version = VoxgateVersion.current
+        self.configHash = ConfigHash.of(config)
+        self.config = config.decisionText
+        self.speakerKeyID = speakerKeyID
+        self.root = root
+        self.input = input
+        self.clips = clips
+        self.run = run
+        self.finished = Timestamp.iso(Date())
+    }
+
+    func write(to out: String) throws(RunError) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let text = String(decoding: (try? encoder.encode(self)) ?? Data(), as: UTF8.self) + "\n"
+        try AtomicFile.write(text, to: out + "/" + Self.fileName)
+    }
+
+    /// The marker of the partition folder `dir`.
+    /// - Throws: `.inputUnusable` naming the folder when it has no marker (the partition did not complete).
+    static func read(_ dir: String) throws(RunError) -> PartitionMarker {
+        guard let data = FileManager.default.contents(atPath: dir + "/" + fileName) else {
+            throw RunError(
+                .inputUnusable,
+                "'\(dir)' has no \(fileName): that partition has not completed; rerun it (voxgate ingest … --partition "
+                    + "I/N) before merging", path: dir)
+        }
+        do { return try JSONDecoder().decode(PartitionMarker.self, from: data) } catch {
+            throw RunError(
+                .inputUnusable, "'\(dir)/\(fileName)' is not a voxgate partition marker (\(error)); rerun that partition",
+                path: dir)
+        }
+    }
+}
