@@ -79,6 +79,10 @@ struct LanguagePage {
         if let n = r.snr { metrics.append(String(format: "SNR %.1f dB", n)) }
         s += metrics.joined(separator: "<br>") + "</td>"
         let rtl = entry?.direction == "rtl"
+        if r.reasons.contains("consent_withdrawn") {
+            // Nothing of a contributor who withdrew is shown or played, only that the clip left the release.
+            return s + "<td class=muted>—</td><td class=muted>withdrawn: not played</td></tr>\n"
+        }
         if let sentence = input.sentence(of: r.clip) {
             s += "<td lang=\"\(HTML.escape(tag))\"\(rtl ? " dir=\"rtl\"" : "")>\(HTML.escape(sentence))</td>"
         } else {

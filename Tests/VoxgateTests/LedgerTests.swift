@@ -5,6 +5,7 @@ import Testing
 import VoxgateCorpus
 import VoxgateLedger
 @testable import VoxgateOutputs
+import VoxgateReport
 
 /// The ledger: incremental runs, re-decisions without decoding, withdrawals that reach every shard, and
 /// output folders in a bad state.
@@ -140,6 +141,16 @@ struct LedgerTests {
         for shard in try ledger.shards() { #expect(shard.sha256 == (try Self.sha256(out + "/" + shard.path))) }
         let raw = try Data(contentsOf: URL(fileURLWithPath: out + "/" + Ledger.relativePath))
         #expect(raw.range(of: Data("spk-1".utf8)) == nil)
+
+        // The report lists the clips as withdrawn, with neither their sentence nor a player.
+        _ = try Report.write(output: out)
+        let pages = try filesUnder(out).filter { $0.key.hasPrefix("report/") && $0.key.hasSuffix(".html") }
+            .values.map { String(decoding: $0, as: UTF8.self) }.joined()
+        for clip in affected {
+            let row = try #require(pages.components(separatedBy: "<tr>").first { $0.contains(">\(clip)</th>") })
+            #expect(row.contains("consent_withdrawn") && row.contains("withdrawn: not played"))
+            #expect(!row.contains("<audio") && !row.contains("sentence "), "\(row)")
+        }
 
         // The withdrawal is permanent: the next run without --withdraw keeps the clips out.
         let later = try await Ingest.run(Self.options(corpus, out))
