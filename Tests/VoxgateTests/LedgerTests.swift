@@ -247,4 +247,34 @@ struct LedgerTests {
             #expect(error.message.contains("de-CC0-1.0-000000.tar") && error.message.contains("missing"))
         }
     }
+
+    @Test(.enabled(if: getuid() == 0, "mounting a small tmpfs needs root"))
+    func aFullDiskStopsTheRunAndLeavesTheReleaseAsItWas() async throws {
+        let corpus = try CorpusFixture.standard()
+        defer { corpus.remove() }
+        let mount = try TestSupport.temporaryFolder("voxgate-full")
+        defer { TestSupport.remove(mount) }
+        try TestSupport.must("mount", ["-t", "tmpfs", "-o", "size=2m", "tmpfs", mount])
+        defer { _ = try? TestSupport.run("umount", [mount]) }
+        let out = mount + "/out"
+        _ = try await Ingest.run(Self.options(corpus, out))
+        let before = try filesUnder(out)
+        // The disk fills up (another program's file); the next night brings a new clip.
+        let filler = mount + "/filler"
+        _ = try TestSupport.run("dd", ["if=/dev/zero", "of=" + filler, "bs=4k"])
+        _ = try CorpusFixture(clips: [("en/five.wav", 600, 3.0, ["-b", "16"])], into: corpus.root, firstIndex: 6)
+        do {
+            _ = try await Ingest.run(Self.options(corpus, out))
+            Issue.record("the run went on with a full disk")
+        } catch let error as RunError {
+            #expect(error.code == .outputUnusable)
+            #expect(error.message.contains("No space left on device") && error.message.contains("free space"), "\(error.message)")
+        }
+        #expect(try filesUnder(out) == before)
+        #expect(try Ledger(output: out).runs().count == 1)
+        // Space again: the run completes.
+        try FileManager.default.removeItem(atPath: filler)
+        let again = try await Ingest.run(Self.options(corpus, out))
+        #expect(again.decoded == 1 && again.clips == 7)
+    }
 }
