@@ -103,6 +103,7 @@ public final class Ledger {
                 t.column("sidecar_mtime_ns", .integer)
                 t.column("file_sha256", .text).notNull()
                 t.column("analysis", .text).notNull()
+                t.column("fingerprint", .blob)
                 t.column("status", .text).notNull()
                 t.column("reasons", .text).notNull()
                 t.column("detail", .text)

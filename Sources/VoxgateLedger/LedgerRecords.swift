@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 public import GRDB
 public import VoxgatePipeline
 
@@ -20,6 +20,8 @@ public struct ClipRecord: Codable, Sendable, Hashable, FetchableRecord, Persista
     public var fileSha256: String
     /// The analysis, as JSON (``ClipAnalysis``): what later runs re-decide the clip from.
     public var analysis: String
+    /// The acoustic fingerprint (``ClipMeasurement/fingerprintBytes``), kept as binary.
+    public var fingerprint: Data?
     /// `accepted` or `rejected`; the reason codes, comma-separated; the detail; the kept clip it duplicates.
     public var status: String
     public var reasons: String
@@ -46,7 +48,7 @@ public struct ClipRecord: Codable, Sendable, Hashable, FetchableRecord, Persista
 
     public init(
         path: String, language: String, size: Int, mtimeNs: Int64, sidecarSize: Int?, sidecarMtimeNs: Int64?,
-        fileSha256: String, analysis: String, status: String, reasons: String, detail: String?, duplicateOf: String?,
+        fileSha256: String, analysis: String, fingerprint: Data?, status: String, reasons: String, detail: String?, duplicateOf: String?,
         durationS: Double?, shard: String?, member: String?, split: String?, withdrawn: Bool, firstRun: Int64,
         analysedRun: Int64
     ) {
@@ -58,6 +60,7 @@ public struct ClipRecord: Codable, Sendable, Hashable, FetchableRecord, Persista
         self.sidecarMtimeNs = sidecarMtimeNs
         self.fileSha256 = fileSha256
         self.analysis = analysis
+        self.fingerprint = fingerprint
         self.status = status
         self.reasons = reasons
         self.detail = detail
@@ -197,10 +200,14 @@ extension ClipAnalysis {
         return String(decoding: try! encoder.encode(self), as: UTF8.self)
     }
 
-    public init(ledgerJSON: String) throws {
+    /// The analysis of a ledger record: its JSON, with the fingerprint from its binary column.
+    public init(record: ClipRecord) throws {
         let decoder = JSONDecoder()
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(
             positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        self = try decoder.decode(ClipAnalysis.self, from: Data(ledgerJSON.utf8))
+        self = try decoder.decode(ClipAnalysis.self, from: Data(record.analysis.utf8))
+        if let bytes = record.fingerprint, measurement != nil {
+            measurement!.fingerprint = bytes.withUnsafeBytes { ClipMeasurement.fingerprint(bytes: $0) }
+        }
     }
 }

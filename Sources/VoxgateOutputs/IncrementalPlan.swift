@@ -55,7 +55,7 @@ struct IncrementalPlan {
             guard let record, !verifyHashes || FileDigest.sha256(path: source.path) == record.fileSha256 else {
                 return nil
             }
-            return try? ClipAnalysis(ledgerJSON: record.analysis)
+            return try? ClipAnalysis(record: record)
         }
         for ((source, record, file, sidecar), earlier) in zip(candidates, decoded) {
             guard let record, var analysis = earlier else {
@@ -76,7 +76,7 @@ struct IncrementalPlan {
             entries.append((source, analysis, file, sidecar, text))
         }
         for (path, record) in known where !seen.contains(path) {
-            guard let analysis = try? ClipAnalysis(ledgerJSON: record.analysis) else {
+            guard let analysis = try? ClipAnalysis(record: record) else {
                 throw RunError(
                     .ledgerUnusable,
                     "the ledger's record of '\(path)' cannot be read; restore the ledger from a backup, or rerun "

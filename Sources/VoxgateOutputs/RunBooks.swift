@@ -66,8 +66,10 @@ struct RunBooks {
                 withdrawn[hash] = entry
             }
         }
-        if isWithdrawn {  // the ledger keeps no metadata of a contributor who withdrew
+        if isWithdrawn {  // the ledger keeps no metadata (nor fingerprint) of a contributor who withdrew
             analysis.sidecar = .missing
+            analysis.languageFindings = nil
+            analysis.measurement?.fingerprint = []
             text = nil
         }
         let reasons = outcome.reasons.map(\.rawValue).joined(separator: ",")
@@ -75,6 +77,7 @@ struct RunBooks {
             path: clip, language: outcome.source.languageTag, size: plan.files[i].size, mtimeNs: plan.files[i].mtimeNs,
             sidecarSize: plan.sidecars[i]?.size, sidecarMtimeNs: plan.sidecars[i]?.mtimeNs,
             fileSha256: analysis.fileSHA256 ?? "", analysis: text ?? analysis.ledgerJSON(),
+            fingerprint: text != nil ? before?.fingerprint : analysis.measurement.map { Data($0.fingerprintBytes) },
             status: outcome.isAccepted ? "accepted" : "rejected", reasons: reasons, detail: outcome.detail,
             duplicateOf: outcome.duplicateOf, durationS: outcome.measurement?.durationSeconds, shard: placement?.shard,
             member: placement?.key, split: placement?.split, withdrawn: isWithdrawn, firstRun: before?.firstRun ?? 0,

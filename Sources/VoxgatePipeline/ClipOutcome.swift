@@ -28,6 +28,57 @@ public struct ClipMeasurement: Sendable, Hashable, Codable {
 
     /// Exact duration in seconds: frames ÷ sample rate.
     public var durationSeconds: Double { Double(frames) / Double(sampleRate) }
+
+    /// Every field but the fingerprint, which the ledger keeps as binary beside the rest (``fingerprintBytes``).
+    enum CodingKeys: String, CodingKey {
+        case frames, sampleRate, channels, container, contentExtension, encoding, rmsDBFS, samplePeakDBFS, signal,
+            pcmSHA256
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        frames = try c.decode(Int.self, forKey: .frames)
+        sampleRate = try c.decode(Int.self, forKey: .sampleRate)
+        channels = try c.decode(Int.self, forKey: .channels)
+        container = try c.decode(String.self, forKey: .container)
+        contentExtension = try c.decode(String.self, forKey: .contentExtension)
+        encoding = try c.decode(String.self, forKey: .encoding)
+        rmsDBFS = try c.decode(Double.self, forKey: .rmsDBFS)
+        samplePeakDBFS = try c.decode(Double.self, forKey: .samplePeakDBFS)
+        signal = try c.decode(SignalMetrics.self, forKey: .signal)
+        pcmSHA256 = try c.decode(String.self, forKey: .pcmSHA256)
+        fingerprint = []
+    }
+
+    public init(
+        frames: Int, sampleRate: Int, channels: Int, container: String, contentExtension: String, encoding: String,
+        rmsDBFS: Double, samplePeakDBFS: Double, signal: SignalMetrics, pcmSHA256: String, fingerprint: [UInt32]
+    ) {
+        self.frames = frames
+        self.sampleRate = sampleRate
+        self.channels = channels
+        self.container = container
+        self.contentExtension = contentExtension
+        self.encoding = encoding
+        self.rmsDBFS = rmsDBFS
+        self.samplePeakDBFS = samplePeakDBFS
+        self.signal = signal
+        self.pcmSHA256 = pcmSHA256
+        self.fingerprint = fingerprint
+    }
+
+    /// The fingerprint as little-endian bytes (4 per sub-fingerprint), as the ledger stores it.
+    public var fingerprintBytes: [UInt8] {
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(fingerprint.count * 4)
+        for v in fingerprint { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+        return bytes
+    }
+
+    /// The fingerprint from ``fingerprintBytes``.
+    public static func fingerprint(bytes: UnsafeRawBufferPointer) -> [UInt32] {
+        (0..<bytes.count / 4).map { UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self)) }
+    }
 }
 
 /// The audio member a shard stores for an accepted clip.
