@@ -206,7 +206,7 @@ public enum Ingest {
             else { continue }
             pipeline.released.insert(i)
             let kept = ClipOutcome(source: source, earlier: analysis)
-            duplicates.register(kept)
+            duplicates.register(released: kept)
             if let meta = kept.metadata {
                 writer.released(language: source.languageTag, sentence: meta.sentence, split: record.split)
             }

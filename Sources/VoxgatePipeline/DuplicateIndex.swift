@@ -20,6 +20,7 @@ public struct DuplicateIndex: Sendable {
     private var recordings = NearDuplicateIndex()
     private var recordingClips: [String] = []  // near-duplicate ordinal → kept clip
     private let sameSpeakerSentence: Bool
+    private var released: Set<String> = []  // clips earlier runs released
 
     public init(sameSpeakerSentence: Bool = true) { self.sameSpeakerSentence = sameSpeakerSentence }
 
@@ -28,6 +29,8 @@ public struct DuplicateIndex: Sendable {
     public mutating func decide(_ outcome: inout ClipOutcome) {
         guard let measurement = outcome.measurement else { return }
         let clip = outcome.source.clip
+        // A clip an earlier run released is the kept one of its group by definition: nothing to look up.
+        if released.contains(clip) { return }
         let reading = readingKey(outcome)
         if let first = kept[measurement.pcmSHA256], first != clip {
             outcome.duplicateOf = first
@@ -55,9 +58,15 @@ public struct DuplicateIndex: Sendable {
         }
     }
 
+    /// Records a clip an earlier run released, before this run's clips are decided: it is the kept clip of
+    /// its group whatever comes later (``decide(_:)`` leaves it as it is), and later copies are its duplicates.
+    public mutating func register(released outcome: ClipOutcome) {
+        released.insert(outcome.source.clip)
+        register(outcome)
+    }
+
     /// Records `outcome` as a kept clip without deciding it: its samples' digest, its reading (speaker and
-    /// sentence) and its fingerprint. For clips accepted by earlier runs, registered before a run starts;
-    /// registering a clip twice has no further effect.
+    /// sentence) and its fingerprint. Registering a clip twice has no further effect.
     public mutating func register(_ outcome: ClipOutcome) {
         guard let measurement = outcome.measurement else { return }
         let clip = outcome.source.clip
