@@ -10,6 +10,7 @@
 //   --pipeline FILE                                  a pipeline file instead of the defaults
 //   --inline                                         decode/meters: clips one after another on the main task
 //                                                    (no worker threads), for valgrind --tool=callgrind
+//   --fingerprint                                    meters: the speech fingerprinter too (its share, apart)
 //
 // Prints one JSON line of figures per run; scripts/bench repeats runs and reports medians.
 import Dispatch
@@ -47,13 +48,15 @@ struct Figures {
 }
 
 /// Decodes one clip in blocks of `blockFrames` frames, through every signal meter when `meters` is set
-/// (as ``ClipAnalyzer`` feeds them, without the fingerprint, digest and encoder); returns its seconds.
-func decodeClip(_ clip: ClipSource, blockFrames: Int, meters: Bool) -> Double {
+/// (as ``ClipAnalyzer`` feeds them, without the fingerprint, digest and encoder), and through the speech
+/// fingerprinter as well when `fingerprint` is set (to measure its share apart); returns its seconds.
+func decodeClip(_ clip: ClipSource, blockFrames: Int, meters: Bool, fingerprint: Bool = false) -> Double {
     guard var decoder = try? AudioDecoder(path: clip.path) else { return 0 }
     let channels = decoder.info.channels
     var block = [Float](repeating: 0, count: blockFrames * channels)
     var mono = [Float](repeating: 0, count: blockFrames)
     var signal = SignalMeters(sampleRate: decoder.info.sampleRate, channels: channels)
+    var fingerprinter = fingerprint ? SpeechFingerprinter(sampleRate: decoder.info.sampleRate) : nil
     var frames = 0
     while let got = try? block.withUnsafeMutableBufferPointer({ try decoder.read(into: $0) }), got > 0 {
         frames += got
@@ -63,14 +66,18 @@ func decodeClip(_ clip: ClipSource, blockFrames: Int, meters: Bool) -> Double {
             mono.withUnsafeMutableBufferPointer { m in
                 Mixdown.mono(all, channels: channels, frames: got, into: m)
                 signal.consume(interleaved: all, mono: UnsafeBufferPointer(rebasing: m[0..<got]), frames: got)
+                fingerprinter?.consume(mono: UnsafeBufferPointer(rebasing: m[0..<got]))
             }
         }
     }
     if meters { _ = (signal.loudness.result, signal.speech.result, signal.truePeak.truePeakDBTP) }
+    _ = fingerprinter?.finish()
     return Double(frames) / Double(decoder.info.sampleRate)
 }
 
-func decodeOnly(_ clips: [ClipSource], jobs: Int, blockFrames: Int, meters: Bool = false) async -> Double {
+func decodeOnly(_ clips: [ClipSource], jobs: Int, blockFrames: Int, meters: Bool = false, fingerprint: Bool = false)
+    async -> Double
+{
     await withTaskGroup(of: Double.self) { group in
         var next = 0
         var seconds = 0.0
@@ -78,7 +85,7 @@ func decodeOnly(_ clips: [ClipSource], jobs: Int, blockFrames: Int, meters: Bool
             let clip = clips[next]
             next += 1
             group.addTask {
-                await BlockingWork.run { decodeClip(clip, blockFrames: blockFrames, meters: meters) }
+                await BlockingWork.run { decodeClip(clip, blockFrames: blockFrames, meters: meters, fingerprint: fingerprint) }
             }
         }
         while next < min(jobs, clips.count) { start() }
@@ -219,13 +226,17 @@ if mode == "pipeline" {
     audioSeconds = summary.languages.reduce(0) { $0 + $1.totalHours * 3600 }
 } else {
     let blockFrames = config.run.blockFrames
+    let fingerprint = mode == "meters" && args.contains("--fingerprint")
     if args.contains("--inline") {
         // One clip after another on this task, no worker threads: for valgrind (callgrind), which crashes
         // here when libdispatch starts worker threads while the main thread waits in dispatch_main.
-        audioSeconds = tree.clips.reduce(0) { $0 + decodeClip($1, blockFrames: blockFrames, meters: mode == "meters") }
+        audioSeconds = tree.clips.reduce(0) {
+            $0 + decodeClip($1, blockFrames: blockFrames, meters: mode == "meters", fingerprint: fingerprint)
+        }
     } else {
-        audioSeconds = await decodeOnly(tree.clips, jobs: jobs, blockFrames: blockFrames, meters: mode == "meters")
+        audioSeconds = await decodeOnly(
+            tree.clips, jobs: jobs, blockFrames: blockFrames, meters: mode == "meters", fingerprint: fingerprint)
     }
 }
 let wall = Date().timeIntervalSince(started)
-print(Figures(mode: mode, jobs: jobs, clips: tree.clips.count, audioSeconds: audioSeconds, wallSeconds: wall).json())
+print(Figures(mode: mode + (args.contains("--fingerprint") && mode == "meters" ? "+fingerprint" : ""), jobs: jobs, clips: tree.clips.count, audioSeconds: audioSeconds, wallSeconds: wall).json())
