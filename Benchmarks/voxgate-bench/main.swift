@@ -8,6 +8,9 @@
 //   voxgate-bench report N                           the validation report of N synthetic decisions
 //   voxgate-bench fingerprint-index N                the near-duplicate index at 10k … N clips: memory, inserts/s, queries/s
 //   --pipeline FILE                                  a pipeline file instead of the defaults
+//   --inline                                         decode/meters: clips one after another on the main task
+//                                                    (no worker threads), for valgrind --tool=callgrind
+//   --fingerprint                                    meters: the speech fingerprinter too (its share, apart)
 //
 // Prints one JSON line of figures per run; scripts/bench repeats runs and reports medians.
 import Dispatch
@@ -44,7 +47,37 @@ struct Figures {
     }
 }
 
-func decodeOnly(_ clips: [ClipSource], jobs: Int, blockFrames: Int, meters: Bool = false) async -> Double {
+/// Decodes one clip in blocks of `blockFrames` frames, through every signal meter when `meters` is set
+/// (as ``ClipAnalyzer`` feeds them, without the fingerprint, digest and encoder), and through the speech
+/// fingerprinter as well when `fingerprint` is set (to measure its share apart); returns its seconds.
+func decodeClip(_ clip: ClipSource, blockFrames: Int, meters: Bool, fingerprint: Bool = false) -> Double {
+    guard var decoder = try? AudioDecoder(path: clip.path) else { return 0 }
+    let channels = decoder.info.channels
+    var block = [Float](repeating: 0, count: blockFrames * channels)
+    var mono = [Float](repeating: 0, count: blockFrames)
+    var signal = SignalMeters(sampleRate: decoder.info.sampleRate, channels: channels)
+    var fingerprinter = fingerprint ? SpeechFingerprinter(sampleRate: decoder.info.sampleRate) : nil
+    var frames = 0
+    while let got = try? block.withUnsafeMutableBufferPointer({ try decoder.read(into: $0) }), got > 0 {
+        frames += got
+        guard meters else { continue }
+        block.withUnsafeBufferPointer { b in
+            let all = UnsafeBufferPointer(rebasing: b[0..<got * channels])
+            mono.withUnsafeMutableBufferPointer { m in
+                Mixdown.mono(all, channels: channels, frames: got, into: m)
+                signal.consume(interleaved: all, mono: UnsafeBufferPointer(rebasing: m[0..<got]), frames: got)
+                fingerprinter?.consume(mono: UnsafeBufferPointer(rebasing: m[0..<got]))
+            }
+        }
+    }
+    if meters { _ = (signal.loudness.result, signal.speech.result, signal.truePeak.truePeakDBTP) }
+    _ = fingerprinter?.finish()
+    return Double(frames) / Double(decoder.info.sampleRate)
+}
+
+func decodeOnly(_ clips: [ClipSource], jobs: Int, blockFrames: Int, meters: Bool = false, fingerprint: Bool = false)
+    async -> Double
+{
     await withTaskGroup(of: Double.self) { group in
         var next = 0
         var seconds = 0.0
@@ -52,27 +85,7 @@ func decodeOnly(_ clips: [ClipSource], jobs: Int, blockFrames: Int, meters: Bool
             let clip = clips[next]
             next += 1
             group.addTask {
-                await BlockingWork.run {
-                    guard var decoder = try? AudioDecoder(path: clip.path) else { return 0 }
-                    let channels = decoder.info.channels
-                    var block = [Float](repeating: 0, count: blockFrames * channels)
-                    var mono = [Float](repeating: 0, count: blockFrames)
-                    var signal = SignalMeters(sampleRate: decoder.info.sampleRate, channels: channels)
-                    var frames = 0
-                    while let got = try? block.withUnsafeMutableBufferPointer({ try decoder.read(into: $0) }), got > 0 {
-                        frames += got
-                        guard meters else { continue }
-                        block.withUnsafeBufferPointer { b in
-                            let all = UnsafeBufferPointer(rebasing: b[0..<got * channels])
-                            mono.withUnsafeMutableBufferPointer { m in
-                                Mixdown.mono(all, channels: channels, frames: got, into: m)
-                                signal.consume(interleaved: all, mono: UnsafeBufferPointer(rebasing: m[0..<got]), frames: got)
-                            }
-                        }
-                    }
-                    if meters { _ = (signal.loudness.result, signal.speech.result, signal.truePeak.truePeakDBTP) }
-                    return Double(frames) / Double(decoder.info.sampleRate)
-                }
+                await BlockingWork.run { decodeClip(clip, blockFrames: blockFrames, meters: meters, fingerprint: fingerprint) }
             }
         }
         while next < min(jobs, clips.count) { start() }
@@ -212,7 +225,18 @@ if mode == "pipeline" {
         IngestOptions(root: root, output: out, config: config, jobs: jobs, speakerKeyPath: nil))
     audioSeconds = summary.languages.reduce(0) { $0 + $1.totalHours * 3600 }
 } else {
-    audioSeconds = await decodeOnly(tree.clips, jobs: jobs, blockFrames: config.run.blockFrames, meters: mode == "meters")
+    let blockFrames = config.run.blockFrames
+    let fingerprint = mode == "meters" && args.contains("--fingerprint")
+    if args.contains("--inline") {
+        // One clip after another on this task, no worker threads: for valgrind (callgrind), which crashes
+        // here when libdispatch starts worker threads while the main thread waits in dispatch_main.
+        audioSeconds = tree.clips.reduce(0) {
+            $0 + decodeClip($1, blockFrames: blockFrames, meters: mode == "meters", fingerprint: fingerprint)
+        }
+    } else {
+        audioSeconds = await decodeOnly(
+            tree.clips, jobs: jobs, blockFrames: blockFrames, meters: mode == "meters", fingerprint: fingerprint)
+    }
 }
 let wall = Date().timeIntervalSince(started)
-print(Figures(mode: mode, jobs: jobs, clips: tree.clips.count, audioSeconds: audioSeconds, wallSeconds: wall).json())
+print(Figures(mode: mode + (args.contains("--fingerprint") && mode == "meters" ? "+fingerprint" : ""), jobs: jobs, clips: tree.clips.count, audioSeconds: audioSeconds, wallSeconds: wall).json())

@@ -6,8 +6,9 @@ import RealModule
 ///
 /// Exact, and cheap on speech: an interpolated value is at most `gain` (the largest phase's Σ|h|) times
 /// the largest input it depends on, so a 64-frame chunk whose samples (and the taps of history before it)
-/// stay below `peak / gain` cannot raise the peak and is not interpolated. Only chunks near the running
-/// peak are, and there all phases of one input are evaluated at once in a `SIMD4<Float>`.
+/// stay below `peak / gain` cannot raise the peak and is not interpolated; `peak` there is the larger of the
+/// interpolated peak so far and the sample peak up to the end of the current block. Only chunks near it are
+/// interpolated, and there all phases of one input are evaluated at once in a `SIMD4<Float>`.
 public struct TruePeakMeter: Sendable {
     static let taps = 49
     static let chunk = 64
@@ -50,21 +51,21 @@ public struct TruePeakMeter: Sendable {
 
     /// Adds `frames` interleaved frames.
     public mutating func consume(_ interleaved: UnsafeBufferPointer<Float>, frames: Int) {
+        // The result is max(interpolated peak, sample peak), so the block's sample peak is a floor for the
+        // skip test from the first chunk on: the chunks of a block that lead up to its loudest one are not
+        // interpolated when they cannot exceed it. Exact: a skipped value is at most that floor.
+        samplePeak = max(samplePeak, LevelMeter.absolutePeak(UnsafeBufferPointer(rebasing: interleaved[0..<(frames * channels)])))
+        guard factor > 1 else { return }
         var offset = 0
         while offset < frames {
             let n = min(Self.chunk, frames - offset)
             let chunk = UnsafeBufferPointer(rebasing: interleaved[(offset * channels)..<((offset + n) * channels)])
             let chunkPeak = LevelMeter.absolutePeak(chunk)
-            samplePeak = max(samplePeak, chunkPeak)
-            guard factor > 1 else {
-                offset += n
-                continue
-            }
             let history = phaseTaps - 1
             let stride = history + Self.chunk
             var buffer = scratch  // moved out and back: no copy, no overlapping access to self
             scratch = []
-            var running = peak
+            var running = max(peak, samplePeak)
             buffer.withUnsafeMutableBufferPointer { s in
                 for c in 0..<channels {
                     let base = s.baseAddress! + c * stride
