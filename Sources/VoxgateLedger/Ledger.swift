@@ -77,6 +77,8 @@ public final class Ledger {
                 t.column("ended", .text).notNull()
                 t.column("version", .text).notNull()
                 t.column("config_hash", .text).notNull()
+                t.column("inputs_hash", .text).notNull()
+                t.column("published", .boolean).notNull().defaults(to: false)
                 t.column("root", .text).notNull()
                 for c in ["clips", "decoded", "reused", "accepted", "rejected", "new_shards", "rewritten_shards",
                           "withdrawn_clips"] {
@@ -197,6 +199,12 @@ public final class Ledger {
             for p in change.pending { try p.save(db) }
             return id
         }
+    }
+
+    /// Marks a run's release files (decisions, totals, …) as written: until then the next run regenerates them
+    /// even if nothing else changed.
+    public func markPublished(run: Int64) throws(RunError) {
+        try write { db in try db.execute(sql: "UPDATE run SET published = 1 WHERE id = ?", arguments: [run]) }
     }
 
     /// Marks the owed file operations done.

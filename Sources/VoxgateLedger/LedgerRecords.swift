@@ -121,6 +121,12 @@ public struct RunRecord: Codable, Sendable, Hashable, FetchableRecord, MutablePe
     public var version: String
     /// SHA-256 of the pipeline configuration's canonical text.
     public var configHash: String
+    /// SHA-256 of everything besides the clips that decides the outputs (version, configuration, language
+    /// revision, withdrawals listed, community terms, partition, speaker key id): equal between two runs over
+    /// unchanged clips, the second has nothing to do.
+    public var inputsHash: String
+    /// Whether the run's release files were all written (set after its commit, once they are).
+    public var published = false
     public var root: String
     public var clips: Int
     public var decoded: Int
@@ -132,13 +138,15 @@ public struct RunRecord: Codable, Sendable, Hashable, FetchableRecord, MutablePe
     public var withdrawnClips: Int
 
     public init(
-        started: String, ended: String, version: String, configHash: String, root: String, clips: Int, decoded: Int,
+        started: String, ended: String, version: String, configHash: String, inputsHash: String, root: String,
+        clips: Int, decoded: Int,
         reused: Int, accepted: Int, rejected: Int, newShards: Int, rewrittenShards: Int, withdrawnClips: Int
     ) {
         self.started = started
         self.ended = ended
         self.version = version
         self.configHash = configHash
+        self.inputsHash = inputsHash
         self.root = root
         self.clips = clips
         self.decoded = decoded

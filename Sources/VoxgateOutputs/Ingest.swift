@@ -141,11 +141,21 @@ public enum Ingest {
             clientIDs: listed, speakerHashes: earlierWithdrawn, hash: { speaker.withdrawalHash($0) },
             erasedClips: Set(known.values.filter(\.withdrawn).map(\.path)))
         let plan = try IncrementalPlan(tree: tree, known: known, verifyHashes: options.verifyHashes)
-        var result = try await release(
-            ReleaseJob(
-                options: options, tree: tree, ledger: ledger, releasedShards: releasedShards, known: known,
-                moved: moved, speaker: speaker, withdrawals: withdrawals, plan: plan, started: started),
-            progress: progress)
+        let inputs = InputsHash.of(
+            config: options.config, tree: tree, input: options.input, partition: options.partition, listed: listed,
+            speaker: speaker)
+        var result: IngestSummary
+        if moved.isEmpty, try isUpToDate(out, ledger: ledger, plan: plan, known: known, inputsHash: inputs) {
+            result = try recordUnchangedRun(
+                options, tree: tree, ledger: ledger, known: known, inputsHash: inputs, started: started)
+        } else {
+            result = try await release(
+                ReleaseJob(
+                    options: options, tree: tree, ledger: ledger, releasedShards: releasedShards, known: known,
+                    moved: moved, speaker: speaker, withdrawals: withdrawals, plan: plan, inputsHash: inputs,
+                    started: started),
+                progress: progress)
+        }
         if let partition = options.partition {
             try PartitionMarker(
                 partition: partition, config: options.config, speakerKeyID: speaker.keyID, root: options.root,
@@ -173,6 +183,7 @@ public enum Ingest {
         var audio: [String: ShardAudio] = [:]
         /// Withdrawal audit records to carry over (a merge's partitions').
         var carriedWithdrawals: [WithdrawalRecord] = []
+        var inputsHash: String
         var started: Date
     }
 
@@ -254,7 +265,8 @@ public enum Ingest {
         var change = books.change(
             run: RunRecord(
                 started: Timestamp.iso(started), ended: Timestamp.iso(Date()), version: VoxgateVersion.current,
-                configHash: ConfigHash.of(options.config), root: options.root, clips: plan.sources.count,
+                configHash: ConfigHash.of(options.config), inputsHash: job.inputsHash, root: options.root,
+                clips: plan.sources.count,
                 decoded: books.decoded, reused: plan.sources.count - books.decoded, accepted: accepted,
                 rejected: plan.sources.count - accepted, newShards: sealed.count,
                 rewrittenShards: rewrites.count, withdrawnClips: books.newlyWithdrawnClips),
@@ -301,6 +313,7 @@ public enum Ingest {
         try writer.publish(shards: shardList) { shards in
             manifest(options, tree: tree, shards: shards, elapsed: Date().timeIntervalSince(started))
         }
+        try ledger.markPublished(run: runID)
         var result = summary(
             writer.totals, tree: tree, shards: shardList, options: options, elapsed: Date().timeIntervalSince(started))
         result.decoded = books.decoded
@@ -320,6 +333,72 @@ public enum Ingest {
                 "elapsed_s": "\(String(format: "%.3f", result.elapsed))",
             ])
         return result
+    }
+
+    /// Whether the last run already decided exactly these clips under exactly these inputs, and its release
+    /// is in place: then this run has nothing to decode, decide or write (the files it would regenerate would
+    /// be byte for byte the same), as `make` skips an up-to-date target.
+    static func isUpToDate(
+        _ out: String, ledger: Ledger, plan: IncrementalPlan, known: [String: ClipRecord], inputsHash: String
+    ) throws(RunError) -> Bool {
+        guard let last = try ledger.runs().last, last.published, last.inputsHash == inputsHash, plan.retained.isEmpty,
+            plan.sources.count == known.count, plan.storedText.allSatisfy({ $0 != nil }),
+            try ledger.pendingFiles().isEmpty
+        else { return false }
+        let fm = FileManager.default
+        return [decisionsFile, "totals.json", "totals.csv"].allSatisfy { fm.fileExists(atPath: out + "/" + $0) }
+    }
+
+    /// Records a run that found nothing to do, and summarises the release from the ledger.
+    static func recordUnchangedRun(
+        _ options: IngestOptions, tree: CorpusInput, ledger: Ledger, known: [String: ClipRecord], inputsHash: String,
+        started: Date
+    ) throws(RunError) -> IngestSummary {
+        let accepted = known.values.lazy.filter { $0.status == "accepted" }.count
+        let runID = try ledger.commit(
+            LedgerChange(
+                run: RunRecord(
+                    started: Timestamp.iso(started), ended: Timestamp.iso(Date()), version: VoxgateVersion.current,
+                    configHash: ConfigHash.of(options.config), inputsHash: inputsHash, root: options.root,
+                    clips: known.count, decoded: 0, reused: known.count, accepted: accepted,
+                    rejected: known.count - accepted, newShards: 0, rewrittenShards: 0, withdrawnClips: 0)))
+        let shards = try ledger.shards().map(ShardInfo.init)
+        try AtomicFile.write(
+            manifest(options, tree: tree, shards: shards, elapsed: Date().timeIntervalSince(started)).pretty,
+            to: options.output + "/run.json")
+        try ledger.markPublished(run: runID)
+        var languages: [String: IngestSummary.Language] = [:]
+        var reasons: [ReasonCode: Int] = [:]
+        for record in known.values {
+            var l = languages[record.language] ?? .init(tag: record.language, clips: 0, accepted: 0, totalHours: 0, acceptedHours: 0)
+            l.clips += 1
+            l.totalHours += (record.durationS ?? 0) / 3600
+            if record.status == "accepted" {
+                l.accepted += 1
+                l.acceptedHours += (record.durationS ?? 0) / 3600
+            }
+            languages[record.language] = l
+            for code in record.reasons.split(separator: ",") {
+                if let reason = ReasonCode(rawValue: String(code)) { reasons[reason, default: 0] += 1 }
+            }
+        }
+        var summary = IngestSummary(
+            clips: known.count, accepted: accepted,
+            rejectedByReason: ReasonCode.allCases.compactMap { r in reasons[r].map { (r, $0) } },
+            languages: languages.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.map { languages[$0]! },
+            shards: shards.count, warnings: tree.warnings, outputFolder: options.output,
+            elapsed: Date().timeIntervalSince(started))
+        summary.reused = known.count
+        summary.run = runID
+        summary.notes.append("nothing changed since the last run: the release is up to date")
+        options.logger.notice(
+            "run finished",
+            metadata: [
+                "run": "\(runID)", "clips": "\(summary.clips)", "accepted": "\(accepted)", "decoded": "0",
+                "reused": "\(known.count)", "up_to_date": "true",
+                "elapsed_s": "\(String(format: "%.3f", summary.elapsed))",
+            ])
+        return summary
     }
 
     private static func manifest(_ o: IngestOptions, tree: CorpusInput, shards: [ShardInfo], elapsed: Double) -> JSONText

@@ -75,6 +75,31 @@ struct LedgerTests {
         #expect(try ledger.pendingFiles().isEmpty)
     }
 
+    @Test func aRunWithNothingNewLeavesTheReleaseUntouchedAndAChangedSidecarIsReadAgain() async throws {
+        let corpus = try CorpusFixture.standard()
+        defer { corpus.remove() }
+        let out = try TestSupport.temporaryFolder("voxgate-out")
+        defer { TestSupport.remove(out) }
+        let first = try await Ingest.run(Self.options(corpus, out))
+        let decisions = out + "/decisions.jsonl"
+        let stamp = try FileManager.default.attributesOfItem(atPath: decisions)[.modificationDate] as! Date
+        let again = try await Ingest.run(Self.options(corpus, out))
+        #expect(again.notes.contains { $0.contains("up to date") })
+        #expect(again.accepted == first.accepted && again.clips == first.clips)
+        #expect(again.languages.map(\.tag) == first.languages.map(\.tag))
+        #expect(zip(again.languages, first.languages).allSatisfy { abs($0.acceptedHours - $1.acceptedHours) < 1e-9 })
+        #expect(try FileManager.default.attributesOfItem(atPath: decisions)[.modificationDate] as! Date == stamp)
+        #expect(try Ledger(output: out).runs().count == 2)
+
+        // A contributor edits a sidecar (consent withdrawn in the file itself): read again, not decoded.
+        try TestSupport.write(
+            #"{"sentence": "sentence 0", "client_id": "spk-0", "consent": false, "license": "CC0-1.0"}"#,
+            to: corpus.root + "/en/one.json")
+        let edited = try await Ingest.run(Self.options(corpus, out))
+        #expect(edited.decoded == 0 && edited.accepted == first.accepted - 1 && edited.rewrittenShards == 1)
+        #expect(try Self.decisions(out)["en/one.wav"]?["reasons"] as? [String] == ["no_consent"])
+    }
+
     @Test func newThresholdsReDecideFromStoredMetricsWithoutDecoding() async throws {
         let corpus = try CorpusFixture.standard()
         defer { corpus.remove() }

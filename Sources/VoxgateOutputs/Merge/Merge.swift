@@ -137,7 +137,11 @@ public enum Merge {
         var summary = try await Ingest.release(
             Ingest.ReleaseJob(
                 options: ingest, tree: tree, ledger: ledger, releasedShards: [], known: [:], speaker: speaker,
-                withdrawals: withdrawals, plan: plan, audio: audio, carriedWithdrawals: carried, started: started),
+                withdrawals: withdrawals, plan: plan, audio: audio, carriedWithdrawals: carried,
+                inputsHash: InputsHash.of(
+                    config: config, tree: tree, input: first.input, partition: nil, listed: tree.withdrawals,
+                    speaker: speaker),
+                started: started),
             progress: progress)
         summary.notes.append("merged \(markers.count) partitions of \(first.root)")
         return summary
