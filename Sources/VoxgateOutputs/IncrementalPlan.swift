@@ -39,18 +39,40 @@ struct IncrementalPlan {
     /// Clips only the ledger knows (their upload is gone).
     var retained: Set<String> = []
 
-    init(tree: CorpusInput, known: [String: ClipRecord], verifyHashes: Bool) throws(RunError) {
-        var seen = Set<String>()
-        var entries: [(ClipSource, ClipAnalysis?, FileStat, FileStat?, String?)] = []
-        // Stat every file; the unchanged ones' analyses are decoded from the ledger in parallel.
-        let candidates: [(ClipSource, ClipRecord?, FileStat, FileStat?)] = tree.clips.map { source in
-            seen.insert(source.clip)
+    private let tree: CorpusInput
+    private let known: [String: ClipRecord]
+    private let verifyHashes: Bool
+    private var candidates: [(ClipSource, ClipRecord?, FileStat, FileStat?)] = []
+    /// Every clip of the tree is one the ledger holds, with the same file and sidecar (size and time), and the
+    /// ledger holds no other: nothing about the clips changed since the last run.
+    private(set) var isUnchanged = false
+
+    /// Stats every file of `tree` against the ledger's records (`known`); ``load()`` then reads what is needed.
+    init(tree: CorpusInput, known: [String: ClipRecord], verifyHashes: Bool) {
+        self.tree = tree
+        self.known = known
+        self.verifyHashes = verifyHashes
+        candidates = tree.clips.map { source in
             let file = FileStat(path: source.path) ?? FileStat(size: source.byteSize, mtimeNs: 0)
             var sidecar: FileStat?
             if case .sidecar(let path?) = source.metadata { sidecar = FileStat(path: path) }
             let record = known[source.clip].flatMap { $0.size == file.size && $0.mtimeNs == file.mtimeNs ? $0 : nil }
             return (source, record, file, sidecar)
         }
+        isUnchanged =
+            !verifyHashes && tree.clips.count == known.count
+            && candidates.allSatisfy { source, record, _, sidecar in
+                guard let record, case .sidecar = source.metadata else { return false }  // a release's TSV: check in load()
+                return sidecar?.size == record.sidecarSize && sidecar?.mtimeNs == record.sidecarMtimeNs
+            }
+    }
+
+    /// Decodes the unchanged clips' analyses from the ledger (in parallel) and lists every clip of the run.
+    mutating func load() throws(RunError) {
+        var seen = Set<String>()
+        var entries: [(ClipSource, ClipAnalysis?, FileStat, FileStat?, String?)] = []
+        let (known, tree, verifyHashes, candidates) = (self.known, self.tree, self.verifyHashes, self.candidates)
+        for (source, _, _, _) in candidates { seen.insert(source.clip) }
         let decoded = Self.concurrentMap(candidates) { (source, record, _, _) -> ClipAnalysis? in
             guard let record, !verifyHashes || FileDigest.sha256(path: source.path) == record.fileSha256 else {
                 return nil

@@ -140,15 +140,16 @@ public enum Ingest {
         let withdrawals = Withdrawals(
             clientIDs: listed, speakerHashes: earlierWithdrawn, hash: { speaker.withdrawalHash($0) },
             erasedClips: Set(known.values.filter(\.withdrawn).map(\.path)))
-        let plan = try IncrementalPlan(tree: tree, known: known, verifyHashes: options.verifyHashes)
+        var plan = IncrementalPlan(tree: tree, known: known, verifyHashes: options.verifyHashes)
         let inputs = InputsHash.of(
             config: options.config, tree: tree, input: options.input, partition: options.partition, listed: listed,
             speaker: speaker)
         var result: IngestSummary
-        if moved.isEmpty, try isUpToDate(out, ledger: ledger, plan: plan, known: known, inputsHash: inputs) {
+        if moved.isEmpty, try isUpToDate(out, ledger: ledger, plan: plan, inputsHash: inputs) {
             result = try recordUnchangedRun(
                 options, tree: tree, ledger: ledger, known: known, inputsHash: inputs, started: started)
         } else {
+            try plan.load()
             result = try await release(
                 ReleaseJob(
                     options: options, tree: tree, ledger: ledger, releasedShards: releasedShards, known: known,
@@ -339,10 +340,9 @@ public enum Ingest {
     /// is in place: then this run has nothing to decode, decide or write (the files it would regenerate would
     /// be byte for byte the same), as `make` skips an up-to-date target.
     static func isUpToDate(
-        _ out: String, ledger: Ledger, plan: IncrementalPlan, known: [String: ClipRecord], inputsHash: String
+        _ out: String, ledger: Ledger, plan: IncrementalPlan, inputsHash: String
     ) throws(RunError) -> Bool {
-        guard let last = try ledger.runs().last, last.published, last.inputsHash == inputsHash, plan.retained.isEmpty,
-            plan.sources.count == known.count, plan.storedText.allSatisfy({ $0 != nil }),
+        guard plan.isUnchanged, let last = try ledger.runs().last, last.published, last.inputsHash == inputsHash,
             try ledger.pendingFiles().isEmpty
         else { return false }
         let fm = FileManager.default

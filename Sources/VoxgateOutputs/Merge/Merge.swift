@@ -133,7 +133,8 @@ public enum Merge {
         let withdrawals = Withdrawals(
             clientIDs: tree.withdrawals, speakerHashes: withdrawnHashes, hash: { speaker.withdrawalHash($0) },
             erasedClips: Set(records.values.filter(\.withdrawn).map(\.path)))
-        let plan = try IncrementalPlan(tree: tree, known: records, verifyHashes: false)
+        var plan = IncrementalPlan(tree: tree, known: records, verifyHashes: false)
+        try plan.load()
         var summary = try await Ingest.release(
             Ingest.ReleaseJob(
                 options: ingest, tree: tree, ledger: ledger, releasedShards: [], known: [:], speaker: speaker,
