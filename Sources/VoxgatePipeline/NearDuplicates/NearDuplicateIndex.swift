@@ -2,17 +2,21 @@ import VoxgateDSP
 
 /// Finds the kept clips a fingerprint is a copy of, without comparing it with every clip.
 ///
-/// Each registered clip contributes its ``FingerprintSketch`` (20 sub-fingerprints with their frames) to a
-/// flat store, and the low 24 bits of each of them as a key to an open-addressing table whose 32-bit slots
-/// hold the clip's ordinal and 6 check bits of the key's hash. A query looks up the key of every
-/// informative sub-fingerprint it has (a copy reproduces a sketch key at the aligned frame in 13–99% of
-/// frames, depending on the transformation), which yields candidate clips with an offset; each candidate is
-/// confirmed by the bit error rate between its whole sketch and the query's sub-fingerprints at that offset
-/// (± 2 frames). Unrelated speech differs in about 46% of the bits; a copy in 0–24%.
+/// Each registered clip contributes its ``FingerprintSketch`` (16 sub-fingerprints with their frames and the
+/// low 16 bits of the word 32 ms later) to a flat store, and one slot per sketch entry to an open-addressing
+/// table (linear probing) placed by the low 24 bits of the word. A slot holds the clip's ordinal, 6 check bits
+/// of the 24-bit key's hash and the 16 later bits, so a probe reads a short run of contiguous slots and accepts
+/// only entries whose later word also agrees (at most ``secondTolerance`` bits apart from the query's word 32 ms
+/// later or either neighbour of it): a 40-bit key, tolerant of one flipped bit and one frame of drift in its
+/// second half. A query probes every informative frame it has (a copy reproduces a
+/// sketch key at the aligned frame in many frames, depending on the transformation); each candidate (clip,
+/// offset) is confirmed by the bit error rate between the clip's whole sketch and the query's sub-fingerprints
+/// at that offset (± 2 frames). Unrelated speech differs in about 46% of the bits; a copy in 0–24%.
 ///
-/// - Complexity: insert O(1) amortised; query O(query frames) probes, each touching a short run of slots,
-///   independent of the number of clips as long as keys are spread (the table is kept at most 70% full).
-///   Memory: about 6 bytes per slot key at that load plus 120 bytes of sketch, ≈ 250 bytes per clip.
+/// - Complexity: insert O(1) amortised; query O(query frames) probes of a few contiguous slots each. Random
+///   24-bit key collisions grow with the index, but only those whose 16 later bits also agree (2.6 × 10⁻⁴ of
+///   them) reach the sketch store, so the work per query stays flat up to tens of millions of clips.
+///   Memory: 16 slots of 6 bytes at 70–80% load plus 112 bytes of sketch, ≤ 250 bytes per clip.
 public struct NearDuplicateIndex: Sendable {
     /// A confirmed match.
     public struct Match: Sendable, Hashable {
@@ -31,32 +35,42 @@ public struct NearDuplicateIndex: Sendable {
     /// 0.24 (white noise at 20 dB SNR; codecs at most 0.13); unrelated speech at least 0.29 (the same short
     /// sentence by two espeak-ng voices, which share their timing), real speech of others at least 0.38.
     public static let maxBitErrorRate = 0.16
+    /// Bits by which a key's second half may differ from the registered one.
+    static let secondTolerance = 2
     static let sketchSize = FingerprintSketch.size
     static let checkBits: UInt32 = 6
-    static let maxLoad = 0.7
+    static let maxLoad = 0.8
+    /// Growth factor of the table: small, so that the load (and the bytes per clip) stays within 70–80%.
+    static let growth = 1.15
     static let maxFrame = Int(UInt16.max)
 
+    /// Per sketch entry: the low 24 bits of the word, and the low 8 bits of its frame in the top byte.
     private var sketchWords: [UInt32] = []
-    private var sketchFrames: [UInt16] = []
+    private var sketchFrameHigh: [UInt8] = []
+    private var sketchSeconds: [UInt16] = []
+    /// The table: (ordinal + 1) << checkBits | check, 0 for an empty slot; and the key's second half.
     private var slots: [UInt32]
+    private var slotSeconds: [UInt16]
     private var used = 0
-    private var shift: UInt64
     public private(set) var count = 0
     /// The bit error rate a match may reach (``maxBitErrorRate``; tests raise it to see the distributions).
     var threshold = NearDuplicateIndex.maxBitErrorRate
 
     /// - Parameter expectedClips: clips to size the table for (it grows when needed).
     public init(expectedClips: Int = 1024) {
-        var capacity = 1024
-        while Double(capacity) * Self.maxLoad < Double(expectedClips * Self.sketchSize) { capacity <<= 1 }
+        let capacity = Swift.max(1024, Int(Double(expectedClips * Self.sketchSize) / Self.maxLoad) + 1)
         slots = [UInt32](repeating: 0, count: capacity)
-        shift = UInt64(64 - capacity.trailingZeroBitCount)
+        slotSeconds = [UInt16](repeating: 0, count: capacity)
         sketchWords.reserveCapacity(expectedClips * Self.sketchSize)
-        sketchFrames.reserveCapacity(expectedClips * Self.sketchSize)
+        sketchFrameHigh.reserveCapacity(expectedClips * Self.sketchSize)
+        sketchSeconds.reserveCapacity(expectedClips * Self.sketchSize)
     }
 
     /// Bytes held by the index: the slot table and the sketches.
-    public var memoryBytes: Int { slots.count * 4 + sketchWords.count * 4 + sketchFrames.count * 2 }
+    public var memoryBytes: Int { slots.count * 6 + sketchWords.count * 7 }
+
+    @inline(__always)
+    private func frame(_ e: Int) -> Int { Int(sketchFrameHigh[e]) << 8 | Int(sketchWords[e] >> 24) }
 
     /// Registers a clip's fingerprint and returns its ordinal.
     @discardableResult
@@ -65,12 +79,15 @@ public struct NearDuplicateIndex: Sendable {
         let ordinal = count
         let sketch = FingerprintSketch(Array(fingerprint.prefix(Self.maxFrame)))
         for j in 0..<Self.sketchSize {
-            sketchWords.append(j < sketch.words.count ? sketch.words[j] : 0)
-            sketchFrames.append(j < sketch.words.count ? UInt16(sketch.frames[j]) : 0)
+            let present = j < sketch.words.count
+            let frame = present ? sketch.frames[j] : 0
+            sketchWords.append(present ? sketch.words[j] & FingerprintSketch.keyMask | UInt32(frame & 0xFF) << 24 : 0)
+            sketchFrameHigh.append(UInt8(frame >> 8))
+            sketchSeconds.append(present ? sketch.seconds[j] : 0)
         }
         count += 1
         if Double(used + Self.sketchSize) > Double(slots.count) * Self.maxLoad {
-            rebuild(capacity: slots.count * 2)
+            rebuild(capacity: Int(Double(slots.count) * Self.growth) + 1)
         } else {
             addKeys(of: ordinal)
         }
@@ -79,62 +96,91 @@ public struct NearDuplicateIndex: Sendable {
 
     private mutating func addKeys(of ordinal: Int) {
         let base = ordinal * Self.sketchSize
+        let capacity = slots.count
         for j in 0..<Self.sketchSize {
             let key = sketchWords[base + j] & FingerprintSketch.keyMask
             guard key != 0 else { continue }
+            let second = sketchSeconds[base + j]
             // One slot per distinct key of the clip: a query finds every sketch entry with the key in the sketch.
-            if (0..<j).contains(where: { sketchWords[base + $0] & FingerprintSketch.keyMask == key }) { continue }
-            let (home, check) = position(of: key)
+            if (0..<j).contains(where: {
+                sketchWords[base + $0] & FingerprintSketch.keyMask == key && sketchSeconds[base + $0] == second
+            }) { continue }
+            let (home, check) = Self.position(of: key, capacity: capacity)
             var slot = home
-            let mask = slots.count - 1
-            while slots[slot] != 0 { slot = (slot + 1) & mask }
+            while slots[slot] != 0 {
+                slot += 1
+                if slot == capacity { slot = 0 }
+            }
             slots[slot] = UInt32(ordinal + 1) << Self.checkBits | check
+            slotSeconds[slot] = second
             used += 1
         }
     }
 
     private mutating func rebuild(capacity: Int) {
         slots = [UInt32](repeating: 0, count: capacity)
-        shift = UInt64(64 - capacity.trailingZeroBitCount)
+        slotSeconds = [UInt16](repeating: 0, count: capacity)
         used = 0
         for ordinal in 0..<count { addKeys(of: ordinal) }
     }
 
+    /// The home slot of a 24-bit key (multiply-shift onto any capacity) and its check bits.
     @inline(__always)
-    private func position(of key: UInt32) -> (Int, UInt32) {
-        let h = UInt64(key) &* 0x9E37_79B9_7F4A_7C15
-        return (Int(truncatingIfNeeded: h >> shift), UInt32(truncatingIfNeeded: h >> 20) & (1 << Self.checkBits - 1))
+    static func position(of key: UInt32, capacity: Int) -> (Int, UInt32) {
+        var h = UInt64(key) &* 0x9E37_79B9_7F4A_7C15
+        h ^= h >> 29
+        h = h &* 0xBF58_476D_1CE4_E5B9
+        h ^= h >> 32
+        let home = Int(truncatingIfNeeded: (h >> 32) &* UInt64(capacity) >> 32)
+        return (home, UInt32(truncatingIfNeeded: h) & (1 << Self.checkBits - 1))
     }
 
     /// The best confirmed match of `fingerprint` among the registered clips, skipping ordinals for which
     /// `exclude` is true; nil when none is confirmed.
     public func bestMatch(_ fingerprint: [UInt32], excluding exclude: (Int) -> Bool = { _ in false }) -> Match? {
         guard count > 0 else { return nil }
-        // Candidate (ordinal, offset in frames) pairs and how many keys voted for them.
-        var votes: [Int64: Int] = [:]
-        let mask = slots.count - 1
-        var previousKey: UInt32 = 0
+        // Candidate (ordinal, offset in frames) pairs, each once.
+        var candidates: [Int64] = []
+        let capacity = slots.count
+        let d = FingerprintSketch.pairDistance
+        var previous: (UInt32, UInt32) = (0, 0)
         fingerprint.withUnsafeBufferPointer { query in
             slots.withUnsafeBufferPointer { table in
-                sketchWords.withUnsafeBufferPointer { words in
-                    sketchFrames.withUnsafeBufferPointer { frames in
-                        for i in 0..<query.count {
-                            let key = query[i] & FingerprintSketch.keyMask
-                            if key == 0 || key == previousKey { continue }
-                            previousKey = key
-                            let (home, check) = position(of: key)
-                            var slot = home
-                            while true {
-                                let entry = table[slot]
-                                if entry == 0 { break }
-                                slot = (slot &+ 1) & mask
-                                guard entry & (1 << Self.checkBits - 1) == check else { continue }
-                                let ordinal = Int(entry >> Self.checkBits) - 1
-                                let base = ordinal * Self.sketchSize
-                                for j in 0..<Self.sketchSize where words[base + j] & FingerprintSketch.keyMask == key {
-                                    let offset = i - Int(frames[base + j])
-                                    votes[Int64(ordinal) << 32 | Int64(offset + Int(Int32.max) / 2), default: 0] += 1
-                                }
+                slotSeconds.withUnsafeBufferPointer { tableSeconds in
+                    guard query.count > d + 1 else { return }
+                    for i in 0..<(query.count - d - 1) {
+                        let key = query[i] & FingerprintSketch.keyMask
+                        if key == 0 || query[i + d] == 0 { continue }
+                        // The later word of the pair, and its neighbours: a copy whose frames fall between the
+                        // original's keeps the key in one of them. All three share the first half, hence the probe.
+                        let s0 = query[i + d - 1] & FingerprintSketch.secondMask
+                        let s1 = query[i + d] & FingerprintSketch.secondMask
+                        let s2 = query[i + d + 1] & FingerprintSketch.secondMask
+                        if (key, s1) == previous { continue }
+                        previous = (key, s1)
+                        @inline(__always) func agrees(_ x: UInt32) -> Bool {
+                            (x ^ s1).nonzeroBitCount <= Self.secondTolerance
+                                || (x ^ s0).nonzeroBitCount <= Self.secondTolerance
+                                || (x ^ s2).nonzeroBitCount <= Self.secondTolerance
+                        }
+                        let (home, check) = Self.position(of: key, capacity: capacity)
+                        var slot = home
+                        while true {
+                            let entry = table[slot]
+                            if entry == 0 { break }
+                            let s = slot
+                            slot += 1
+                            if slot == capacity { slot = 0 }
+                            guard entry & (1 << Self.checkBits - 1) == check, agrees(UInt32(tableSeconds[s])) else { continue }
+                            let ordinal = Int(entry >> Self.checkBits) - 1
+                            let base = ordinal * Self.sketchSize
+                            for j in 0..<Self.sketchSize
+                            where sketchWords[base + j] & FingerprintSketch.keyMask == key
+                                && agrees(UInt32(sketchSeconds[base + j]))
+                            {
+                                let offset = i - frame(base + j)
+                                let candidate = Int64(ordinal) << 32 | Int64(offset + Int(Int32.max) / 2)
+                                if !candidates.contains(candidate) { candidates.append(candidate) }
                             }
                         }
                     }
@@ -142,12 +188,11 @@ public struct NearDuplicateIndex: Sendable {
             }
         }
         var best: Match?
-        for (candidate, _) in votes {
+        for candidate in candidates {
             let ordinal = Int(candidate >> 32)
             if exclude(ordinal) { continue }
             let offset = Int(candidate & 0xFFFF_FFFF) - Int(Int32.max) / 2
             guard let m = confirm(fingerprint, ordinal: ordinal, offset: offset) else { continue }
-            // Votes come out of a dictionary in no fixed order: ties are broken so the choice is deterministic.
             if best == nil || (m.similarity, -m.ordinal, -abs(m.offsetMilliseconds), -m.offsetMilliseconds)
                 > (best!.similarity, -best!.ordinal, -abs(best!.offsetMilliseconds), -best!.offsetMilliseconds)
             {
@@ -161,13 +206,13 @@ public struct NearDuplicateIndex: Sendable {
     /// at least half the sketch (and 8 sub-fingerprints) within ``maxBitErrorRate``.
     func confirm(_ fingerprint: [UInt32], ordinal: Int, offset: Int) -> Match? {
         let base = ordinal * Self.sketchSize
-        let entries = (0..<Self.sketchSize).filter { sketchWords[base + $0] != 0 }
+        let entries = (0..<Self.sketchSize).filter { sketchWords[base + $0] & FingerprintSketch.keyMask != 0 }
         let needed = Swift.max(8, (entries.count + 1) / 2)
         var best: Match?
         for shift in (offset - 2)...(offset + 2) {
             var errors = 0, compared = 0
             for j in entries {
-                let i = Int(sketchFrames[base + j]) + shift
+                let i = frame(base + j) + shift
                 guard i >= 0, i < fingerprint.count, fingerprint[i] != 0 else { continue }
                 errors += ((fingerprint[i] ^ sketchWords[base + j]) & FingerprintSketch.keyMask).nonzeroBitCount
                 compared += 1
