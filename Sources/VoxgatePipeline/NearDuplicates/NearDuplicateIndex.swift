@@ -13,10 +13,11 @@ import VoxgateDSP
 /// offset) is confirmed by the bit error rate between the clip's whole sketch and the query's sub-fingerprints
 /// at that offset (± 2 frames). Unrelated speech differs in about 46% of the bits; a copy in 0–24%.
 ///
-/// - Complexity: insert O(1) amortised; query O(query frames) probes of a few contiguous slots each. Random
-///   24-bit key collisions grow with the index, but only those whose 16 later bits also agree (2.6 × 10⁻⁴ of
-///   them) reach the sketch store, so the work per query stays flat up to tens of millions of clips.
-///   Memory: 16 slots of 6 bytes at 70–80% load plus 112 bytes of sketch, ≤ 250 bytes per clip.
+/// - Complexity: insert O(1) amortised; query O(query frames) probes of a few contiguous slots each, issued in
+///   batches of 16 independent loads. Random 24-bit key collisions grow with the index, but only those whose 16
+///   later bits also agree (3 × 137 / 65536 ≈ 0.6% of them) reach the sketch store. Memory: 16 slots of 6 bytes
+///   at 70–80% load plus 112 bytes of sketch, ≤ 250 bytes per clip. Measured (`voxgate-bench fingerprint-index`)
+///   the probes' cache and TLB misses still make a query slower in a table of 100 MB than in one of 1 MB.
 public struct NearDuplicateIndex: Sendable {
     /// A confirmed match.
     public struct Match: Sendable, Hashable {
@@ -48,9 +49,10 @@ public struct NearDuplicateIndex: Sendable {
     private var sketchWords: [UInt32] = []
     private var sketchFrameHigh: [UInt8] = []
     private var sketchSeconds: [UInt16] = []
-    /// The table: (ordinal + 1) << checkBits | check, 0 for an empty slot; and the key's second half.
-    private var slots: [UInt32]
-    private var slotSeconds: [UInt16]
+    /// The table: 6-byte slots, each (ordinal + 1) << checkBits | check (0: empty) then the key's second half,
+    /// packed so that a probe touches one cache line (two bytes of padding after the last slot).
+    private var table: SlotTable
+    private var capacity: Int { table.capacity }
     private var used = 0
     public private(set) var count = 0
     /// The bit error rate a match may reach (``maxBitErrorRate``; tests raise it to see the distributions).
@@ -59,15 +61,14 @@ public struct NearDuplicateIndex: Sendable {
     /// - Parameter expectedClips: clips to size the table for (it grows when needed).
     public init(expectedClips: Int = 1024) {
         let capacity = Swift.max(1024, Int(Double(expectedClips * Self.sketchSize) / Self.maxLoad) + 1)
-        slots = [UInt32](repeating: 0, count: capacity)
-        slotSeconds = [UInt16](repeating: 0, count: capacity)
+        table = SlotTable(capacity: capacity)
         sketchWords.reserveCapacity(expectedClips * Self.sketchSize)
         sketchFrameHigh.reserveCapacity(expectedClips * Self.sketchSize)
         sketchSeconds.reserveCapacity(expectedClips * Self.sketchSize)
     }
 
     /// Bytes held by the index: the slot table and the sketches.
-    public var memoryBytes: Int { slots.count * 6 + sketchWords.count * 7 }
+    public var memoryBytes: Int { table.byteCount + sketchWords.count * 7 }
 
     @inline(__always)
     private func frame(_ e: Int) -> Int { Int(sketchFrameHigh[e]) << 8 | Int(sketchWords[e] >> 24) }
@@ -86,8 +87,9 @@ public struct NearDuplicateIndex: Sendable {
             sketchSeconds.append(present ? sketch.seconds[j] : 0)
         }
         count += 1
-        if Double(used + Self.sketchSize) > Double(slots.count) * Self.maxLoad {
-            rebuild(capacity: Int(Double(slots.count) * Self.growth) + 1)
+        if !isKnownUniquelyReferenced(&table) { table = table.copy() }
+        if Double(used + Self.sketchSize) > Double(capacity) * Self.maxLoad {
+            rebuild(capacity: Int(Double(capacity) * Self.growth) + 1)
         } else {
             addKeys(of: ordinal)
         }
@@ -96,7 +98,7 @@ public struct NearDuplicateIndex: Sendable {
 
     private mutating func addKeys(of ordinal: Int) {
         let base = ordinal * Self.sketchSize
-        let capacity = slots.count
+        let capacity = self.capacity
         for j in 0..<Self.sketchSize {
             let key = sketchWords[base + j] & FingerprintSketch.keyMask
             guard key != 0 else { continue }
@@ -106,20 +108,22 @@ public struct NearDuplicateIndex: Sendable {
                 sketchWords[base + $0] & FingerprintSketch.keyMask == key && sketchSeconds[base + $0] == second
             }) { continue }
             let (home, check) = Self.position(of: key, capacity: capacity)
-            var slot = home
-            while slots[slot] != 0 {
-                slot += 1
-                if slot == capacity { slot = 0 }
+            do {
+                let raw = table.bytes
+                var slot = home
+                while raw.loadUnaligned(fromByteOffset: slot * 6, as: UInt32.self) != 0 {
+                    slot += 1
+                    if slot == capacity { slot = 0 }
+                }
+                raw.storeBytes(of: UInt32(ordinal + 1) << Self.checkBits | check, toByteOffset: slot * 6, as: UInt32.self)
+                raw.storeBytes(of: second, toByteOffset: slot * 6 + 4, as: UInt16.self)
             }
-            slots[slot] = UInt32(ordinal + 1) << Self.checkBits | check
-            slotSeconds[slot] = second
             used += 1
         }
     }
 
     private mutating func rebuild(capacity: Int) {
-        slots = [UInt32](repeating: 0, count: capacity)
-        slotSeconds = [UInt16](repeating: 0, count: capacity)
+        table = SlotTable(capacity: capacity)
         used = 0
         for ordinal in 0..<count { addKeys(of: ordinal) }
     }
@@ -131,7 +135,7 @@ public struct NearDuplicateIndex: Sendable {
         h ^= h >> 29
         h = h &* 0xBF58_476D_1CE4_E5B9
         h ^= h >> 32
-        let home = Int(truncatingIfNeeded: (h >> 32) &* UInt64(capacity) >> 32)
+        let home = Int(truncatingIfNeeded: ((h >> 32) &* UInt64(capacity)) >> 32)
         return (home, UInt32(truncatingIfNeeded: h) & (1 << Self.checkBits - 1))
     }
 
@@ -141,44 +145,64 @@ public struct NearDuplicateIndex: Sendable {
         guard count > 0 else { return nil }
         // Candidate (ordinal, offset in frames) pairs, each once.
         var candidates: [Int64] = []
-        let capacity = slots.count
+        let capacity = self.capacity
         let d = FingerprintSketch.pairDistance
+        let batch = 16
+        var homes = (0..<batch).map { _ in (frame: 0, home: 0, check: UInt32(0)) }
         var previous: (UInt32, UInt32) = (0, 0)
+        var touched: UInt32 = 0
         fingerprint.withUnsafeBufferPointer { query in
-            slots.withUnsafeBufferPointer { table in
-                slotSeconds.withUnsafeBufferPointer { tableSeconds in
-                    guard query.count > d + 1 else { return }
-                    for i in 0..<(query.count - d - 1) {
+            do {
+                let raw = UnsafeRawPointer(table.bytes)
+                guard query.count > d + 1 else { return }
+                var i = 0
+                let end = query.count - d - 1
+                while i < end {
+                    // A batch of probe positions first, then one independent load each, so that their cache
+                    // misses overlap instead of waiting for each other behind the probing loops' branches.
+                    var n = 0
+                    while i < end && n < batch {
                         let key = query[i] & FingerprintSketch.keyMask
-                        if key == 0 || query[i + d] == 0 { continue }
+                        let s1 = query[i + d] & FingerprintSketch.secondMask
+                        if key != 0 && query[i + d] != 0 && (key, s1) != previous {
+                            previous = (key, s1)
+                            let (home, check) = Self.position(of: key, capacity: capacity)
+                            homes[n] = (i, home, check)
+                            n += 1
+                        }
+                        i += 1
+                    }
+                    for k in 0..<n { touched |= raw.loadUnaligned(fromByteOffset: homes[k].home * 6, as: UInt32.self) }
+                    for k in 0..<n {
+                        let (q, home, check) = homes[k]
+                        let key = query[q] & FingerprintSketch.keyMask
                         // The later word of the pair, and its neighbours: a copy whose frames fall between the
                         // original's keeps the key in one of them. All three share the first half, hence the probe.
-                        let s0 = query[i + d - 1] & FingerprintSketch.secondMask
-                        let s1 = query[i + d] & FingerprintSketch.secondMask
-                        let s2 = query[i + d + 1] & FingerprintSketch.secondMask
-                        if (key, s1) == previous { continue }
-                        previous = (key, s1)
+                        let s0 = query[q + d - 1] & FingerprintSketch.secondMask
+                        let s1 = query[q + d] & FingerprintSketch.secondMask
+                        let s2 = query[q + d + 1] & FingerprintSketch.secondMask
                         @inline(__always) func agrees(_ x: UInt32) -> Bool {
                             (x ^ s1).nonzeroBitCount <= Self.secondTolerance
                                 || (x ^ s0).nonzeroBitCount <= Self.secondTolerance
                                 || (x ^ s2).nonzeroBitCount <= Self.secondTolerance
                         }
-                        let (home, check) = Self.position(of: key, capacity: capacity)
                         var slot = home
                         while true {
-                            let entry = table[slot]
+                            let packed = raw.loadUnaligned(fromByteOffset: slot * 6, as: UInt64.self)
+                            let entry = UInt32(truncatingIfNeeded: packed)
                             if entry == 0 { break }
-                            let s = slot
                             slot += 1
                             if slot == capacity { slot = 0 }
-                            guard entry & (1 << Self.checkBits - 1) == check, agrees(UInt32(tableSeconds[s])) else { continue }
+                            guard entry & (1 << Self.checkBits - 1) == check,
+                                agrees(UInt32(truncatingIfNeeded: packed >> 32) & 0xFFFF)
+                            else { continue }
                             let ordinal = Int(entry >> Self.checkBits) - 1
                             let base = ordinal * Self.sketchSize
                             for j in 0..<Self.sketchSize
                             where sketchWords[base + j] & FingerprintSketch.keyMask == key
                                 && agrees(UInt32(sketchSeconds[base + j]))
                             {
-                                let offset = i - frame(base + j)
+                                let offset = q - frame(base + j)
                                 let candidate = Int64(ordinal) << 32 | Int64(offset + Int(Int32.max) / 2)
                                 if !candidates.contains(candidate) { candidates.append(candidate) }
                             }
@@ -187,6 +211,8 @@ public struct NearDuplicateIndex: Sendable {
                 }
             }
         }
+        // `touched` only keeps the batch loads from being optimised away.
+        if touched == .max { candidates.reserveCapacity(candidates.count + 1) }
         var best: Match?
         for candidate in candidates {
             let ordinal = Int(candidate >> 32)
