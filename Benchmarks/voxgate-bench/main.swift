@@ -7,6 +7,7 @@
 //   voxgate-bench kernels                            each signal kernel alone: ns per sample, samples/s
 //   voxgate-bench report N                           the validation report of N synthetic decisions
 //   voxgate-bench fingerprint-index N                the near-duplicate index at 10k … N clips: memory, inserts/s, queries/s
+//   voxgate-bench fingerprints FILE…                 each file's sub-fingerprints and fingerprinter time (JSON lines)
 //   --pipeline FILE                                  a pipeline file instead of the defaults
 //   --inline                                         decode/meters: clips one after another on the main task
 //                                                    (no worker threads), for valgrind --tool=callgrind
@@ -202,8 +203,13 @@ if args.count == 2, args[1] == "lid" {
     print(#"{"lid_sentences_per_s":\#(String(format: "%.0f", 20_000 / times.sorted()[2])),"languages":\#(TextLanguageIdentifier.shared.languages.count)}"#)
     exit(flagged > 0 ? 0 : 1)
 }
+if args.count >= 2, args[1] == "fingerprints" {
+    try fingerprintFiles(Array(args.dropFirst(2)))
+    exit(0)
+}
 if args.count == 2, args[1] == "kernels" {
     kernels()
+    fingerprinterKernel()
     exit(0)
 }
 guard args.count >= 3, ["pipeline", "decode", "meters"].contains(args[1]) else {
