@@ -68,7 +68,7 @@ sidecar "$out/en/dup-b-copy" "This sentence was uploaded twice." spk-en-08
 
 # The same speaker reading the same sentence again (slower): a duplicate of another kind.
 sox "$out/en/pcm16.wav" "$out/en/same-sentence-again.flac" tempo 0.9
-sidecar "$out/en/same-sentence-again" "The library opens at nine." spk-en-01
+sidecar "$out/en/same-sentence-again" "The library opens at nine." spk-en-17
 
 # --- too_short, too_long, silent --------------------------------------------------------------
 speak en "Yes." "$tmp/s.wav"
