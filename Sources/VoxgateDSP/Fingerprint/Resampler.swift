@@ -105,15 +105,24 @@ public struct StreamingResampler: Sendable {
                     guard first + n <= bufferEnd else { break }
                     let offset = (first - bufferStart) &* 4
                     let toff = phase &* n &* 4
-                    var acc = SIMD8<Float>()
+                    // Two accumulators: the additions of one dot product overlap instead of waiting on each other.
+                    var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>()
                     var k = 0
-                    while k < n {
+                    while k &+ 16 <= n {
+                        let x0 = raw.loadUnaligned(fromByteOffset: offset &+ k &* 4, as: SIMD8<Float>.self)
+                        let h0 = traw.loadUnaligned(fromByteOffset: toff &+ k &* 4, as: SIMD8<Float>.self)
+                        let x1 = raw.loadUnaligned(fromByteOffset: offset &+ k &* 4 &+ 32, as: SIMD8<Float>.self)
+                        let h1 = traw.loadUnaligned(fromByteOffset: toff &+ k &* 4 &+ 32, as: SIMD8<Float>.self)
+                        acc0 += x0 * h0
+                        acc1 += x1 * h1
+                        k &+= 16
+                    }
+                    if k < n {
                         let x = raw.loadUnaligned(fromByteOffset: offset &+ k &* 4, as: SIMD8<Float>.self)
                         let h = traw.loadUnaligned(fromByteOffset: toff &+ k &* 4, as: SIMD8<Float>.self)
-                        acc += x * h
-                        k &+= 8
+                        acc0 += x * h
                     }
-                    output.append(acc.sum())
+                    output.append((acc0 + acc1).sum())
                     next &+= 1
                 }
             }

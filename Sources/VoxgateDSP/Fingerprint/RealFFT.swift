@@ -1,0 +1,180 @@
+import RealModule
+
+/// The FFT of a real frame of one fixed power-of-two size n (at least 16), with its tables computed once: the
+/// n/2 + 1 bins X[0…n/2] (the others are their conjugates).
+///
+/// The frame is packed as n/2 complex samples z[m] = x[2m] + i·x[2m+1] (windowed on the way, and written in
+/// bit-reversed order, so there is no separate permutation pass), transformed by an n/2-point radix-2
+/// complex FFT, and split: X[k] = E[k] + e^(−2πik/n)·O[k], with E and O the transforms of the even and odd
+/// samples, E[k] = (Z[k] + Z*[n/2−k]) / 2 and O[k] = (Z[k] − Z*[n/2−k]) / 2i. Half the work of a complex
+/// transform of the same size. The butterfly passes with eight or more butterflies per group run on
+/// `SIMD8<Float>` with one contiguous twiddle row per pass; the first two passes (twiddles 1 and −i) are one
+/// radix-4 pass without multiplications. Checked against a direct DFT in the tests.
+public struct RealFFT: Sendable {
+    public let size: Int
+    @usableFromInline let half: Int
+    /// Pass with half-length h (h butterflies per group) uses twiddles e^(−iπj/h), j < h, at [h + j].
+    @usableFromInline let passCos: [Float]
+    @usableFromInline let passSin: [Float]
+    /// e^(−2πik/n) for k in 0…n/4, for the split step.
+    @usableFromInline let splitCos: [Float]
+    @usableFromInline let splitSin: [Float]
+    /// Bit reversal of log2(n/2) bits.
+    @usableFromInline let reversed: [Int32]
+
+    public init(size: Int) {
+        precondition(size >= 16 && size & (size - 1) == 0, "real FFT size must be a power of two, at least 16")
+        self.size = size
+        let m = size / 2
+        half = m
+        var pc = [Float](repeating: 0, count: m), ps = [Float](repeating: 0, count: m)
+        var h = 1
+        while h < m {
+            for j in 0..<h {
+                pc[h + j] = Float(Double.cos(.pi * Double(j) / Double(h)))
+                ps[h + j] = Float(-Double.sin(.pi * Double(j) / Double(h)))
+            }
+            h <<= 1
+        }
+        passCos = pc
+        passSin = ps
+        splitCos = (0...size / 4).map { Float(Double.cos(2 * .pi * Double($0) / Double(size))) }
+        splitSin = (0...size / 4).map { Float(-Double.sin(2 * .pi * Double($0) / Double(size))) }
+        let bits = m.trailingZeroBitCount
+        reversed = (0..<m).map { i in
+            var r = 0
+            for b in 0..<bits where i & (1 << b) != 0 { r |= 1 << (bits - 1 - b) }
+            return Int32(r)
+        }
+    }
+
+    /// X[k] = Σ x[t]·w[t]·e^(−2πikt/n) for k in 0…n/2 into `re` and `im` (each n/2 + 1 long); `window` (n
+    /// long) may be nil for no window. `x` is read only.
+    public func transform(
+        _ x: UnsafePointer<Float>, window: UnsafePointer<Float>?,
+        re: UnsafeMutablePointer<Float>, im: UnsafeMutablePointer<Float>
+    ) {
+        let m = half
+        reversed.withUnsafeBufferPointer { rev in
+            if let w = window {
+                for t in 0..<m {
+                    let r = Int(rev[t])
+                    re[r] = x[2 &* t] * w[2 &* t]
+                    im[r] = x[2 &* t &+ 1] * w[2 &* t &+ 1]
+                }
+            } else {
+                for t in 0..<m {
+                    let r = Int(rev[t])
+                    re[r] = x[2 &* t]
+                    im[r] = x[2 &* t &+ 1]
+                }
+            }
+        }
+        complexPasses(re: re, im: im)
+        split(re: re, im: im)
+    }
+
+    /// The n/2-point complex FFT of bit-reversed input, in place.
+    @usableFromInline func complexPasses(re: UnsafeMutablePointer<Float>, im: UnsafeMutablePointer<Float>) {
+        let m = half
+        // Passes h = 1 and h = 2 at once: twiddles 1 and −i.
+        var s = 0
+        while s < m {
+            let a0r = re[s], a0i = im[s], a1r = re[s &+ 1], a1i = im[s &+ 1]
+            let a2r = re[s &+ 2], a2i = im[s &+ 2], a3r = re[s &+ 3], a3i = im[s &+ 3]
+            let b0r = a0r + a1r, b0i = a0i + a1i, b1r = a0r - a1r, b1i = a0i - a1i
+            let b2r = a2r + a3r, b2i = a2i + a3i, b3r = a2r - a3r, b3i = a2i - a3i
+            re[s] = b0r + b2r
+            im[s] = b0i + b2i
+            re[s &+ 2] = b0r - b2r
+            im[s &+ 2] = b0i - b2i
+            // −i·b3 = b3i − i·b3r
+            re[s &+ 1] = b1r + b3i
+            im[s &+ 1] = b1i - b3r
+            re[s &+ 3] = b1r - b3i
+            im[s &+ 3] = b1i + b3r
+            s &+= 4
+        }
+        passCos.withUnsafeBufferPointer { pcb in
+            passSin.withUnsafeBufferPointer { psb in
+                let pc = pcb.baseAddress!, ps = psb.baseAddress!
+                var h = 4
+                // Scalar passes while a group has fewer than eight butterflies.
+                while h < 8 && h < m {
+                    var start = 0
+                    while start < m {
+                        for j in 0..<h {
+                            let wr = pc[h &+ j], wi = ps[h &+ j]
+                            let p = start &+ j, q = p &+ h
+                            let tr = re[q] * wr - im[q] * wi
+                            let ti = re[q] * wi + im[q] * wr
+                            re[q] = re[p] - tr
+                            im[q] = im[p] - ti
+                            re[p] += tr
+                            im[p] += ti
+                        }
+                        start &+= 2 &* h
+                    }
+                    h <<= 1
+                }
+                let rr = UnsafeMutableRawPointer(re), ir = UnsafeMutableRawPointer(im)
+                let cr = UnsafeRawPointer(pc), sr = UnsafeRawPointer(ps)
+                while h < m {
+                    var start = 0
+                    while start < m {
+                        var j = 0
+                        while j < h {
+                            let p = (start &+ j) &* 4, q = p &+ h &* 4, t = (h &+ j) &* 4
+                            let wr = cr.loadUnaligned(fromByteOffset: t, as: SIMD8<Float>.self)
+                            let wi = sr.loadUnaligned(fromByteOffset: t, as: SIMD8<Float>.self)
+                            let ar = rr.loadUnaligned(fromByteOffset: p, as: SIMD8<Float>.self)
+                            let ai = ir.loadUnaligned(fromByteOffset: p, as: SIMD8<Float>.self)
+                            let br = rr.loadUnaligned(fromByteOffset: q, as: SIMD8<Float>.self)
+                            let bi = ir.loadUnaligned(fromByteOffset: q, as: SIMD8<Float>.self)
+                            let tr = br * wr - bi * wi
+                            let ti = br * wi + bi * wr
+                            rr.storeBytes(of: ar + tr, toByteOffset: p, as: SIMD8<Float>.self)
+                            ir.storeBytes(of: ai + ti, toByteOffset: p, as: SIMD8<Float>.self)
+                            rr.storeBytes(of: ar - tr, toByteOffset: q, as: SIMD8<Float>.self)
+                            ir.storeBytes(of: ai - ti, toByteOffset: q, as: SIMD8<Float>.self)
+                            j &+= 8
+                        }
+                        start &+= 2 &* h
+                    }
+                    h <<= 1
+                }
+            }
+        }
+    }
+
+    /// Turns Z = FFT(z) (n/2 bins) into X[0…n/2] in place, pair by pair (k and n/2 − k need the same two bins).
+    @usableFromInline func split(re: UnsafeMutablePointer<Float>, im: UnsafeMutablePointer<Float>) {
+        let m = half
+        let z0r = re[0], z0i = im[0]
+        re[0] = z0r + z0i
+        im[0] = 0
+        re[m] = z0r - z0i
+        im[m] = 0
+        splitCos.withUnsafeBufferPointer { cs in
+            splitSin.withUnsafeBufferPointer { sn in
+                // k = n/4 is its own partner: X = conj(Z[n/4]) (E = Re Z, O = −Im Z, twiddle −i).
+                im[m / 2] = -im[m / 2]
+                for k in 1..<(m / 2) {
+                    let l = m &- k
+                    let ar = re[k], ai = im[k], cr = re[l], ci = im[l]
+                    // 2E = (a + c*), 2O = (a − c*)/i; the same for the partner with a and c swapped.
+                    let er = ar + cr, ei = ai - ci
+                    let or = ai + ci, oi = cr - ar
+                    // w = e^(−2πik/n); the partner's twiddle is e^(−2πi(n/2−k)/n) = −conj(w).
+                    let wr = cs[k], wi = sn[k]
+                    let tr = wr * or - wi * oi, ti = wr * oi + wi * or
+                    re[k] = 0.5 * (er + tr)
+                    im[k] = 0.5 * (ei + ti)
+                    // Partner: E[l] = conj(E[k]), O[l] = conj(O[k]), twiddle −conj(w): X[l] = conj(E[k] − w·O[k]).
+                    re[l] = 0.5 * (er - tr)
+                    im[l] = 0.5 * (ti - ei)
+                }
+            }
+        }
+    }
+}
