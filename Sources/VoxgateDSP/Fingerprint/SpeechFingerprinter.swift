@@ -28,9 +28,10 @@ public struct SpeechFingerprinter: Sendable {
     /// The band differences of the last `lag` frames, a ring.
     @usableFromInline var previousDifferences: [Float]
     @usableFromInline var frameIndex = 0
-    /// The frame's spectrum, bins 0…frameLength/2.
-    @usableFromInline var scratchRe = [Float](repeating: 0, count: frameLength / 2 + 1)
-    @usableFromInline var scratchIm = [Float](repeating: 0, count: frameLength / 2 + 1)
+    @usableFromInline var scratchRe = [Float](repeating: 0, count: frameLength / 2)
+    @usableFromInline var scratchIm = [Float](repeating: 0, count: frameLength / 2)
+    /// The frame's power spectrum, bins 0…frameLength/2.
+    @usableFromInline var power = [Float](repeating: 0, count: frameLength / 2 + 1)
     @usableFromInline var bands = [Float](repeating: 0, count: bandCount)
 
     public init(sampleRate: Int) { self.init(sampleRate: sampleRate, hop: Self.defaultHop, lag: Self.defaultLag, quietDB: Self.quietFrameDB) }
@@ -104,13 +105,17 @@ public struct SpeechFingerprinter: Sendable {
             Self.window.withUnsafeBufferPointer { w in
                 scratchRe.withUnsafeMutableBufferPointer { re in
                     scratchIm.withUnsafeMutableBufferPointer { im in
-                        fft.transform(src.baseAddress! + start, window: w.baseAddress!, re: re.baseAddress!, im: im.baseAddress!)
-                        edges.withUnsafeBufferPointer { edge in
-                            bands.withUnsafeMutableBufferPointer { b in
-                                for m in 0..<Self.bandCount {
-                                    var e: Float = 0
-                                    for k in edge[m]..<edge[m &+ 1] { e += re[k] * re[k] + im[k] * im[k] }
-                                    b[m] = e
+                        power.withUnsafeMutableBufferPointer { pw in
+                            fft.powerSpectrum(
+                                src.baseAddress! + start, window: w.baseAddress!, power: pw.baseAddress!,
+                                re: re.baseAddress!, im: im.baseAddress!)
+                            edges.withUnsafeBufferPointer { edge in
+                                bands.withUnsafeMutableBufferPointer { b in
+                                    for m in 0..<Self.bandCount {
+                                        var e: Float = 0
+                                        for k in edge[m]..<edge[m &+ 1] { e += pw[k] }
+                                        b[m] = e
+                                    }
                                 }
                             }
                         }
