@@ -3,13 +3,14 @@ import RealModule
 /// The FFT of a real frame of one fixed power-of-two size n (at least 16), with its tables computed once: the
 /// n/2 + 1 bins X[0…n/2] (the others are their conjugates).
 ///
-/// The frame is packed as n/2 complex samples z[m] = x[2m] + i·x[2m+1] (windowed on the way, and written in
-/// bit-reversed order, so there is no separate permutation pass), transformed by an n/2-point radix-2
-/// complex FFT, and split: X[k] = E[k] + e^(−2πik/n)·O[k], with E and O the transforms of the even and odd
-/// samples, E[k] = (Z[k] + Z*[n/2−k]) / 2 and O[k] = (Z[k] − Z*[n/2−k]) / 2i. Half the work of a complex
-/// transform of the same size. The butterfly passes with eight or more butterflies per group run on
-/// `SIMD8<Float>` with one contiguous twiddle row per pass; the first two passes (twiddles 1 and −i) are one
-/// radix-4 pass without multiplications, the third runs on `SIMD4<Float>`. Checked against a direct DFT in the tests.
+/// The frame is packed as n/2 complex samples z[m] = x[2m] + i·x[2m+1] (windowed on the way and read in
+/// bit-reversed order straight into the first radix-4 pass, so there is no permutation pass), transformed by
+/// an n/2-point radix-2 complex FFT, and split: X[k] = E[k] + e^(−2πik/n)·O[k], with E and O the transforms of
+/// the even and odd samples, E[k] = (Z[k] + Z*[n/2−k]) / 2 and O[k] = (Z[k] − Z*[n/2−k]) / 2i. Half the work of
+/// a complex transform of the same size. The first two passes (twiddles 1 and −i) are one radix-4 pass without
+/// multiplications, the third runs on `SIMD4<Float>`, the others on `SIMD8<Float>` with one contiguous twiddle
+/// row per pass. ``powerSpectrum(_:window:power:re:im:)`` splits four bin pairs at a time. Checked against a
+/// direct DFT in the tests.
 public struct RealFFT: Sendable {
     public let size: Int
     @usableFromInline let half: Int
@@ -54,8 +55,8 @@ public struct RealFFT: Sendable {
         _ x: UnsafePointer<Float>, window: UnsafePointer<Float>?,
         re: UnsafeMutablePointer<Float>, im: UnsafeMutablePointer<Float>
     ) {
-        pack(x, window: window, re: re, im: im)
-        complexPasses(re: re, im: im)
+        packAndFirstPasses(x, window: window, re: re, im: im)
+        laterPasses(re: re, im: im)
         split(re: re, im: im)
     }
 
@@ -65,8 +66,8 @@ public struct RealFFT: Sendable {
         _ x: UnsafePointer<Float>, window: UnsafePointer<Float>?, power: UnsafeMutablePointer<Float>,
         re: UnsafeMutablePointer<Float>, im: UnsafeMutablePointer<Float>
     ) {
-        pack(x, window: window, re: re, im: im)
-        complexPasses(re: re, im: im)
+        packAndFirstPasses(x, window: window, re: re, im: im)
+        laterPasses(re: re, im: im)
         let m = half
         let z0r = re[0], z0i = im[0]
         power[0] = (z0r + z0i) * (z0r + z0i)
@@ -74,7 +75,30 @@ public struct RealFFT: Sendable {
         power[m / 2] = re[m / 2] * re[m / 2] + im[m / 2] * im[m / 2]
         splitCos.withUnsafeBufferPointer { cs in
             splitSin.withUnsafeBufferPointer { sn in
-                for k in 1..<(m / 2) {
+                // Four pairs at a time: bins k…k+3 upwards and their partners n/2−k…n/2−k−3 downwards (loaded
+                // upwards from n/2−k−3 and reversed).
+                @inline(__always) func reversed4(_ v: SIMD4<Float>) -> SIMD4<Float> { SIMD4(v[3], v[2], v[1], v[0]) }
+                let rr = UnsafeRawPointer(re), ir = UnsafeRawPointer(im)
+                let cr = UnsafeRawPointer(cs.baseAddress!), sr = UnsafeRawPointer(sn.baseAddress!)
+                let pw = UnsafeMutableRawPointer(power)
+                var k = 1
+                while k &+ 4 <= m / 2 {
+                    let lo = (m &- k &- 3) &* 4, kb = k &* 4
+                    let ar = rr.loadUnaligned(fromByteOffset: kb, as: SIMD4<Float>.self)
+                    let ai = ir.loadUnaligned(fromByteOffset: kb, as: SIMD4<Float>.self)
+                    let cr4 = reversed4(rr.loadUnaligned(fromByteOffset: lo, as: SIMD4<Float>.self))
+                    let ci4 = reversed4(ir.loadUnaligned(fromByteOffset: lo, as: SIMD4<Float>.self))
+                    let er = ar + cr4, ei = ai - ci4
+                    let or = ai + ci4, oi = cr4 - ar
+                    let wr = cr.loadUnaligned(fromByteOffset: kb, as: SIMD4<Float>.self)
+                    let wi = sr.loadUnaligned(fromByteOffset: kb, as: SIMD4<Float>.self)
+                    let tr = wr * or - wi * oi, ti = wr * oi + wi * or
+                    let pr = er + tr, pi = ei + ti, qr = er - tr, qi = ei - ti
+                    pw.storeBytes(of: 0.25 * (pr * pr + pi * pi), toByteOffset: kb, as: SIMD4<Float>.self)
+                    pw.storeBytes(of: reversed4(0.25 * (qr * qr + qi * qi)), toByteOffset: lo, as: SIMD4<Float>.self)
+                    k &+= 4
+                }
+                while k < m / 2 {
                     let l = m &- k
                     let ar = re[k], ai = im[k], cr = re[l], ci = im[l]
                     let er = ar + cr, ei = ai - ci
@@ -85,55 +109,49 @@ public struct RealFFT: Sendable {
                     let pr = er + tr, pi = ei + ti, qr = er - tr, qi = ei - ti
                     power[k] = 0.25 * (pr * pr + pi * pi)
                     power[l] = 0.25 * (qr * qr + qi * qi)
+                    k &+= 1
                 }
             }
         }
     }
 
-    /// z[t] = x[2t]·w[2t] + i·x[2t+1]·w[2t+1], t < n/2, into bit-reversed positions of `re`, `im`.
-    @usableFromInline func pack(
+    /// z[t] = x[2t]·w[2t] + i·x[2t+1]·w[2t+1], t < n/2, in bit-reversed order, through the first two
+    /// passes (twiddles 1 and −i) as one radix-4 pass, into `re` and `im`. Positions 4g…4g+3 hold z[r],
+    /// z[r + n/4], z[r + n/8], z[r + 3n/8] with r the bit reversal of 4g, so they are read from `x` directly.
+    @usableFromInline func packAndFirstPasses(
         _ x: UnsafePointer<Float>, window: UnsafePointer<Float>?,
         re: UnsafeMutablePointer<Float>, im: UnsafeMutablePointer<Float>
     ) {
         let m = half
+        let q1 = m / 2, q2 = m / 4, q3 = 3 * m / 4
         reversed.withUnsafeBufferPointer { rev in
-            if let w = window {
-                for t in 0..<m {
-                    let r = Int(rev[t])
-                    re[r] = x[2 &* t] * w[2 &* t]
-                    im[r] = x[2 &* t &+ 1] * w[2 &* t &+ 1]
-                }
-            } else {
-                for t in 0..<m {
-                    let r = Int(rev[t])
-                    re[r] = x[2 &* t]
-                    im[r] = x[2 &* t &+ 1]
-                }
+            @inline(__always) func z(_ j: Int) -> (Float, Float) {
+                if let w = window { return (x[2 &* j] * w[2 &* j], x[2 &* j &+ 1] * w[2 &* j &+ 1]) }
+                return (x[2 &* j], x[2 &* j &+ 1])
+            }
+            var s = 0
+            while s < m {
+                let r = Int(rev[s])
+                let (a0r, a0i) = z(r), (a1r, a1i) = z(r &+ q1), (a2r, a2i) = z(r &+ q2), (a3r, a3i) = z(r &+ q3)
+                let b0r = a0r + a1r, b0i = a0i + a1i, b1r = a0r - a1r, b1i = a0i - a1i
+                let b2r = a2r + a3r, b2i = a2i + a3i, b3r = a2r - a3r, b3i = a2i - a3i
+                re[s] = b0r + b2r
+                im[s] = b0i + b2i
+                re[s &+ 2] = b0r - b2r
+                im[s &+ 2] = b0i - b2i
+                // −i·b3 = b3i − i·b3r
+                re[s &+ 1] = b1r + b3i
+                im[s &+ 1] = b1i - b3r
+                re[s &+ 3] = b1r - b3i
+                im[s &+ 3] = b1i + b3r
+                s &+= 4
             }
         }
     }
 
-    /// The n/2-point complex FFT of bit-reversed input, in place.
-    @usableFromInline func complexPasses(re: UnsafeMutablePointer<Float>, im: UnsafeMutablePointer<Float>) {
+    /// The passes h = 4 … n/4 of the n/2-point complex FFT, in place, after ``packAndFirstPasses``.
+    @usableFromInline func laterPasses(re: UnsafeMutablePointer<Float>, im: UnsafeMutablePointer<Float>) {
         let m = half
-        // Passes h = 1 and h = 2 at once: twiddles 1 and −i.
-        var s = 0
-        while s < m {
-            let a0r = re[s], a0i = im[s], a1r = re[s &+ 1], a1i = im[s &+ 1]
-            let a2r = re[s &+ 2], a2i = im[s &+ 2], a3r = re[s &+ 3], a3i = im[s &+ 3]
-            let b0r = a0r + a1r, b0i = a0i + a1i, b1r = a0r - a1r, b1i = a0i - a1i
-            let b2r = a2r + a3r, b2i = a2i + a3i, b3r = a2r - a3r, b3i = a2i - a3i
-            re[s] = b0r + b2r
-            im[s] = b0i + b2i
-            re[s &+ 2] = b0r - b2r
-            im[s &+ 2] = b0i - b2i
-            // −i·b3 = b3i − i·b3r
-            re[s &+ 1] = b1r + b3i
-            im[s &+ 1] = b1i - b3r
-            re[s &+ 3] = b1r - b3i
-            im[s &+ 3] = b1i + b3r
-            s &+= 4
-        }
         passCos.withUnsafeBufferPointer { pcb in
             passSin.withUnsafeBufferPointer { psb in
                 let pc = pcb.baseAddress!, ps = psb.baseAddress!
