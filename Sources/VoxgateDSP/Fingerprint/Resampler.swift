@@ -146,7 +146,11 @@ public struct StreamingResampler: Sendable {
                                 * h.loadUnaligned(fromByteOffset: k, as: SIMD8<Float>.self)
                             k &+= 32
                         }
-                        out[outStart &+ written] = ((a0 + a1) + (a2 + a3)).sum()
+                        // Halving by hand: `SIMD8.sum()` compiles to a long chain of shuffles on x86-64.
+                        let a = (a0 + a1) + (a2 + a3)
+                        let a4 = a.lowHalf + a.highHalf
+                        let a2h = a4.lowHalf + a4.highHalf
+                        out[outStart &+ written] = a2h[0] + a2h[1]
                         written &+= 1
                         next &+= 1
                         if step > 0 {
