@@ -6,6 +6,7 @@
 //   voxgate-bench lid                                the text language identifier: sentences per second
 //   voxgate-bench kernels                            each signal kernel alone: ns per sample, samples/s
 //   voxgate-bench report N                           the validation report of N synthetic decisions
+//   voxgate-bench fingerprint-dump FILE…             each file's sub-fingerprints (hex, one line per file)
 //   voxgate-bench fingerprint-index N                the near-duplicate index at 10k … N clips: memory, inserts/s, queries/s
 //   voxgate-bench fingerprints FILE…                 each file's sub-fingerprints and fingerprinter time (JSON lines)
 //   --pipeline FILE                                  a pipeline file instead of the defaults
@@ -141,6 +142,11 @@ func kernels() {
         time("speech activity + SNR (mono mix)") { _, m, _ in speech.consume(mono: m) }
         var level = LevelMeter()
         time("level (peak, RMS)") { i, m, _ in level.consume(interleaved: i, mono: m) }
+        if channels == 1 {
+            var fingerprinter = SpeechFingerprinter(sampleRate: 48_000)
+            time("speech fingerprint (mono mix)") { _, m, _ in fingerprinter.consume(mono: m) }
+            _ = fingerprinter.finish()
+        }
         var all = SignalMeters(sampleRate: 48_000, channels: channels)
         time("all meters") { i, m, n in all.consume(interleaved: i, mono: m, frames: n) }
         _ = (loudness.result, peak.truePeakDBTP, clipping.result, speech.result, level.rmsDBFS)
@@ -181,6 +187,26 @@ if args.count == 3, args[1] == "report", let n = Int(args[2]) {
 }
 if args.count >= 3, args[1] == "fingerprint-index", let n = Int(args[2]) {
     fingerprintIndexBenchmark(maxClips: n, repeats: args.count > 3 ? Int(args[3]) ?? 3 : 3)
+    exit(0)
+}
+if args.count >= 2, args[1] == "fingerprint-dump" {
+    // To compare fingerprints before and after a change to the fingerprinter.
+    for path in args.dropFirst(2) {
+        guard var decoder = try? AudioDecoder(path: path) else { print(path, "undecodable"); continue }
+        let channels = decoder.info.channels
+        var block = [Float](repeating: 0, count: 4096 * channels)
+        var mono = [Float](repeating: 0, count: 4096)
+        var fingerprinter = SpeechFingerprinter(sampleRate: decoder.info.sampleRate)
+        while let got = try? block.withUnsafeMutableBufferPointer({ try decoder.read(into: $0) }), got > 0 {
+            block.withUnsafeBufferPointer { b in
+                mono.withUnsafeMutableBufferPointer { m in
+                    Mixdown.mono(UnsafeBufferPointer(rebasing: b[0..<got * channels]), channels: channels, frames: got, into: m)
+                    fingerprinter.consume(mono: UnsafeBufferPointer(rebasing: m[0..<got]))
+                }
+            }
+        }
+        print(path, fingerprinter.finish().subFingerprints.map { String($0, radix: 16) }.joined(separator: " "))
+    }
     exit(0)
 }
 if args.count == 2, args[1] == "lid" {

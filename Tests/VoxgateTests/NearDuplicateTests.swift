@@ -25,6 +25,58 @@ struct NearDuplicateTests {
         }
     }
 
+    @Test func realFFTMatchesADirectDFT() {
+        // With and without a window, at the smallest size and at the fingerprint's (both SIMD and scalar passes).
+        for n in [16, 64, 512] {
+            let fft = RealFFT(size: n)
+            var rng = SplitMix64(seed: UInt64(n))
+            let x = (0..<n).map { _ in Float(Double(rng.next() >> 11) / Double(1 << 53) - 0.5) }
+            let w = (0..<n).map { Float(0.5 - 0.5 * cos(2 * .pi * Double($0) / Double(n))) }
+            for windowed in [false, true] {
+                var re = [Float](repeating: .nan, count: n / 2 + 1), im = re
+                var dft = [Double](repeating: 0, count: n / 2 + 1)
+                x.withUnsafeBufferPointer { xp in
+                    w.withUnsafeBufferPointer { wp in
+                        re.withUnsafeMutableBufferPointer { r in
+                            im.withUnsafeMutableBufferPointer {
+                                fft.transform(xp.baseAddress!, window: windowed ? wp.baseAddress! : nil, re: r.baseAddress!, im: $0.baseAddress!)
+                            }
+                        }
+                    }
+                }
+                for k in 0...(n / 2) {
+                    var (sr, si) = (0.0, 0.0)
+                    for t in 0..<n {
+                        let v = Double(x[t]) * (windowed ? Double(w[t]) : 1)
+                        sr += v * cos(2 * .pi * Double(k * t) / Double(n))
+                        si -= v * sin(2 * .pi * Double(k * t) / Double(n))
+                    }
+                    #expect(abs(Double(re[k]) - sr) < 1e-4 && abs(Double(im[k]) - si) < 1e-4, "n \(n) bin \(k) windowed \(windowed)")
+                    dft[k] = sr * sr + si * si
+                }
+                // The power spectrum straight from the split step: the same powers.
+                var power = [Float](repeating: .nan, count: n / 2 + 1)
+                var scratchRe = [Float](repeating: 0, count: n / 2), scratchIm = scratchRe
+                x.withUnsafeBufferPointer { xp in
+                    w.withUnsafeBufferPointer { wp in
+                        power.withUnsafeMutableBufferPointer { p in
+                            scratchRe.withUnsafeMutableBufferPointer { r in
+                                scratchIm.withUnsafeMutableBufferPointer {
+                                    fft.powerSpectrum(
+                                        xp.baseAddress!, window: windowed ? wp.baseAddress! : nil, power: p.baseAddress!,
+                                        re: r.baseAddress!, im: $0.baseAddress!)
+                                }
+                            }
+                        }
+                    }
+                }
+                for k in 0...(n / 2) {
+                    #expect(abs(Double(power[k]) - dft[k]) < 1e-4 * max(1, dft[k]), "n \(n) power bin \(k) windowed \(windowed)")
+                }
+            }
+        }
+    }
+
     @Test func resamplerKeepsThePassbandAndRemovesWhatWouldAlias() {
         // 1 kHz passes at unit gain; 5 kHz (which would alias to 3 kHz at 8 kHz) is gone. 48 kHz and 44.1 kHz in.
         for rate in [48_000, 44_100] {

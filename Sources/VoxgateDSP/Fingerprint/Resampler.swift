@@ -14,6 +14,8 @@ public struct StreamingResampler: Sendable {
     public let outputRate: Int
     @usableFromInline let taps: Int  // per phase, a multiple of 8
     @usableFromInline let phases: Int
+    /// gcd(input, output) when the phases are exact (phases = output ÷ gcd), else 0.
+    @usableFromInline let exactPhaseStep: Int
     @usableFromInline let table: [Float]  // phases × taps
     @usableFromInline var buffer: [Float]
     /// Stream index of `buffer[0]` (negative at first: the zero history before the first sample).
@@ -37,6 +39,7 @@ public struct StreamingResampler: Sendable {
         taps = n
         let g = Self.gcd(inputRate, outputRate)
         phases = Swift.min(outputRate / g, Self.maxPhases)
+        exactPhaseStep = phases == outputRate / g ? g : 0
         var table = [Float](repeating: 0, count: phases * n)
         for p in 0..<phases {
             let phi = Double(p) / Double(phases)
@@ -79,6 +82,14 @@ public struct StreamingResampler: Sendable {
         drain(limit: total, into: &output)
     }
 
+    /// Halving by hand: `SIMD8.sum()` compiles to a long chain of shuffles on x86-64.
+    @inlinable @inline(__always)
+    static func horizontalSum(_ a: SIMD8<Float>) -> Float {
+        let a4 = a.lowHalf + a.highHalf
+        let a2 = a4.lowHalf + a4.highHalf
+        return a2[0] + a2[1]
+    }
+
     @inlinable
     mutating func drain(limit: Int = .max, into output: inout [Float]) {
         let n = taps
@@ -87,37 +98,117 @@ public struct StreamingResampler: Sendable {
         let outRate = outputRate
         let inRate = inputRate
         let bufferEnd = bufferStart + buffer.count
+        // Output `next` needs base ≤ bufferEnd − half − 1 with base ≥ ⌊next·in/out⌋: at most this many are complete.
+        let cap = Swift.max(0, Swift.min(limit, ((bufferEnd - half) * outRate + inRate - 1) / inRate + 1) - produced)
+        let outStart = output.count
+        output.append(contentsOf: repeatElement(0, count: cap))
         var next = produced
-        buffer.withUnsafeBufferPointer { buf in
-            table.withUnsafeBufferPointer { tab in
-                let raw = UnsafeRawPointer(buf.baseAddress!)
-                let traw = UnsafeRawPointer(tab.baseAddress!)
-                while next < limit {
-                    let position = next &* inRate
-                    var base = position / outRate
-                    var phase = (position - base &* outRate) &* scaledPhases
-                    phase = (phase + outRate / 2) / outRate  // exact when phases = out/gcd
-                    if phase == scaledPhases {
-                        phase = 0
-                        base &+= 1
+        let step = exactPhaseStep
+        let singlePhase = step > 0 && scaledPhases == 1
+        var written = 0
+        output.withUnsafeMutableBufferPointer { out in
+            buffer.withUnsafeBufferPointer { buf in
+                table.withUnsafeBufferPointer { tab in
+                    let raw = UnsafeRawPointer(buf.baseAddress!)
+                    let traw = UnsafeRawPointer(tab.baseAddress!)
+                    let bytes = n &* 4
+                    // With exact phases, the input position advances by in/out samples per output: whole samples
+                    // and phases (of 1/phases sample) counted without a division.
+                    var base = 0, phase = 0
+                    let baseStep = inRate / outRate, phaseStep = step > 0 ? (inRate % outRate) / step : 0
+                    if step > 0 {
+                        let position = next &* inRate
+                        base = position / outRate
+                        phase = (position - base &* outRate) / step
                     }
-                    let first = base - half + 1
-                    guard first + n <= bufferEnd else { break }
-                    let offset = (first - bufferStart) &* 4
-                    let toff = phase &* n &* 4
-                    var acc = SIMD8<Float>()
-                    var k = 0
-                    while k < n {
-                        let x = raw.loadUnaligned(fromByteOffset: offset &+ k &* 4, as: SIMD8<Float>.self)
-                        let h = traw.loadUnaligned(fromByteOffset: toff &+ k &* 4, as: SIMD8<Float>.self)
-                        acc += x * h
-                        k &+= 8
+                    while next < limit && written < cap {
+                        if step == 0 {
+                            let position = next &* inRate
+                            base = position / outRate
+                            phase = (position - base &* outRate) &* scaledPhases
+                            phase = (phase + outRate / 2) / outRate
+                            if phase == scaledPhases {
+                                phase = 0
+                                base &+= 1
+                            }
+                        }
+                        let first = base - half + 1
+                        guard first + n <= bufferEnd else { break }
+                        let x = raw + (first - bufferStart) &* 4
+                        let h = traw + phase &* bytes
+                        if singlePhase {
+                            // One phase (an integer ratio): four outputs at a time share each load of the taps.
+                            // Every output sums in the same order, alone or in a group of four, so the result does
+                            // not depend on where the blocks end.
+                            let stride = baseStep &* 4
+                            if written &+ 4 <= cap && next &+ 4 <= limit && first + 3 &* baseStep + n <= bufferEnd {
+                                var s0 = SIMD8<Float>(), s1 = SIMD8<Float>(), s2 = SIMD8<Float>(), s3 = SIMD8<Float>()
+                                var k = 0
+                                while k < bytes {
+                                    let hv = h.loadUnaligned(fromByteOffset: k, as: SIMD8<Float>.self)
+                                    s0 += x.loadUnaligned(fromByteOffset: k, as: SIMD8<Float>.self) * hv
+                                    s1 += x.loadUnaligned(fromByteOffset: k &+ stride, as: SIMD8<Float>.self) * hv
+                                    s2 += x.loadUnaligned(fromByteOffset: k &+ 2 &* stride, as: SIMD8<Float>.self) * hv
+                                    s3 += x.loadUnaligned(fromByteOffset: k &+ 3 &* stride, as: SIMD8<Float>.self) * hv
+                                    k &+= 32
+                                }
+                                out[outStart &+ written] = Self.horizontalSum(s0)
+                                out[outStart &+ written &+ 1] = Self.horizontalSum(s1)
+                                out[outStart &+ written &+ 2] = Self.horizontalSum(s2)
+                                out[outStart &+ written &+ 3] = Self.horizontalSum(s3)
+                                written &+= 4
+                                next &+= 4
+                                base &+= 4 &* baseStep
+                            } else {
+                                var s0 = SIMD8<Float>()
+                                var k = 0
+                                while k < bytes {
+                                    s0 += x.loadUnaligned(fromByteOffset: k, as: SIMD8<Float>.self)
+                                        * h.loadUnaligned(fromByteOffset: k, as: SIMD8<Float>.self)
+                                    k &+= 32
+                                }
+                                out[outStart &+ written] = Self.horizontalSum(s0)
+                                written &+= 1
+                                next &+= 1
+                                base &+= baseStep
+                            }
+                            continue
+                        }
+                        // Four accumulators: the additions of one dot product overlap instead of waiting on each other.
+                        var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+                        var k = 0
+                        while k &+ 128 <= bytes {
+                            a0 += x.loadUnaligned(fromByteOffset: k, as: SIMD8<Float>.self)
+                                * h.loadUnaligned(fromByteOffset: k, as: SIMD8<Float>.self)
+                            a1 += x.loadUnaligned(fromByteOffset: k &+ 32, as: SIMD8<Float>.self)
+                                * h.loadUnaligned(fromByteOffset: k &+ 32, as: SIMD8<Float>.self)
+                            a2 += x.loadUnaligned(fromByteOffset: k &+ 64, as: SIMD8<Float>.self)
+                                * h.loadUnaligned(fromByteOffset: k &+ 64, as: SIMD8<Float>.self)
+                            a3 += x.loadUnaligned(fromByteOffset: k &+ 96, as: SIMD8<Float>.self)
+                                * h.loadUnaligned(fromByteOffset: k &+ 96, as: SIMD8<Float>.self)
+                            k &+= 128
+                        }
+                        while k < bytes {
+                            a0 += x.loadUnaligned(fromByteOffset: k, as: SIMD8<Float>.self)
+                                * h.loadUnaligned(fromByteOffset: k, as: SIMD8<Float>.self)
+                            k &+= 32
+                        }
+                        out[outStart &+ written] = Self.horizontalSum((a0 + a1) + (a2 + a3))
+                        written &+= 1
+                        next &+= 1
+                        if step > 0 {
+                            base &+= baseStep
+                            phase &+= phaseStep
+                            if phase >= scaledPhases {
+                                phase &-= scaledPhases
+                                base &+= 1
+                            }
+                        }
                     }
-                    output.append(acc.sum())
-                    next &+= 1
                 }
             }
         }
+        output.removeLast(cap - written)
         produced = next
         // Drop the input no later output needs.
         let position = next &* inRate

@@ -3,7 +3,7 @@ import RealModule
 /// Computes an ``AudioFingerprint`` from the mono mix, block by block, in the same pass as the other meters.
 ///
 /// Resamples to 8 kHz (``StreamingResampler``, cut at 3.5 kHz), then every 64 samples (8 ms) takes a
-/// Hann-windowed 512-sample frame (64 ms), its power spectrum (``RadixTwoFFT``) and the energies of 33
+/// Hann-windowed 512-sample frame (64 ms), its power spectrum (``RealFFT``) and the energies of 33
 /// mel-spaced bands from 200 to 3400 Hz; each frame from the fifth on yields one 32-bit sub-fingerprint
 /// (band differences against the frame 32 ms earlier). The 8 ms hop keeps a copy whose start moved by a
 /// fraction of a hop within 4 ms of the grid (measured: a 250 ms trim costs 4% of the bits with this hop and
@@ -28,8 +28,10 @@ public struct SpeechFingerprinter: Sendable {
     /// The band differences of the last `lag` frames, a ring.
     @usableFromInline var previousDifferences: [Float]
     @usableFromInline var frameIndex = 0
-    @usableFromInline var scratchRe = [Float](repeating: 0, count: frameLength)
-    @usableFromInline var scratchIm = [Float](repeating: 0, count: frameLength)
+    @usableFromInline var scratchRe = [Float](repeating: 0, count: frameLength / 2)
+    @usableFromInline var scratchIm = [Float](repeating: 0, count: frameLength / 2)
+    /// The frame's power spectrum, bins 0…frameLength/2.
+    @usableFromInline var power = [Float](repeating: 0, count: frameLength / 2 + 1)
     @usableFromInline var bands = [Float](repeating: 0, count: bandCount)
 
     public init(sampleRate: Int) { self.init(sampleRate: sampleRate, hop: Self.defaultHop, lag: Self.defaultLag, quietDB: Self.quietFrameDB) }
@@ -84,7 +86,7 @@ public struct SpeechFingerprinter: Sendable {
         Float(0.5 - 0.5 * Double.cos(2 * .pi * Double($0) / Double(frameLength)))
     }
 
-    static let fft = RadixTwoFFT(size: frameLength)
+    static let fft = RealFFT(size: frameLength)
 
     mutating func analyzeFrames() {
         let n = Self.frameLength
@@ -97,22 +99,24 @@ public struct SpeechFingerprinter: Sendable {
     }
 
     mutating func analyzeFrame(at start: Int) {
-        let n = Self.frameLength
         let edges = Self.bandEdges
+        let fft = Self.fft
         pending.withUnsafeBufferPointer { src in
             Self.window.withUnsafeBufferPointer { w in
                 scratchRe.withUnsafeMutableBufferPointer { re in
                     scratchIm.withUnsafeMutableBufferPointer { im in
-                        for i in 0..<n {
-                            re[i] = src[start + i] * w[i]
-                            im[i] = 0
-                        }
-                        Self.fft.transform(re: re.baseAddress!, im: im.baseAddress!)
-                        bands.withUnsafeMutableBufferPointer { b in
-                            for m in 0..<Self.bandCount {
-                                var e: Float = 0
-                                for k in edges[m]..<edges[m + 1] { e += re[k] * re[k] + im[k] * im[k] }
-                                b[m] = e
+                        power.withUnsafeMutableBufferPointer { pw in
+                            fft.powerSpectrum(
+                                src.baseAddress! + start, window: w.baseAddress!, power: pw.baseAddress!,
+                                re: re.baseAddress!, im: im.baseAddress!)
+                            edges.withUnsafeBufferPointer { edge in
+                                bands.withUnsafeMutableBufferPointer { b in
+                                    for m in 0..<Self.bandCount {
+                                        var e: Float = 0
+                                        for k in edge[m]..<edge[m &+ 1] { e += pw[k] }
+                                        b[m] = e
+                                    }
+                                }
                             }
                         }
                     }
