@@ -84,6 +84,8 @@ public struct IngestSummary: Sendable {
     public var run: Int64 = 0
     /// The partition this run decided, if any.
     public var partition: Partition?
+    /// Nothing changed since the last run: the release files were left as they were.
+    public var upToDate = false
 }
 
 /// `voxgate ingest`: scans an upload tree, decides every new or changed clip, and brings the output
@@ -391,6 +393,7 @@ public enum Ingest {
         summary.reused = known.count
         summary.run = runID
         summary.notes.append("nothing changed since the last run: the release is up to date")
+        summary.upToDate = true
         options.logger.notice(
             "run finished",
             metadata: [

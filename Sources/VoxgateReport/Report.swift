@@ -56,6 +56,16 @@ public enum Report {
         return ReportSummary(pages: pages.count, largestPageBytes: largest, folder: folder)
     }
 
+    /// Whether `<output>/report/` was written, whole, from the current `decisions.jsonl`: its `report.json`
+    /// (written last) is no older than the decisions.
+    public static func isCurrent(output: String) -> Bool {
+        let fm = FileManager.default
+        guard let report = (try? fm.attributesOfItem(atPath: output + "/report/report.json"))?[.modificationDate] as? Date,
+            let decisions = (try? fm.attributesOfItem(atPath: output + "/decisions.jsonl"))?[.modificationDate] as? Date
+        else { return false }
+        return report >= decisions
+    }
+
     /// The file name of a language's page `n` (1-based).
     static func pageName(_ tag: String, _ n: Int) -> String {
         let safe = String(tag.unicodeScalars.map { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-") ? Character($0) : "_" })

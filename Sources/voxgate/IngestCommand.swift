@@ -112,8 +112,12 @@ struct IngestCommand: AsyncParsableCommand {
             SummaryPrinter.print(summary)
             if let metricsFile { try MetricsFile.write(summary, to: metricsFile) }
             if !noReport {
-                let report = try Report.write(output: out)
-                print("report: \(report.folder)/index.html")
+                if summary.upToDate && Report.isCurrent(output: out) {
+                    print("report: \(out)/report/index.html (up to date)")
+                } else {
+                    let report = try Report.write(output: out)
+                    print("report: \(report.folder)/index.html")
+                }
             }
         } catch {
             throw ExitCodes.report(error, logger: logger)

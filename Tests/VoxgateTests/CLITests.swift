@@ -37,6 +37,9 @@ struct CLITests {
         let again = try voxgate(["ingest", TestSupport.testAudioUploads, "--out", out, "--quiet", "--no-report"])
         #expect(again.status == 0, "\(again.error)")
         #expect(again.output.contains("this run: 0 clips decoded, 48 re-decided from the ledger"), "\(again.output)")
+        // Nothing changed, and the report of the first run is still current: not written again.
+        let third = try voxgate(["ingest", TestSupport.testAudioUploads, "--out", out, "--quiet"])
+        #expect(third.status == 0 && third.output.contains("report/index.html (up to date)"), "\(third.output)")
     }
 
     @Test func logsAreOneJSONObjectPerLineInTheLogFile() throws {
