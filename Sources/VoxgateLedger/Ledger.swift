@@ -136,10 +136,16 @@ public final class Ledger {
     // MARK: - Reading
 
     /// Every clip the folder has seen, by path.
-    public func clips() throws(RunError) -> [String: ClipRecord] {
+    /// - Parameter light: leave out the analyses and fingerprints (`analysis` is empty, `fingerprint` nil):
+    ///   enough to tell whether anything changed.
+    public func clips(light: Bool = false) throws(RunError) -> [String: ClipRecord] {
         try read { db in
             var all: [String: ClipRecord] = [:]
-            let cursor = try ClipRecord.fetchCursor(db)
+            let columns =
+                "path, language, size, mtime_ns, sidecar_size, sidecar_mtime_ns, file_sha256, status, reasons, detail, "
+                + "duplicate_of, duration_s, shard, member, split, withdrawn, first_run, analysed_run"
+                + (light ? "" : ", analysis, fingerprint")
+            let cursor = try ClipRecord.fetchCursor(db, sql: "SELECT \(columns) FROM clip")
             while let record = try cursor.next() { all[record.path] = record }
             return all
         }

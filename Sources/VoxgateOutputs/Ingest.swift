@@ -125,7 +125,7 @@ public enum Ingest {
         try OutputFolder.recover(ledger, output: out)
         let releasedShards = try ledger.shards()
         try OutputFolder.verify(releasedShards, output: out)
-        var known = try ledger.clips()
+        var known = try ledger.clips(light: true)  // all of each record only when something changed
         let speaker = try SpeakerPseudonym(keyPath: options.speakerKeyPath ?? out + "/speaker.key")
 
         // A partition run decides its share of the tree; clips its ledger holds that now belong to another
@@ -151,6 +151,9 @@ public enum Ingest {
             result = try recordUnchangedRun(
                 options, tree: tree, ledger: ledger, known: known, inputsHash: inputs, started: started)
         } else {
+            let movedPaths = Set(moved.map(\.path))
+            known = try ledger.clips().filter { !movedPaths.contains($0.key) }
+            plan = IncrementalPlan(tree: tree, known: known, verifyHashes: options.verifyHashes)
             try plan.load()
             result = try await release(
                 ReleaseJob(
