@@ -67,6 +67,14 @@ public struct ClipAnalyzer: Sendable {
             outcome.shardAudio = audio
             return outcome
         }
+        guard FileManager.default.fileExists(atPath: source.path) else {
+            // Decided by an earlier run whose upload has since been removed: it cannot be released now.
+            outcome.findings.append(
+                Finding(
+                    .decodeError,
+                    "the upload is no longer in the upload folder, so it cannot be released; restore the file to release it"))
+            return outcome
+        }
         guard config.shards.audio != .flac, ContainerFormat(description: m.container)?.isReadableByShardClients == true
         else { return nil }
         outcome.shardAudio = ShardAudio(content: .file(path: source.path, size: source.byteSize), fileExtension: m.contentExtension)

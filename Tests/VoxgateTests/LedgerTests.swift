@@ -187,6 +187,29 @@ struct LedgerTests {
         #expect(try Self.decisions(out)["en/again.wav"]?["reasons"] as? [String] == ["consent_withdrawn"])
     }
 
+    @Test func aDeletedUploadKeepsItsPlaceAndCannotBeReleasedLater() async throws {
+        let corpus = try CorpusFixture.standard()
+        defer { corpus.remove() }
+        let out = try TestSupport.temporaryFolder("voxgate-out")
+        defer { TestSupport.remove(out) }
+        var strict = PipelineConfig()
+        strict.checks.minDurationSeconds = 1.6  // one.wav (1.5 s) is too short
+        _ = try await Ingest.run(Self.options(corpus, out, config: strict))
+        // Both uploads leave the upload folder: an accepted one (two.flac) and a rejected one (one.wav).
+        for name in ["en/one.wav", "en/one.json", "en/two.flac", "en/two.json"] {
+            try FileManager.default.removeItem(atPath: corpus.root + "/" + name)
+        }
+        // With the default thresholds one.wav would be accepted, but its file is gone: a clear finding, and
+        // the run goes on; two.flac stays released.
+        let run = try await Ingest.run(Self.options(corpus, out))
+        #expect(run.clips == 6 && run.decoded == 0)
+        let decisions = try Self.decisions(out)
+        #expect(decisions["en/one.wav"]?["reasons"] as? [String] == ["decode_error"])
+        #expect((decisions["en/one.wav"]?["detail"] as? String)?.contains("no longer in the upload folder") == true)
+        #expect(decisions["en/two.flac"]?["status"] as? String == "accepted")
+        #expect(decisions["en/two.flac"]?["shard"] as? String == "shards/en/en-CC0-1.0-000000.tar")
+    }
+
     @Test func aChangedClipIsDecodedAgainAndItsOldSampleLeavesItsShard() async throws {
         let corpus = try CorpusFixture.standard()
         defer { corpus.remove() }
