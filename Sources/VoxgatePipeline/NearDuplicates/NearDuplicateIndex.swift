@@ -4,8 +4,8 @@ import VoxgateDSP
 ///
 /// Each registered clip contributes its ``FingerprintSketch`` (16 sub-fingerprints with their frames and the
 /// low 16 bits of the word 32 ms later) to a flat store, and one slot per sketch entry to an open-addressing
-/// table (linear probing) placed by the low 24 bits of the word. A slot holds the clip's ordinal, 6 check bits
-/// of the 24-bit key's hash and the 16 later bits, so a probe reads a short run of contiguous slots and accepts
+/// table (linear probing) placed by the low 20 bits of the word. A slot holds the clip's ordinal, 6 check bits
+/// of the 20-bit key's hash and the 16 later bits, so a probe reads a short run of contiguous slots and accepts
 /// only entries whose later word also agrees (at most ``secondTolerance`` bits apart from the query's word 32 ms
 /// later or either neighbour of it): a 40-bit key, tolerant of one flipped bit and one frame of drift in its
 /// second half. A query probes every informative frame it has (a copy reproduces a
@@ -14,7 +14,7 @@ import VoxgateDSP
 /// at that offset (± 2 frames). Unrelated speech differs in about 46% of the bits; a copy in 0–24%.
 ///
 /// - Complexity: insert O(1) amortised; query O(query frames) probes of a few contiguous slots each, issued in
-///   batches of 16 independent loads. Random 24-bit key collisions grow with the index, but only those whose 16
+///   batches of 16 independent loads. Random 20-bit key collisions grow with the index, but only those whose 16
 ///   later bits also agree (3 × 137 / 65536 ≈ 0.6% of them) reach the sketch store. Memory: 16 slots of 6 bytes
 ///   at 70–80% load plus 112 bytes of sketch, ≤ 250 bytes per clip. Measured (`voxgate-bench fingerprint-index`)
 ///   the probes' cache and TLB misses still make a query slower in a table of 100 MB than in one of 1 MB.
@@ -31,8 +31,8 @@ public struct NearDuplicateIndex: Sendable {
         public var compared: Int
     }
 
-    /// Largest bit error rate of a match, over the low 24 bits of the sketch's sub-fingerprints (the top 8,
-    /// 2.2–3.4 kHz, are the first to go under noise). Measured on the transformation suite: copies at most
+    /// Largest bit error rate of a match, over the low 20 bits of the sketch's sub-fingerprints (the top bits,
+    /// the highest bands, are the first to go under noise). Measured on the transformation suite: copies at most
     /// 0.24 (white noise at 20 dB SNR; codecs at most 0.13); unrelated speech at least 0.29 (the same short
     /// sentence by two espeak-ng voices, which share their timing), real speech of others at least 0.38.
     public static let maxBitErrorRate = 0.16
@@ -45,7 +45,7 @@ public struct NearDuplicateIndex: Sendable {
     static let growth = 1.15
     static let maxFrame = Int(UInt16.max)
 
-    /// Per sketch entry: the low 24 bits of the word, and the low 8 bits of its frame in the top byte.
+    /// Per sketch entry: the low 20 bits of the word, and the low 8 bits of its frame in the top byte.
     private var sketchWords: [UInt32] = []
     private var sketchFrameHigh: [UInt8] = []
     private var sketchSeconds: [UInt16] = []
@@ -128,7 +128,7 @@ public struct NearDuplicateIndex: Sendable {
         for ordinal in 0..<count { addKeys(of: ordinal) }
     }
 
-    /// The home slot of a 24-bit key (multiply-shift onto any capacity) and its check bits.
+    /// The home slot of a 20-bit key (multiply-shift onto any capacity) and its check bits.
     @inline(__always)
     static func position(of key: UInt32, capacity: Int) -> (Int, UInt32) {
         var h = UInt64(key) &* 0x9E37_79B9_7F4A_7C15

@@ -65,10 +65,11 @@ enum FingerprintFixtures {
     ]
     static let voices = ["en", "en-us+f3", "en-gb-scotland+m3", "en+f5"]
 
-    /// espeak-ng clips: every sentence in the first voice, and a few in the others.
+    /// espeak-ng clips: every sentence in the first voice, and a few in the others; with ``moreSentences``,
+    /// 45 clips, so the recall of each transformation is measured on enough clips without the real speech.
     static func speechClips(in dir: String) throws -> [Clip] {
         var jobs: [(String, String, String)] = []
-        for (s, sentence) in sentences.enumerated() {
+        for (s, sentence) in (sentences + moreSentences).enumerated() {
             for (v, voice) in voices.enumerated() where v == 0 || s % 2 == v % 2 {
                 jobs.append(("espeak-\(voice)-s\(s)", voice, sentence))
             }
