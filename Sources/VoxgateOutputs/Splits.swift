@@ -14,7 +14,6 @@ struct SplitAssigner {
     private let config: SplitConfig
     private let pseudonym: SpeakerPseudonym
     private var sentenceSplit: [String: [String: Split]] = [:]  // language → normalised sentence → split
-    private(set) var conflicts: [String: Int] = [:]
 
     init(config: SplitConfig, pseudonym: SpeakerPseudonym) {
         self.config = config
@@ -39,10 +38,7 @@ struct SplitAssigner {
     mutating func assign(language: String, clientID: String, sentence: String) -> Split? {
         let split = speakerSplit(clientID)
         let key = SentenceKey.normalise(sentence)
-        if let fixed = sentenceSplit[language]?[key], fixed != split {
-            conflicts[language, default: 0] += 1
-            return nil
-        }
+        if let fixed = sentenceSplit[language]?[key], fixed != split { return nil }
         sentenceSplit[language, default: [:]][key] = split
         return split
     }

@@ -8,23 +8,6 @@ import VoxgateDSP
 /// numbers the code produced): recall per transformation, and no match between different recordings.
 @Suite("Near-duplicate recordings: fingerprint and index")
 struct NearDuplicateTests {
-    @Test func fftMatchesADirectDFT() {
-        let n = 64
-        let fft = RadixTwoFFT(size: n)
-        var rng = SplitMix64(seed: 3)
-        let x = (0..<n).map { _ in Float(Double(rng.next() >> 11) / Double(1 << 53) - 0.5) }
-        var re = x, im = [Float](repeating: 0, count: n)
-        re.withUnsafeMutableBufferPointer { r in im.withUnsafeMutableBufferPointer { fft.transform(re: r.baseAddress!, im: $0.baseAddress!) } }
-        for k in 0..<n {
-            var (sr, si) = (0.0, 0.0)
-            for t in 0..<n {
-                sr += Double(x[t]) * cos(2 * .pi * Double(k * t) / Double(n))
-                si -= Double(x[t]) * sin(2 * .pi * Double(k * t) / Double(n))
-            }
-            #expect(abs(Double(re[k]) - sr) < 1e-4 && abs(Double(im[k]) - si) < 1e-4, "bin \(k)")
-        }
-    }
-
     @Test func realFFTMatchesADirectDFT() {
         // With and without a window, at the smallest size and at the fingerprint's (both SIMD and scalar passes).
         for n in [16, 64, 512] {
