@@ -2,8 +2,8 @@ import Foundation
 import VoxgateCorpus
 import VoxgatePipeline
 
-/// The members of a shard written by voxgate: name → where its content lies, for copying it into another
-/// shard without decoding or re-encoding (`merge`).
+/// The members of a shard written by voxgate and where their content lies, for copying them into another
+/// shard without decoding or re-encoding (`merge`, and removing samples from a released shard).
 enum TarIndex {
     struct Member {
         var name: String
@@ -11,40 +11,47 @@ enum TarIndex {
         var size: Int
     }
 
-    static func members(of path: String) throws(RunError) -> [Member] {
+    /// Every member of the shard at `path`, in order.
+    /// - Parameters:
+    ///   - code, remedy: the error a damaged shard gives, and what the message tells the operator to do.
+    static func members(
+        of path: String, code: RunError.Code = .inputUnusable, remedy: String = "rerun that partition"
+    ) throws(RunError) -> [Member] {
         guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw RunError(.inputUnusable, "cannot open partition shard '\(path)'; check the partition folder", path: path)
+            throw RunError(code, "cannot open shard '\(path)'; \(remedy)", path: path)
         }
         defer { try? handle.close() }
         var members: [Member] = []
         var offset = 0
         while true {
             guard let header = try? handle.read(upToCount: Tar.blockSize), header.count == Tar.blockSize else {
-                throw RunError(
-                    .inputUnusable, "partition shard '\(path)' ends early; rerun that partition", path: path)
+                throw RunError(code, "shard '\(path)' ends early (truncated); \(remedy)", path: path)
             }
             if header.allSatisfy({ $0 == 0 }) { break }
             let bytes = [UInt8](header)
             let name = String(decoding: bytes[0..<100].prefix { $0 != 0 }, as: UTF8.self)
             guard let size = Int(String(decoding: bytes[124..<136].prefix { $0 != 0 && $0 != 32 }, as: UTF8.self), radix: 8)
-            else { throw RunError(.inputUnusable, "partition shard '\(path)' has a damaged header (\(name))", path: path) }
+            else { throw RunError(code, "shard '\(path)' has a damaged member header (\(name)); \(remedy)", path: path) }
             members.append(Member(name: name, offset: offset + Tar.blockSize, size: size))
             offset += Tar.memberSize(size)
             do { try handle.seek(toOffset: UInt64(offset)) } catch {
-                throw RunError(.inputUnusable, "cannot read partition shard '\(path)' (\(error))", path: path)
+                throw RunError(code, "cannot read shard '\(path)' (\(error)); \(remedy)", path: path)
             }
         }
         return members
     }
 
+    /// A member's sample key: its name up to the first dot (WebDataset's rule).
+    static func key(of name: String) -> String { String(name.prefix { $0 != "." }) }
+
     /// The audio member of each sample (by key) in a shard.
     static func audio(of path: String) throws(RunError) -> [String: ShardAudio] {
         var audio: [String: ShardAudio] = [:]
         for m in try members(of: path) where !m.name.hasSuffix(".json") {
-            let dot = m.name.firstIndex(of: ".") ?? m.name.endIndex
-            let key = String(m.name[..<dot])
-            let ext = dot < m.name.endIndex ? String(m.name[m.name.index(after: dot)...]) : ""
-            audio[key] = ShardAudio(content: .fileRange(path: path, offset: m.offset, size: m.size), fileExtension: ext)
+            let key = key(of: m.name)
+            audio[key] = ShardAudio(
+                content: .fileRange(path: path, offset: m.offset, size: m.size),
+                fileExtension: String(m.name.dropFirst(key.count + 1)))
         }
         return audio
     }
