@@ -1,0 +1,179 @@
+import Crypto
+import Foundation
+import Logging
+import VoxgateAudio
+import VoxgateLedger
+import VoxgateCorpus
+import VoxgatePipeline
+
+/// The release stage every run and every merge goes through.
+extension Ingest {
+    /// What the release stage works from: a run's clips with their earlier analyses, and the folder's state.
+    struct ReleaseJob {
+        var options: IngestOptions
+        var tree: CorpusInput
+        var ledger: Ledger
+        var releasedShards: [ShardRecord]
+        /// The output ledger's clips.
+        var known: [String: ClipRecord]
+        /// Clips to remove from the release and the ledger (they belong to another partition now).
+        var moved: [ClipRecord] = []
+        var speaker: SpeakerPseudonym
+        var withdrawals: Withdrawals
+        var plan: IncrementalPlan
+        /// Shard audio already at hand, by clip path (a merge's partition shard members).
+        var audio: [String: ShardAudio] = [:]
+        /// Withdrawal audit records to carry over (a merge's partitions').
+        var carriedWithdrawals: [WithdrawalRecord] = []
+        var inputsHash: String
+        var started: Date
+    }
+
+    /// Decides every clip of `job` in path order, writes new shards and rewrites, commits the ledger, and
+    /// regenerates the release's files: the one path every run and every merge takes.
+    static func release(_ job: ReleaseJob, progress: @Sendable (IngestProgress) -> Void) async throws -> IngestSummary {
+        let (options, tree, ledger, plan, known, speaker) = (job.options, job.tree, job.ledger, job.plan, job.known, job.speaker)
+        let (out, log, started, releasedShards) = (options.output, options.logger, job.started, job.releasedShards)
+        log.info(
+            "plan",
+            metadata: [
+                "to_decode": "\(plan.earlier.lazy.filter { $0 == nil }.count)",
+                "unchanged": "\(plan.earlier.lazy.filter { $0 != nil }.count - plan.retained.count)",
+                "retained_without_upload": "\(plan.retained.count)", "released_shards": "\(releasedShards.count)",
+                "moved_to_other_partitions": "\(job.moved.count)",
+            ])
+        var pipeline = IngestPipeline(
+            clips: plan.sources, earlier: plan.earlier, config: options.config, withdrawals: job.withdrawals,
+            communityTerms: tree.communityTerms, jobs: options.jobs)
+        for (i, source) in plan.sources.enumerated() {
+            if let audio = job.audio[source.clip] { pipeline.audio[i] = audio }
+        }
+        let writer = try ReleaseWriter(
+            output: out, config: options.config, speaker: speaker, input: tree, released: releasedShards.map(\.path))
+
+        // Clips earlier runs released, and still may: they are the kept ones, and their sentences' splits stay.
+        var duplicates = DuplicateIndex(sameSpeakerSentence: options.config.dedupe.sameSpeakerSentence)
+        for (i, source) in plan.sources.enumerated() {
+            guard let analysis = plan.earlier[i], let record = known[source.clip], record.shard != nil,
+                !record.withdrawn
+            else { continue }
+            pipeline.released.insert(i)
+            let kept = ClipOutcome(source: source, earlier: analysis)
+            duplicates.register(released: kept)
+            if let meta = kept.metadata {
+                writer.released(language: source.languageTag, sentence: meta.sentence, split: record.split)
+            }
+        }
+
+        var books = RunBooks(plan: plan, known: known, speaker: speaker)
+        books.remove(job.moved)
+        var accepted = 0
+        var audioSeconds = 0.0
+        var sealed: [ShardInfo] = []
+        var termsFiles: [String] = []
+        var rewrites: [(path: String, result: ShardRewriter.Result?)] = []
+        do {
+            try await pipeline.run(duplicates: duplicates) { outcome in
+                let released = books.releasedPlace(of: outcome)
+                let placement = try writer.consume(outcome, released: released)
+                books.record(outcome, placement: placement)
+                log.debug(
+                    "clip",
+                    metadata: [
+                        "clip": "\(outcome.source.clip)", "status": outcome.isAccepted ? "accepted" : "rejected",
+                        "reasons": "\(outcome.reasons.map(\.rawValue).joined(separator: ","))",
+                        "decoded": "\(outcome.decoded)", "shard": "\(placement?.shard ?? "")",
+                    ])
+                if outcome.isAccepted { accepted += 1 }
+                audioSeconds += outcome.measurement?.durationSeconds ?? 0
+                progress(
+                    IngestProgress(
+                        done: books.done, total: plan.sources.count, accepted: accepted,
+                        audioSeconds: audioSeconds, elapsed: Date().timeIntervalSince(started)))
+            }
+            (sealed, termsFiles) = try writer.sealShards()
+            for (shard, keys) in books.removals.sorted(by: { $0.key < $1.key }) {
+                rewrites.append((shard, try ShardRewriter.rewrite(out + "/" + shard, removing: keys)))
+            }
+            try Task.checkCancellation()
+        } catch {
+            // Nothing of this run is visible yet: remove its sealed shards and rewrites; the ledger is untouched.
+            writer.discard()
+            for (shard, _) in rewrites { unlink(out + "/" + shard + AtomicFile.partialSuffix) }
+            throw error
+        }
+
+        // The commit: from here on the run counts, and what it owes the folder is journaled.
+        var change = books.change(
+            run: RunRecord(
+                started: Timestamp.iso(started), ended: Timestamp.iso(Date()), version: VoxgateVersion.current,
+                configHash: ConfigHash.of(options.config), inputsHash: job.inputsHash, root: options.root,
+                clips: plan.sources.count,
+                decoded: books.decoded, reused: plan.sources.count - books.decoded, accepted: accepted,
+                rejected: plan.sources.count - accepted, newShards: sealed.count,
+                rewrittenShards: rewrites.count, withdrawnClips: books.newlyWithdrawnClips),
+            listedWithdrawals: job.withdrawals.clientIDs, earlierWithdrawn: job.withdrawals.speakerHashes)
+        change.deletedClips = job.moved.map(\.path)
+        for w in job.carriedWithdrawals where !change.withdrawals.contains(where: { $0.speakerHash == w.speakerHash }) {
+            change.withdrawals.append(w)
+        }
+        let byPath = Dictionary(uniqueKeysWithValues: releasedShards.map { ($0.path, $0) })
+        for shard in sealed {
+            change.shards.append(
+                ShardRecord(
+                    path: shard.path, language: shard.language, license: shard.license, terms: shard.terms,
+                    samples: shard.samples, bytes: shard.bytes, sha256: shard.sha256, createdRun: 0, updatedRun: 0))
+            change.pending.append(PendingFile(path: shard.path, op: "rename"))
+        }
+        for path in termsFiles { change.pending.append(PendingFile(path: path, op: "rename")) }
+        for (path, result) in rewrites {
+            if let result, var record = byPath[path] {
+                record.samples = result.samples
+                record.bytes = result.bytes
+                record.sha256 = result.sha256
+                change.shards.append(record)
+                change.pending.append(PendingFile(path: path, op: "rename"))
+            } else {
+                change.removedShards.append(path)
+                change.pending.append(PendingFile(path: path, op: "delete"))
+            }
+        }
+        let runID = try ledger.commit(change)
+        for w in change.withdrawals {
+            log.notice(
+                "withdrawal recorded", metadata: ["clips": "\(w.clips)", "shards": "\(w.shards)", "run": "\(runID)"])
+        }
+        log.info(
+            "committed",
+            metadata: [
+                "run": "\(runID)", "new_shards": "\(sealed.count)", "rewritten_shards": "\(rewrites.count)",
+                "clips_recorded": "\(change.clips.count)",
+            ])
+        try OutputFolder.applyPending(ledger, output: out)
+
+        let shardList = try ledger.shards().map(ShardInfo.init)
+        try writer.publish(shards: shardList) { shards in
+            manifest(options, tree: tree, shards: shards, elapsed: Date().timeIntervalSince(started))
+        }
+        try ledger.markPublished(run: runID)
+        var result = summary(
+            writer.totals, tree: tree, shards: shardList, options: options, elapsed: Date().timeIntervalSince(started))
+        result.decoded = books.decoded
+        result.reused = plan.sources.count - books.decoded
+        result.newShards = sealed.count
+        result.rewrittenShards = rewrites.count
+        result.withdrawnClips = books.newlyWithdrawnClips
+        result.run = runID
+        if writer.audit.isApplicable { result.notes.append(writer.audit.summaryLine + " (audit.json)") }
+        log.notice(
+            "run finished",
+            metadata: [
+                "run": "\(runID)", "clips": "\(result.clips)", "accepted": "\(result.accepted)",
+                "rejected": "\(result.clips - result.accepted)", "decoded": "\(result.decoded)",
+                "reused": "\(result.reused)", "new_shards": "\(result.newShards)",
+                "rewritten_shards": "\(result.rewrittenShards)", "withdrawn_clips": "\(result.withdrawnClips)",
+                "elapsed_s": "\(String(format: "%.3f", result.elapsed))",
+            ])
+        return result
+    }
+}

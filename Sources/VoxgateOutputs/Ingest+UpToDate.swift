@@ -1,0 +1,76 @@
+import Crypto
+import Foundation
+import Logging
+import VoxgateAudio
+import VoxgateLedger
+import VoxgateCorpus
+import VoxgatePipeline
+
+/// Runs that find nothing changed since the last one.
+extension Ingest {
+    /// Whether the last run already decided exactly these clips under exactly these inputs, and its release
+    /// is in place: then this run has nothing to decode, decide or write (the files it would regenerate would
+    /// be byte for byte the same), as `make` skips an up-to-date target.
+    static func isUpToDate(
+        _ out: String, ledger: Ledger, plan: IncrementalPlan, inputsHash: String
+    ) throws(RunError) -> Bool {
+        guard plan.isUnchanged, let last = try ledger.runs().last, last.published, last.inputsHash == inputsHash,
+            try ledger.pendingFiles().isEmpty
+        else { return false }
+        let fm = FileManager.default
+        return [decisionsFile, "totals.json", "totals.csv"].allSatisfy { fm.fileExists(atPath: out + "/" + $0) }
+    }
+
+    /// Records a run that found nothing to do, and summarises the release from the ledger.
+    static func recordUnchangedRun(
+        _ options: IngestOptions, tree: CorpusInput, ledger: Ledger, known: [String: ClipRecord], inputsHash: String,
+        started: Date
+    ) throws(RunError) -> IngestSummary {
+        let accepted = known.values.lazy.filter { $0.status == "accepted" }.count
+        let runID = try ledger.commit(
+            LedgerChange(
+                run: RunRecord(
+                    started: Timestamp.iso(started), ended: Timestamp.iso(Date()), version: VoxgateVersion.current,
+                    configHash: ConfigHash.of(options.config), inputsHash: inputsHash, root: options.root,
+                    clips: known.count, decoded: 0, reused: known.count, accepted: accepted,
+                    rejected: known.count - accepted, newShards: 0, rewrittenShards: 0, withdrawnClips: 0)))
+        let shards = try ledger.shards().map(ShardInfo.init)
+        try AtomicFile.write(
+            manifest(options, tree: tree, shards: shards, elapsed: Date().timeIntervalSince(started)).pretty,
+            to: options.output + "/run.json")
+        try ledger.markPublished(run: runID)
+        var languages: [String: IngestSummary.Language] = [:]
+        var reasons: [ReasonCode: Int] = [:]
+        for record in known.values {
+            var l = languages[record.language] ?? .init(tag: record.language, clips: 0, accepted: 0, totalHours: 0, acceptedHours: 0)
+            l.clips += 1
+            l.totalHours += (record.durationS ?? 0) / 3600
+            if record.status == "accepted" {
+                l.accepted += 1
+                l.acceptedHours += (record.durationS ?? 0) / 3600
+            }
+            languages[record.language] = l
+            for code in record.reasons.split(separator: ",") {
+                if let reason = ReasonCode(rawValue: String(code)) { reasons[reason, default: 0] += 1 }
+            }
+        }
+        var summary = IngestSummary(
+            clips: known.count, accepted: accepted,
+            rejectedByReason: ReasonCode.allCases.compactMap { r in reasons[r].map { (r, $0) } },
+            languages: languages.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.map { languages[$0]! },
+            shards: shards.count, warnings: tree.warnings, outputFolder: options.output,
+            elapsed: Date().timeIntervalSince(started))
+        summary.reused = known.count
+        summary.run = runID
+        summary.notes.append("nothing changed since the last run: the release is up to date")
+        summary.upToDate = true
+        options.logger.notice(
+            "run finished",
+            metadata: [
+                "run": "\(runID)", "clips": "\(summary.clips)", "accepted": "\(accepted)", "decoded": "0",
+                "reused": "\(known.count)", "up_to_date": "true",
+                "elapsed_s": "\(String(format: "%.3f", summary.elapsed))",
+            ])
+        return summary
+    }
+}
