@@ -197,7 +197,8 @@ public final class Ledger {
                 try clip.save(db)
             }
             for path in change.deletedClips { _ = try ClipRecord.deleteOne(db, key: path) }
-            for path in change.removedShards { _ = try ShardRecord.deleteOne(db, key: path) }
+            // A removed shard keeps its row until its file is deleted (``clearPending()``): the ledger lists
+            // every shard file a reader can see.
             for var w in change.withdrawals {
                 w.run = id
                 try w.insert(db, onConflict: .ignore)
@@ -214,8 +215,12 @@ public final class Ledger {
     }
 
     /// Marks the owed file operations done.
+    /// Shards whose deletion was owed are gone from the ledger too.
     public func clearPending() throws(RunError) {
-        try write { db in _ = try PendingFile.deleteAll(db) }
+        try write { db in
+            try db.execute(sql: "DELETE FROM shard WHERE path IN (SELECT path FROM pending_file WHERE op = 'delete')")
+            _ = try PendingFile.deleteAll(db)
+        }
     }
 
     private func read<T>(_ body: (Database) throws -> T) throws(RunError) -> T {
@@ -248,7 +253,7 @@ public struct LedgerChange: Sendable {
     public var clips: [ClipRecord] = []
     /// Shards to insert or replace (new and rewritten).
     public var shards: [ShardRecord] = []
-    /// Shards that no longer exist (every clip in them was removed).
+    /// Shards to delete (every clip in them was removed): their rows go when their files do.
     public var removedShards: [String] = []
     public var withdrawals: [WithdrawalRecord] = []
     public var pending: [PendingFile] = []
