@@ -1,23 +1,28 @@
 import VoxgateDSP
 
-/// Finds the kept clips a fingerprint is a copy of, without comparing it with every clip.
+// Finds the kept clips a fingerprint is a copy of, without comparing it with every clip.
 ///
 /// Each registered clip contributes its ``FingerprintSketch`` (16 sub-fingerprints with their frames and the
 /// low 16 bits of the word 32 ms later) to a flat store, and one slot per sketch entry to an open-addressing
-/// table (linear probing) placed by the low 20 bits of the word. A slot holds the clip's ordinal, 6 check bits
-/// of the 20-bit key's hash and the 16 later bits, so a probe reads a short run of contiguous slots and accepts
-/// only entries whose later word also agrees (at most ``secondTolerance`` bits apart from the query's word 32 ms
-/// later or either neighbour of it): a 40-bit key, tolerant of one flipped bit and one frame of drift in its
-/// second half. A query probes every informative frame it has (a copy reproduces a
-/// sketch key at the aligned frame in many frames, depending on the transformation); each candidate (clip,
+/// table (linear probing) placed by a 28-bit key: the low 17 bits of the word and the low 11 bits of the word
+/// 32 ms later. A slot holds the clip's ordinal, the word's next 6 bits and the later word's 16 bits, so a probe
+/// reads a short run of contiguous slots and accepts entries whose 11 bits outside the key are within
+/// ``tolerance`` of the query's. A query probes its stable frames (``maxQueryInstability``: about a third
+/// of a speech clip's frames, the ones a sketch keeps) with the later word taken at 32 ms and at one frame either
+/// side (a copy whose frames fall between the original's keeps the key in one of them); each candidate (clip,
 /// offset) is confirmed by the bit error rate between the clip's whole sketch and the query's sub-fingerprints
 /// at that offset (± 2 frames). Unrelated speech differs in about 46% of the bits; a copy in 0–24%.
 ///
+/// Why 28 exact bits: a probe's cost must not grow with the index. With 20-bit keys (and the later word only
+/// checked in the slot) 1M clips put 16 entries on every key and queries ran at 2.1k/s, against 51k/s at 10k
+/// clips. At 28 bits 1M clips leave 0.06 entries per key (1.8 at 30M), so a probe is one cache miss at any size.
+/// Fewer bits of the first word keep recall: on 174 clips of 1–10 s (espeak-ng and real speech; 14
+/// transformations) Opus 24 kb/s recall is 0.989 with 17 + 11 bits, 0.954 with 20 + 8, and 0.983 with the
+/// previous 20-bit keys.
+///
 /// - Complexity: insert O(1) amortised; query O(query frames) probes of a few contiguous slots each, issued in
-///   batches of 16 independent loads. Random 20-bit key collisions grow with the index, but only those whose 16
-///   later bits also agree (3 × 137 / 65536 ≈ 0.6% of them) reach the sketch store. Memory: 16 slots of 6 bytes
-///   at 70–80% load plus 112 bytes of sketch, ≤ 250 bytes per clip. Measured (`voxgate-bench fingerprint-index`)
-///   the probes' cache and TLB misses still make a query slower in a table of 100 MB than in one of 1 MB.
+///   batches of 16 independent loads. Memory: 16 slots of 6 bytes at 70–80% load plus 112 bytes of sketch,
+///   ≤ 250 bytes per clip.
 public struct NearDuplicateIndex: Sendable {
     /// A confirmed match.
     public struct Match: Sendable, Hashable {
@@ -31,26 +36,45 @@ public struct NearDuplicateIndex: Sendable {
         public var compared: Int
     }
 
+    /// The work a query did: what makes its cost, counted so that a benchmark can show it does not grow with
+    /// the index.
+    public struct QueryWork: Sendable {
+        /// Table probes (distinct keys of the query's stable frames).
+        public var probes = 0
+        /// Slots read, over all probes.
+        public var slots = 0
+        /// Slots that agreed with a probe, each costing a read of the clip's sketch.
+        public var sketches = 0
+        /// Distinct (clip, offset) candidates confirmed against their sketch.
+        public var candidates = 0
+        public init() {}
+    }
+
     /// Largest bit error rate of a match, over the low 20 bits of the sketch's sub-fingerprints (the top bits,
     /// the highest bands, are the first to go under noise). Measured on the transformation suite: copies at most
     /// 0.24 (white noise at 20 dB SNR; codecs at most 0.13); unrelated speech at least 0.29 (the same short
     /// sentence by two espeak-ng voices, which share their timing), real speech of others at least 0.38.
     public static let maxBitErrorRate = 0.16
-    /// Bits by which a key's second half may differ from the registered one.
-    static let secondTolerance = 2
+    /// Bits out of the 11 beside the key (the word's bits 17–22 and the later word's bits 11–15) by which an
+    /// entry may differ from the probe. They reject most entries that share a key by chance (5.6% of random
+    /// ones pass) without losing copies: on the 174 clips, Opus 24 kb/s recall is 0.977 with them, 0.989 without.
+    static let tolerance = 3
+    /// Bits of the word beside the key that a slot keeps (17–22).
+    static let tagBits: UInt32 = 6
     static let sketchSize = FingerprintSketch.size
-    static let checkBits: UInt32 = 6
     static let maxLoad = 0.8
     /// Growth factor of the table: small, so that the load (and the bytes per clip) stays within 70–80%.
     static let growth = 1.15
     static let maxFrame = Int(UInt16.max)
+    /// Bytes per sketch entry: the word's low 24 bits, its frame (16 bits) and the later word's low 16 bits.
+    static let entryBytes = 7
 
-    /// Per sketch entry: the low 20 bits of the word, and the low 8 bits of its frame in the top byte.
-    private var sketchWords: [UInt32] = []
-    private var sketchFrameHigh: [UInt8] = []
-    private var sketchSeconds: [UInt16] = []
-    /// The table: 6-byte slots, each (ordinal + 1) << checkBits | check (0: empty) then the key's second half,
-    /// packed so that a probe touches one cache line (two bytes of padding after the last slot).
+    /// The sketches, ``entryBytes`` per entry and ``sketchSize`` entries per clip (an absent entry is all 0),
+    /// so that a clip's sketch is one read of 112 contiguous bytes; one byte of padding at the end lets any
+    /// entry be read as one 8-byte load.
+    private var sketches: [UInt8] = [0]
+    /// The table: 6-byte slots, each (ordinal + 1) << tagBits | the word's bits 17–22 (0: empty), then the later
+    /// word's low 16 bits.
     private var table: SlotTable
     private var capacity: Int { table.capacity }
     private var used = 0
@@ -62,30 +86,41 @@ public struct NearDuplicateIndex: Sendable {
     public init(expectedClips: Int = 1024) {
         let capacity = Swift.max(1024, Int(Double(expectedClips * Self.sketchSize) / Self.maxLoad) + 1)
         table = SlotTable(capacity: capacity)
-        sketchWords.reserveCapacity(expectedClips * Self.sketchSize)
-        sketchFrameHigh.reserveCapacity(expectedClips * Self.sketchSize)
-        sketchSeconds.reserveCapacity(expectedClips * Self.sketchSize)
+        sketches.reserveCapacity(expectedClips * Self.sketchSize * Self.entryBytes + 1)
     }
 
     /// Bytes held by the index: the slot table and the sketches.
-    public var memoryBytes: Int { table.byteCount + sketchWords.count * 7 }
+    public var memoryBytes: Int { table.byteCount + sketches.count }
 
+    /// A sketch entry: (word's low 24 bits, frame, later word's low 16 bits); the word is 0 for an absent entry.
     @inline(__always)
-    private func frame(_ e: Int) -> Int { Int(sketchFrameHigh[e]) << 8 | Int(sketchWords[e] >> 24) }
+    private static func entry(_ sketches: UnsafeRawPointer, _ e: Int) -> (word: UInt32, frame: Int, second: UInt32) {
+        let x = sketches.loadUnaligned(fromByteOffset: e * entryBytes, as: UInt64.self)
+        return (UInt32(truncatingIfNeeded: x) & 0xFF_FFFF, Int(truncatingIfNeeded: x >> 24) & 0xFFFF, UInt32(truncatingIfNeeded: x >> 40) & 0xFFFF)
+    }
+
+    /// The 11 bits beside a key that a slot keeps, packed for one comparison: the later word's bits 11–15, then
+    /// the word's bits 17–22.
+    @inline(__always)
+    private static func beside(word: UInt32, second: UInt32) -> UInt32 {
+        second >> FingerprintSketch.secondKeyBits & 0x1F | (word >> 17 & (1 << tagBits - 1)) << 5
+    }
 
     /// Registers a clip's fingerprint and returns its ordinal.
     @discardableResult
     public mutating func insert(_ fingerprint: [UInt32]) -> Int {
-        precondition(count < 1 << (32 - Int(Self.checkBits)) - 1, "more clips than the index's 26-bit ordinals")
+        precondition(count < 1 << (32 - Int(Self.tagBits)) - 1, "more clips than the index's 26-bit ordinals")
         let ordinal = count
         let sketch = FingerprintSketch(Array(fingerprint.prefix(Self.maxFrame)))
+        sketches.removeLast()
         for j in 0..<Self.sketchSize {
-            let present = j < sketch.words.count
-            let frame = present ? sketch.frames[j] : 0
-            sketchWords.append(present ? sketch.words[j] & FingerprintSketch.keyMask | UInt32(frame & 0xFF) << 24 : 0)
-            sketchFrameHigh.append(UInt8(frame >> 8))
-            sketchSeconds.append(present ? sketch.seconds[j] : 0)
+            var x: UInt64 = 0
+            if j < sketch.words.count {
+                x = UInt64(sketch.words[j] & 0xFF_FFFF) | UInt64(sketch.frames[j]) << 24 | UInt64(sketch.seconds[j]) << 40
+            }
+            for b in 0..<Self.entryBytes { sketches.append(UInt8(truncatingIfNeeded: x >> (8 * UInt64(b)))) }
         }
+        sketches.append(0)
         count += 1
         if !isKnownUniquelyReferenced(&table) { table = table.copy() }
         if Double(used + Self.sketchSize) > Double(capacity) * Self.maxLoad {
@@ -99,27 +134,30 @@ public struct NearDuplicateIndex: Sendable {
     private mutating func addKeys(of ordinal: Int) {
         let base = ordinal * Self.sketchSize
         let capacity = self.capacity
-        for j in 0..<Self.sketchSize {
-            let key = sketchWords[base + j] & FingerprintSketch.keyMask
-            guard key != 0 else { continue }
-            let second = sketchSeconds[base + j]
-            // One slot per distinct key of the clip: a query finds every sketch entry with the key in the sketch.
-            if (0..<j).contains(where: {
-                sketchWords[base + $0] & FingerprintSketch.keyMask == key && sketchSeconds[base + $0] == second
-            }) { continue }
-            let (home, check) = Self.position(of: key, capacity: capacity)
-            do {
-                let raw = table.bytes
-                var slot = home
+        let raw = table.bytes
+        var added = 0
+        sketches.withUnsafeBytes { store in
+            let store = store.baseAddress!
+            for j in 0..<Self.sketchSize {
+                let (word, _, second) = Self.entry(store, base + j)
+                guard word & FingerprintSketch.keyMask != 0 else { continue }
+                // One slot per distinct key and bits beside it: a query finds every sketch entry with them.
+                if (0..<j).contains(where: {
+                    let other = Self.entry(store, base + $0)
+                    return other.word & 0x7F_FFFF == word & 0x7F_FFFF && other.second == second
+                }) { continue }
+                var slot = Self.home(of: FingerprintSketch.key(word, second: second), capacity: capacity)
                 while raw.loadUnaligned(fromByteOffset: slot * 6, as: UInt32.self) != 0 {
                     slot += 1
                     if slot == capacity { slot = 0 }
                 }
-                raw.storeBytes(of: UInt32(ordinal + 1) << Self.checkBits | check, toByteOffset: slot * 6, as: UInt32.self)
-                raw.storeBytes(of: second, toByteOffset: slot * 6 + 4, as: UInt16.self)
+                let tag = word >> 17 & (1 << Self.tagBits - 1)
+                raw.storeBytes(of: UInt32(ordinal + 1) << Self.tagBits | tag, toByteOffset: slot * 6, as: UInt32.self)
+                raw.storeBytes(of: UInt16(second), toByteOffset: slot * 6 + 4, as: UInt16.self)
+                added += 1
             }
-            used += 1
         }
+        used += added
     }
 
     private mutating func rebuild(capacity: Int) {
@@ -128,91 +166,32 @@ public struct NearDuplicateIndex: Sendable {
         for ordinal in 0..<count { addKeys(of: ordinal) }
     }
 
-    /// The home slot of a 20-bit key (multiply-shift onto any capacity) and its check bits.
+    /// The home slot of a 28-bit key (multiply-shift onto any capacity).
     @inline(__always)
-    static func position(of key: UInt32, capacity: Int) -> (Int, UInt32) {
+    static func home(of key: UInt32, capacity: Int) -> Int {
         var h = UInt64(key) &* 0x9E37_79B9_7F4A_7C15
         h ^= h >> 29
         h = h &* 0xBF58_476D_1CE4_E5B9
         h ^= h >> 32
-        let home = Int(truncatingIfNeeded: ((h >> 32) &* UInt64(capacity)) >> 32)
-        return (home, UInt32(truncatingIfNeeded: h) & (1 << Self.checkBits - 1))
+        return Int(truncatingIfNeeded: ((h >> 32) &* UInt64(capacity)) >> 32)
     }
 
     /// The best confirmed match of `fingerprint` among the registered clips, skipping ordinals for which
     /// `exclude` is true; nil when none is confirmed.
     public func bestMatch(_ fingerprint: [UInt32], excluding exclude: (Int) -> Bool = { _ in false }) -> Match? {
+        var work = QueryWork()
+        return bestMatch(fingerprint, excluding: exclude, work: &work)
+    }
+
+    /// ``bestMatch(_:excluding:)``, adding what the query did to `work`.
+    public func bestMatch(_ fingerprint: [UInt32], excluding exclude: (Int) -> Bool = { _ in false }, work: inout QueryWork) -> Match? {
         guard count > 0 else { return nil }
         // Candidate (ordinal, offset in frames) pairs, each once.
         var candidates: [Int64] = []
-        let capacity = self.capacity
-        let d = FingerprintSketch.pairDistance
-        let batch = 16
-        var homes = (0..<batch).map { _ in (frame: 0, home: 0, check: UInt32(0)) }
-        var previous: (UInt32, UInt32) = (0, 0)
-        var touched: UInt32 = 0
         fingerprint.withUnsafeBufferPointer { query in
-            do {
-                let raw = UnsafeRawPointer(table.bytes)
-                guard query.count > d + 1 else { return }
-                var i = 0
-                let end = query.count - d - 1
-                while i < end {
-                    // A batch of probe positions first, then one independent load each, so that their cache
-                    // misses overlap instead of waiting for each other behind the probing loops' branches.
-                    var n = 0
-                    while i < end && n < batch {
-                        let key = query[i] & FingerprintSketch.keyMask
-                        let s1 = query[i + d] & FingerprintSketch.secondMask
-                        if key != 0 && query[i + d] != 0 && (key, s1) != previous {
-                            previous = (key, s1)
-                            let (home, check) = Self.position(of: key, capacity: capacity)
-                            homes[n] = (i, home, check)
-                            n += 1
-                        }
-                        i += 1
-                    }
-                    for k in 0..<n { touched |= raw.loadUnaligned(fromByteOffset: homes[k].home * 6, as: UInt32.self) }
-                    for k in 0..<n {
-                        let (q, home, check) = homes[k]
-                        let key = query[q] & FingerprintSketch.keyMask
-                        // The later word of the pair, and its neighbours: a copy whose frames fall between the
-                        // original's keeps the key in one of them. All three share the first half, hence the probe.
-                        let s0 = query[q + d - 1] & FingerprintSketch.secondMask
-                        let s1 = query[q + d] & FingerprintSketch.secondMask
-                        let s2 = query[q + d + 1] & FingerprintSketch.secondMask
-                        @inline(__always) func agrees(_ x: UInt32) -> Bool {
-                            (x ^ s1).nonzeroBitCount <= Self.secondTolerance
-                                || (x ^ s0).nonzeroBitCount <= Self.secondTolerance
-                                || (x ^ s2).nonzeroBitCount <= Self.secondTolerance
-                        }
-                        var slot = home
-                        while true {
-                            let packed = raw.loadUnaligned(fromByteOffset: slot * 6, as: UInt64.self)
-                            let entry = UInt32(truncatingIfNeeded: packed)
-                            if entry == 0 { break }
-                            slot += 1
-                            if slot == capacity { slot = 0 }
-                            guard entry & (1 << Self.checkBits - 1) == check,
-                                agrees(UInt32(truncatingIfNeeded: packed >> 32) & 0xFFFF)
-                            else { continue }
-                            let ordinal = Int(entry >> Self.checkBits) - 1
-                            let base = ordinal * Self.sketchSize
-                            for j in 0..<Self.sketchSize
-                            where sketchWords[base + j] & FingerprintSketch.keyMask == key
-                                && agrees(UInt32(sketchSeconds[base + j]))
-                            {
-                                let offset = q - frame(base + j)
-                                let candidate = Int64(ordinal) << 32 | Int64(offset + Int(Int32.max) / 2)
-                                if !candidates.contains(candidate) { candidates.append(candidate) }
-                            }
-                        }
-                    }
-                }
-            }
+            collectCandidates(query, into: &candidates, work: &work)
         }
-        // `touched` only keeps the batch loads from being optimised away.
-        if touched == .max { candidates.reserveCapacity(candidates.count + 1) }
+        work.candidates += candidates.count
         var best: Match?
         for candidate in candidates {
             let ordinal = Int(candidate >> 32)
@@ -228,23 +207,162 @@ public struct NearDuplicateIndex: Sendable {
         return best
     }
 
+    /// Largest ``FingerprintSketch/instability(_:at:)`` of a query frame that is always probed. A sketch keeps the
+    /// most stable frame of each part of a clip, and a copy keeps those frames stable (34% of speech frames are
+    /// within 8 bits, 32% of its copies through Opus at 24 kb/s), so the query's unstable frames rarely find
+    /// anything: on the 174 clips, probing only frames within 8 bits (a third of them) costs one clip of recall
+    /// under MP3 at 32 kb/s and none under the other transformations. A query whose frames are less stable
+    /// than speech's (noise-like sounds, or heavy noise over speech) also probes its most stable
+    /// ``probedShare`` of frames, where its sketch's frames would be.
+    static let maxQueryInstability = 8
+    static let probedShare = 0.3
+    /// Probes whose home slots are loaded together.
+    static let batch = 16
+
+    struct Probe {
+        var frame: Int
+        var second: UInt32
+        var home: Int
+    }
+
+    /// Probes the table with the keys of every stable query frame and appends each (ordinal, offset) whose
+    /// sketch holds the key to `candidates`, once.
+    private func collectCandidates(_ query: UnsafeBufferPointer<UInt32>, into candidates: inout [Int64], work: inout QueryWork) {
+        let d = FingerprintSketch.pairDistance
+        let n = query.count
+        guard n > d + 1 else { return }
+        let capacity = self.capacity
+        let raw = UnsafeRawPointer(table.bytes)
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * (n + 1)) { changes in
+            // Bits that change from frame k - 1 to frame k, in the first and the second part of a key (words
+            // outside the query are 0): a frame's instability is four of them.
+            let keyChanges = changes.baseAddress!, secondChanges = keyChanges + (n + 1)
+            var previous: UInt32 = 0
+            for k in 0...n {
+                let word = k < n ? query[k] : 0
+                let change = previous ^ word
+                keyChanges[k] = UInt8(truncatingIfNeeded: (change & FingerprintSketch.keyMask).nonzeroBitCount)
+                secondChanges[k] = UInt8(truncatingIfNeeded: (change & FingerprintSketch.secondMask).nonzeroBitCount)
+                previous = word
+            }
+            let end = n - d - 1
+            @inline(__always) func instability(_ i: Int) -> Int {
+                Int(keyChanges[i]) + Int(keyChanges[i + 1]) + Int(secondChanges[i + d]) + Int(secondChanges[i + d + 1])
+            }
+            @inline(__always) func informative(_ i: Int) -> Bool { query[i] & FingerprintSketch.keyMask != 0 && query[i + d] != 0 }
+            // The instability below which `probedShare` of the informative frames fall, if above the fixed bound.
+            var limit = Self.maxQueryInstability
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: 67) { histogram in
+                histogram.initialize(repeating: 0)
+                var informativeFrames = 0
+                for i in 0..<end where informative(i) {
+                    histogram[instability(i)] += 1
+                    informativeFrames += 1
+                }
+                var below = 0
+                for bound in 0..<histogram.count {
+                    below += histogram[bound]
+                    if Double(below) >= Double(informativeFrames) * Self.probedShare {
+                        limit = Swift.max(limit, bound)
+                        break
+                    }
+                }
+            }
+            withUnsafeTemporaryAllocation(of: Probe.self, capacity: Self.batch) { probeBuffer in
+                let probes = probeBuffer.baseAddress!
+                // The last keys probed: neighbouring stable frames often carry the same key.
+                var recent: (UInt64, UInt64, UInt64, UInt64) = (.max, .max, .max, .max)
+                var touched: UInt32 = 0
+                var i = 0
+                while i < end {
+                    // A batch of probes first, then one independent load each (and of the next cache line, where
+                    // a run of slots often continues), so that their cache misses overlap instead of waiting for
+                    // each other behind the probing loops' branches.
+                    var count = 0
+                    while i < end && count < Self.batch - 2 {
+                        defer { i += 1 }
+                        guard informative(i), instability(i) <= limit else { continue }
+                        let word = query[i]
+                        // The later word at 32 ms and one frame either side.
+                        for later in (i + d - 1)...(i + d + 1) where query[later] != 0 {
+                            let second = query[later] & FingerprintSketch.secondMask
+                            let tag = UInt64(word & 0x7F_FFFF) | UInt64(second) << 32
+                            if tag == recent.0 || tag == recent.1 || tag == recent.2 || tag == recent.3 { continue }
+                            recent = (tag, recent.0, recent.1, recent.2)
+                            let home = Self.home(of: FingerprintSketch.key(word, second: second), capacity: capacity)
+                            probes[count] = Probe(frame: i, second: second, home: home)
+                            count += 1
+                        }
+                    }
+                    for k in 0..<count {
+                        touched |= raw.loadUnaligned(fromByteOffset: probes[k].home * 6, as: UInt32.self)
+                        touched |= raw.loadUnaligned(fromByteOffset: probes[k].home * 6 + 64, as: UInt32.self)
+                    }
+                    work.probes += count
+                    for k in 0..<count { probe(probes[k], query: query, raw: raw, capacity: capacity, into: &candidates, work: &work) }
+                }
+                // `touched` only keeps the batch loads from being optimised away.
+                if touched == .max { candidates.reserveCapacity(candidates.count + 1) }
+            }
+        }
+    }
+
+    @inline(__always)
+    private func probe(
+        _ p: Probe, query: UnsafeBufferPointer<UInt32>, raw: UnsafeRawPointer, capacity: Int, into candidates: inout [Int64],
+        work: inout QueryWork
+    ) {
+        let word = query[p.frame]
+        let besides = Self.beside(word: word, second: p.second)
+        @inline(__always) func agrees(tag: UInt32, second: UInt32) -> Bool {
+            (second ^ p.second) & FingerprintSketch.secondKeyMask == 0
+                && (Self.beside(word: tag << 17, second: second) ^ besides).nonzeroBitCount <= Self.tolerance
+        }
+        var slot = p.home
+        while true {
+            let packed = raw.loadUnaligned(fromByteOffset: slot * 6, as: UInt64.self)
+            let head = UInt32(truncatingIfNeeded: packed)
+            if head == 0 { return }
+            work.slots += 1
+            slot += 1
+            if slot == capacity { slot = 0 }
+            guard agrees(tag: head & (1 << Self.tagBits - 1), second: UInt32(truncatingIfNeeded: packed >> 32) & 0xFFFF)
+            else { continue }
+            work.sketches += 1
+            let ordinal = Int(head >> Self.tagBits) - 1
+            let base = ordinal * Self.sketchSize
+            sketches.withUnsafeBytes { store in
+                for j in 0..<Self.sketchSize {
+                    let e = Self.entry(store.baseAddress!, base + j)
+                    guard (e.word ^ word) & FingerprintSketch.keyMask == 0,
+                        agrees(tag: e.word >> 17 & (1 << Self.tagBits - 1), second: e.second)
+                    else { continue }
+                    let candidate = Int64(ordinal) << 32 | Int64(p.frame - e.frame + Int(Int32.max) / 2)
+                    if !candidates.contains(candidate) { candidates.append(candidate) }
+                }
+            }
+        }
+    }
+
     /// The sketch of `ordinal` against `fingerprint` at `offset` ± 2 frames: the best alignment that compares
     /// at least half the sketch (and 8 sub-fingerprints) within ``maxBitErrorRate``.
     func confirm(_ fingerprint: [UInt32], ordinal: Int, offset: Int) -> Match? {
         let base = ordinal * Self.sketchSize
-        let entries = (0..<Self.sketchSize).filter { sketchWords[base + $0] & FingerprintSketch.keyMask != 0 }
+        let entries = sketches.withUnsafeBytes { store in
+            (0..<Self.sketchSize).map { Self.entry(store.baseAddress!, base + $0) }.filter { $0.word & FingerprintSketch.compareMask != 0 }
+        }
         let needed = Swift.max(8, (entries.count + 1) / 2)
         var best: Match?
         for shift in (offset - 2)...(offset + 2) {
             var errors = 0, compared = 0
-            for j in entries {
-                let i = frame(base + j) + shift
+            for e in entries {
+                let i = e.frame + shift
                 guard i >= 0, i < fingerprint.count, fingerprint[i] != 0 else { continue }
-                errors += ((fingerprint[i] ^ sketchWords[base + j]) & FingerprintSketch.keyMask).nonzeroBitCount
+                errors += ((fingerprint[i] ^ e.word) & FingerprintSketch.compareMask).nonzeroBitCount
                 compared += 1
             }
             guard compared >= needed else { continue }
-            let rate = Double(errors) / Double(compared * FingerprintSketch.keyMask.nonzeroBitCount)
+            let rate = Double(errors) / Double(compared * FingerprintSketch.compareMask.nonzeroBitCount)
             guard rate <= threshold else { continue }
             let m = Match(
                 ordinal: ordinal, similarity: 1 - rate, offsetMilliseconds: shift * AudioFingerprint.millisecondsPerFrame, compared: compared)

@@ -4,14 +4,15 @@
     internal import Darwin
 #endif
 
-/// The near-duplicate index's slot table: `capacity` 6-byte slots (plus 2 bytes of padding, so that any slot
-/// can be read as one 8-byte load) in one zeroed, 2 MiB-aligned allocation that Linux is asked to back with
+/// The near-duplicate index's slot table: `capacity` 6-byte slots (plus ``padding``, so that any slot can be read
+/// as one 8-byte load and the cache line after it touched) in one zeroed, 2 MiB-aligned allocation that Linux is asked to back with
 /// transparent huge pages (`madvise(MADV_HUGEPAGE)`): a query's probes land anywhere in a table of hundreds of
 /// MB, and with 4 kB pages nearly each of them also missed the TLB (measured at 1M clips: 14.4k queries/s
 /// without, see `voxgate-bench fingerprint-index`). Shared between copies of an index until one of them
 /// writes (``NearDuplicateIndex`` copies it first).
 final class SlotTable: @unchecked Sendable {
     static let slotBytes = 6
+    static let padding = 72
     static let alignment = 2 << 20
     let capacity: Int
     let byteCount: Int
@@ -19,7 +20,7 @@ final class SlotTable: @unchecked Sendable {
 
     init(capacity: Int) {
         self.capacity = capacity
-        byteCount = capacity * Self.slotBytes + 2
+        byteCount = capacity * Self.slotBytes + Self.padding
         var pointer: UnsafeMutableRawPointer?
         let rounded = (byteCount + Self.alignment - 1) / Self.alignment * Self.alignment
         guard posix_memalign(&pointer, Self.alignment, rounded) == 0, let pointer else {
