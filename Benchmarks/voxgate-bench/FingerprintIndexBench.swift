@@ -3,7 +3,8 @@ import Foundation
 import VoxgatePipeline
 
 /// `voxgate-bench fingerprint-index N`: the near-duplicate index at 10k, 100k, … up to N clips of synthetic
-/// fingerprints (1–10 s, 125 sub-fingerprints per second, a tenth of the frames quiet, 0) with the bit statistics
+/// fingerprints (1–10 s, 125 sub-fingerprints per second, a tenth of the frames quiet, 0, in pauses of 200 ms on
+/// average, as between words: scattered quiet frames would make their neighbours look unstable) with the bit statistics
 /// measured on the fixture corpus's espeak-ng and real speech (135,000 informative frames, `voxgate-bench
 /// fingerprint-dump` + numpy): every bit is set in 48–51% of frames (so uniform marginals), and flips between
 /// consecutive frames in 16% of them (here 15.2%: the OR of two masks of density 1/8 and 1/32), which leaves 30%
@@ -36,9 +37,12 @@ func fingerprintIndexBenchmark(maxClips: Int, repeats: Int = 3) {
         let frames = 125 + Int(rng.next() % 1125)
         var words = [UInt32](repeating: 0, count: frames)
         var w = UInt32(truncatingIfNeeded: rng.next())
+        var quiet = false
         for i in 0..<frames {
             w ^= rng.mask(andOf: 3) | rng.mask(andOf: 5)  // 15.2% of bits change per 8 ms frame
-            words[i] = rng.next() % 10 == 0 ? 0 : w
+            // A pause starts with probability 1/225 per frame and ends with 1/25: 10% of the frames.
+            quiet = quiet ? rng.next() % 25 != 0 : rng.next() % 225 == 0
+            words[i] = quiet ? 0 : w
         }
         return words
     }

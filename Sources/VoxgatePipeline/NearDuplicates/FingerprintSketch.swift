@@ -9,7 +9,7 @@
 /// of two such words is long without needing more bits of either.
 struct FingerprintSketch {
     /// Sub-fingerprints kept per clip.
-    static let size = 16
+    static let size = 14
     /// Bits of a sub-fingerprint that the confirmation compares: the bands below about 2.2 kHz, which keep
     /// their bits best under noise and low-rate codecs (bit error rates 0.02–0.10 against 0.12–0.25 above).
     static let compareMask: UInt32 = 0x000F_FFFF
