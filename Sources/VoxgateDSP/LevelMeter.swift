@@ -17,7 +17,14 @@ public struct LevelMeter: Sendable {
     /// Adds one block: `interleaved` (all channels, for the sample peak) and `mono` (its mix-down).
     @inlinable
     public mutating func consume(interleaved: UnsafeBufferPointer<Float>, mono: UnsafeBufferPointer<Float>) {
-        peak = Swift.max(peak, Self.absolutePeak(interleaved))
+        consume(mono: mono, samplePeak: Self.absolutePeak(interleaved))
+    }
+
+    /// Adds one block's mix-down `mono` and the block's sample peak (max |x| over all channels), which
+    /// ``SignalMeters`` measures once for every meter that needs it.
+    @inlinable
+    public mutating func consume(mono: UnsafeBufferPointer<Float>, samplePeak: Float) {
+        peak = Swift.max(peak, samplePeak)
         sumSquares += Double(Self.sumOfSquares(mono))
         count += mono.count
     }

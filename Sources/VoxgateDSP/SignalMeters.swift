@@ -6,7 +6,10 @@ public struct SignalMeters: Sendable {
     public var clipping: ClippingDetector
     public var speech: SpeechAnalyzer
 
+    let channels: Int
+
     public init(sampleRate: Int, channels: Int) {
+        self.channels = channels
         loudness = LoudnessMeter(sampleRate: sampleRate, channels: channels)
         truePeak = TruePeakMeter(sampleRate: sampleRate, channels: channels)
         clipping = ClippingDetector(channels: channels)
@@ -15,10 +18,13 @@ public struct SignalMeters: Sendable {
 
     /// Adds one block: `interleaved` (the clip's own channels) and `mono` (its mix-down), `frames` long.
     public mutating func consume(interleaved: UnsafeBufferPointer<Float>, mono: UnsafeBufferPointer<Float>, frames: Int) {
-        level.consume(interleaved: interleaved, mono: mono)
+        // One scan for the sample peak, shared: the level meter reports it, the clipping detector looks at
+        // the samples only when it reaches full scale, and it is the true-peak meter's floor.
+        let samplePeak = LevelMeter.absolutePeak(UnsafeBufferPointer(rebasing: interleaved[0..<(frames * channels)]))
+        level.consume(mono: mono, samplePeak: samplePeak)
         loudness.consume(interleaved, frames: frames)
-        truePeak.consume(interleaved, frames: frames)
-        clipping.consume(interleaved, frames: frames)
+        truePeak.consume(interleaved, frames: frames, samplePeak: samplePeak)
+        clipping.consume(interleaved, frames: frames, samplePeak: samplePeak)
         speech.consume(mono: mono)
     }
 }
