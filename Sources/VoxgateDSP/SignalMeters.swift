@@ -21,10 +21,10 @@ public struct SignalMeters: Sendable {
         // One scan for the sample peak, shared: the level meter reports it, the clipping detector looks at
         // the samples only when it reaches full scale, and it is the true-peak meter's floor.
         let samplePeak = LevelMeter.absolutePeak(UnsafeBufferPointer(rebasing: interleaved[0..<(frames * channels)]))
-        level.consume(mono: mono, samplePeak: samplePeak)
+        // The speech analyser's frame energies add up to the level meter's Σ x²: one pass over the mix.
+        level.consume(frames: mono.count, sumOfSquares: speech.consume(mono: mono), samplePeak: samplePeak)
         loudness.consume(interleaved, frames: frames)
         truePeak.consume(interleaved, frames: frames, samplePeak: samplePeak)
         clipping.consume(interleaved, frames: frames, samplePeak: samplePeak)
-        speech.consume(mono: mono)
     }
 }
