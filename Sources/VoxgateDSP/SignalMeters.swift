@@ -6,10 +6,7 @@ public struct SignalMeters: Sendable {
     public var clipping: ClippingDetector
     public var speech: SpeechAnalyzer
 
-    let channels: Int
-
     public init(sampleRate: Int, channels: Int) {
-        self.channels = channels
         loudness = LoudnessMeter(sampleRate: sampleRate, channels: channels)
         truePeak = TruePeakMeter(sampleRate: sampleRate, channels: channels)
         clipping = ClippingDetector(channels: channels)
@@ -18,13 +15,12 @@ public struct SignalMeters: Sendable {
 
     /// Adds one block: `interleaved` (the clip's own channels) and `mono` (its mix-down), `frames` long.
     public mutating func consume(interleaved: UnsafeBufferPointer<Float>, mono: UnsafeBufferPointer<Float>, frames: Int) {
-        // One scan for the sample peak, shared: the level meter reports it, the clipping detector looks at
-        // the samples only when it reaches full scale, and it is the true-peak meter's floor.
-        let samplePeak = LevelMeter.absolutePeak(UnsafeBufferPointer(rebasing: interleaved[0..<(frames * channels)]))
+        // One scan for the sample peak, in the true-peak meter (the floor of its skip test), shared: the level
+        // meter reports it, and the clipping detector looks at the samples only when it reaches full scale.
+        let samplePeak = truePeak.consume(interleaved, frames: frames)
         // The speech analyser's frame energies add up to the level meter's Σ x²: one pass over the mix.
         level.consume(frames: mono.count, sumOfSquares: speech.consume(mono: mono), samplePeak: samplePeak)
         loudness.consume(interleaved, frames: frames)
-        truePeak.consume(interleaved, frames: frames, samplePeak: samplePeak)
         clipping.consume(interleaved, frames: frames, samplePeak: samplePeak)
     }
 }

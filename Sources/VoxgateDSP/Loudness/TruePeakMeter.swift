@@ -17,8 +17,9 @@ import RealModule
 /// change no bit of the result; the tests compare with the unskipped scalar interpolator).
 public struct TruePeakMeter: Sendable {
     static let taps = 49
-    /// Frames per skip test. 16 rather than 64: speech has one loud stretch per pitch period, and a finer
-    /// test skips more of the frames around it (callgrind, bench corpus subset: see the commit).
+    /// Frames per skip test. Measured (callgrind, 28-clip bench subset, all meters): spans of 16, 32 and 64
+    /// frames cost 177.9M, 184.5M and 202.1M instructions: speech has one loud stretch per pitch period, and
+    /// a finer test interpolates less around it (28.4M, 39.6M and 59.4M of those are interpolation).
     static let span = 16
     let factor: Int
     /// Inputs before the newest that an interpolated output depends on (11 at 4×, 23 at 2×).
@@ -71,58 +72,63 @@ public struct TruePeakMeter: Sendable {
     }
 
     /// Adds `frames` interleaved frames.
-    public mutating func consume(_ interleaved: UnsafeBufferPointer<Float>, frames: Int) {
-        let all = UnsafeBufferPointer(rebasing: interleaved[0..<(frames * channels)])
-        consume(interleaved, frames: frames, samplePeak: LevelMeter.absolutePeak(all))
-    }
-
-    /// Adds `frames` interleaved frames whose sample peak (max |x|, all channels) the caller has measured:
-    /// ``SignalMeters`` scans each block once for the level meter, the clipping detector and this meter.
-    public mutating func consume(_ interleaved: UnsafeBufferPointer<Float>, frames: Int, samplePeak blockPeak: Float) {
+    /// - Returns: their sample peak, max |x| over all channels (NaN ignored): ``SignalMeters`` gives the level
+    ///   meter and the clipping detector this figure instead of scanning the block again.
+    @discardableResult
+    public mutating func consume(_ interleaved: UnsafeBufferPointer<Float>, frames: Int) -> Float {
+        guard frames > 0, let base = interleaved.baseAddress else { return 0 }
+        precondition(interleaved.count >= frames * channels && history <= 2 * Self.span)
+        let blockPeak = LevelMeter.absolutePeak(UnsafeBufferPointer(rebasing: interleaved[0..<(frames * channels)]))
         // The result is max(interpolated peak, sample peak), so the block's sample peak is a floor for the
         // skip test from the first span on. Exact: a skipped value is at most that floor.
         samplePeak = max(samplePeak, blockPeak)
-        guard factor > 1, frames > 0, let base = interleaved.baseAddress else { return }
-        precondition(interleaved.count >= frames * channels && history <= 2 * Self.span)
+        guard factor > 1 else { return blockPeak }
         var running = max(peak, samplePeak)
-        // Most blocks of a clip (all but those near its loudest so far) cannot raise the peak at all.
-        guard max(blockPeak, savedPeak) * gain > running else {
-            keepHistory(base, frames: frames)
-            return
-        }
-        // Peaks of the two spans before the current one; before the first, of the saved inputs.
-        var previous1 = savedPeak, previous2 = savedPeak
-        var stage = self.stage  // moved out and back: no copy, no overlapping access to self
-        self.stage = []
-        stage.withUnsafeMutableBufferPointer { stage in
-            saved.withUnsafeBufferPointer { saved in
-                phaseTaps.withUnsafeBufferPointer { taps in
-                    var start = 0
-                    while start < frames {
-                        let n = min(Self.span, frames - start)
-                        let spanPeak = Self.absolutePeak(base + start * channels, count: n * channels)
-                        let before = history <= Self.span ? previous1 : max(previous1, previous2)
-                        if max(spanPeak, before) * gain > running {
-                            for c in 0..<channels {
-                                let x: UnsafePointer<Float>
-                                if channels == 1 && start >= history && n == Self.span {
-                                    x = base + start  // mono, inside the block: read in place
-                                } else {
-                                    stageSpan(base, start: start, count: n, channel: c, saved: saved, into: stage)
-                                    x = UnsafePointer(stage.baseAddress! + history)
+        // Blocks that are not near the loudest so far cannot raise the peak at all.
+        if max(blockPeak, savedPeak) * gain > running {
+            var stage = self.stage  // moved out and back: no copy, no overlapping access to self
+            self.stage = []
+            stage.withUnsafeMutableBufferPointer { stage in
+                saved.withUnsafeBufferPointer { saved in
+                    phaseTaps.withUnsafeBufferPointer { taps in
+                        // A span is interpolated when any lane of its peak, or of the spans its outputs reach back
+                        // to, exceeds running / gain: compared in eight lanes, never reduced to one number.
+                        // Rounding: the quotient is within 2⁻²⁴ of exact, far inside the gain's 1.0001 margin.
+                        var threshold = SIMD8<Float>(repeating: running / gain)
+                        var previous1 = SIMD8<Float>(repeating: savedPeak), previous2 = previous1
+                        var start = 0
+                        while start < frames {
+                            let n = min(Self.span, frames &- start)
+                            let spanPeak = n == Self.span
+                                ? Self.spanPeak(base + start &* channels, vectors: Self.span / 8 &* channels)
+                                : SIMD8(repeating: Self.absolutePeak(base + start &* channels, count: n &* channels))
+                            var window = spanPeak
+                            window.replace(with: previous1, where: previous1 .> window)
+                            if history > Self.span { window.replace(with: previous2, where: previous2 .> window) }
+                            if any(window .> threshold) {
+                                for c in 0..<channels {
+                                    let x: UnsafePointer<Float>
+                                    if channels == 1 && start >= history && n == Self.span {
+                                        x = base + start  // mono, inside the block: read in place
+                                    } else {
+                                        stageSpan(base, start: start, count: n, channel: c, saved: saved, into: stage)
+                                        x = UnsafePointer(stage.baseAddress! + history)
+                                    }
+                                    running = max(running, interpolatedPeak(x, count: n, taps: taps))
                                 }
-                                running = max(running, interpolatedPeak(x, count: n, taps: taps))
+                                threshold = SIMD8(repeating: running / gain)
                             }
+                            (previous2, previous1) = (previous1, spanPeak)
+                            start &+= n
                         }
-                        (previous2, previous1) = (previous1, spanPeak)
-                        start += n
                     }
                 }
             }
+            self.stage = stage
         }
-        self.stage = stage
         peak = running
         keepHistory(base, frames: frames)
+        return blockPeak
     }
 
     /// Writes channel `channel`'s inputs from frame `start − history` to `start + count` of the block into
@@ -139,8 +145,20 @@ public struct TruePeakMeter: Sendable {
         for m in (history + count)..<(history + count + 3) { stage[m] = 0 }
     }
 
-    /// max |x| over x[0 ..< count]: ``LevelMeter/absolutePeak(_:)`` for short spans, inlined, with the lanes
-    /// reduced by halves (a call and a lane-by-lane reduction per 16 samples cost 6 instructions a sample).
+    /// |x| over a whole span, `vectors` vectors of eight, lane by lane (not reduced: the skip test compares lanes).
+    @inline(__always)
+    static func spanPeak(_ x: UnsafePointer<Float>, vectors: Int) -> SIMD8<Float> {
+        let raw = UnsafeRawPointer(x)
+        var acc = SIMD8<Float>()
+        for i in 0..<vectors {
+            let v = raw.loadUnaligned(fromByteOffset: i &* 32, as: SIMD8<UInt32>.self) & 0x7FFF_FFFF
+            let a = unsafeBitCast(v, to: SIMD8<Float>.self)
+            acc.replace(with: a, where: a .> acc)
+        }
+        return acc
+    }
+
+    /// max |x| over x[0 ..< count]: ``LevelMeter/absolutePeak(_:)`` for short spans, inlined.
     @inline(__always)
     static func absolutePeak(_ x: UnsafePointer<Float>, count: Int) -> Float {
         let raw = UnsafeRawPointer(x)
@@ -152,9 +170,7 @@ public struct TruePeakMeter: Sendable {
             acc.replace(with: a, where: a .> acc)
             i &+= 8
         }
-        var half = acc.lowHalf
-        half.replace(with: acc.highHalf, where: acc.highHalf .> half)
-        var peak = max(max(half[0], half[1]), max(half[2], half[3]))
+        var peak = max(max(max(acc[0], acc[1]), max(acc[2], acc[3])), max(max(acc[4], acc[5]), max(acc[6], acc[7])))
         while i < count {
             peak = max(peak, abs(x[i]))
             i &+= 1
