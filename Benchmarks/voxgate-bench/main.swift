@@ -65,10 +65,10 @@ func decodeClip(_ clip: ClipSource, blockFrames: Int, meters: Bool, fingerprint:
         guard meters else { continue }
         block.withUnsafeBufferPointer { b in
             let all = UnsafeBufferPointer(rebasing: b[0..<got * channels])
-            mono.withUnsafeMutableBufferPointer { m in
-                Mixdown.mono(all, channels: channels, frames: got, into: m)
-                signal.consume(interleaved: all, mono: UnsafeBufferPointer(rebasing: m[0..<got]), frames: got)
-                fingerprinter?.consume(mono: UnsafeBufferPointer(rebasing: m[0..<got]))
+            mono.withUnsafeMutableBufferPointer { scratch in
+                let m = Mixdown.monoView(all, channels: channels, frames: got, scratch: scratch)
+                signal.consume(interleaved: all, mono: m, frames: got)
+                fingerprinter?.consume(mono: m)
             }
         }
     }

@@ -17,9 +17,22 @@ public struct LevelMeter: Sendable {
     /// Adds one block: `interleaved` (all channels, for the sample peak) and `mono` (its mix-down).
     @inlinable
     public mutating func consume(interleaved: UnsafeBufferPointer<Float>, mono: UnsafeBufferPointer<Float>) {
-        peak = Swift.max(peak, Self.absolutePeak(interleaved))
-        sumSquares += Double(Self.sumOfSquares(mono))
-        count += mono.count
+        consume(mono: mono, samplePeak: Self.absolutePeak(interleaved))
+    }
+
+    /// Adds one block's mix-down `mono` and the block's sample peak (max |x| over all channels).
+    @inlinable
+    public mutating func consume(mono: UnsafeBufferPointer<Float>, samplePeak: Float) {
+        consume(frames: mono.count, sumOfSquares: Double(Self.sumOfSquares(mono)), samplePeak: samplePeak)
+    }
+
+    /// Adds one block of `frames` mono frames by its Σ x² and sample peak (max |x| over all channels), which
+    /// ``SignalMeters`` has from the speech analyser and its one peak scan: the block is not read again.
+    @inlinable
+    public mutating func consume(frames: Int, sumOfSquares: Double, samplePeak: Float) {
+        peak = Swift.max(peak, samplePeak)
+        sumSquares += sumOfSquares
+        count += frames
     }
 
     /// Root mean square of the mono mix, in dBFS (a full-scale square wave reads 0 dBFS); −∞ for no signal.

@@ -15,10 +15,12 @@ public struct SignalMeters: Sendable {
 
     /// Adds one block: `interleaved` (the clip's own channels) and `mono` (its mix-down), `frames` long.
     public mutating func consume(interleaved: UnsafeBufferPointer<Float>, mono: UnsafeBufferPointer<Float>, frames: Int) {
-        level.consume(interleaved: interleaved, mono: mono)
+        // One scan for the sample peak, in the true-peak meter (the floor of its skip test), shared: the level
+        // meter reports it, and the clipping detector looks at the samples only when it reaches full scale.
+        let samplePeak = truePeak.consume(interleaved, frames: frames)
+        // The speech analyser's frame energies add up to the level meter's Σ x²: one pass over the mix.
+        level.consume(frames: mono.count, sumOfSquares: speech.consume(mono: mono), samplePeak: samplePeak)
         loudness.consume(interleaved, frames: frames)
-        truePeak.consume(interleaved, frames: frames)
-        clipping.consume(interleaved, frames: frames)
-        speech.consume(mono: mono)
+        clipping.consume(interleaved, frames: frames, samplePeak: samplePeak)
     }
 }

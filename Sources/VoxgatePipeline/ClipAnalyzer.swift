@@ -176,10 +176,10 @@ public struct ClipAnalyzer: Sendable {
             frames += got
             try interleaved.withUnsafeBufferPointer { all in
                 let block = UnsafeBufferPointer(rebasing: all[0..<got * info.channels])
-                mono.withUnsafeMutableBufferPointer { m in
-                    Mixdown.mono(block, channels: info.channels, frames: got, into: m)
-                    meters.consume(interleaved: block, mono: UnsafeBufferPointer(rebasing: m[0..<got]), frames: got)
-                    fingerprinter.consume(mono: UnsafeBufferPointer(rebasing: m[0..<got]))
+                mono.withUnsafeMutableBufferPointer { scratch in
+                    let m = Mixdown.monoView(block, channels: info.channels, frames: got, scratch: scratch)
+                    meters.consume(interleaved: block, mono: m, frames: got)
+                    fingerprinter.consume(mono: m)
                 }
                 digest.update(block)
                 if frames > maxFrames { encoder = nil }  // too long: will be rejected, stop holding its audio

@@ -25,6 +25,9 @@ public struct LoudnessMeter: Sendable {
     private let weights: [Double]
     private let subBlockFrames: Int
     private var states: [KWeighting.State]
+    /// The current block, K-weighted, one channel after another, then the filter's scratch space (kept between
+    /// blocks: no allocation per block).
+    private var filtered: [Float] = []
     private var partialEnergy = 0.0
     private var partialFrames = 0
     /// Weighted mean-square energy of each completed 100 ms sub-block.
@@ -43,17 +46,36 @@ public struct LoudnessMeter: Sendable {
 
     /// Adds `frames` interleaved frames.
     public mutating func consume(_ interleaved: UnsafeBufferPointer<Float>, frames: Int) {
+        guard frames > 0 else { return }
+        // Each weighted channel of the whole block is K-weighted into its own stretch of `filtered` (whole
+        // blocks keep the filter in its four-lane form; sub-blocks would split them), then summed per sub-block.
+        var filtered = self.filtered  // moved out and back: no copy, no overlapping access to self
+        self.filtered = []
+        let scratch = frames * channels
+        if filtered.count < scratch + KWeighting.scratchCount {
+            filtered = [Float](repeating: 0, count: scratch + KWeighting.scratchCount)
+        }
+        filtered.withUnsafeMutableBufferPointer { out in
+            for c in 0..<channels where weights[c] > 0 {
+                filter.filter(
+                    interleaved, channel: c, channels: channels, frames: frames, state: &states[c],
+                    into: out.baseAddress! + c * frames, scratch: out.baseAddress! + scratch)
+            }
+        }
         var offset = 0
         while offset < frames {
             let n = min(frames - offset, subBlockFrames - partialFrames)
-            let slice = UnsafeBufferPointer(rebasing: interleaved[(offset * channels)..<((offset + n) * channels)])
-            for c in 0..<channels where weights[c] > 0 {
-                partialEnergy += weights[c] * filter.sumOfSquares(slice, channel: c, channels: channels, frames: n, state: &states[c])
+            filtered.withUnsafeBufferPointer { out in
+                for c in 0..<channels where weights[c] > 0 {
+                    let range = UnsafeBufferPointer(rebasing: out[(c * frames + offset)..<(c * frames + offset + n)])
+                    partialEnergy += weights[c] * Double(LevelMeter.sumOfSquares(range))
+                }
             }
             partialFrames += n
             offset += n
             if partialFrames == subBlockFrames { completeSubBlock() }
         }
+        self.filtered = filtered
     }
 
     private mutating func completeSubBlock() {

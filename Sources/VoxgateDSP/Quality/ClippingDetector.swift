@@ -30,9 +30,16 @@ public struct ClippingDetector: Sendable {
 
     /// Adds `frames` interleaved frames.
     public mutating func consume(_ interleaved: UnsafeBufferPointer<Float>, frames: Int) {
+        let block = UnsafeBufferPointer(rebasing: interleaved[0..<(frames * channels)])
+        consume(interleaved, frames: frames, samplePeak: LevelMeter.absolutePeak(block))
+    }
+
+    /// Adds `frames` interleaved frames whose sample peak (max |x|, all channels) the caller has measured:
+    /// ``SignalMeters`` scans each block once for the level meter, this detector and the true-peak meter.
+    public mutating func consume(_ interleaved: UnsafeBufferPointer<Float>, frames: Int, samplePeak: Float) {
         // Fast path: a block without any full-scale sample only ends open runs.
         let count = frames * channels
-        if LevelMeter.absolutePeak(UnsafeBufferPointer(rebasing: interleaved[0..<count])) < Self.fullScale {
+        if samplePeak < Self.fullScale {
             for c in 0..<channels { end(c) }
             stats.samples += count
             return

@@ -42,11 +42,16 @@ public struct SpeechAnalyzer: Sendable {
     }
 
     /// Adds mono samples.
-    public mutating func consume(mono: UnsafeBufferPointer<Float>) {
+    /// - Returns: their Σ x² (the level meter's mean square, without a second pass over them).
+    @discardableResult
+    public mutating func consume(mono: UnsafeBufferPointer<Float>) -> Double {
         var offset = 0
+        var total = 0.0
         while offset < mono.count {
             let n = min(mono.count - offset, frameLength - partialCount)
-            partial += Double(LevelMeter.sumOfSquares(UnsafeBufferPointer(rebasing: mono[offset..<offset + n])))
+            let sum = Double(LevelMeter.sumOfSquares(UnsafeBufferPointer(rebasing: mono[offset..<offset + n])))
+            partial += sum
+            total += sum
             partialCount += n
             offset += n
             if partialCount == frameLength {
@@ -55,6 +60,7 @@ public struct SpeechAnalyzer: Sendable {
                 partialCount = 0
             }
         }
+        return total
     }
 
     public var result: SpeechActivity {
