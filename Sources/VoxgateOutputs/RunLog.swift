@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import Logging
 
 /// voxgate's logs, through swift-log: one line per event, human-readable or JSON (one object per line,

@@ -19,7 +19,7 @@ func noise(_ count: Int, pink: Bool, seed: UInt64) -> [Float] {
 
 func analyse(_ mono: [Float], rate: Int) -> SpeechActivity {
     var a = SpeechAnalyzer(sampleRate: rate)
-    mono.withUnsafeBufferPointer { a.consume(mono: $0) }
+    _ = mono.withUnsafeBufferPointer { a.consume(mono: $0) }
     return a.result
 }
 

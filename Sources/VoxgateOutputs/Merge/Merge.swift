@@ -1,6 +1,6 @@
 import Foundation
 public import Logging
-public import VoxgateCorpus
+import VoxgateCorpus
 import VoxgateLedger
 import VoxgatePipeline
 
