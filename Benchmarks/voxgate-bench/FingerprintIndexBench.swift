@@ -51,6 +51,7 @@ func fingerprintIndexBenchmark(maxClips: Int, repeats: Int = 3) {
     for size in sizes {
         var memory: [Double] = [], inserts: [Double] = [], queries: [Double] = [], found: [Double] = []
         var work = NearDuplicateIndex.QueryWork()
+        var keyBits = 0
         for run in 0..<repeats {
             var rng = Rng(state: UInt64(run + 1))
             var clips: [[UInt32]] = []
@@ -82,13 +83,14 @@ func fingerprintIndexBenchmark(maxClips: Int, repeats: Int = 3) {
             // The work of the unindexed half (the same in every run), counted in a pass of its own.
             if run == 0 { for p in probes.dropFirst(1000) { _ = index.bestMatch(p, work: &work) } }
             memory.append(Double(index.memoryBytes) / Double(size))
+            keyBits = index.keyBits
             inserts.append(Double(size) / insertSeconds)
             queries.append(Double(probes.count) / querySeconds)
             found.append(Double(hits) / Double(min(1000, clips.count)))
         }
         func median(_ x: [Double]) -> Double { x.sorted()[x.count / 2] }
         print(
-            #"{"index_clips":\#(size),"bytes_per_clip":\#(String(format: "%.1f", median(memory))),"inserts_per_s":\#(String(format: "%.0f", median(inserts))),"queries_per_s":\#(String(format: "%.0f", median(queries))),"matched_per_copy_query":\#(String(format: "%.3f", median(found))),"per_unindexed_query":{"probes":\#(String(format: "%.1f", Double(work.probes) / 1000)),"slots":\#(String(format: "%.1f", Double(work.slots) / 1000)),"sketches":\#(String(format: "%.2f", Double(work.sketches) / 1000)),"candidates":\#(String(format: "%.2f", Double(work.candidates) / 1000))},"runs":\#(repeats)}"#
+            #"{"index_clips":\#(size),"bytes_per_clip":\#(String(format: "%.1f", median(memory))),"key_bits":\#(keyBits),"inserts_per_s":\#(String(format: "%.0f", median(inserts))),"queries_per_s":\#(String(format: "%.0f", median(queries))),"matched_per_copy_query":\#(String(format: "%.3f", median(found))),"per_unindexed_query":{"probes":\#(String(format: "%.1f", Double(work.probes) / 1000)),"slots":\#(String(format: "%.1f", Double(work.slots) / 1000)),"sketches":\#(String(format: "%.2f", Double(work.sketches) / 1000)),"candidates":\#(String(format: "%.2f", Double(work.candidates) / 1000))},"runs":\#(repeats)}"#
         )
         if size == sizes.last! {
             let bytes = median(memory) * 30_000_000

@@ -96,23 +96,31 @@ struct NearDuplicateTests {
                     try FingerprintFixtures.fingerprint(copy).subFingerprints
                 )
             }
-            var index = NearDuplicateIndex()
-            for (original, _) in pairs { index.insert(original) }
-            var found = 0
-            var worst = 1.0
-            var missed: [String] = []
-            for (k, (_, copy)) in pairs.enumerated() {
-                // A copy may also match the 1.2 s piece of its own recording: the same recording, so correct.
-                if let m = index.bestMatch(copy), FingerprintFixtures.recording(clips[m.ordinal]) == FingerprintFixtures.recording(clips[k]) {
-                    found += 1
-                    worst = min(worst, m.similarity)
-                } else {
-                    missed.append(clips[k].name)
+            // The keys of an index of up to 2.4M clips (28 bits), and of one of 10–19M clips (31 bits).
+            for secondKeyBits in [11, 14] {
+                var index = NearDuplicateIndex(expectedClips: 1024, secondKeyBits: secondKeyBits)
+                for (original, _) in pairs { index.insert(original) }
+                var found = 0
+                var worst = 1.0
+                var missed: [String] = []
+                for (k, (_, copy)) in pairs.enumerated() {
+                    // A copy may also match the 1.2 s piece of its own recording: the same recording, so correct.
+                    if let m = index.bestMatch(copy),
+                        FingerprintFixtures.recording(clips[m.ordinal]) == FingerprintFixtures.recording(clips[k])
+                    {
+                        found += 1
+                        worst = min(worst, m.similarity)
+                    } else {
+                        missed.append(clips[k].name)
+                    }
                 }
+                let recall = Double(found) / Double(pairs.count)
+                report.append(
+                    String(
+                        format: "%@ (%d-bit keys): recall %.3f (%d/%d), lowest similarity %.3f", t.rawValue, index.keyBits, recall, found,
+                        pairs.count, worst))
+                #expect(recall >= 0.95, "\(t.rawValue), \(index.keyBits)-bit keys: recall \(recall); missed \(missed)")
             }
-            let recall = Double(found) / Double(pairs.count)
-            report.append(String(format: "%@: recall %.3f (%d/%d), lowest similarity %.3f", t.rawValue, recall, found, pairs.count, worst))
-            #expect(recall >= 0.95, "\(t.rawValue): recall \(recall); missed \(missed)")
         }
         print(report.joined(separator: "\n"))
     }
@@ -173,5 +181,26 @@ struct NearDuplicateTests {
             #expect(m?.ordinal == k && m?.similarity == 1 && m?.offsetMilliseconds == 0)
         }
         #expect(index.memoryBytes / index.count <= 256)
+    }
+
+    @Test func keysLengthenAsTheIndexGrows() {
+        // Tables for 1M, 2.4M, 10M and 30M clips (14 entries per clip at 58% load, midway between growths).
+        func bits(clips: Int) -> Int { NearDuplicateIndex.secondKeyBits(capacity: Int(Double(clips * 14) / 0.58)) }
+        #expect(bits(clips: 10_000) == 11)
+        #expect(bits(clips: 1_000_000) == 11)
+        #expect(bits(clips: 10_000_000) == 14)
+        #expect(bits(clips: 30_000_000) == 15)
+        #expect(bits(clips: 1_000_000_000) == 16)
+        // An index with the longest keys still finds every clip it holds.
+        var rng = SplitMix64(seed: 5)
+        var index = NearDuplicateIndex(expectedClips: 16, secondKeyBits: 16)
+        var clips: [[UInt32]] = []
+        for _ in 0..<3000 {
+            let words = (0..<(125 + Int(rng.next() % 1000))).map { _ in UInt32(truncatingIfNeeded: rng.next()) | 1 }
+            clips.append(words)
+            index.insert(words)
+        }
+        #expect(index.keyBits == 33)
+        for k in stride(from: 0, to: 3000, by: 7) { #expect(index.bestMatch(clips[k])?.ordinal == k) }
     }
 }

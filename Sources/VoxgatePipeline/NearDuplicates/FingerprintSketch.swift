@@ -17,9 +17,9 @@ struct FingerprintSketch {
     static let keyMask: UInt32 = 0x0001_FFFF
     /// Bits of the later word kept with each entry (checked within ``NearDuplicateIndex``'s tolerance).
     static let secondMask: UInt32 = 0xFFFF
-    /// Bits of the later word that complete the index key: 17 + 11 = 28 exact bits.
-    static let secondKeyBits: UInt32 = 11
-    static let secondKeyMask: UInt32 = 1 << secondKeyBits - 1
+    /// Bits of the later word that complete the index key at least (17 + 11 = 28 exact bits); a large index
+    /// takes more (``NearDuplicateIndex/secondKeyBits(capacity:)``).
+    static let secondKeyBits = 11
     /// Frames between a kept word and the word that completes its key.
     static let pairDistance = 4
 
@@ -28,9 +28,12 @@ struct FingerprintSketch {
     /// The low 16 bits of the word ``pairDistance`` frames after each kept word.
     var seconds: [UInt16]
 
-    /// The 28-bit index key of a word and its later word.
+    /// The index key of a word and its later word: the word's 17 key bits and the later word's low
+    /// `secondBits` bits.
     @inline(__always)
-    static func key(_ word: UInt32, second: UInt32) -> UInt32 { word & keyMask | (second & secondKeyMask) << 17 }
+    static func key(_ word: UInt32, second: UInt32, secondBits: Int) -> UInt64 {
+        UInt64(word & keyMask) | UInt64(second & (1 << UInt32(secondBits) - 1)) << 17
+    }
 
     /// Key bits of frame `i` and of its later word that differ from their neighbours' (0 to 66): low for a
     /// frame inside a steady sound, whose key a copy reproduces even when its frames fall between the

@@ -85,14 +85,21 @@ public struct NearDuplicateIndex: Sendable {
     private var table: SlotTable
     private var capacity: Int { table.capacity }
     private var used = 0
+    /// Bits of the later word in the keys (``secondKeyBits(capacity:)``), or a fixed number (tests).
+    private var secondKeyBits: Int
+    private let fixedSecondKeyBits: Int?
     public private(set) var count = 0
     /// The bit error rate a match may reach (``maxBitErrorRate``; tests raise it to see the distributions).
     var threshold = NearDuplicateIndex.maxBitErrorRate
 
     /// - Parameter expectedClips: clips to size the table for (it grows when needed).
-    public init(expectedClips: Int = 1024) {
+    public init(expectedClips: Int = 1024) { self.init(expectedClips: expectedClips, secondKeyBits: nil) }
+
+    init(expectedClips: Int, secondKeyBits fixed: Int?) {
         let capacity = Swift.max(1024, Int(Double(expectedClips * Self.sketchSize) / Self.maxLoad) + 1)
         table = SlotTable(capacity: capacity)
+        fixedSecondKeyBits = fixed
+        secondKeyBits = fixed ?? Self.secondKeyBits(capacity: capacity)
         sketches.reserveCapacity(expectedClips * Self.sketchSize * Self.entryBytes + 1)
     }
 
@@ -106,11 +113,11 @@ public struct NearDuplicateIndex: Sendable {
         return (UInt32(truncatingIfNeeded: x) & 0xFF_FFFF, Int(truncatingIfNeeded: x >> 24) & 0xFFFF, UInt32(truncatingIfNeeded: x >> 40) & 0xFFFF)
     }
 
-    /// The 11 bits beside a key that a slot keeps, packed for one comparison: the later word's bits 11–15, then
-    /// the word's bits 17–22.
+    /// The bits beside a key that a slot keeps, packed for one comparison: the later word's bits above the key's
+    /// (11–15 when the key takes 11), then the word's bits 17–22.
     @inline(__always)
-    private static func beside(word: UInt32, second: UInt32) -> UInt32 {
-        second >> FingerprintSketch.secondKeyBits & 0x1F | (word >> 17 & (1 << tagBits - 1)) << 5
+    private static func beside(word: UInt32, second: UInt32, secondBits: Int) -> UInt32 {
+        (second & 0xFFFF) >> UInt32(secondBits) | (word >> 17 & (1 << tagBits - 1)) << UInt32(16 - secondBits)
     }
 
     /// Registers a clip's fingerprint and returns its ordinal.
@@ -153,7 +160,7 @@ public struct NearDuplicateIndex: Sendable {
                     let other = Self.entry(store, base + $0)
                     return other.word & 0x7F_FFFF == word & 0x7F_FFFF && other.second == second
                 }) { continue }
-                var slot = Self.home(of: FingerprintSketch.key(word, second: second), capacity: capacity)
+                var slot = Self.home(of: FingerprintSketch.key(word, second: second, secondBits: secondKeyBits), capacity: capacity)
                 while raw.loadUnaligned(fromByteOffset: slot * 6, as: UInt32.self) != 0 {
                     slot += 1
                     if slot == capacity { slot = 0 }
@@ -167,16 +174,32 @@ public struct NearDuplicateIndex: Sendable {
         used += added
     }
 
+    /// Bits of the later word in the keys of a table of `capacity` slots: 11, plus one for each doubling of the
+    /// entries it can hold beyond 2^25 (2.4M clips), so that there are at least 8 keys per entry and an entry
+    /// shares a probe's key by chance at most once in 8 probes; at most 16 (the whole later word). With 28-bit
+    /// keys at any size, a query of a 10M-clip index read 110 sketches by chance (11 at 1M) and ran at 5.7k/s.
+    /// Longer keys cost some recall: on the 174 clips, Opus 24 kb/s recall is 0.977 with 11–13 bits (up to
+    /// 9.6M clips), 0.966 with 14 (to 19M) and 0.960 with 15 (to 38M).
+    static func secondKeyBits(capacity: Int) -> Int {
+        let keys = Swift.max(2, Int(Double(capacity) * maxLoad) * 8)  // 8 keys per entry the table can hold
+        let bits = Int.bitWidth - (keys - 1).leadingZeroBitCount - 17  // ⌈log2 keys⌉ - 17
+        return Swift.min(16, Swift.max(FingerprintSketch.secondKeyBits, bits))
+    }
+
+    /// Bits of the keys (17 of the word, and those of the later word).
+    public var keyBits: Int { 17 + secondKeyBits }
+
     private mutating func rebuild(capacity: Int) {
         table = SlotTable(capacity: capacity)
+        secondKeyBits = fixedSecondKeyBits ?? Self.secondKeyBits(capacity: capacity)
         used = 0
         for ordinal in 0..<count { addKeys(of: ordinal) }
     }
 
     /// The home slot of a 28-bit key (multiply-shift onto any capacity).
     @inline(__always)
-    static func home(of key: UInt32, capacity: Int) -> Int {
-        var h = UInt64(key) &* 0x9E37_79B9_7F4A_7C15
+    static func home(of key: UInt64, capacity: Int) -> Int {
+        var h = key &* 0x9E37_79B9_7F4A_7C15
         h ^= h >> 29
         h = h &* 0xBF58_476D_1CE4_E5B9
         h ^= h >> 32
@@ -296,14 +319,15 @@ public struct NearDuplicateIndex: Sendable {
     ) -> Int {
         let d = FingerprintSketch.pairDistance
         let buckets = capacity
-        let keyBits = UInt16(FingerprintSketch.secondKeyMask)
+        let secondBits = secondKeyBits
+        let keyBits = UInt16(1 << secondBits - 1)
         var count = 0
         var recent: (UInt64, UInt64, UInt64, UInt64) = (.max, .max, .max, .max)
         @inline(__always) func add(_ frame: Int, _ word: UInt32, _ seconds: (UInt16, UInt16, UInt16)) {
             let tag = UInt64(word & 0x7F_FFFF) | UInt64(seconds.0) << 23 | UInt64(seconds.1 ^ seconds.0) << 39 | UInt64(seconds.2 ^ seconds.0) << 48
             if tag == recent.0 || tag == recent.1 || tag == recent.2 || tag == recent.3 { return }
             recent = (tag, recent.0, recent.1, recent.2)
-            let home = Self.home(of: FingerprintSketch.key(word, second: UInt32(seconds.0)), capacity: buckets)
+            let home = Self.home(of: FingerprintSketch.key(word, second: UInt32(seconds.0), secondBits: secondBits), capacity: buckets)
             probes[count] = Probe(home: home, frame: Int32(frame), seconds: seconds)
             count += 1
         }
@@ -367,13 +391,16 @@ public struct NearDuplicateIndex: Sendable {
     ) {
         let capacity = self.capacity
         let seconds = (UInt32(p.seconds.0), UInt32(p.seconds.1), UInt32(p.seconds.2))
+        let secondBits = secondKeyBits
+        let keyMask: UInt32 = 1 << UInt32(secondBits) - 1
         let besides = (
-            Self.beside(word: word, second: seconds.0), Self.beside(word: word, second: seconds.1),
-            Self.beside(word: word, second: seconds.2)
+            Self.beside(word: word, second: seconds.0, secondBits: secondBits),
+            Self.beside(word: word, second: seconds.1, secondBits: secondBits),
+            Self.beside(word: word, second: seconds.2, secondBits: secondBits)
         )
         @inline(__always) func agrees(tag: UInt32, second: UInt32) -> Bool {
-            guard (second ^ seconds.0) & FingerprintSketch.secondKeyMask == 0 else { return false }
-            let b = Self.beside(word: tag << 17, second: second)
+            guard (second ^ seconds.0) & keyMask == 0 else { return false }
+            let b = Self.beside(word: tag << 17, second: second, secondBits: secondBits)
             return (b ^ besides.0).nonzeroBitCount <= Self.tolerance || (b ^ besides.1).nonzeroBitCount <= Self.tolerance
                 || (b ^ besides.2).nonzeroBitCount <= Self.tolerance
         }
