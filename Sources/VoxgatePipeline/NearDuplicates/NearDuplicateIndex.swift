@@ -15,7 +15,8 @@ import VoxgateDSP
 ///
 /// Why 28 exact bits: a probe's cost must not grow with the index. With 20-bit keys (and the later word only
 /// checked in the slot) 1M clips put 16 entries on every key and queries ran at 2.1k/s, against 51k/s at 10k
-/// clips. At 28 bits 1M clips leave 0.05 entries per key (1.6 at 30M), so a probe is one cache miss at any size.
+/// clips. At 28 bits 1M clips leave 0.05 entries per key and a probe reads 2.4 slots on average; beyond 2.4M
+/// clips the keys lengthen (``secondKeyBits(capacity:)``: 3.4 slots per probe at 10M).
 /// Fewer bits of the first word keep recall: on 174 clips of 1–10 s (espeak-ng and real speech; 14
 /// transformations) Opus 24 kb/s recall is 0.989 with 17 + 11 bits, 0.954 with 20 + 8, and 0.983 with the
 /// previous 20-bit keys.
