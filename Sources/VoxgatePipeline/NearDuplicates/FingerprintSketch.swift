@@ -4,7 +4,7 @@
 ///
 /// The informative span (first to last sub-fingerprint that is not 0) is cut into ``size`` equal parts and
 /// each part gives its most stable frame: the one whose key bits differ least from its neighbours'
-/// (``instability(_:at:)``). Frames 4 apart (32 ms, the fingerprint's own lag) carry nearly independent bits
+/// (``instabilities(_:into:)``). Frames 4 apart (32 ms, the fingerprint's own lag) carry nearly independent bits
 /// (measured on espeak-ng and real speech: 51% of bits differ, against 16% between neighbours), so a key made
 /// of two such words is long without needing more bits of either.
 struct FingerprintSketch {
@@ -35,17 +35,35 @@ struct FingerprintSketch {
         UInt64(word & keyMask) | UInt64(second & (1 << UInt32(secondBits) - 1)) << 17
     }
 
-    /// Key bits of frame `i` and of its later word that differ from their neighbours' (0 to 66): low for a
-    /// frame inside a steady sound, whose key a copy reproduces even when its frames fall between the
-    /// original's. Words outside the fingerprint count as 0.
-    @inline(__always)
-    static func instability(_ fp: UnsafeBufferPointer<UInt32>, at i: Int) -> Int {
-        @inline(__always) func word(_ k: Int) -> UInt32 { k >= 0 && k < fp.count ? fp[k] : 0 }
+    /// Marks a frame without a key in ``instabilities(_:into:)``.
+    static let noKey: UInt8 = 255
+
+    /// Writes, for each frame, the key bits of the frame and of its later word that differ from their
+    /// neighbours' (0 to 66): low for a frame inside a steady sound, whose key a copy reproduces even when its
+    /// frames fall between the original's. ``noKey`` for a frame without a key (quiet, a quiet later word, or
+    /// too near the end for the later word's neighbour). Words outside the fingerprint count as 0.
+    static func instabilities(_ fp: UnsafeBufferPointer<UInt32>, into out: UnsafeMutablePointer<UInt8>) {
         let d = pairDistance
-        let w = word(i) & keyMask
-        let s = word(i + d) & secondMask
-        return (w ^ word(i - 1) & keyMask).nonzeroBitCount + (w ^ word(i + 1) & keyMask).nonzeroBitCount
-            + (s ^ word(i + d - 1) & secondMask).nonzeroBitCount + (s ^ word(i + d + 1) & secondMask).nonzeroBitCount
+        let n = fp.count
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * (n + 1)) { buffer in
+            // Bits that change from frame k - 1 to frame k in the first and the second part of a key: a frame's
+            // instability is four of them.
+            let keyChanges = buffer.baseAddress!, secondChanges = buffer.baseAddress! + (n + 1)
+            var previous: UInt32 = 0
+            for k in 0...n {
+                let word = k < n ? fp[k] : 0
+                keyChanges[k] = UInt8(truncatingIfNeeded: ((previous ^ word) & keyMask).nonzeroBitCount)
+                secondChanges[k] = UInt8(truncatingIfNeeded: ((previous ^ word) & secondMask).nonzeroBitCount)
+                previous = word
+            }
+            for i in 0..<n {
+                guard i + d + 1 < n, fp[i] & keyMask != 0, fp[i + d] != 0 else {
+                    out[i] = noKey
+                    continue
+                }
+                out[i] = keyChanges[i] + keyChanges[i + 1] + secondChanges[i + d] + secondChanges[i + d + 1]
+            }
+        }
     }
 
     init(_ fingerprint: [UInt32]) {
@@ -59,22 +77,23 @@ struct FingerprintSketch {
         let parts = Swift.min(Self.size, span)
         let d = Self.pairDistance
         fingerprint.withUnsafeBufferPointer { fp in
-            for part in 0..<parts {
-                let lo = first + span * part / parts
-                let hi = first + span * (part + 1) / parts
-                var best = -1
-                var bestScore = Int.max
-                for i in lo..<hi where fp[i] & Self.keyMask != 0 && i + d < fp.count && fp[i + d] != 0 {
-                    let score = Self.instability(fp, at: i)
-                    if score < bestScore {
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: fp.count) { buffer in
+                let instability = buffer.baseAddress!
+                Self.instabilities(fp, into: instability)
+                for part in 0..<parts {
+                    let lo = first + span * part / parts
+                    let hi = first + span * (part + 1) / parts
+                    var best = -1
+                    var bestScore = Self.noKey
+                    for i in lo..<hi where instability[i] < bestScore {
                         best = i
-                        bestScore = score
+                        bestScore = instability[i]
                     }
-                }
-                if best >= 0 {
-                    words.append(fp[best])
-                    frames.append(best)
-                    seconds.append(UInt16(truncatingIfNeeded: fp[best + d] & Self.secondMask))
+                    if best >= 0 {
+                        words.append(fp[best])
+                        frames.append(best)
+                        seconds.append(UInt16(truncatingIfNeeded: fp[best + d] & Self.secondMask))
+                    }
                 }
             }
         }

@@ -238,7 +238,7 @@ public struct NearDuplicateIndex: Sendable {
         return best
     }
 
-    /// Largest ``FingerprintSketch/instability(_:at:)`` of a query frame that is always probed. A sketch keeps the
+    /// Largest ``FingerprintSketch/instabilities(_:into:)`` of a query frame that is always probed. A sketch keeps the
     /// most stable frame of each part of a clip, and a copy keeps those frames stable (34% of speech frames are
     /// within 8 bits, 32% of its copies through Opus at 24 kb/s), so the query's unstable frames rarely find
     /// anything: on the 174 clips, probing only frames within 8 bits (a third of them) costs one clip of recall
@@ -274,35 +274,16 @@ public struct NearDuplicateIndex: Sendable {
         }
     }
 
-    /// Writes each frame's ``FingerprintSketch/instability(_:at:)`` to `instabilities` (255 for a frame without a
-    /// key) and returns the largest that is probed: ``maxQueryInstability``, or the bound below which
+    /// Writes each frame's instability to `instabilities` (``FingerprintSketch/instabilities(_:into:)``) and returns
+    /// the largest that is probed: ``maxQueryInstability``, or the bound below which
     /// ``probedShare`` of the frames fall if that is higher.
     private static func stableFrames(_ query: UnsafeBufferPointer<UInt32>, instabilities: UnsafeMutablePointer<UInt8>) -> Int {
-        let d = FingerprintSketch.pairDistance
-        let n = query.count
+        FingerprintSketch.instabilities(query, into: instabilities)
         var histogram = [Int](repeating: 0, count: 67)
         var informative = 0
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * (n + 1)) { buffer in
-            // Bits that change from frame k - 1 to frame k in the first and the second part of a key (words
-            // outside the query are 0): a frame's instability is four of them.
-            let keyChanges = buffer.baseAddress!, secondChanges = buffer.baseAddress! + (n + 1)
-            var previous: UInt32 = 0
-            for k in 0...n {
-                let word = k < n ? query[k] : 0
-                keyChanges[k] = UInt8(truncatingIfNeeded: ((previous ^ word) & FingerprintSketch.keyMask).nonzeroBitCount)
-                secondChanges[k] = UInt8(truncatingIfNeeded: ((previous ^ word) & FingerprintSketch.secondMask).nonzeroBitCount)
-                previous = word
-            }
-            for i in 0..<n {
-                guard i + d + 1 < n, query[i] & FingerprintSketch.keyMask != 0, query[i + d] != 0 else {
-                    instabilities[i] = 255
-                    continue
-                }
-                let value = Int(keyChanges[i]) + Int(keyChanges[i + 1]) + Int(secondChanges[i + d]) + Int(secondChanges[i + d + 1])
-                instabilities[i] = UInt8(value)
-                histogram[value] += 1
-                informative += 1
-            }
+        for i in 0..<query.count where instabilities[i] != FingerprintSketch.noKey {
+            histogram[Int(instabilities[i])] += 1
+            informative += 1
         }
         var below = 0
         for bound in 0..<histogram.count {
