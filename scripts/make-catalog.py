@@ -2,8 +2,8 @@
 """Regenerates voxgate's language catalog and Unicode script table from real data.
 
 Inputs (read-only):
-  ../shared/data/cv-languagedata-2026-06-12.json   Common Voice's 436 platform locales
-  ../shared/data/cv-locales-corpus-25.txt          the 290 locales of Corpus 25.0
+  data/cv-languagedata-2026-06-12.json            Common Voice's 436 platform locales (in the repo)
+  data/cv-locales-corpus-25.txt                    the 290 locales of Corpus 25.0
   /usr/share/iso-codes/json/iso_639-3.json         ISO 639-3 (Debian iso-codes)
   /usr/share/unicode/cldr/common/...               CLDR (Debian unicode-cldr-core): likely subtags,
                                                    language scripts, aliases, populations
@@ -16,7 +16,7 @@ voxgate (no resource bundle to lose when the binary is copied elsewhere):
 
 Where a source is silent (no CLDR script for a small language, no population), the entry says so
 (null with a "notes" line) instead of guessing.
-Usage: scripts/make-catalog.py [SHARED_DATA_DIR]
+Usage: scripts/make-catalog.py [DATA_DIR]   (default: the repo's data/)
 """
 import json
 import os
@@ -27,7 +27,7 @@ import xml.etree.ElementTree as ET
 from unicode_scripts import script_of as unicode_script, script_ranges
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SHARED = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "..", "shared", "data")
+SHARED = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "data")
 CLDR = "/usr/share/unicode/cldr/common"
 OUT = os.path.join(ROOT, "Sources", "VoxgateCorpus", "Language")
 
