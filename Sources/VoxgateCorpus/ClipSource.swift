@@ -4,19 +4,30 @@ public struct ClipSource: Sendable, Hashable {
     public var clip: String
     /// The path to open, exactly as the file system spells it (possibly NFD).
     public var path: String
-    /// The language tag the contributor chose: the clip's directory name (NFC).
+    /// The clip's language: the catalog's tag for the folder's tag (`sv` → `sv-SE`), or the folder's tag (NFC)
+    /// as written when it names no single catalog entry.
     public var languageTag: String
+    /// The language tag as the contributor wrote it (the folder's name, NFC): its script subtag is used by the
+    /// text checks (`sr-Latn`).
+    public var writtenTag: String
     /// The file name without its extension (NFC).
     public var clipID: String
     /// Where the clip's metadata comes from (a sidecar file, or a row of a release's TSV).
     public var metadata: MetadataSource
     /// The file's size in bytes.
     public var byteSize: Int
+    /// Why this upload cannot have its path as its identity (another upload has the same path after NFC):
+    /// decided `invalid_metadata` with this detail. Nil for every other clip.
+    public var conflict: String?
 
-    public init(clip: String, path: String, languageTag: String, clipID: String, metadata: MetadataSource, byteSize: Int) {
+    public init(
+        clip: String, path: String, languageTag: String, writtenTag: String? = nil, clipID: String,
+        metadata: MetadataSource, byteSize: Int
+    ) {
         self.clip = clip
         self.path = path
         self.languageTag = languageTag
+        self.writtenTag = writtenTag ?? languageTag
         self.clipID = clipID
         self.metadata = metadata
         self.byteSize = byteSize

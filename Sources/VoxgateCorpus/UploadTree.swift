@@ -18,16 +18,18 @@ public enum UploadTree: InputLayout {
         let fm = FileManager.default
         var isDir: ObjCBool = false
         try InputLayouts.requireFolder(root)
-        let rootEntries: [String]
-        do { rootEntries = try fm.contentsOfDirectory(atPath: root) } catch {
+        guard let (rootEntries, rootUndecodable) = UploadTreeNames.list(root) else {
             throw RunError(
-                .inputUnusable, "cannot list upload root '\(root)' (\(error.localizedDescription)); check permissions",
+                .inputUnusable, "cannot list upload root '\(root)' (\(String(cString: strerror(errno)))); check permissions",
                 path: root)
         }
         var clips: [ClipSource] = []
         var warnings: [String] = []
         var withdrawals: Set<String> = []
         var communityTerms: [String: Terms] = [:]
+        for name in rootUndecodable.sorted() {
+            warnings.append("\(name): a folder or file name that is not UTF-8; not read, rename it in UTF-8")
+        }
         for entry in rootEntries.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) where !entry.hasPrefix(".")
         {
             let full = root + "/" + entry
@@ -39,50 +41,63 @@ public enum UploadTree: InputLayout {
                 warnings.append("\(entry): a file at the upload root is not a language folder; ignored")
                 continue
             }
-            let tag = LanguageCatalog.shared.entry(for: entry)?.tag ?? entry.precomposedStringWithCanonicalMapping
-            clips += scanLanguage(dir: full, tag: tag, warnings: &warnings)
+            // The clip keeps the folder as written (its path); its language is the catalog's tag for it.
+            let folder = entry.precomposedStringWithCanonicalMapping
+            let tag = LanguageCatalog.shared.entry(for: folder)?.tag ?? folder
+            clips += scanLanguage(dir: full, folder: folder, tag: tag, warnings: &warnings)
             if fm.fileExists(atPath: full + "/" + termsFile) {
                 communityTerms[tag] = try Terms.load(path: full + "/" + termsFile)
             }
         }
+        UploadTreeNames.markConflicts(&clips, root: root)
         clips.sort(by: ClipSource.pathOrder)
         var input = CorpusInput(root: root, layout: name, clips: clips, withdrawals: withdrawals, warnings: warnings)
         input.communityTerms = communityTerms
         return input
     }
 
-    private static func scanLanguage(dir: String, tag: String, warnings: inout [String]) -> [ClipSource] {
+    private static func scanLanguage(dir: String, folder: String, tag: String, warnings: inout [String]) -> [ClipSource] {
         let fm = FileManager.default
-        guard let entries = try? fm.contentsOfDirectory(atPath: dir) else {
-            warnings.append("\(tag)/: cannot list this folder; its clips were not read")
+        guard let (entries, undecodable) = UploadTreeNames.list(dir) else {
+            warnings.append("\(folder)/: cannot list this folder; its clips were not read")
             return []
         }
-        var sidecars: [String: String] = [:]  // NFC stem → on-disk name
+        for name in undecodable.sorted() {
+            warnings.append("\(folder)/\(name): a file name that is not UTF-8; not read, rename it in UTF-8")
+        }
+        var sidecars: [String: String] = [:]  // stem as on disk, and its NFC form → on-disk name
         var audio: [(name: String, stem: String)] = []
         for name in entries where !name.hasPrefix(".") && name != termsFile {
             var isDir: ObjCBool = false
             guard fm.fileExists(atPath: dir + "/" + name, isDirectory: &isDir) else { continue }
             if isDir.boolValue {
-                warnings.append("\(tag)/\(name)/: nested folders are not part of the layout; ignored")
+                warnings.append("\(folder)/\(name)/: nested folders are not part of the layout; ignored")
                 continue
             }
-            let (stem, ext) = splitExtension(name.precomposedStringWithCanonicalMapping)
-            if ext.lowercased() == "json" { sidecars[stem] = name } else { audio.append((name, stem)) }
+            let (stem, ext) = splitExtension(name)
+            if ext.lowercased() == "json" {
+                sidecars[stem] = name
+                if sidecars[stem.precomposedStringWithCanonicalMapping] == nil { sidecars[stem.precomposedStringWithCanonicalMapping] = name }
+            } else {
+                audio.append((name, stem))
+            }
         }
         var clips: [ClipSource] = []
-        var used: Set<String> = []
+        var used: Set<String> = []  // sidecar names
         for (name, stem) in audio {
             let path = dir + "/" + name
             let size = (try? fm.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-            let sidecar = sidecars[stem].map { dir + "/" + $0 }
-            if sidecar != nil { used.insert(stem) }
+            let nfc = stem.precomposedStringWithCanonicalMapping
+            let sidecarName = sidecars[stem] ?? sidecars[nfc]
+            if let sidecarName { used.insert(sidecarName) }
             clips.append(
                 ClipSource(
-                    clip: tag + "/" + name.precomposedStringWithCanonicalMapping, path: path, languageTag: tag,
-                    clipID: stem, metadata: .sidecar(path: sidecar), byteSize: size))
+                    clip: folder + "/" + name.precomposedStringWithCanonicalMapping, path: path, languageTag: tag,
+                    writtenTag: folder, clipID: nfc, metadata: .sidecar(path: sidecarName.map { dir + "/" + $0 }),
+                    byteSize: size))
         }
-        for (stem, name) in sidecars where !used.contains(stem) {
-            warnings.append("\(tag)/\(name): a sidecar without an audio file; ignored")
+        for name in Set(sidecars.values).subtracting(used).sorted() {
+            warnings.append("\(folder)/\(name): a sidecar without an audio file; ignored")
         }
         return clips
     }

@@ -121,21 +121,22 @@ public struct ClipAnalyzer: Sendable {
         -> (Terms?, [Finding])
     {
         var findings = ConsentCheck.findings(for: analysis.sidecar, withdrawals: withdrawals)
-        if let language = LanguageCatalog.shared.entry(for: source.languageTag) {
+        if let conflict = source.conflict { findings.append(Finding(.invalidMetadata, conflict)) }
+        if case .entry(let language, let script) = LanguageCatalog.shared.match(source.writtenTag) {
             if let metadata {
                 if let kept = analysis.languageFindings, analysis.languageRevision == LanguageCheck.revision {
                     findings += kept
                 } else {
                     var found = LanguageCheck.locale(metadata.locale, folder: language)
-                    let script = LanguageCheck.script(of: metadata.sentence, language: language)
-                    found += script.isEmpty ? LanguageCheck.text(of: metadata.sentence, language: language) : script
+                    let written = LanguageCheck.script(of: metadata.sentence, language: language, script: script)
+                    found += written.isEmpty ? LanguageCheck.text(of: metadata.sentence, language: language) : written
                     analysis.languageFindings = found
                     analysis.languageRevision = LanguageCheck.revision
                     findings += found
                 }
             }
         } else {
-            findings.append(LanguageCheck.unknown(tag: source.languageTag))
+            findings.append(LanguageCheck.unknown(tag: source.writtenTag))
         }
         guard let metadata else { return (nil, findings) }
         let (terms, problems) = TermsCheck.effective(

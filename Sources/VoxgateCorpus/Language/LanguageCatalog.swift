@@ -43,30 +43,14 @@ public struct LanguageCatalog: Sendable {
         self.byKey = byKey
     }
 
-    /// The catalog entry for a tag as a contributor or a folder spells it: canonicalised (case, `_`,
-    /// deprecated codes, suppressed default scripts), then matched exactly, else by language alone
-    /// (`es-MX` → `es`), never across languages.
+    /// The catalog entry a tag names (``match(_:)``), or nil when it names none or several.
     public func entry(for raw: String) -> LanguageEntry? {
-        // A code the catalog has is taken as it is, even where CLDR calls it deprecated (Common Voice
-        // uses `tw`, `kmr`, `mhr`); deprecated codes the catalog lacks are replaced (`iw` → `he`).
-        for table in [[:], aliases] {
-            guard let tag = LanguageTag.parse(raw, aliases: table) else { return nil }
-            let suppressed = tag.suppressingScript(of: self)
-            for key in [tag.canonical, suppressed.canonical, suppressed.languageAndRegion, tag.language] {
-                if let e = byKey[key.lowercased()] { return e }
-            }
-        }
+        if case .entry(let e, _) = match(raw) { return e }
         return nil
     }
 
-    /// Entries whose tag or name is closest to `raw`, for an `unknown_language` detail.
-    public func suggestions(for raw: String, count: Int = 3) -> [LanguageEntry] {
-        let needle = raw.lowercased().replacingOccurrences(of: "_", with: "-")
-        return entries.map { e in
-            (e, min(Self.distance(needle, e.tag.lowercased()), Self.distance(needle, e.name.lowercased())))
-        }
-        .sorted { ($0.1, $0.0.tag) < ($1.1, $1.0.tag) }.prefix(count).map(\.0)
-    }
+    /// The entry whose canonical tag is `key` (case-insensitive).
+    func entry(exactly key: String) -> LanguageEntry? { byKey[key.lowercased()] }
 
     /// Levenshtein distance.
     static func distance(_ a: String, _ b: String) -> Int {

@@ -6,10 +6,18 @@
 public enum LanguageCheck {
     /// Names the catalog and the text language identifier's model: the ledger reuses a clip's language
     /// findings only while this is unchanged. Bump it with any change to either (or to these checks).
-    public static let revision = "catalog-2026-11/lid-88/1"
+    public static let revision = "catalog-2026-11/lid-88/2"
 
-    /// `unknown_language` with the closest catalog entries as suggestions.
+    /// `unknown_language`: for a tag naming several catalog entries, exactly those; otherwise the closest
+    /// entries, by language first (``LanguageCatalog/suggestions(for:count:)``).
     public static func unknown(tag: String, catalog: LanguageCatalog = .shared) -> Finding {
+        if case .ambiguous(let several) = catalog.match(tag) {
+            let list = several.map { "\($0.tag) (\($0.name))" }.joined(separator: ", ")
+            return Finding(
+                .unknownLanguage,
+                "'\(tag)' names \(several.count) languages in the catalog: \(list); rename the folder to the one the "
+                    + "clips are in")
+        }
         let close = catalog.suggestions(for: tag).map { "\($0.tag) (\($0.name))" }.joined(separator: ", ")
         let wellFormed = LanguageTag.parse(tag, aliases: catalog.aliases) != nil
         return Finding(
@@ -21,7 +29,11 @@ public enum LanguageCheck {
     /// The sidecar's `locale` names another language than the folder (a region or script difference is not one).
     public static func locale(_ locale: String?, folder: LanguageEntry, catalog: LanguageCatalog = .shared) -> [Finding] {
         guard let locale, !locale.isEmpty else { return [] }
-        guard let named = catalog.entry(for: locale) else {
+        let named: LanguageEntry
+        switch catalog.match(locale) {
+        case .entry(let e, _): named = e
+        case .ambiguous(let several): named = several.first { $0.tag == folder.tag } ?? several[0]
+        case .unknown:
             // The raw value is not echoed: sidecar fields never reach the outputs verbatim.
             return [
                 Finding(
@@ -40,17 +52,20 @@ public enum LanguageCheck {
         ]
     }
 
-    /// The sentence is written mostly (> 50% of its letters) in scripts the language is not written in.
+    /// The sentence is written mostly (> 50% of its letters) in scripts the language is not written in: any
+    /// of the language's scripts (`sr`: Cyrillic or Latin), or the one the tag names (`sr-Latn`: Latin).
     /// Languages without a known script are not judged.
-    public static func script(of sentence: String, language: LanguageEntry) -> [Finding] {
-        guard !language.scripts.isEmpty else { return [] }
+    public static func script(of sentence: String, language: LanguageEntry, script tagged: String? = nil) -> [Finding] {
+        let scripts = tagged.map { [$0] } ?? language.scripts
+        guard !scripts.isEmpty else { return [] }
         let profile = ScriptProfile(sentence)
-        guard profile.total >= 3, profile.share(in: language.scripts) < 0.5 else { return [] }
+        guard profile.total >= 3, profile.share(in: scripts) < 0.5 else { return [] }
+        let tag = tagged.map { "\(language.tag), tagged \($0)" } ?? language.tag
         return [
             Finding(
                 .languageMismatch,
-                "the sentence is written in \(profile.summary), but \(language.name) (\(language.tag)) is written in "
-                    + language.scripts.joined(separator: "/"))
+                "the sentence is written in \(profile.summary), but \(language.name) (\(tag)) is written in "
+                    + scripts.joined(separator: "/"))
         ]
     }
 

@@ -6,7 +6,8 @@ import Foundation
 /// It flags a sentence only when it is confident: the best language beats the claimed one by at least
 /// the trained threshold per n-gram, and the two are not a pair it cannot tell apart (measured on
 /// held-out sentences: es/gl/ca/pt, da/nb/sv, ru/uk/bg/mk/sr, cs/sk, hr/sl, hi/mr/ne, zh variants, …).
-/// Languages compete only on text in their own scripts; other scripts are the script check's job.
+/// Languages compete only on text in their own scripts; other scripts are the script check's job, and a
+/// sentence in a script the claimed language is not modelled in is not judged (nothing to compare it with).
 public struct TextLanguageIdentifier: Sendable {
     public struct Language: Sendable {
         public var tag: String
@@ -69,7 +70,11 @@ public struct TextLanguageIdentifier: Sendable {
         for gram in sentenceGrams {
             for (i, q) in grams[gram] ?? [] where scores[i] > Int.min / 8 { scores[i] += languages[i].floor - q }
         }
-        guard count > 0, let best = scores.indices.max(by: { (scores[$0], $1) < (scores[$1], $0) }) else { return nil }
+        // A language not modelled in the sentence's script (Serbian is modelled in Cyrillic only) cannot be told
+        // apart from the languages that are (Latin-script Serbian from Croatian): no judgement.
+        guard count > 0, scores[claimedIndex] > Int.min / 8,
+            let best = scores.indices.max(by: { (scores[$0], $1) < (scores[$1], $0) })
+        else { return nil }
         return (languages[best].tag, Double(scores[best] - scores[claimedIndex]) / Double(count))
     }
 
