@@ -18,7 +18,7 @@ struct Datasheets {
             throw RunError(.outputUnusable, "cannot create '\(output)/datasheets'", path: output)
         }
         for tag in totals.sortedTags {
-            try AtomicFile.write(sheet(tag), to: output + "/datasheets/\(tag).md")
+            try AtomicFile.write(sheet(tag), to: output + "/datasheets/\(TagFileName.of(tag)).md")
         }
     }
 
@@ -59,7 +59,7 @@ struct Datasheets {
         for label in groups.keys.sorted() {
             let g = groups[label]!
             md += "- `\(label)`: licence \(g[0].license), \(g.count) shard(s), \(g.reduce(0) { $0 + $1.samples }) samples; "
-                + "full terms in `shards/\(tag)/\(tag)-\(label).terms.json`\n"
+                + "full terms in `shards/\(TagFileName.of(tag))/\(TagFileName.of(tag))-\(label).terms.json`\n"
         }
         md += "\n## Checks applied\n\n| check | threshold | clips rejected |\n|---|---|---:|\n"
         let rows: [(ReasonCode, String)] = [

@@ -155,7 +155,7 @@ struct AttributionLedger {
                 text += "Contributors who asked to be credited:\n\n" + lines.map { "- \(Markdown.escape($0))\n" }.joined()
             }
             if let n = uncredited[language] { text += "\n\(n) further recording(s) by contributors who gave no credit line.\n" }
-            try AtomicFile.write(text, to: output + "/shards/\(language)/ATTRIBUTION.md")
+            try AtomicFile.write(text, to: output + "/shards/\(TagFileName.of(language))/ATTRIBUTION.md")
         }
     }
 }

@@ -110,18 +110,19 @@ final class ShardWriter {
     private func start(_ stream: Stream) throws(RunError) -> OpenShard {
         let label = stream.label
         let firstInRun = nextIndex[stream] == nil
-        let index = nextIndex[stream] ?? releasedIndex["\(stream.language)-\(label)", default: 0]
+        let tagName = TagFileName.of(stream.language)
+        let index = nextIndex[stream] ?? releasedIndex["\(tagName)-\(label)", default: 0]
         nextIndex[stream] = index + 1
-        let dir = "shards/\(stream.language)"
+        let dir = "shards/\(tagName)"
         do {
             try FileManager.default.createDirectory(atPath: outputRoot + "/" + dir, withIntermediateDirectories: true)
         } catch {
             throw RunError(
                 .outputUnusable, "cannot create '\(outputRoot)/\(dir)' (\(error.localizedDescription))", path: dir)
         }
-        let name = "\(dir)/\(stream.language)-\(label)-\(String(format: "%06d", index)).tar"
+        let name = "\(dir)/\(tagName)-\(label)-\(String(format: "%06d", index)).tar"
         if firstInRun {  // the group's first shard in this run: its terms beside it (the same text every time)
-            let terms = "\(dir)/\(stream.language)-\(label).terms.json"
+            let terms = "\(dir)/\(tagName)-\(label).terms.json"
             let file = try AtomicFile(path: outputRoot + "/" + terms)
             try file.write(TermsRecords.json(stream.terms).pretty)
             try file.seal()

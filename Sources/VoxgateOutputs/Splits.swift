@@ -54,16 +54,16 @@ final class SplitManifests {
     func add(language: String, split: SplitAssigner.Split, key: String, shard: String, clip: String, speaker: String,
         durationSeconds: Double) throws(RunError)
     {
-        let name = "splits/\(language)/\(split.rawValue).tsv"
+        let name = "splits/\(TagFileName.of(language))/\(split.rawValue).tsv"
         let file: AtomicFile
         if let open = files[name] {
             file = open
         } else {
             do {
                 try FileManager.default.createDirectory(
-                    atPath: outputRoot + "/splits/" + language, withIntermediateDirectories: true)
+                    atPath: outputRoot + "/splits/" + TagFileName.of(language), withIntermediateDirectories: true)
             } catch {
-                throw RunError(.outputUnusable, "cannot create '\(outputRoot)/splits/\(language)'", path: outputRoot)
+                throw RunError(.outputUnusable, "cannot create '\(outputRoot)/splits/\(TagFileName.of(language))'", path: outputRoot)
             }
             file = try AtomicFile(path: outputRoot + "/" + name)
             try file.write("key\tshard\tclip\tspeaker\tduration_s\n")

@@ -68,7 +68,7 @@ public enum Report {
 
     /// The file name of a language's page `n` (1-based).
     static func pageName(_ tag: String, _ n: Int) -> String {
-        let safe = String(tag.unicodeScalars.map { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-") ? Character($0) : "_" })
+        let safe = TagFileName.of(tag)  // never `index`, unique, within file-name limits
         return n == 1 ? "\(safe).html" : "\(safe)-\(n).html"
     }
 }
