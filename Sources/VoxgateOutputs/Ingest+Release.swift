@@ -18,6 +18,8 @@ extension Ingest {
         var known: [String: ClipRecord]
         /// Clips to remove from the release and the ledger (they belong to another partition now).
         var moved: [ClipRecord] = []
+        /// Records of legacy clip paths carried over or dropped (``LegacyClipPaths``).
+        var legacy = LegacyClipPaths()
         var speaker: SpeakerPseudonym
         var withdrawals: Withdrawals
         var plan: IncrementalPlan
@@ -67,6 +69,7 @@ extension Ingest {
 
         var books = RunBooks(plan: plan, known: known, speaker: speaker)
         books.remove(job.moved)
+        for (shard, keys) in try job.legacy.staleMembers(in: releasedShards, output: out) { books.remove(keys, from: shard) }
         var accepted = 0
         var audioSeconds = 0.0
         var sealed: [ShardInfo] = []
@@ -113,7 +116,7 @@ extension Ingest {
                 rejected: plan.sources.count - accepted, newShards: sealed.count,
                 rewrittenShards: rewrites.count, withdrawnClips: books.newlyWithdrawnClips),
             listedWithdrawals: job.withdrawals.clientIDs, earlierWithdrawn: job.withdrawals.speakerHashes)
-        change.deletedClips = job.moved.map(\.path)
+        change.deletedClips = job.moved.map(\.path) + job.legacy.deleted
         for w in job.carriedWithdrawals where !change.withdrawals.contains(where: { $0.speakerHash == w.speakerHash }) {
             change.withdrawals.append(w)
         }

@@ -126,6 +126,8 @@ public enum Ingest {
         let releasedShards = try ledger.shards()
         try OutputFolder.verify(releasedShards, output: out)
         var known = try ledger.clips(light: true)  // all of each record only when something changed
+        let mayHoldLegacyPaths = LegacyClipPaths.mayHoldLegacyPaths(output: out, runs: try ledger.runs().count)
+        var legacy = mayHoldLegacyPaths ? LegacyClipPaths(tree: tree, known: &known) : LegacyClipPaths()
         let speaker = try SpeakerPseudonym(keyPath: options.speakerKeyPath ?? out + "/speaker.key")
 
         // A partition run decides its share of the tree; clips its ledger holds that now belong to another
@@ -147,21 +149,24 @@ public enum Ingest {
             config: options.config, tree: tree, input: options.input, partition: options.partition, listed: listed,
             speaker: speaker)
         var result: IngestSummary
-        if moved.isEmpty, try isUpToDate(out, ledger: ledger, plan: plan, inputsHash: inputs) {
+        if moved.isEmpty, legacy.isEmpty, try isUpToDate(out, ledger: ledger, plan: plan, inputsHash: inputs) {
             result = try recordUnchangedRun(
                 options, tree: tree, ledger: ledger, known: known, inputsHash: inputs, started: started)
         } else {
             let movedPaths = Set(moved.map(\.path))
-            known = try ledger.clips().filter { !movedPaths.contains($0.key) }
+            known = try ledger.clips()
+            if mayHoldLegacyPaths { legacy = LegacyClipPaths(tree: tree, known: &known) }
+            known = known.filter { !movedPaths.contains($0.key) }
             plan = IncrementalPlan(tree: tree, known: known, verifyHashes: options.verifyHashes)
             try plan.load()
             result = try await release(
                 ReleaseJob(
                     options: options, tree: tree, ledger: ledger, releasedShards: releasedShards, known: known,
-                    moved: moved, speaker: speaker, withdrawals: withdrawals, plan: plan, inputsHash: inputs,
+                    moved: moved, legacy: legacy, speaker: speaker, withdrawals: withdrawals, plan: plan, inputsHash: inputs,
                     started: started),
                 progress: progress)
         }
+        LegacyClipPaths.mark(output: out)
         if let partition = options.partition {
             try PartitionMarker(
                 partition: partition, config: options.config, speakerKeyID: speaker.keyID, root: options.root,

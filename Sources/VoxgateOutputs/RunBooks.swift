@@ -35,6 +35,9 @@ struct RunBooks {
         }
     }
 
+    /// Removes samples by key from a released shard (legacy samples no record points to).
+    mutating func remove(_ keys: Set<String>, from shard: String) { removals[shard, default: []].formUnion(keys) }
+
     /// Where an earlier run released this clip, when the clip is unchanged and still accepted.
     func releasedPlace(of outcome: ClipOutcome) -> OutputRecords.Placement? {
         guard outcome.isAccepted, !outcome.decoded, let record = known[outcome.source.clip],
