@@ -117,6 +117,8 @@ extension Ingest {
                 rewrittenShards: rewrites.count, withdrawnClips: books.newlyWithdrawnClips),
             listedWithdrawals: job.withdrawals.clientIDs, earlierWithdrawn: job.withdrawals.speakerHashes)
         change.deletedClips = job.moved.map(\.path) + job.legacy.deleted
+        let written = Set(change.clips.map(\.path))
+        for path in job.legacy.carried where !written.contains(path) { if let record = known[path] { change.clips.append(record) } }
         for w in job.carriedWithdrawals where !change.withdrawals.contains(where: { $0.speakerHash == w.speakerHash }) {
             change.withdrawals.append(w)
         }

@@ -13,6 +13,8 @@ import VoxgateLedger
 struct LegacyClipPaths {
     /// Legacy paths whose ledger rows this run deletes (carried over or dropped).
     var deleted: [String] = []
+    /// The clip paths records were carried over to (written by this run even when nothing else changed).
+    var carried: [String] = []
     /// Legacy shard keys (language, key) whose samples leave every released shard of the language.
     var staleKeys: [(language: String, key: String)] = []
     var isEmpty: Bool { deleted.isEmpty && staleKeys.isEmpty }
@@ -53,6 +55,7 @@ struct LegacyClipPaths {
                 record.language = source.languageTag
                 known[source.clip] = record
                 deleted.append(legacy)
+                carried.append(source.clip)
             } else if sources.count > 1, let record = known[legacy], record.language == sources[0].languageTag {
                 known.removeValue(forKey: legacy)
                 if !current.contains(legacy) { deleted.append(legacy) }
