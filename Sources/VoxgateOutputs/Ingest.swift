@@ -124,9 +124,10 @@ public enum Ingest {
         let ledger = try Ledger(output: out)
         try OutputFolder.recover(ledger, output: out)
         let releasedShards = try ledger.shards()
-        try OutputFolder.verify(releasedShards, output: out)
+        try OutputFolder.verify(releasedShards, output: out, hashes: options.verifyHashes)
         var known = try ledger.clips(light: true)  // all of each record only when something changed
         let speaker = try SpeakerPseudonym(keyPath: options.speakerKeyPath ?? out + "/speaker.key")
+        try SpeakerPseudonym.check(speaker, against: ledger, keyPath: options.speakerKeyPath ?? out + "/speaker.key")
 
         // A partition run decides its share of the tree; clips its ledger holds that now belong to another
         // partition (N changed) leave this partition's release.

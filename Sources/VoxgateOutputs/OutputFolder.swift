@@ -1,6 +1,7 @@
 import Foundation
 import VoxgateCorpus
 import VoxgateLedger
+import VoxgatePipeline
 
 /// The output folder's state before a run: refuses folders that are not voxgate's, replays what a
 /// killed run's commit still owed, and removes what an uncommitted run left behind.
@@ -77,8 +78,9 @@ enum OutputFolder {
         try ledger.clearPending()
     }
 
-    /// Every released shard must be as the ledger recorded it: present, with its size.
-    static func verify(_ shards: [ShardRecord], output out: String) throws(RunError) {
+    /// Every released shard must be as the ledger recorded it: present, with its size, and (with `hashes`,
+    /// i.e. `--verify-hashes`) with its SHA-256.
+    static func verify(_ shards: [ShardRecord], output out: String, hashes: Bool = false) throws(RunError) {
         for shard in shards {
             let path = out + "/" + shard.path
             let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
@@ -94,6 +96,15 @@ enum OutputFolder {
                     "released shard '\(path)' has \(size) bytes but the ledger recorded \(shard.bytes) (changed outside "
                         + "voxgate); restore it from a backup, or rerun with --force to rebuild the release", path: path)
             }
+        }
+        guard hashes else { return }
+        let digests = IncrementalPlan.concurrentMap(shards) { FileDigest.sha256(path: out + "/" + $0.path) }
+        for (shard, digest) in zip(shards, digests) where digest != shard.sha256 {
+            throw RunError(
+                .ledgerUnusable,
+                "released shard '\(out)/\(shard.path)' was changed outside voxgate (its SHA-256 is not the one the ledger "
+                    + "recorded); restore it from a backup, or rerun with --force to rebuild the release",
+                path: out + "/" + shard.path)
         }
     }
 
