@@ -128,6 +128,10 @@ public enum Ingest {
         var known = try ledger.clips(light: true)  // all of each record only when something changed
         let speaker = try SpeakerPseudonym(keyPath: options.speakerKeyPath ?? out + "/speaker.key")
         try SpeakerPseudonym.check(speaker, against: ledger, keyPath: options.speakerKeyPath ?? out + "/speaker.key")
+        for warning in SpeakerPseudonym.warnings(keyPath: options.speakerKeyPath ?? out + "/speaker.key") {
+            log.warning("\(warning)")
+            tree.warnings.append(warning)
+        }
 
         // A partition run decides its share of the tree; clips its ledger holds that now belong to another
         // partition (N changed) leave this partition's release.

@@ -24,6 +24,18 @@ enum OutputFolder {
     /// of a first run that was killed before its commit.
     static func prepare(_ out: String, force: Bool) throws(RunError) {
         let fm = FileManager.default
+        // Without a ledger, `shards/` is only removed when everything in it is what voxgate writes there:
+        // `--force` replaces voxgate's outputs, never someone else's files.
+        if !fm.fileExists(atPath: out + "/" + Ledger.relativePath) {
+            let foreign = foreignShardFiles(out)
+            guard foreign.isEmpty else {
+                throw RunError(
+                    .ledgerUnusable,
+                    "'\(out)' is not a voxgate output folder: it has no ledger and its shards/ holds files voxgate does "
+                        + "not write (" + foreign.prefix(3).map { "'shards/\($0)'" }.joined(separator: ", ")
+                        + "); choose a new or empty folder for --out", path: out)
+            }
+        }
         if force {
             for name in ownedOutputs + [".voxgate"] { try? fm.removeItem(atPath: out + "/" + name) }
             removePartials(out)
@@ -106,6 +118,25 @@ enum OutputFolder {
                     + "recorded); restore it from a backup, or rerun with --force to rebuild the release",
                 path: out + "/" + shard.path)
         }
+    }
+
+    /// Files under `<out>/shards` that voxgate never writes there (it writes `<tag>/*.tar`, `*.terms.json`,
+    /// `ATTRIBUTION.md`, and their `.partial`s).
+    static func foreignShardFiles(_ out: String) -> [String] {
+        guard let walker = FileManager.default.enumerator(atPath: out + "/shards") else { return [] }
+        var foreign: [String] = []
+        for case let relative as String in walker {
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: out + "/shards/" + relative, isDirectory: &isDir), !isDir.boolValue
+            else { continue }
+            let name = relative.hasSuffix(AtomicFile.partialSuffix)
+                ? String(relative.dropLast(AtomicFile.partialSuffix.count)) : relative
+            let depth = relative.split(separator: "/").count
+            if depth != 2 || !(name.hasSuffix(".tar") || name.hasSuffix(".terms.json") || name.hasSuffix("/ATTRIBUTION.md")) {
+                foreign.append(relative)
+            }
+        }
+        return foreign.sorted()
     }
 
     static func removePartials(_ out: String) {

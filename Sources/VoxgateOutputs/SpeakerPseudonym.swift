@@ -73,7 +73,23 @@ struct SpeakerPseudonym: Sendable {
                 "speaker key '\(path)' is not hex of at least 16 bytes; restore it from backup or delete it to "
                     + "start a new key (speaker hashes then change)", path: path)
         }
+        guard bytes.contains(where: { $0 != 0 }) else {
+            throw RunError(
+                .outputUnusable,
+                "speaker key '\(path)' is all zero bytes: a placeholder, not a secret (anyone could recompute every "
+                    + "pseudonym); delete it to start a new key, or give the corpus's real key", path: path)
+        }
         return bytes
+    }
+
+    /// What an operator should know about the key file at `path`: readable by others than its owner.
+    static func warnings(keyPath path: String) -> [String] {
+        var st = stat()
+        guard stat(path, &st) == 0, st.st_mode & 0o044 != 0 else { return [] }
+        return [
+            "speaker key '\(path)' is readable by other users (mode \(String(st.st_mode & 0o777, radix: 8))): anyone who "
+                + "reads it can link pseudonyms to client_ids; chmod 600 it"
+        ]
     }
 
     /// The pseudonym of `clientID`, lowercase hex.

@@ -247,6 +247,30 @@ struct InputTrustTests {
         #expect(try Self.snapshot(out) == before, "the refused run publishes nothing")
     }
 
+    // Row 1 (nightly): a withdrawal rewrites a shard only after checking it; a damaged member is never copied.
+    @Test func aWithdrawalDoesNotCopyADamagedMember() async throws {
+        let corpus = try CorpusFixture.standard()
+        let out = try TestSupport.temporaryFolder("voxgate-trust")
+        defer {
+            corpus.remove()
+            TestSupport.remove(out)
+        }
+        _ = try await Self.ingest(corpus.root, out)
+        let clips = try Ledger(readingInput: out).clips()
+        let withdrawn = try #require(clips["en/one.wav"])
+        let kept = try #require(clips.values.first { $0.shard == withdrawn.shard && $0.path != withdrawn.path })
+        let shard = out + "/" + withdrawn.shard!
+        let member = try #require(try TarIndex.members(of: shard).first { TarIndex.key(of: $0.name) == kept.member && !$0.name.hasSuffix(".json") })
+        try Self.flipByte(shard, at: member.offset + 10)
+        let sidecar = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: corpus.root + "/en/one.json"))) as! [String: Any]
+        let before = try Self.snapshot(out)
+        let r = try Self.cli(
+            ["ingest", corpus.root, "--out", out, "--withdraw", sidecar["client_id"] as! String, "--quiet", "--no-report"])
+        #expect(r.status == 76, "\(r.error)")
+        #expect(r.error.contains("changed outside voxgate") && r.error.contains(withdrawn.shard!), "\(r.error)")
+        #expect(try Self.snapshot(out) == before, "nothing published, nothing rewritten")
+    }
+
     @Test func verifyNamesADeletedShardAndAnEditedTotalsFile() async throws {
         let corpus = try CorpusFixture.standard()
         let dir = try TestSupport.temporaryFolder("voxgate-trust")

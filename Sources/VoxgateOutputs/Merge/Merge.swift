@@ -282,8 +282,8 @@ public enum Merge {
             let few = missing.prefix(8).map { "\($0)/\(n)" }.joined(separator: ", ")
             throw RunError(
                 .inputUnusable,
-                "\(n - seen.count) partition(s) missing (\(few)\(n - seen.count > 8 ? ", …" : "")): merge needs all \(n) "
-                    + "partition folders", path: folders[0])
+                "partition(s) \(few)\(n - seen.count > 8 ? ", …" : "") missing (\(n - seen.count) of \(n)): merge needs all "
+                    + "\(n) partition folders", path: folders[0])
         }
         return first
     }
