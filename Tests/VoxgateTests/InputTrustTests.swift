@@ -415,4 +415,29 @@ struct InputTrustTests {
         #expect(partials == [])
         #expect(!FileManager.default.fileExists(atPath: out + "/decisions.jsonl"))
     }
+
+    // The smaller list: a zero key, foreign files under shards/, a report over a bad decisions line.
+    @Test func smallerInputsAreRefusedNamingWhy() async throws {
+        let dir = try TestSupport.temporaryFolder("voxgate-trust")
+        defer { TestSupport.remove(dir) }
+        try TestSupport.write(String(repeating: "00", count: 32), to: dir + "/zero.key")
+        let zero = try Self.cli(
+            ["ingest", TestSupport.testAudioUploads, "--out", dir + "/o", "--speaker-key-file", dir + "/zero.key", "--quiet", "--no-report"])
+        #expect(zero.status == 73 && zero.error.contains("all zero bytes"), "\(zero.error)")
+        try FileManager.default.createDirectory(atPath: dir + "/mine/shards", withIntermediateDirectories: true)
+        try TestSupport.write("precious", to: dir + "/mine/shards/notes.txt")
+        let force = try Self.cli(["ingest", TestSupport.testAudioUploads, "--out", dir + "/mine", "--force", "--quiet", "--no-report"])
+        #expect(force.status == 76 && force.error.contains("shards/notes.txt"), "\(force.error)")
+        #expect(FileManager.default.fileExists(atPath: dir + "/mine/shards/notes.txt"))
+        let corpus = try CorpusFixture.standard()
+        defer { corpus.remove() }
+        _ = try await Self.ingest(corpus.root, dir + "/r")
+        let decisions = dir + "/r/decisions.jsonl"
+        let lines = try String(contentsOfFile: decisions, encoding: .utf8).split(separator: "\n")
+        try TestSupport.write(
+            ([String(lines[0])] + [lines[1].replacingOccurrences(of: "\"rejected\"", with: "\"maybe\"").replacingOccurrences(of: "\"accepted\"", with: "\"maybe\"")]
+                + lines.dropFirst(2).map(String.init)).joined(separator: "\n") + "\n", to: decisions)
+        let report = try Self.cli(["report", dir + "/r"])
+        #expect(report.status == 66 && report.error.contains("line 2"), "\(report.error)")
+    }
 }
