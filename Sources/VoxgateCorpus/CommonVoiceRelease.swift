@@ -66,6 +66,13 @@ public enum CommonVoiceRelease: InputLayout {
             guard let pathColumn = table.column("path") else {
                 throw RunError(.inputUnusable, "'\(path)' has no 'path' column; is it a Common Voice clip TSV?", path: path)
             }
+            if table.isDuplicated("path") {
+                throw RunError(
+                    .inputUnusable, "'\(path)' is refused: \(table.duplicatedColumn!); fix the file's header", path: path)
+            }
+            if let duplicate = table.duplicatedColumn {
+                input.warnings.append("\(prefix)\(bucket).tsv is refused: \(duplicate); none of its clips is released")
+            }
             for (number, row) in table.rows.enumerated() {
                 guard pathColumn < row.count, !row[pathColumn].isEmpty else {
                     input.warnings.append("\(prefix)\(bucket).tsv row \(number + 2): no clip path; row ignored")
@@ -82,7 +89,8 @@ public enum CommonVoiceRelease: InputLayout {
                     input.missingFiles.append(clip)
                     continue
                 }
-                let reading = metadata(row, table: table, bucket: bucket, rowNumber: number + 2)
+                let reading = metadata(
+                    row, table: table, bucket: bucket, rowNumber: number + 2, problem: table.problems[number])
                 let given = table.value("locale", in: row).flatMap { $0.isEmpty ? nil : $0 } ?? folderLocale
                 let locale = LanguageCatalog.shared.entry(for: given)?.tag ?? given
                 let size = (try? fm.attributesOfItem(atPath: root + "/clips/" + file)[.size] as? Int) ?? 0
@@ -103,15 +111,39 @@ public enum CommonVoiceRelease: InputLayout {
         if fm.fileExists(atPath: durations) {
             let table = try TSV.read(durations)
             if let c = table.column("clip"), let d = table.column("duration[ms]") {
-                for row in table.rows where row.count > max(c, d) {
-                    if let ms = Int(row[d]) { input.declaredDurationsMs[prefix + "clips/" + row[c]] = ms }
+                for (number, row) in table.rows.enumerated() {
+                    let name = row.count > c ? row[c] : ""
+                    let problem: String? =
+                        if let p = table.problems[number] { p }
+                        else if row.count <= max(c, d) { "too few fields" }
+                        else if Int(row[d]).map({ $0 < 0 || $0 > 86_400_000 }) ?? true {
+                            "duration '\(row[d].prefix(40))' is not a whole number of ms in 0...86400000"
+                        } else if !onDisk.contains(name) { "'\(name.prefix(200))' is not in clips/" }
+                        else { nil }
+                    if let problem {
+                        input.unparsableDurations.append("\(prefix)clip_durations.tsv row \(number + 2): \(problem)")
+                        continue
+                    }
+                    input.declaredDurationsMs[prefix + "clips/" + name] = Int(row[d])!
                 }
+            }
+            let bad = input.unparsableDurations.filter { $0.hasPrefix(prefix + "clip_durations.tsv") }
+            if !bad.isEmpty {
+                input.warnings.append(
+                    "\(prefix)clip_durations.tsv: \(bad.count) row(s) unusable, not audited (first: "
+                        + bad.prefix(3).joined(separator: "; ") + "); see audit.json")
             }
         }
     }
 
     /// A TSV row as metadata: consent implied by the release, licence CC0-1.0, votes kept.
-    static func metadata(_ row: [String], table: TSV, bucket: String, rowNumber: Int) -> SidecarReading {
+    static func metadata(_ row: [String], table: TSV, bucket: String, rowNumber: Int, problem: String? = nil)
+        -> SidecarReading
+    {
+        if let duplicate = table.duplicatedColumn {
+            return .invalid("\(bucket).tsv is refused: \(duplicate); fix the file's header, then rerun")
+        }
+        if let problem { return .invalid("\(bucket).tsv row \(rowNumber): \(problem); fix the row, then rerun") }
         guard row.count == table.header.count else {
             return .invalid(
                 "\(bucket).tsv row \(rowNumber) has \(row.count) fields where the header has \(table.header.count) "
@@ -132,33 +164,5 @@ public enum CommonVoiceRelease: InputLayout {
             ClipMetadata(
                 sentence: sentence, clientID: client, consent: true, terms: Terms(license: license), locale: optional("locale"),
                 gender: optional("gender"), age: optional("age"), accent: optional("accents"), release: release))
-    }
-}
-
-/// A tab-separated table with a header row, as Common Voice writes them (no quoting: quote characters
-/// are part of the text).
-struct TSV {
-    var header: [String]
-    var rows: [[String]]
-    private var index: [String: Int]
-
-    static func read(_ path: String) throws(RunError) -> TSV {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw RunError(.inputUnusable, "cannot read '\(path)'; check permissions", path: path)
-        }
-        let lines = String(decoding: data, as: UTF8.self).split(omittingEmptySubsequences: true) {
-            $0 == "\n" || $0 == "\r\n"
-        }
-        guard let first = lines.first else { throw RunError(.inputUnusable, "'\(path)' is empty", path: path) }
-        let header = first.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-        let rows = lines.dropFirst().map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
-        return TSV(header: header, rows: rows, index: Dictionary(header.enumerated().map { ($1, $0) }) { a, _ in a })
-    }
-
-    func column(_ name: String) -> Int? { index[name] }
-
-    func value(_ name: String, in row: [String]) -> String? {
-        guard let i = index[name], i < row.count else { return nil }
-        return row[i]
     }
 }

@@ -18,6 +18,9 @@ public struct CorpusInput: Sendable {
     public var declaredDurationsMs: [String: Int]
     /// Clips the layout's metadata lists but whose audio file does not exist.
     public var missingFiles: [String]
+    /// Rows of the layout's declared durations that could not be used (`clip_durations.tsv`: not a number,
+    /// negative, a clip not in `clips/`), each as "file row N: why": counted and named in `audit.json`.
+    public var unparsableDurations: [String] = []
     /// Each language community's terms of use (`<root>/<tag>/TERMS.yaml`), by language tag.
     public var communityTerms: [String: Terms] = [:]
 

@@ -9,8 +9,13 @@ public struct Partition: Sendable, Hashable, CustomStringConvertible {
     public var index: Int
     public var count: Int
 
+    /// The most partitions a run may have (far beyond any cluster array: Slurm's MaxArraySize is at most
+    /// 4,000,001 and defaults to 1001). ``jump(_:buckets:)`` is exact up to 2^31 buckets; the cap keeps every
+    /// count, whether from a command line or a partition marker, well inside that.
+    public static let maxCount = 1 << 20
+
     public init?(index: Int, count: Int) {
-        guard count >= 1, index >= 0, index < count else { return nil }
+        guard (1...Self.maxCount).contains(count), index >= 0, index < count else { return nil }
         self.index = index
         self.count = count
     }
@@ -67,9 +72,10 @@ extension Partition {
         }
         if let text = partition, text != "env" {
             guard let p = Partition(parsing: text) else {
-                return fail("--partition takes I/N with 0 <= I < N (e.g. 3/8), or env (got '\(text)')")
+                return fail(
+                    "--partition takes I/N with 1 <= N <= \(maxCount) and 0 <= I < N (e.g. 3/8), or env (got '\(text)')")
             }
-            if let partitions, partitions != p.count {
+            if let partitions, partitions != p.count {  // (p.count is within 1...maxCount)
                 return fail("--partition \(text) and --partitions \(partitions) disagree on the partition count")
             }
             return .success(p)
@@ -90,6 +96,9 @@ extension Partition {
         let count = partitions ?? environment["SLURM_ARRAY_TASK_COUNT"].flatMap { Int($0) }
         guard let count else {
             return fail("the partition count is unknown: give --partitions N (SLURM_ARRAY_TASK_COUNT is not set)")
+        }
+        guard (1...maxCount).contains(count) else {
+            return fail("the partition count must be 1...\(maxCount) (got \(count))")
         }
         guard let p = Partition(index: index, count: count) else {
             return fail("\(source)=\(index) is not a partition of \(count) (0...\(count - 1))")

@@ -42,8 +42,13 @@ extension PipelineConfig {
                     "clipped_ratio", "clipped_min_runs", "min_snr_db",
                 ])
             var c = config.checks
-            if let v = m["min_duration_s"] { c.minDurationSeconds = try reader.double(v, "checks.min_duration_s", min: 0) }
-            if let v = m["max_duration_s"] { c.maxDurationSeconds = try reader.double(v, "checks.max_duration_s", min: 0) }
+            // Capped: the analyzer sizes its frame count (and a FLAC re-encode held in memory) by the maximum.
+            if let v = m["min_duration_s"] {
+                c.minDurationSeconds = try reader.double(v, "checks.min_duration_s", min: 0, max: CheckConfig.durationCap)
+            }
+            if let v = m["max_duration_s"] {
+                c.maxDurationSeconds = try reader.double(v, "checks.max_duration_s", min: 0, max: CheckConfig.durationCap)
+            }
             if let v = m["silence_rms_dbfs"] {
                 c.silenceRMSDBFS = try reader.double(v, "checks.silence_rms_dbfs", min: -200, max: 0)
             }

@@ -3,10 +3,15 @@
 public struct RunError: Error, Sendable, CustomStringConvertible {
     /// What kind of failure; the CLI maps each to a documented exit code.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
-        enum Value: String, Sendable { case inputUnusable = "input", outputUnusable = "output", busy, ledgerUnusable = "ledger" }
+        enum Value: String, Sendable { case inputUnusable = "input", outputUnusable = "output", busy, ledgerUnusable = "ledger"
+            case inputDamaged = "damaged"
+        }
         let value: Value
         /// The upload root or `withdrawals.txt` cannot be read.
         public static var inputUnusable: Self { .init(value: .inputUnusable) }
+        /// An input voxgate did not write in this run fails its own checks: a partition marker out of range, a
+        /// shard member that no longer matches the hash recorded for it, a released file changed outside voxgate.
+        public static var inputDamaged: Self { .init(value: .inputDamaged) }
         /// The output folder cannot be created or written, or already holds a run.
         public static var outputUnusable: Self { .init(value: .outputUnusable) }
         /// The output folder's ledger is corrupt, from a newer voxgate, or the folder is not voxgate's.

@@ -17,10 +17,17 @@ public final class Ledger {
     private let queue: DatabaseQueue
 
     /// Opens (creating when missing) and migrates the ledger of `output`.
-    /// - Throws: `.ledgerUnusable` when the file is not a readable SQLite database or was written by a
-    ///   newer voxgate; `.outputUnusable` when it cannot be created.
+    /// - Throws: `.ledgerUnusable` when the file is not a readable SQLite database (a 0-byte file included:
+    ///   SQLite would take it for a new ledger) or was written by a newer voxgate; `.outputUnusable` when it
+    ///   cannot be created.
     public init(output: String) throws(RunError) {
         path = output + "/" + Self.relativePath
+        if let size = Self.fileSize(path), size == 0 {
+            throw RunError(
+                .ledgerUnusable,
+                "the ledger '\(path)' is empty (0 bytes): it was damaged, not started; restore it from a backup, or "
+                    + "move it aside and rerun with --force to rebuild the release from the uploads", path: path)
+        }
         let folder = (path as NSString).deletingLastPathComponent
         do {
             try FileManager.default.createDirectory(
@@ -60,6 +67,52 @@ public final class Ledger {
                     + "placements then start again)", path: path)
         }
         chmod(path, 0o600)
+    }
+
+    /// Opens the ledger of a folder voxgate only reads (a partition folder given to `merge`, a release given to
+    /// `voxgate verify`). The input rule (README, "Operating"): parse strictly, cap every size and count read
+    /// from a file before allocating by it, verify content against the hashes recorded for it, and never
+    /// open an input for writing. So: SQLite read-only (no journal, no WAL, no chmod, no migration), and a
+    /// missing, empty or older ledger is refused rather than created or upgraded.
+    /// - Throws: `code` naming the folder when the ledger is missing, empty, unreadable or of another schema.
+    public init(readingInput folder: String, code: RunError.Code = .inputUnusable) throws(RunError) {
+        path = folder + "/" + Self.relativePath
+        guard let size = Self.fileSize(path) else {
+            throw RunError(
+                code, "'\(folder)' has no ledger (\(Self.relativePath)): it is not a complete voxgate output folder; "
+                    + "rerun the run that made it", path: path)
+        }
+        guard size > 0 else {
+            throw RunError(
+                code, "the ledger '\(path)' is empty (0 bytes): it was damaged; restore the folder from a copy or rerun "
+                    + "the run that made it", path: path)
+        }
+        var configuration = Configuration()
+        configuration.label = "voxgate.ledger.input"
+        configuration.readonly = true
+        configuration.busyMode = .immediateError
+        do {
+            queue = try DatabaseQueue(path: path, configuration: configuration)
+            let complete = try queue.read { db in try Self.migrator.hasCompletedMigrations(db) }
+            let superseded = try queue.read { db in try Self.migrator.hasBeenSuperseded(db) }
+            guard complete && !superseded else {
+                throw RunError(
+                    code, "the ledger '\(path)' was written by another voxgate version (schema differs); read it with "
+                        + "the voxgate that made it, or rerun that run with this one", path: path)
+            }
+        } catch let error as RunError {
+            throw error
+        } catch {
+            throw RunError(
+                code, "the ledger '\(path)' cannot be read (\(Self.reason(error))); restore the folder from a copy or "
+                    + "rerun the run that made it", path: path)
+        }
+    }
+
+    public static func fileSize(_ path: String) -> Int? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        return Int(st.st_size)
     }
 
     static func reason(_ error: any Error) -> String {
@@ -130,10 +183,31 @@ public final class Ledger {
                 t.column("op", .text).notNull()
             }
         }
+        m.registerMigration("v2") { db in
+            // The released audio member's SHA-256 (checked by merge, shard rewrites and `voxgate verify`), and
+            // facts about the folder itself (the speaker key's id).
+            try db.alter(table: "clip") { t in t.add(column: "audio_sha256", .text) }
+            try db.create(table: "folder_fact") { t in
+                t.primaryKey("name", .text)
+                t.column("value", .text).notNull()
+            }
+        }
         return m
     }
 
     // MARK: - Reading
+
+    /// A fact recorded about the folder (e.g. `speaker_key_id`), or nil.
+    public func fact(_ name: String) throws(RunError) -> String? {
+        try read { db in try String.fetchOne(db, sql: "SELECT value FROM folder_fact WHERE name = ?", arguments: [name]) }
+    }
+
+    /// Records a fact about the folder (outside any run: it holds from now on).
+    public func setFact(_ name: String, _ value: String) throws(RunError) {
+        try write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO folder_fact (name, value) VALUES (?, ?)", arguments: [name, value])
+        }
+    }
 
     /// Every clip the folder has seen, by path.
     /// - Parameter light: leave out the analyses and fingerprints (`analysis` is empty, `fingerprint` nil):
@@ -143,7 +217,7 @@ public final class Ledger {
             var all: [String: ClipRecord] = [:]
             let columns =
                 "path, language, size, mtime_ns, sidecar_size, sidecar_mtime_ns, file_sha256, status, reasons, detail, "
-                + "duplicate_of, duration_s, shard, member, split, withdrawn, first_run, analysed_run"
+                + "duplicate_of, duration_s, shard, member, audio_sha256, split, withdrawn, first_run, analysed_run"
                 + (light ? "" : ", analysis, fingerprint")
             let cursor = try ClipRecord.fetchCursor(db, sql: "SELECT \(columns) FROM clip")
             while let record = try cursor.next() { all[record.path] = record }

@@ -31,6 +31,9 @@ public struct ClipRecord: Codable, Sendable, Hashable, FetchableRecord, Persista
     /// Where the clip was released: shard path (relative to the output folder), member key and split.
     public var shard: String?
     public var member: String?
+    /// SHA-256 of the released audio member's content, recorded when the shard was written: what `merge`,
+    /// a shard rewrite and `voxgate verify` check a member against (also in the sample's JSON).
+    public var audioSha256: String?
     public var split: String?
     /// The contributor withdrew consent: the analysis no longer holds their metadata.
     public var withdrawn: Bool
@@ -62,6 +65,7 @@ public struct ClipRecord: Codable, Sendable, Hashable, FetchableRecord, Persista
         durationS = row["duration_s"]
         shard = row["shard"]
         member = row["member"]
+        audioSha256 = row["audio_sha256"]
         split = row["split"]
         withdrawn = row["withdrawn"]
         firstRun = row["first_run"]
@@ -74,8 +78,8 @@ public struct ClipRecord: Codable, Sendable, Hashable, FetchableRecord, Persista
     public init(
         path: String, language: String, size: Int, mtimeNs: Int64, sidecarSize: Int?, sidecarMtimeNs: Int64?,
         fileSha256: String, analysis: String, fingerprint: Data?, status: String, reasons: String, detail: String?, duplicateOf: String?,
-        durationS: Double?, shard: String?, member: String?, split: String?, withdrawn: Bool, firstRun: Int64,
-        analysedRun: Int64
+        durationS: Double?, shard: String?, member: String?, audioSha256: String? = nil, split: String?, withdrawn: Bool,
+        firstRun: Int64, analysedRun: Int64
     ) {
         self.path = path
         self.language = language
@@ -93,6 +97,7 @@ public struct ClipRecord: Codable, Sendable, Hashable, FetchableRecord, Persista
         self.durationS = durationS
         self.shard = shard
         self.member = member
+        self.audioSha256 = audioSha256
         self.split = split
         self.withdrawn = withdrawn
         self.firstRun = firstRun

@@ -60,8 +60,11 @@ final class AtomicFile {
     func write(_ text: String) throws(RunError) { try write(Array(text.utf8)) }
 
     /// Appends exactly `size` bytes of the file at `path`, in 1 MiB chunks.
+    /// - Returns: the SHA-256 of the bytes copied, lowercase hex, when `hashing` (else "").
     /// - Throws: when the file cannot be read or no longer has `size` bytes (changed during the run).
-    func copy(from path: String, offset: Int = 0, size: Int) throws(RunError) {
+    @discardableResult
+    func copy(from path: String, offset: Int = 0, size: Int, hashing: Bool = false) throws(RunError) -> String {
+        var member: SHA256? = hashing ? SHA256() : nil
         let source = open(path, O_RDONLY | O_CLOEXEC)
         guard source >= 0 else { throw RunError.posix("cannot reopen upload", path: path) }
         defer { close(source) }
@@ -82,8 +85,10 @@ final class AtomicFile {
                 Result { () throws(RunError) in try write(UnsafeRawBufferPointer(rebasing: raw[0..<n])) }
             }
             try written.get()
+            chunk.withUnsafeBytes { member?.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
             remaining -= n
         }
+        return (member?.finalize()).map { $0.map { String(format: "%02x", $0) }.joined() } ?? ""
     }
 
     /// Flushes to disk and renames into place.

@@ -96,7 +96,8 @@ extension Ingest {
             }
             (sealed, termsFiles) = try writer.sealShards()
             for (shard, keys) in books.removals.sorted(by: { $0.key < $1.key }) {
-                rewrites.append((shard, try ShardRewriter.rewrite(out + "/" + shard, removing: keys)))
+                let recorded = releasedShards.first { $0.path == shard }?.sha256
+                rewrites.append((shard, try ShardRewriter.rewrite(out + "/" + shard, removing: keys, sha256: recorded)))
             }
             try Task.checkCancellation()
         } catch {
@@ -160,6 +161,7 @@ extension Ingest {
         try writer.publish(shards: shardList) { shards in
             manifest(options, tree: tree, shards: shards, elapsed: Date().timeIntervalSince(started))
         }
+        try PublishedFiles.record(out, ledger: ledger)
         try ledger.markPublished(run: runID)
         var result = summary(
             writer.totals, tree: tree, shards: shardList, options: options, elapsed: Date().timeIntervalSince(started))

@@ -18,7 +18,13 @@ extension Ingest {
             try ledger.pendingFiles().isEmpty
         else { return false }
         let fm = FileManager.default
-        return [decisionsFile, "totals.json", "totals.csv"].allSatisfy { fm.fileExists(atPath: out + "/" + $0) }
+        guard [decisionsFile, "totals.json", "totals.csv"].allSatisfy({ fm.fileExists(atPath: out + "/" + $0) }) else {
+            return false
+        }
+        // A published file changed outside voxgate (truncated, edited): regenerate the release's files. run.json
+        // is rewritten by every run, so it is not checked here.
+        guard let recorded = try PublishedFiles.recorded(ledger) else { return true }
+        return PublishedFiles.changed(out, recorded: recorded.filter { $0.key != "run.json" }).isEmpty
     }
 
     /// Records a run that found nothing to do, and summarises the release from the ledger.
@@ -38,6 +44,7 @@ extension Ingest {
         try AtomicFile.write(
             manifest(options, tree: tree, shards: shards, elapsed: Date().timeIntervalSince(started)).pretty,
             to: options.output + "/run.json")
+        try PublishedFiles.record(options.output, ledger: ledger)
         try ledger.markPublished(run: runID)
         var languages: [String: IngestSummary.Language] = [:]
         var reasons: [ReasonCode: Int] = [:]

@@ -124,11 +124,16 @@ public enum Ingest {
         let ledger = try Ledger(output: out)
         try OutputFolder.recover(ledger, output: out)
         let releasedShards = try ledger.shards()
-        try OutputFolder.verify(releasedShards, output: out)
+        try OutputFolder.verify(releasedShards, output: out, hashes: options.verifyHashes)
         var known = try ledger.clips(light: true)  // all of each record only when something changed
         let mayHoldLegacyPaths = LegacyClipPaths.mayHoldLegacyPaths(output: out, runs: try ledger.runs().count)
         var legacy = mayHoldLegacyPaths ? LegacyClipPaths(tree: tree, known: &known) : LegacyClipPaths()
         let speaker = try SpeakerPseudonym(keyPath: options.speakerKeyPath ?? out + "/speaker.key")
+        try SpeakerPseudonym.check(speaker, against: ledger, keyPath: options.speakerKeyPath ?? out + "/speaker.key")
+        for warning in SpeakerPseudonym.warnings(keyPath: options.speakerKeyPath ?? out + "/speaker.key") {
+            log.warning("\(warning)")
+            tree.warnings.append(warning)
+        }
 
         // A partition run decides its share of the tree; clips its ledger holds that now belong to another
         // partition (N changed) leave this partition's release.

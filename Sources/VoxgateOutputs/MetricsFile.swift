@@ -42,8 +42,26 @@ public enum MetricsFile {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// Writes the file atomically (a scrape never sees half of it).
+    /// Writes the file atomically (a scrape never sees half of it). Only a regular file is replaced: a
+    /// character device (`/dev/null`, a terminal) is written through, anything else (a folder, a FIFO, a
+    /// socket) is refused, never replaced by a file.
     public static func write(_ s: IngestSummary, to path: String) throws(RunError) {
+        var st = stat()
+        if stat(path, &st) == 0 && (st.st_mode & S_IFMT) != S_IFREG {
+            guard (st.st_mode & S_IFMT) == S_IFCHR else {
+                throw RunError(
+                    .outputUnusable, "--metrics-file '\(path)' is not a regular file (a folder, FIFO or socket); give a file path",
+                    path: path)
+            }
+            let fd = open(path, O_WRONLY | O_CLOEXEC)
+            guard fd >= 0 else { throw RunError.posix("cannot open", path: path) }
+            defer { close(fd) }
+            let bytes = Array(text(s).utf8)
+            guard bytes.withUnsafeBytes({ Foundation.write(fd, $0.baseAddress!, $0.count) }) == bytes.count else {
+                throw RunError.posix("cannot write", path: path)
+            }
+            return
+        }
         try AtomicFile.write(text(s), to: path)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import VoxgateCorpus
 import VoxgateLedger
+import VoxgatePipeline
 
 /// The output folder's state before a run: refuses folders that are not voxgate's, replays what a
 /// killed run's commit still owed, and removes what an uncommitted run left behind.
@@ -23,6 +24,18 @@ enum OutputFolder {
     /// of a first run that was killed before its commit.
     static func prepare(_ out: String, force: Bool) throws(RunError) {
         let fm = FileManager.default
+        // Without a ledger, `shards/` is only removed when everything in it is what voxgate writes there:
+        // `--force` replaces voxgate's outputs, never someone else's files.
+        if !fm.fileExists(atPath: out + "/" + Ledger.relativePath) {
+            let foreign = foreignShardFiles(out)
+            guard foreign.isEmpty else {
+                throw RunError(
+                    .ledgerUnusable,
+                    "'\(out)' is not a voxgate output folder: it has no ledger and its shards/ holds files voxgate does "
+                        + "not write (" + foreign.prefix(3).map { "'shards/\($0)'" }.joined(separator: ", ")
+                        + "); choose a new or empty folder for --out", path: out)
+            }
+        }
         if force {
             for name in ownedOutputs + [".voxgate"] { try? fm.removeItem(atPath: out + "/" + name) }
             removePartials(out)
@@ -77,8 +90,9 @@ enum OutputFolder {
         try ledger.clearPending()
     }
 
-    /// Every released shard must be as the ledger recorded it: present, with its size.
-    static func verify(_ shards: [ShardRecord], output out: String) throws(RunError) {
+    /// Every released shard must be as the ledger recorded it: present, with its size, and (with `hashes`,
+    /// i.e. `--verify-hashes`) with its SHA-256.
+    static func verify(_ shards: [ShardRecord], output out: String, hashes: Bool = false) throws(RunError) {
         for shard in shards {
             let path = out + "/" + shard.path
             let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
@@ -95,6 +109,34 @@ enum OutputFolder {
                         + "voxgate); restore it from a backup, or rerun with --force to rebuild the release", path: path)
             }
         }
+        guard hashes else { return }
+        let digests = IncrementalPlan.concurrentMap(shards) { FileDigest.sha256(path: out + "/" + $0.path) }
+        for (shard, digest) in zip(shards, digests) where digest != shard.sha256 {
+            throw RunError(
+                .ledgerUnusable,
+                "released shard '\(out)/\(shard.path)' was changed outside voxgate (its SHA-256 is not the one the ledger "
+                    + "recorded); restore it from a backup, or rerun with --force to rebuild the release",
+                path: out + "/" + shard.path)
+        }
+    }
+
+    /// Files under `<out>/shards` that voxgate never writes there (it writes `<tag>/*.tar`, `*.terms.json`,
+    /// `ATTRIBUTION.md`, and their `.partial`s).
+    static func foreignShardFiles(_ out: String) -> [String] {
+        guard let walker = FileManager.default.enumerator(atPath: out + "/shards") else { return [] }
+        var foreign: [String] = []
+        for case let relative as String in walker {
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: out + "/shards/" + relative, isDirectory: &isDir), !isDir.boolValue
+            else { continue }
+            let name = relative.hasSuffix(AtomicFile.partialSuffix)
+                ? String(relative.dropLast(AtomicFile.partialSuffix.count)) : relative
+            let depth = relative.split(separator: "/").count
+            if depth != 2 || !(name.hasSuffix(".tar") || name.hasSuffix(".terms.json") || name.hasSuffix("/ATTRIBUTION.md")) {
+                foreign.append(relative)
+            }
+        }
+        return foreign.sorted()
     }
 
     static func removePartials(_ out: String) {

@@ -9,6 +9,8 @@ enum OutputRecords {
         var key: String
         /// `train`, `dev`, `test`, or nil when its sentence is already in another split.
         var split: String?
+        /// SHA-256 of the audio member's content (also in the sample's JSON as `audio_sha256`).
+        var audioSHA256: String?
     }
 
     /// One line of `decisions.jsonl`.
@@ -43,7 +45,8 @@ enum OutputRecords {
 
     /// `<key>.json` inside a shard: what an ML team needs to train on the sample, and no raw client_id.
     static func sample(
-        _ o: ClipOutcome, metadata: ClipMetadata, terms: Terms, speaker: String, split: String?, audioExtension: String
+        _ o: ClipOutcome, metadata: ClipMetadata, terms: Terms, speaker: String, split: String?, audioExtension: String,
+        audioSHA256: String
     ) -> JSONText {
         let m = o.measurement!
         return .object([
@@ -59,6 +62,7 @@ enum OutputRecords {
             ("terms", .string(TermsRecords.label(terms))),
             ("split", .optional(split)),
             ("audio", .string(audioExtension)),
+            ("audio_sha256", .string(audioSHA256)),
             ("source_format", .string("\(m.container)/\(m.encoding)")),
             (
                 "metrics",

@@ -10,6 +10,7 @@ struct ReleaseAudit {
 
     private let declared: [String: Int]
     private let missingFiles: [String]
+    private let unparsable: [String]
     private var declaredMs = 0
     private var decodedMs = 0.0
     private var compared = 0
@@ -20,10 +21,11 @@ struct ReleaseAudit {
     init(_ input: CorpusInput) {
         declared = input.declaredDurationsMs
         missingFiles = input.missingFiles
+        unparsable = input.unparsableDurations
     }
 
     /// Whether the layout declared anything to audit.
-    var isApplicable: Bool { !declared.isEmpty || !missingFiles.isEmpty }
+    var isApplicable: Bool { !declared.isEmpty || !missingFiles.isEmpty || !unparsable.isEmpty }
 
     mutating func add(_ outcome: ClipOutcome) {
         guard isApplicable else { return }
@@ -60,6 +62,8 @@ struct ReleaseAudit {
             ("disagreements", .array(disagreements)),
             ("decode_failures", .array(failures)),
             ("missing_files", .array(missingFiles.map { .string($0) })),
+            ("unusable_duration_rows", .int(unparsable.count)),
+            ("unusable_duration_rows_first", .array(unparsable.prefix(20).map { .string($0) })),
         ])
     }
 

@@ -88,11 +88,12 @@ final class ReleaseWriter {
         let pseudonym = speaker(metadata.clientID)
         let json = OutputRecords.sample(
             outcome, metadata: metadata, terms: terms, speaker: pseudonym, split: split?.rawValue,
-            audioExtension: audio.fileExtension)
+            audioExtension: audio.fileExtension, audioSHA256: audio.sha256)
         try shards.add(
             language: language, terms: terms,
             members: [
-                ("\(key).\(audio.fileExtension)", audio.content), ("\(key).json", .bytes(Array(json.rendered.utf8))),
+                ("\(key).\(audio.fileExtension)", audio.content, audio.sha256),
+                ("\(key).json", .bytes(Array(json.rendered.utf8)), nil),
             ])
         let shard = shards.currentShardPath(language: language, terms: terms)
         if let split {
@@ -100,7 +101,7 @@ final class ReleaseWriter {
                 language: language, split: split, key: key, shard: shard, clip: outcome.source.clip, speaker: pseudonym,
                 durationSeconds: outcome.measurement?.durationSeconds ?? 0)
         }
-        return OutputRecords.Placement(shard: shard, key: key, split: split?.rawValue)
+        return OutputRecords.Placement(shard: shard, key: key, split: split?.rawValue, audioSHA256: audio.sha256)
     }
 
     /// Seals this run's new shards (still `.partial`: the ledger commit owes their renames).

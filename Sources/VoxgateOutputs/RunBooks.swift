@@ -43,7 +43,7 @@ struct RunBooks {
         guard outcome.isAccepted, !outcome.decoded, let record = known[outcome.source.clip],
             let shard = record.shard, let member = record.member
         else { return nil }
-        return OutputRecords.Placement(shard: shard, key: member, split: record.split)
+        return OutputRecords.Placement(shard: shard, key: member, split: record.split, audioSHA256: record.audioSha256)
     }
 
     mutating func record(_ outcome: ClipOutcome, placement: OutputRecords.Placement?) {
@@ -83,7 +83,7 @@ struct RunBooks {
             fingerprint: text != nil ? before?.fingerprint : analysis.measurement.map { Data($0.fingerprintBytes) },
             status: outcome.isAccepted ? "accepted" : "rejected", reasons: reasons, detail: outcome.detail,
             duplicateOf: outcome.duplicateOf, durationS: outcome.measurement?.durationSeconds, shard: placement?.shard,
-            member: placement?.key, split: placement?.split, withdrawn: isWithdrawn, firstRun: before?.firstRun ?? 0,
+            member: placement?.key, audioSha256: placement?.audioSHA256, split: placement?.split, withdrawn: isWithdrawn, firstRun: before?.firstRun ?? 0,
             analysedRun: outcome.decoded ? 0 : (before?.analysedRun ?? 0))
         if record != before { records.append(record) }
     }

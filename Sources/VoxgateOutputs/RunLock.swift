@@ -1,16 +1,16 @@
 import Foundation
-import VoxgateCorpus
+public import VoxgateCorpus
 
 /// One run at a time per output folder: an exclusive `flock(2)` on `<out>/.voxgate.lock`, held for the
 /// whole run. The kernel releases it when the process ends, however it ends, so a lock left by a killed
 /// run is simply taken over; the file's content (PID and start time) only names the holder in the
 /// message a second run prints.
-final class RunLock {
-    static let fileName = ".voxgate.lock"
+public final class RunLock {
+    public static let fileName = ".voxgate.lock"
     private let fd: Int32
 
     /// Takes the lock or throws at once, naming the run that holds it.
-    init(output: String) throws(RunError) {
+    public init(output: String) throws(RunError) {
         let path = output + "/" + Self.fileName
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw RunError.posix("cannot create the lock file", path: path) }

@@ -64,7 +64,12 @@ final class ShardWriter {
     private(set) var sealedTermsFiles: [String] = []
 
     /// Adds one sample: its members (`<key>.<ext>` names and bytes) go into the stream's current shard.
-    func add(language: String, terms: Terms, members: [(name: String, data: ShardAudio.Content)]) throws(RunError) {
+    /// A member copied from a file is hashed as it is copied and must match `sha256` (the hash recorded for
+    /// it when it was analysed or first sharded): an upload changed since, or a partition's member damaged
+    /// in transit, is never published.
+    func add(language: String, terms: Terms, members: [(name: String, data: ShardAudio.Content, sha256: String?)])
+        throws(RunError)
+    {
         let stream = Stream(language: language, terms: terms)
         let size = members.reduce(0) { $0 + Tar.memberSize($1.data.size) }
         if let shard = open[stream], shard.samples > 0,
@@ -78,12 +83,32 @@ final class ShardWriter {
             try shard.file.write(Tar.header(name: member.name, size: member.data.size))
             switch member.data {
             case .bytes(let bytes): try shard.file.write(bytes)
-            case .file(let path, let size): try shard.file.copy(from: path, size: size)
-            case .fileRange(let path, let offset, let size): try shard.file.copy(from: path, offset: offset, size: size)
+            case .file(let path, let size):
+                let got = try shard.file.copy(from: path, size: size, hashing: member.sha256 != nil)
+                if let want = member.sha256, got != want {
+                    throw RunError(
+                        .inputDamaged,
+                        "'\(path)' changed after voxgate analysed it (SHA-256 \(got), analysed \(want)); nothing was "
+                            + "published: rerun when uploads are complete", path: path)
+                }
+            case .fileRange(let path, let offset, let size):
+                let got = try shard.file.copy(from: path, offset: offset, size: size, hashing: member.sha256 != nil)
+                if let want = member.sha256, got != want {
+                    throw RunError(
+                        .inputDamaged,
+                        "shard '\(path)' member '\(member.name)' does not match the SHA-256 recorded for it when it was "
+                            + "written (\(want), now \(got)); nothing was published: copy that partition folder again "
+                            + "or rerun that partition", path: path)
+                }
             }
             try shard.file.write(Tar.padding(member.data.size))
         }
         shard.samples += 1
+    }
+
+    /// Adds one sample whose members carry no recorded hash (bytes made here).
+    func add(language: String, terms: Terms, members: [(name: String, data: ShardAudio.Content)]) throws(RunError) {
+        try add(language: language, terms: terms, members: members.map { ($0.name, $0.data, nil) })
     }
 
     /// The path (relative to the output folder) of the shard the stream's last sample went into.

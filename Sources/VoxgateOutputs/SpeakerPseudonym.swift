@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import VoxgateCorpus
+import VoxgateLedger
 
 /// Replaces a contributor's client_id with HMAC-SHA256(key, client_id): stable within a corpus that
 /// keeps its key, unlinkable across corpora with different keys, and never the raw id.
@@ -8,30 +9,87 @@ struct SpeakerPseudonym: Sendable {
     private let keyBytes: [UInt8]
     private var key: SymmetricKey { SymmetricKey(data: keyBytes) }
 
-    /// Loads the 32-byte key at `path` (64 hex digits), creating it (mode 0600) when it does not exist.
+    /// Loads the key at `path` (hex, at least 16 bytes), creating a 32-byte one (mode 0600) when none exists.
+    /// The key is an input like any other: only a regular file is read (a device or folder is refused, never
+    /// replaced), it is capped in size before it is read, and it must parse strictly. A new key is written
+    /// beside the path and linked into place exclusively (`link` fails if the name exists, like `O_EXCL`), so
+    /// two first runs racing to create one shared key both end up with the same key, and no run ever reads a
+    /// half-written one.
     init(keyPath path: String) throws(RunError) {
-        if let data = FileManager.default.contents(atPath: path) {
-            let hex = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            guard let bytes = Self.bytes(hex: hex), bytes.count >= 16 else {
-                throw RunError(
-                    .outputUnusable,
-                    "speaker key '\(path)' is not hex of at least 16 bytes; restore it from backup or delete it to "
-                        + "start a new key (speaker hashes then change)", path: path)
+        for _ in 0..<2 {
+            if let bytes = try Self.load(path) {
+                keyBytes = bytes
+                return
             }
-            keyBytes = bytes
-            return
+            let fresh = SymmetricKey(size: .bits256)
+            let hex = fresh.withUnsafeBytes { $0.map { String(format: "%02x", $0) }.joined() }
+            let temp = path + ".\(getpid())-\(UInt64.random(in: 0...UInt64.max)).new"
+            let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            guard fd >= 0 else {
+                throw RunError(
+                    .outputUnusable, "cannot create speaker key '\(path)'; check the folder's permissions", path: path)
+            }
+            let text = Array((hex + "\n").utf8)
+            let wrote = text.withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) }
+            fsync(fd)
+            close(fd)
+            defer { unlink(temp) }
+            guard wrote == text.count else {
+                throw RunError(.outputUnusable, "cannot write speaker key '\(path)'; check free space", path: path)
+            }
+            if link(temp, path) == 0 {
+                keyBytes = fresh.withUnsafeBytes { Array($0) }
+                return
+            }
+            guard errno == EEXIST else {
+                throw RunError(
+                    .outputUnusable, "cannot create speaker key '\(path)'; check the folder's permissions", path: path)
+            }
+            // Another run created it first: use theirs (next iteration).
         }
-        let fresh = SymmetricKey(size: .bits256)
-        let hex = fresh.withUnsafeBytes { $0.map { String(format: "%02x", $0) }.joined() }
-        guard
-            FileManager.default.createFile(
-                atPath: path, contents: Data((hex + "\n").utf8),
-                attributes: [.posixPermissions: 0o600])
-        else {
+        throw RunError(.outputUnusable, "cannot create or read speaker key '\(path)'", path: path)
+    }
+
+    /// The key at `path`, or nil when there is no file there.
+    private static func load(_ path: String) throws(RunError) -> [UInt8]? {
+        var st = stat()
+        guard lstat(path, &st) == 0 || stat(path, &st) == 0 else { return nil }
+        if (st.st_mode & S_IFMT) == S_IFLNK, stat(path, &st) != 0 { return nil }
+        guard (st.st_mode & S_IFMT) == S_IFREG else {
             throw RunError(
-                .outputUnusable, "cannot create speaker key '\(path)'; check the folder's permissions", path: path)
+                .outputUnusable,
+                "speaker key '\(path)' is not a regular file (a device, folder or socket); give the key file itself",
+                path: path)
         }
-        keyBytes = fresh.withUnsafeBytes { Array($0) }
+        guard st.st_size <= 4096, let data = FileManager.default.contents(atPath: path) else {
+            throw RunError(
+                .outputUnusable, "speaker key '\(path)' is \(st.st_size) bytes, not a key (64 hex digits); give the key file",
+                path: path)
+        }
+        let hex = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let bytes = Self.bytes(hex: hex), bytes.count >= 16 else {
+            throw RunError(
+                .outputUnusable,
+                "speaker key '\(path)' is not hex of at least 16 bytes; restore it from backup or delete it to "
+                    + "start a new key (speaker hashes then change)", path: path)
+        }
+        guard bytes.contains(where: { $0 != 0 }) else {
+            throw RunError(
+                .outputUnusable,
+                "speaker key '\(path)' is all zero bytes: a placeholder, not a secret (anyone could recompute every "
+                    + "pseudonym); delete it to start a new key, or give the corpus's real key", path: path)
+        }
+        return bytes
+    }
+
+    /// What an operator should know about the key file at `path`: readable by others than its owner.
+    static func warnings(keyPath path: String) -> [String] {
+        var st = stat()
+        guard stat(path, &st) == 0, st.st_mode & 0o044 != 0 else { return [] }
+        return [
+            "speaker key '\(path)' is readable by other users (mode \(String(st.st_mode & 0o777, radix: 8))): anyone who "
+                + "reads it can link pseudonyms to client_ids; chmod 600 it"
+        ]
     }
 
     /// The pseudonym of `clientID`, lowercase hex.
@@ -71,3 +129,24 @@ struct SpeakerPseudonym: Sendable {
         return out
     }
 }
+
+extension SpeakerPseudonym {
+    static let keyFact = "speaker_key_id"
+
+    /// The folder's ledger records the id of the key its release was made with; a run with another key is
+    /// refused (its split manifests would carry pseudonyms its shards do not). The first run records it.
+    static func check(_ speaker: SpeakerPseudonym, against ledger: Ledger, keyPath: String) throws(RunError) {
+        if let recorded = try ledger.fact(keyFact) {
+            guard recorded == speaker.keyID else {
+                throw RunError(
+                    .ledgerUnusable,
+                    "the speaker key '\(keyPath)' (key id \(speaker.keyID)) is not the key this release was made with "
+                        + "(key id \(recorded)); pass that key with --speaker-key-file, or rerun with --force to rebuild "
+                        + "the release under the new key (every pseudonym then changes)", path: keyPath)
+            }
+        } else {
+            try ledger.setFact(keyFact, speaker.keyID)
+        }
+    }
+}
+

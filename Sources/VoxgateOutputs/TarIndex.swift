@@ -21,6 +21,8 @@ enum TarIndex {
             throw RunError(code, "cannot open shard '\(path)'; \(remedy)", path: path)
         }
         defer { try? handle.close() }
+        let fileSize = Int((try? handle.seekToEnd()) ?? 0)
+        try? handle.seek(toOffset: 0)
         var members: [Member] = []
         var offset = 0
         while true {
@@ -30,7 +32,9 @@ enum TarIndex {
             if header.allSatisfy({ $0 == 0 }) { break }
             let bytes = [UInt8](header)
             let name = String(decoding: bytes[0..<100].prefix { $0 != 0 }, as: UTF8.self)
-            guard let size = Int(String(decoding: bytes[124..<136].prefix { $0 != 0 && $0 != 32 }, as: UTF8.self), radix: 8)
+            // Parsed strictly and capped by the file's own size before anything is sized by it.
+            guard let size = Int(String(decoding: bytes[124..<136].prefix { $0 != 0 && $0 != 32 }, as: UTF8.self), radix: 8),
+                size >= 0, offset + Tar.memberSize(size) <= fileSize
             else { throw RunError(code, "shard '\(path)' has a damaged member header (\(name)); \(remedy)", path: path) }
             members.append(Member(name: name, offset: offset + Tar.blockSize, size: size))
             offset += Tar.memberSize(size)
@@ -44,14 +48,12 @@ enum TarIndex {
     /// A member's sample key: its name up to the first dot (WebDataset's rule).
     static func key(of name: String) -> String { String(name.prefix { $0 != "." }) }
 
-    /// The audio member of each sample (by key) in a shard.
-    static func audio(of path: String) throws(RunError) -> [String: ShardAudio] {
-        var audio: [String: ShardAudio] = [:]
+    /// The audio member of each sample (by key) in a shard, with its name.
+    static func audio(of path: String) throws(RunError) -> [String: (name: String, offset: Int, size: Int, ext: String)] {
+        var audio: [String: (name: String, offset: Int, size: Int, ext: String)] = [:]
         for m in try members(of: path) where !m.name.hasSuffix(".json") {
             let key = key(of: m.name)
-            audio[key] = ShardAudio(
-                content: .fileRange(path: path, offset: m.offset, size: m.size),
-                fileExtension: String(m.name.dropFirst(key.count + 1)))
+            audio[key] = (m.name, m.offset, m.size, String(m.name.dropFirst(key.count + 1)))
         }
         return audio
     }

@@ -30,7 +30,10 @@ public struct ClipAnalyzer: Sendable {
             sidecar: sidecar, measurement: nil, decodeFailure: nil, fileSHA256: FileDigest.sha256(path: source.path))
         let (_, metadataFindings) = checkMetadata(source, analysis: &analysis, metadata: metadata)
         var flac: [UInt8]?
-        do {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: source.path, isDirectory: &isFolder), isFolder.boolValue {
+            analysis.decodeFailure = "'\(source.clip)' is a folder, not an audio file; remove it or move its contents out"
+        } else { do {
             // FLAC for the shard is encoded during the one decoding pass, only for clips still acceptable.
             (analysis.measurement, flac) = try decode(source.path, mayBeSharded: metadataFindings.isEmpty)
         } catch let error as DecodeError {
@@ -39,11 +42,12 @@ public struct ClipAnalyzer: Sendable {
             analysis.decodeFailure = "re-encoding to FLAC failed: \(error.message)"
         } catch {
             analysis.decodeFailure = "the file could not be read (\(error)); check the disk"
-        }
+        } }
         var outcome = decide(source, analysis: analysis, decoded: true)
         if outcome.isAccepted {
             do {
-                outcome.shardAudio = try shardAudio(source: source, measurement: analysis.measurement!, flac: flac)
+                outcome.shardAudio = try shardAudio(
+                    source: source, measurement: analysis.measurement!, flac: flac, fileSHA256: analysis.fileSHA256)
             } catch {
                 outcome.findings.append(
                     Finding(.decodeError, "the file could not be read for sharding (\(error)); check the disk"))
@@ -77,7 +81,9 @@ public struct ClipAnalyzer: Sendable {
         }
         guard config.shards.audio != .flac, ContainerFormat(description: m.container)?.isReadableByShardClients == true
         else { return nil }
-        outcome.shardAudio = ShardAudio(content: .file(path: source.path, size: source.byteSize), fileExtension: m.contentExtension)
+        guard let sha256 = analysis.fileSHA256 else { return nil }
+        outcome.shardAudio = ShardAudio(
+            content: .file(path: source.path, size: source.byteSize), fileExtension: m.contentExtension, sha256: sha256)
         return outcome
     }
 
@@ -144,10 +150,16 @@ public struct ClipAnalyzer: Sendable {
         return (terms, findings + problems)
     }
 
-    private func shardAudio(source: ClipSource, measurement: ClipMeasurement, flac: [UInt8]?) throws -> ShardAudio {
-        if let flac { return ShardAudio(content: .bytes(flac), fileExtension: "flac") }
+    private func shardAudio(source: ClipSource, measurement: ClipMeasurement, flac: [UInt8]?, fileSHA256: String?)
+        throws -> ShardAudio
+    {
+        if let flac { return ShardAudio(content: .bytes(flac), fileExtension: "flac", sha256: FileDigest.sha256(flac)) }
         let size = try FileManager.default.attributesOfItem(atPath: source.path)[.size] as? Int ?? source.byteSize
-        return ShardAudio(content: .file(path: source.path, size: size), fileExtension: measurement.contentExtension)
+        guard let fileSHA256 else {
+            throw RunError(.inputUnusable, "'\(source.path)' could not be read to hash it", path: source.path)
+        }
+        return ShardAudio(
+            content: .file(path: source.path, size: size), fileExtension: measurement.contentExtension, sha256: fileSHA256)
     }
 
     /// The one decoding pass: every signal meter, the PCM digest, the fingerprint and the FLAC encoder, block by block. FLAC is made

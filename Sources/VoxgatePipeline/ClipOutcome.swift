@@ -103,10 +103,14 @@ public struct ShardAudio: Sendable, Hashable {
     public var content: Content
     /// The extension that names the content (`flac`, `mp3`, `opus`, …).
     public var fileExtension: String
+    /// SHA-256 of the content, lowercase hex: what its bytes must hash to when copied into a shard (the
+    /// upload's hash when it was analysed, the FLAC's, or the hash a partition recorded for its member).
+    public var sha256: String
 
-    public init(content: Content, fileExtension: String) {
+    public init(content: Content, fileExtension: String, sha256: String) {
         self.content = content
         self.fileExtension = fileExtension
+        self.sha256 = sha256
     }
 }
 

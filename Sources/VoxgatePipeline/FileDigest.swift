@@ -22,4 +22,29 @@ public enum FileDigest {
         }
         return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
+
+    /// SHA-256 of `size` bytes at `offset` of the file (a shard member's content), lowercase hex; nil when the
+    /// file cannot be read or holds fewer bytes.
+    public static func sha256(path: String, offset: Int, size: Int) -> String? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        guard lseek(fd, off_t(offset), SEEK_SET) == off_t(offset) else { return nil }
+        var hasher = SHA256()
+        var chunk = [UInt8](repeating: 0, count: min(max(size, 1), 1 << 20))
+        var remaining = size
+        while remaining > 0 {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress!, min(remaining, $0.count)) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { return nil }
+            chunk.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+            remaining -= n
+        }
+        return hex(hasher.finalize())
+    }
+
+    /// SHA-256 of bytes in memory, lowercase hex.
+    public static func sha256(_ bytes: [UInt8]) -> String { hex(SHA256.hash(data: bytes)) }
+
+    static func hex(_ digest: SHA256.Digest) -> String { digest.map { String(format: "%02x", $0) }.joined() }
 }

@@ -48,11 +48,19 @@ struct ReportInput {
         guard let text = try? String(contentsOfFile: output + "/decisions.jsonl", encoding: .utf8) else {
             throw fail("holds no readable decisions.jsonl")
         }
+        // Parsed strictly (the input rule, README "Operating"): a line is a decision with a known status and
+        // a finite, non-negative duration, or the file is refused naming the line.
         var rows: [DecisionRow] = []
-        for line in text.split(separator: "\n") {
+        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where !line.isEmpty {
             guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
                 let row = DecisionRow(object)
-            else { throw fail("has a decisions.jsonl line that is not a decision") }
+            else { throw fail("has a decisions.jsonl line (line \(number + 1)) that is not a decision") }
+            guard ["accepted", "rejected"].contains(object["status"] as? String) else {
+                throw fail("has a decisions.jsonl line (line \(number + 1)) whose status is not accepted or rejected")
+            }
+            guard row.duration.isFinite, row.duration >= 0, row.frames >= 0 else {
+                throw fail("has a decisions.jsonl line (line \(number + 1)) with a negative or non-finite duration")
+            }
             rows.append(row)
         }
         guard let data = FileManager.default.contents(atPath: output + "/totals.json"),

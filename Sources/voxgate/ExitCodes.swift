@@ -18,6 +18,7 @@ enum ExitCodes {
         let (message, code): (String, ExitCode) =
             switch error {
             case let e as ConfigError: ("invalid pipeline file: \(e)", invalidPipeline)
+            case let e as RunError where e.code == .inputDamaged: ("damaged input: \(e.message)", invalidPipeline)
             case let e as RunError where e.code == .busy: ("\(e.message)", busy)
             case let e as RunError where e.code == .ledgerUnusable: ("the output folder's state: \(e.message)", stateUnusable)
             case let e as RunError where e.code == .inputUnusable:

@@ -1,4 +1,5 @@
 import ArgumentParser
+import VoxgateOutputs
 import VoxgateReport
 
 /// `voxgate report <out>`.
@@ -12,6 +13,9 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         do {
+            // The report reads the release files a run regenerates: not while a run writes them.
+            let lock = try RunLock(output: out)
+            defer { withExtendedLifetime(lock) {} }
             let summary = try Report.write(output: out)
             print("report: \(summary.folder)/index.html (\(summary.pages) files; largest \(summary.largestPageBytes) bytes)")
         } catch {

@@ -47,6 +47,12 @@ public enum Merge {
                 .inputUnusable, "the partitions' pipeline settings cannot be read (\(error)); rerun them with this voxgate",
                 path: options.partitions[0])
         }
+        guard config.checks.maxDurationSeconds <= CheckConfig.durationCap, config.checks.minDurationSeconds >= 0 else {
+            throw RunError(
+                .inputDamaged,
+                "the partitions' checks.max_duration_s (\(config.checks.maxDurationSeconds)) is outside 0...\(CheckConfig.durationCap); "
+                    + "the marker was edited: rerun the partitions", path: options.partitions[0])
+        }
         log.notice(
             "merge started",
             metadata: ["partitions": "\(markers.count)", "out": "\(options.output)", "root": "\(first.root)"])
@@ -57,9 +63,14 @@ public enum Merge {
         var audio: [String: ShardAudio] = [:]
         var withdrawnHashes = Set<String>()
         var carried: [WithdrawalRecord] = []
+        try checkOutputIsNotAnInput(options)
+        var members: [MemberCheck] = []
         for (dir, marker) in zip(options.partitions, markers) {
-            let ledger = try Ledger(output: dir)
-            let partition = Partition(index: marker.partition, count: marker.partitions)!
+            // Inputs: the ledger opened read-only, every member verified against its recorded hash below.
+            let ledger = try Ledger(readingInput: dir)
+            guard let partition = Partition(index: marker.partition, count: marker.partitions) else {
+                throw PartitionMarker.outOfRange(dir)
+            }
             let clips = try ledger.clips().values.filter { partition.contains($0.path) }
             var byShard: [String: [ClipRecord]] = [:]
             for record in clips {
@@ -67,13 +78,46 @@ public enum Merge {
                 owner[record.path] = marker.partition
                 if let shard = record.shard { byShard[shard, default: []].append(record) }
             }
-            for (shard, placed) in byShard {
-                let members = try TarIndex.audio(of: dir + "/" + shard)
-                for record in placed { if let m = record.member, let a = members[m] { audio[record.path] = a } }
+            for (shard, placed) in byShard.sorted(by: { $0.key < $1.key }) {
+                let index = try TarIndex.audio(of: dir + "/" + shard)
+                for record in placed.sorted(by: { $0.path < $1.path }) {
+                    guard let key = record.member, let m = index[key] else {
+                        throw RunError(
+                            .inputDamaged,
+                            "partition \(marker.partition)/\(marker.partitions) ('\(dir)'): shard '\(shard)' lacks the member "
+                                + "'\(record.member ?? "?")' its ledger records for '\(record.path)'; nothing was published: "
+                                + "copy that partition folder again, or rerun that partition", path: dir + "/" + shard)
+                    }
+                    members.append(
+                        MemberCheck(
+                            clip: record.path, partition: "\(marker.partition)/\(marker.partitions)", folder: dir,
+                            shard: shard, name: m.name, offset: m.offset, size: m.size, ext: m.ext,
+                            sha256: record.audioSha256))
+                }
             }
             let withdrawals = try ledger.withdrawals()
             withdrawnHashes.formUnion(withdrawals.map(\.speakerHash))
             carried += withdrawals
+        }
+        // Every member is checked before anything is written: a damaged one refuses the whole merge.
+        let verdicts = IncrementalPlan.concurrentMap(members) { m in
+            FileDigest.sha256(path: m.folder + "/" + m.shard, offset: m.offset, size: m.size)
+        }
+        for (m, got) in zip(members, verdicts) {
+            guard let want = m.sha256, got == want else {
+                throw RunError(
+                    .inputDamaged,
+                    "partition \(m.partition) ('\(m.folder)'): shard '\(m.shard)' member '\(m.name)' "
+                        + (m.sha256 == nil
+                            ? "has no SHA-256 recorded (made by an older voxgate); rerun that partition with this one"
+                            : "does not match the SHA-256 recorded when it was written (recorded \(m.sha256!), now "
+                                + "\(got ?? "unreadable")); nothing was published: copy that partition folder "
+                                + "again from its source, or rerun that partition"),
+                    path: m.folder + "/" + m.shard)
+            }
+            audio[m.clip] = ShardAudio(
+                content: .fileRange(path: m.folder + "/" + m.shard, offset: m.offset, size: m.size), fileExtension: m.ext,
+                sha256: want)
         }
 
         // The tree must be the one the partitions decided: every clip decided, none changed since.
@@ -99,14 +143,23 @@ public enum Merge {
         try OutputFolder.create(out)
         let lock = try RunLock(output: out)
         defer { withExtendedLifetime(lock) {} }
+        // A merge of exactly these partitions (the same markers) that did not finish, or did: the same command
+        // makes the same release again, so a retried cluster job finishes it.
+        let identity = mergeIdentity(markers)
+        var retry = false
         if FileManager.default.fileExists(atPath: out + "/" + Ledger.relativePath) && !options.force {
-            throw RunError(
-                .outputUnusable,
-                "'\(out)' already holds a release; a merge writes a whole new one: choose an empty --out, or pass "
-                    + "--force to replace it", path: out)
+            retry = (try? Ledger(readingInput: out).fact(Self.mergeFact)) == identity
+            guard retry else {
+                throw RunError(
+                    .outputUnusable,
+                    "'\(out)' already holds a release; a merge writes a whole new one: choose an empty --out, or pass "
+                        + "--force to replace it", path: out)
+            }
+            log.notice("merge resumed", metadata: ["out": "\(out)"])
         }
-        try OutputFolder.prepare(out, force: options.force)
+        try OutputFolder.prepare(out, force: options.force || retry)
         let ledger = try Ledger(output: out)
+        try ledger.setFact(Self.mergeFact, identity)
         try OutputFolder.recover(ledger, output: out)
         let keyPath = options.speakerKeyPath ?? options.partitions[0] + "/speaker.key"
         guard FileManager.default.fileExists(atPath: keyPath) else {
@@ -121,6 +174,7 @@ public enum Merge {
                 "the speaker key '\(keyPath)' is not the one the partitions used (key id \(speaker.keyID), partitions "
                     + "\(first.speakerKeyID)); pass theirs with --speaker-key-file", path: keyPath)
         }
+        try ledger.setFact(SpeakerPseudonym.keyFact, speaker.keyID)
         if options.speakerKeyPath == nil {  // the corpus's key, beside its release as a single run keeps it
             try? FileManager.default.removeItem(atPath: out + "/speaker.key")
             try? FileManager.default.copyItem(atPath: keyPath, toPath: out + "/speaker.key")
@@ -146,6 +200,45 @@ public enum Merge {
             progress: progress)
         summary.notes.append("merged \(markers.count) partitions of \(first.root)")
         return summary
+    }
+
+    static let mergeFact = "merged_from"
+
+    /// Names one set of completed partitions: their markers (partition, run, finish time, settings).
+    static func mergeIdentity(_ markers: [PartitionMarker]) -> String {
+        let lines = markers.sorted { $0.partition < $1.partition }.map {
+            "\($0.partition)/\($0.partitions) \($0.run) \($0.finished) \($0.configHash) \($0.speakerKeyID) \($0.root)"
+        }
+        return FileDigest.sha256(Array(lines.joined(separator: "\n").utf8))
+    }
+
+    /// One partition shard member to verify before the merge copies it.
+    struct MemberCheck: Sendable {
+        var clip, partition, folder, shard, name: String
+        var offset, size: Int
+        var ext: String
+        var sha256: String?
+    }
+
+    /// Refuses an `--out` that is one of the partition folders, inside one, or holds one: a merge never
+    /// writes into its inputs (`--force` would otherwise destroy a partition).
+    static func checkOutputIsNotAnInput(_ options: MergeOptions) throws(RunError) {
+        func real(_ path: String) -> String {
+            guard let r = realpath(path, nil) else { return (path as NSString).standardizingPath }
+            defer { free(r) }
+            return String(cString: r)
+        }
+        let out = real(options.output)
+        for dir in options.partitions {
+            let p = real(dir)
+            if out == p || out.hasPrefix(p + "/") || p.hasPrefix(out + "/") {
+                throw RunError(
+                    .outputUnusable,
+                    "--out '\(options.output)' \(out == p ? "is" : out.hasPrefix(p + "/") ? "is inside" : "holds") the "
+                        + "partition folder '\(dir)': a merge never writes into its inputs; choose another --out",
+                    path: options.output)
+            }
+        }
     }
 
     /// Checks that `markers` are exactly the partitions 0..<N of one run, made alike; returns the first.
@@ -183,12 +276,14 @@ public enum Merge {
             }
             seen[m.partition] = dir
         }
-        let missing = (0..<n).filter { seen[$0] == nil }
+        // n is capped (PartitionMarker.read); the message names the first few missing partitions.
+        let missing = (0..<n).lazy.filter { seen[$0] == nil }
         guard missing.isEmpty else {
+            let few = missing.prefix(8).map { "\($0)/\(n)" }.joined(separator: ", ")
             throw RunError(
                 .inputUnusable,
-                "partition(s) \(missing.map { "\($0)/\(n)" }.joined(separator: ", ")) missing: merge needs all \(n) "
-                    + "partition folders", path: folders[0])
+                "partition(s) \(few)\(n - seen.count > 8 ? ", …" : "") missing (\(n - seen.count) of \(n)): merge needs all "
+                    + "\(n) partition folders", path: folders[0])
         }
         return first
     }

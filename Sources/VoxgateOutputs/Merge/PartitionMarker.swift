@@ -1,5 +1,6 @@
 import Foundation
 public import VoxgateCorpus
+import VoxgateLedger
 
 /// `<out>/PARTITION_DONE`: written last by a partition run that completed, removed when a partition run
 /// starts. It says which partition the folder holds and with what it was decided, so `merge` can refuse a
@@ -52,17 +53,40 @@ public struct PartitionMarker: Codable, Sendable, Equatable {
 
     /// The marker of the partition folder `dir`.
     /// - Throws: `.inputUnusable` naming the folder when it has no marker (the partition did not complete).
+    /// Input rule (README, "Operating"): the marker is read only, capped in size before it is read, and its
+    /// numbers are checked against their valid ranges before anything is sized or indexed by them.
     static func read(_ dir: String) throws(RunError) -> PartitionMarker {
-        guard let data = FileManager.default.contents(atPath: dir + "/" + fileName) else {
+        let path = dir + "/" + fileName
+        guard let size = Ledger.fileSize(path) else {
             throw RunError(
                 .inputUnusable,
                 "'\(dir)' has no \(fileName): that partition has not completed; rerun it (voxgate ingest … --partition "
                     + "I/N) before merging", path: dir)
         }
-        do { return try JSONDecoder().decode(PartitionMarker.self, from: data) } catch {
+        guard size <= maxBytes, let data = FileManager.default.contents(atPath: path) else {
+            throw RunError(
+                .inputDamaged, "'\(path)' is \(size) bytes, more than a partition marker can be (\(maxBytes)); rerun that "
+                    + "partition", path: path)
+        }
+        let marker: PartitionMarker
+        do { marker = try JSONDecoder().decode(PartitionMarker.self, from: data) } catch {
             throw RunError(
                 .inputUnusable, "'\(dir)/\(fileName)' is not a voxgate partition marker (\(error)); rerun that partition",
                 path: dir)
         }
+        guard Partition(index: marker.partition, count: marker.partitions) != nil else { throw outOfRange(dir, marker) }
+        return marker
+    }
+
+    /// The largest marker read (its settings text included): 4 MiB.
+    static let maxBytes = 4 << 20
+
+    static func outOfRange(_ dir: String, _ marker: PartitionMarker? = nil) -> RunError {
+        let got = marker.map { " (it says partition \($0.partition) of \($0.partitions))" } ?? ""
+        return RunError(
+            .inputDamaged,
+            "'\(dir)/\(fileName)' names no valid partition\(got): the count must be 1...\(Partition.maxCount) and the "
+                + "partition 0...count-1; the marker was damaged or edited: rerun that partition; nothing was written",
+            path: dir + "/" + fileName)
     }
 }
