@@ -60,7 +60,7 @@ let package = Package(
         // MARK: - Corpus model, configuration and checks
         .target(
             name: "VoxgateCorpus",
-            dependencies: [.product(name: "Yams", package: "Yams")],
+            dependencies: ["VoxgateAudio", .product(name: "Yams", package: "Yams")],
             swiftSettings: optimizedEvenInDebug),
 
         // MARK: - Staged workers

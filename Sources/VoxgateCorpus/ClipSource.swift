@@ -12,6 +12,9 @@ public struct ClipSource: Sendable, Hashable {
     public var metadata: MetadataSource
     /// The file's size in bytes.
     public var byteSize: Int
+    /// Why the file must not be opened at all (a link out of the upload root, a named pipe, a device),
+    /// found when the tree was listed: the clip is rejected with this detail, and no byte of it is read.
+    public var refusal: String?
 
     public init(clip: String, path: String, languageTag: String, clipID: String, metadata: MetadataSource, byteSize: Int) {
         self.clip = clip

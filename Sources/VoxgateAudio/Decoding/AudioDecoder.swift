@@ -87,12 +87,9 @@ public struct AudioDecoder: ~Copyable {
 
     /// Reads the first bytes of `path` (past any ID3v2 tag) and recognises the container.
     static func sniff(path: String) throws(DecodeError) -> ContainerFormat {
-        guard let file = FileHandle(forReadingAtPath: path) else {
-            throw DecodeError(
-                .unreadable, "cannot open the file for reading; check that it exists and is readable",
-                path: path)
-        }
-        defer { try? file.close() }
+        let fd: Int32
+        do { fd = try RegularFile.open(path) } catch { throw DecodeError(.unreadable, error.message, path: path) }
+        let file = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
         do {
             var head = try file.read(upToCount: ContentSniffer.prefixLength) ?? Data()
             if head.isEmpty {
@@ -107,10 +104,10 @@ public struct AudioDecoder: ~Copyable {
             }
             let format = ContentSniffer.sniff(head)
             guard format != .unknown else {
-                let hex = head.prefix(8).map { String(format: "%02x", $0) }.joined(separator: " ")
+                // Never the bytes themselves: the file may be a key, a password file or a private document.
                 throw DecodeError(
                     .unsupportedFormat,
-                    "content is not a recognised audio format (first bytes: \(hex)); "
+                    "content is not a recognised audio format (it looks like \(ContentSniffer.describe(head))); "
                         + "voxgate reads WAV, FLAC, Ogg Vorbis/Opus and MP3 by content, whatever the file is named",
                     path: path)
             }
