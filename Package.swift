@@ -116,6 +116,13 @@ let package = Package(
             path: "Benchmarks/voxgate-bench",
             swiftSettings: strictSettings),
 
+        // MARK: - Fuzzing (scripts/fuzz builds it with -sanitize=fuzzer,address; plain builds replay inputs)
+        .executableTarget(
+            name: "voxgate-fuzz",
+            dependencies: ["VoxgateAudio", "VoxgateCorpus", "VoxgateDSP"],
+            path: "Fuzz/VoxgateFuzz",
+            swiftSettings: strictSettings),
+
         // MARK: - Tests
         // libebur128, the independent loudness reference: linked by the tests only.
         .systemLibrary(

@@ -69,6 +69,13 @@ struct HostileUploadTests {
         try fm.createSymbolicLink(atPath: en + "/linked-sidecar.json", withDestinationPath: tree.outside + "/side.json")
         // A language folder linked out of the root: never listed.
         try fm.createSymbolicLink(atPath: tree.root + "/fr", withDestinationPath: tree.outside)
+        // Row 7: compressed streams cut at 60% of their bytes (an MP3 with an Info frame count; Ogg without
+        // its end-of-stream page).
+        for (source, name) in [("de/zug.mp3", "cut-mp3.mp3"), ("en/opus.opus", "cut-opus.opus"), ("en/vorbis.ogg", "cut-vorbis.ogg")] {
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: TestSupport.packageRoot + "/TestAudio/uploads/" + source))
+            try bytes.prefix(bytes.count * 6 / 10).write(to: URL(fileURLWithPath: en + "/" + name))
+            try TestSupport.write(sidecar("spk-" + name), to: en + "/" + (name as NSString).deletingPathExtension + ".json")
+        }
         // Row 8: a very long sentence, and a sidecar over the size limit.
         try clip("long-sentence.flac", json: TestSupport.sidecar(sentence: String(repeating: "word ", count: 4_000), client: "spk-l"))
         try clip("huge-sidecar.flac", json: TestSupport.sidecar(sentence: String(repeating: "a", count: 2 << 20), client: "spk-h"))
@@ -130,6 +137,9 @@ struct HostileUploadTests {
         expectRejected("en/zero.wav", "decode_error", mentioning: ["outside the upload root"])
         expectRejected("en/rate-max.wav", "decode_error", mentioning: ["2147483647 Hz"])
         expectRejected("en/rate-1g.wav", "decode_error", mentioning: ["999999999 Hz"])
+        expectRejected("en/cut-mp3.mp3", "decode_error", mentioning: ["truncated", "frames its header declares"])
+        expectRejected("en/cut-opus.opus", "decode_error", mentioning: ["truncated", "end-of-stream page"])
+        expectRejected("en/cut-vorbis.ogg", "decode_error", mentioning: ["truncated", "end-of-stream page"])
         expectRejected("en/dupkey.flac", "invalid_metadata", mentioning: [#""consent" appears twice"#])
         expectRejected("en/passwd.wav", "decode_error", mentioning: ["outside the upload root"])
         expectRejected("en/outside-audio.flac", "decode_error", mentioning: ["outside the upload root"])

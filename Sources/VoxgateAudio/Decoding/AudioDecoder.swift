@@ -13,6 +13,11 @@ public struct AudioStreamInfo: Sendable, Hashable {
     /// The frame count the header declares, when the format declares an exact one (WAV, AIFF, FLAC).
     /// Informational only: durations are always counted from decoded frames.
     public var declaredFrames: Int?
+    /// How many frames fewer than `declaredFrames` still count as complete: an MP3's Xing/Info count
+    /// includes the encoder's delay and padding, which a gapless decoder drops.
+    var declaredFramesSlack = 0
+    /// The stream's container marks its own end (an Ogg end-of-stream page) and the file lacks it.
+    var lacksEndOfStream = false
 }
 
 /// Streams interleaved `Float` frames from an audio file: libsndfile (`sf_open`, `sf_readf_float`) for
@@ -71,16 +76,22 @@ public struct AudioDecoder: ~Copyable {
     }
 
     private func checkEnd() throws(DecodeError) {
+        if info.lacksEndOfStream {
+            throw DecodeError(
+                .truncated,
+                "truncated: the Ogg stream ends after \(framesDecoded) frames without its end-of-stream page; "
+                    + "the upload was cut short: ask for it again", path: path)
+        }
         if framesDecoded == 0 {
             throw DecodeError(
                 .empty,
                 "the \(info.container) stream holds no audio frames (0 decoded); "
                     + "the recording failed or was cut before it began", path: path)
         }
-        if let declared = info.declaredFrames, framesDecoded < declared {
+        if let declared = info.declaredFrames, framesDecoded + info.declaredFramesSlack < declared {
             throw DecodeError(
                 .truncated,
-                "the stream ends after \(framesDecoded) of the \(declared) frames its header declares; "
+                "truncated: the stream ends after \(framesDecoded) of the \(declared) frames its header declares; "
                     + "the upload was cut short: ask for it again", path: path)
         }
     }

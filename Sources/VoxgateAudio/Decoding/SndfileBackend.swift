@@ -36,9 +36,21 @@ final class SndfileBackend: DecoderBackend {
             // libsndfile shortened the data chunk to the file; the header's own length is what was meant.
             declared = riff.declaredDataBytes / riff.blockAlign
         }
-        let info = AudioStreamInfo(
+        var info = AudioStreamInfo(
             container: container, encoding: SampleEncoding(sndfileFormat: sfInfo.format),
             sampleRate: Int(sfInfo.samplerate), channels: Int(sfInfo.channels), declaredFrames: declared)
+        switch container.kind {
+        case .mp3:
+            if let (frames, perFrame) = StreamEnd.mp3DeclaredFrames(path: path) {
+                info.declaredFrames = frames
+                // The Info frame's count includes the encoder delay and padding (under two frames plus LAME's
+                // 1105-sample delay), which mpg123 removes.
+                info.declaredFramesSlack = 2 * perFrame + 2_048
+            }
+        case .oggVorbis, .oggOpus, .oggFLAC:
+            info.lacksEndOfStream = StreamEnd.oggEndsWithEndOfStream(path: path) == false
+        default: break
+        }
         guard Self.sampleRates.contains(info.sampleRate), (1...Self.maxChannels).contains(info.channels) else {
             sf_close(handle)
             throw DecodeError(
