@@ -60,7 +60,7 @@ let package = Package(
         // MARK: - Corpus model, configuration and checks
         .target(
             name: "VoxgateCorpus",
-            dependencies: [.product(name: "Yams", package: "Yams")],
+            dependencies: ["VoxgateAudio", .product(name: "Yams", package: "Yams")],
             swiftSettings: optimizedEvenInDebug),
 
         // MARK: - Staged workers
@@ -114,6 +114,13 @@ let package = Package(
                 "VoxgateOutputs", "VoxgatePipeline", "VoxgateAudio", "VoxgateCorpus", "VoxgateDSP", "VoxgateReport",
             ],
             path: "Benchmarks/voxgate-bench",
+            swiftSettings: strictSettings),
+
+        // MARK: - Fuzzing (scripts/fuzz builds it with -sanitize=fuzzer,address; plain builds replay inputs)
+        .executableTarget(
+            name: "voxgate-fuzz",
+            dependencies: ["VoxgateAudio", "VoxgateCorpus", "VoxgateDSP"],
+            path: "Fuzz/VoxgateFuzz",
             swiftSettings: strictSettings),
 
         // MARK: - Tests

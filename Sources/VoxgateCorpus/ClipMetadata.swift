@@ -1,4 +1,5 @@
 import Foundation
+import VoxgateAudio
 
 /// What a contributor's sidecar (`<clip-id>.json`) says about a clip.
 public struct ClipMetadata: Sendable, Hashable, Codable {
@@ -27,16 +28,26 @@ public enum SidecarReading: Sendable, Hashable, Codable {
     case invalid(String)
     case valid(ClipMetadata)
 
+    /// The largest sidecar parsed: far more than any real one needs (a sentence is at most
+    /// `checks.max_sentence_chars`); a larger one is rejected unread.
+    public static let maxBytes = 1 << 20
+
     /// Reads and validates the sidecar at `path` (nil: the clip has none).
     public static func read(path: String?) -> SidecarReading {
         guard let path else { return .missing }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            return .invalid("the sidecar cannot be read; check its permissions")
+        let data: Data
+        do { data = try RegularFile.contents(path, limit: maxBytes) } catch {
+            return .invalid(error.message.replacingOccurrences(of: "the file", with: "the sidecar"))
         }
+        return parse(data)
+    }
+
+    /// Validates a sidecar's bytes.
+    public static func parse(_ data: some Collection<UInt8>) -> SidecarReading {
         let object: JSONValue
-        do { object = try JSONDecoder().decode(JSONValue.self, from: data) } catch {
+        do { object = try StrictJSON.parse(data) } catch {
             return .invalid(
-                "the sidecar is not valid JSON; it must be one object such as "
+                "the sidecar is not valid JSON (\(error.message)); it must be one object such as "
                     + #"{"sentence": "…", "client_id": "…", "consent": true, "license": "CC0-1.0"}"#)
         }
         guard case .object(let fields) = object else {
@@ -70,7 +81,7 @@ public enum SidecarReading: Sendable, Hashable, Codable {
                 let (merged, conflicts) = t.narrowed(by: Terms(license: license))
                 terms = merged
                 problems += conflicts.map { "has \"terms\" whose licence contradicts its \"license\" (\($0))" }
-            case .failure(let problem): problems.append("has " + problem.message)
+            case .failure(let problem): problems.append("has unusable \"terms\" (\(problem.message))")
             }
         }
         let attribution = string("attribution", required: false)

@@ -19,6 +19,9 @@ public struct ClipSource: Sendable, Hashable {
     /// Why this upload cannot have its path as its identity (another upload has the same path after NFC):
     /// decided `invalid_metadata` with this detail. Nil for every other clip.
     public var conflict: String?
+    /// Why the file must not be opened at all (a link out of the upload root, a named pipe, a device),
+    /// found when the tree was listed: the clip is rejected with this detail, and no byte of it is read.
+    public var refusal: String?
 
     public init(
         clip: String, path: String, languageTag: String, writtenTag: String? = nil, clipID: String,

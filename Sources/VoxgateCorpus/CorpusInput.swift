@@ -64,7 +64,9 @@ public enum InputLayouts {
     public static func scan(root: String, options: InputOptions = InputOptions()) throws(RunError) -> CorpusInput {
         try requireFolder(root)
         let layout = all.first { $0.recognises(root: root) } ?? UploadTree.self
-        return try layout.scan(root: root, options: options)
+        var input = try layout.scan(root: root, options: options)
+        UploadConfinement.apply(to: &input)
+        return input
     }
 
     static func requireFolder(_ root: String) throws(RunError) {

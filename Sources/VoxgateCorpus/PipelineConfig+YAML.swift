@@ -12,6 +12,16 @@ public struct ConfigError: Error, Sendable, CustomStringConvertible {
     }
 }
 
+extension ConfigError {
+    /// A parser's error as text of at most `limit` characters: YAML errors quote the offending line, which
+    /// can be any length.
+    public static func excerpt(_ error: any Error, limit: Int = 400) -> String {
+        let text = "\(error)"
+        guard text.count > limit else { return text }
+        return text.prefix(limit) + "… (\(text.count - limit) more characters)"
+    }
+}
+
 extension PipelineConfig {
     /// Reads a pipeline file. Every key is optional; an unknown key, a wrong type or an impossible
     /// value is an error that names the key and the file.
@@ -27,7 +37,7 @@ extension PipelineConfig {
     public static func parse(yaml: String, file: String) throws(ConfigError) -> PipelineConfig {
         let node: Node?
         do { node = try Yams.compose(yaml: yaml) } catch {
-            throw ConfigError(file: file, message: "is not valid YAML: \(error)")
+            throw ConfigError(file: file, message: "is not valid YAML: \(ConfigError.excerpt(error))")
         }
         var config = PipelineConfig()
         config.source = file
@@ -39,7 +49,7 @@ extension PipelineConfig {
                 checks, key: "checks",
                 allowed: [
                     "min_duration_s", "max_duration_s", "silence_rms_dbfs", "too_quiet_lufs", "too_loud_lufs",
-                    "clipped_ratio", "clipped_min_runs", "min_snr_db",
+                    "clipped_ratio", "clipped_min_runs", "min_snr_db", "max_sentence_chars",
                 ])
             var c = config.checks
             // Capped: the analyzer sizes its frame count (and a FLAC re-encode held in memory) by the maximum.
@@ -59,6 +69,9 @@ extension PipelineConfig {
                 c.clippedMinRuns = try reader.int(v, "checks.clipped_min_runs", min: 1, max: 1_000_000)
             }
             if let v = m["min_snr_db"] { c.minSNRDB = try reader.double(v, "checks.min_snr_db", min: -20, max: 100) }
+            if let v = m["max_sentence_chars"] {
+                c.maxSentenceChars = try reader.int(v, "checks.max_sentence_chars", min: 1, max: 100_000)
+            }
             guard c.maxDurationSeconds > c.minDurationSeconds else {
                 throw ConfigError(
                     file: file, key: "checks.max_duration_s",

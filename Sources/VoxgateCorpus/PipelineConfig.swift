@@ -17,6 +17,9 @@ public struct CheckConfig: Sendable, Hashable, Codable {
     public var clippedMinRuns = 3
     /// Speech whose estimated SNR is below this is `low_snr`.
     public var minSNRDB = 15.0
+    /// Sentences longer than this many characters are `invalid_metadata` (a prompt is one sentence; Common
+    /// Voice's longest are a few hundred characters).
+    public var maxSentenceChars = 5_000
     /// The largest duration limit a pipeline file may set: one hour, far beyond a speech clip. The analyzer
     /// sizes its frame count and a FLAC re-encode held in memory by the maximum.
     public static let durationCap = 3600.0

@@ -1,4 +1,5 @@
 import Foundation
+import VoxgateAudio
 import Yams
 
 /// The terms of use under which clips may be released: a licence plus what a community adds to it
@@ -107,10 +108,24 @@ extension Terms {
         func fail(_ message: String) -> RunError {
             RunError(.inputUnusable, "\(path): \(message); fix the community's terms file", path: path)
         }
-        guard let data = FileManager.default.contents(atPath: path) else { throw fail("cannot be read") }
+        let data: Data
+        do { data = try RegularFile.contents(path, limit: maxFileBytes) } catch {
+            throw fail("cannot be read: \(error.message)")
+        }
+        return try parse(yaml: String(decoding: data, as: UTF8.self), path: path)
+    }
+
+    /// The largest `TERMS.yaml` read.
+    public static let maxFileBytes = 1 << 20
+
+    /// Parses the text of a `TERMS.yaml` (`path` names it in errors).
+    public static func parse(yaml: String, path: String) throws(RunError) -> Terms {
+        func fail(_ message: String) -> RunError {
+            RunError(.inputUnusable, "\(path): \(message); fix the community's terms file", path: path)
+        }
         let node: Node?
-        do { node = try Yams.compose(yaml: String(decoding: data, as: UTF8.self)) } catch {
-            throw fail("is not valid YAML (\(error))")
+        do { node = try Yams.compose(yaml: yaml) } catch {
+            throw fail("is not valid YAML (\(ConfigError.excerpt(error)))")
         }
         guard let mapping = node?.mapping else { throw fail("must be a mapping of keys to values") }
         var terms = Terms()
@@ -165,7 +180,9 @@ extension Terms {
             case ("attribution", .string(let s)): terms.attribution = s
             case ("price", .string(let s)): terms.price = s
             case ("conditions", .string(let s)): terms.conditions = s
-            default: return .failure(TermsProblem("\"terms.\(key)\" has the wrong type"))
+            default:
+                let expected = ["regions", "purposes", "excluded_users"].contains(key) ? "a list of strings" : "a string"
+                return .failure(TermsProblem("\"terms.\(key)\" must be \(expected)"))
             }
         }
         if let problem = terms.problems().first { return .failure(TermsProblem(problem)) }

@@ -30,6 +30,7 @@ public enum UploadTree: InputLayout {
         for name in rootUndecodable.sorted() {
             warnings.append("\(name): a folder or file name that is not UTF-8; not read, rename it in UTF-8")
         }
+        var confinement = UploadConfinement(root: root)
         for entry in rootEntries.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) where !entry.hasPrefix(".")
         {
             let full = root + "/" + entry
@@ -41,11 +42,22 @@ public enum UploadTree: InputLayout {
                 warnings.append("\(entry): a file at the upload root is not a language folder; ignored")
                 continue
             }
+            guard confinement.isInside(folder: full) else {
+                // A linked folder leading out of the root is never listed, let alone read.
+                warnings.append(
+                    "\(entry)/: a link to a folder outside the upload root, which voxgate never follows; ignored")
+                continue
+            }
             // The clip keeps the folder as written (its path); its language is the catalog's tag for it.
             let folder = entry.precomposedStringWithCanonicalMapping
             let tag = LanguageCatalog.shared.entry(for: folder)?.tag ?? folder
             clips += scanLanguage(dir: full, folder: folder, tag: tag, warnings: &warnings)
             if fm.fileExists(atPath: full + "/" + termsFile) {
+                if let problem = confinement.problem(full + "/" + termsFile) {
+                    throw RunError(
+                        .inputUnusable, "\(full)/\(termsFile): \(problem); the community's terms were not read",
+                        path: full + "/" + termsFile)
+                }
                 communityTerms[tag] = try Terms.load(path: full + "/" + termsFile)
             }
         }
@@ -107,16 +119,9 @@ public enum UploadTree: InputLayout {
         return (String(name[..<dot]), String(name[name.index(after: dot)...]))
     }
 
+    /// Reads `withdrawals.txt` (see ``WithdrawalsFile``).
     public static func readWithdrawals(_ path: String) throws(RunError) -> Set<String> {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
-        else {
-            throw RunError(
-                .inputUnusable, "cannot read '\(path)' as UTF-8 text; it must list one client_id per line", path: path)
-        }
         // Withdrawals are honoured, never skipped: an unreadable list stops the run instead of releasing clips.
-        return Set(
-            text.split(whereSeparator: \.isNewline)
-                .map { $0.trimmingCharacters(in: .whitespaces) }
-                .filter { !$0.isEmpty && !$0.hasPrefix("#") })
+        try WithdrawalsFile.read(path)
     }
 }

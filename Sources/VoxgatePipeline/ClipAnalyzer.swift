@@ -25,6 +25,11 @@ public struct ClipAnalyzer: Sendable {
     /// whatever is wrong with the clip becomes a finding.
     public func analyze(_ source: ClipSource) -> ClipOutcome {
         let sidecar = source.metadata.read()
+        if let refusal = source.refusal {
+            // Not a regular file inside the root: rejected without reading a byte of it.
+            let analysis = ClipAnalysis(sidecar: sidecar, measurement: nil, decodeFailure: refusal, fileSHA256: nil)
+            return decide(source, analysis: analysis, decoded: true)
+        }
         let metadata: ClipMetadata? = if case .valid(let m) = sidecar { m } else { nil }
         var analysis = ClipAnalysis(
             sidecar: sidecar, measurement: nil, decodeFailure: nil, fileSHA256: FileDigest.sha256(path: source.path))
@@ -65,6 +70,8 @@ public struct ClipAnalyzer: Sendable {
     public func reassess(
         _ source: ClipSource, analysis: ClipAnalysis, isReleased: Bool = false, audio: ShardAudio? = nil
     ) -> ClipOutcome? {
+        // A file replaced by a link out of the root (or a pipe) since it was decided is never read again.
+        if source.refusal != nil { return analyze(source) }
         var outcome = decide(source, analysis: analysis, decoded: false)
         guard outcome.isAccepted, !isReleased, let m = analysis.measurement else { return outcome }
         if let audio {
@@ -128,8 +135,16 @@ public struct ClipAnalyzer: Sendable {
     {
         var findings = ConsentCheck.findings(for: analysis.sidecar, withdrawals: withdrawals)
         if let conflict = source.conflict { findings.append(Finding(.invalidMetadata, conflict)) }
+        let sentenceLength = metadata.map { $0.sentence.unicodeScalars.count } ?? 0
+        if sentenceLength > config.checks.maxSentenceChars {
+            findings.append(
+                Finding(
+                    .invalidMetadata,
+                    "the sentence is \(sentenceLength) characters long, over the \(config.checks.maxSentenceChars) "
+                        + "allowed (checks.max_sentence_chars); a prompt is one sentence: fix the upload's metadata"))
+        }
         if case .entry(let language, let script) = LanguageCatalog.shared.match(source.writtenTag) {
-            if let metadata {
+            if let metadata, sentenceLength <= config.checks.maxSentenceChars {
                 if let kept = analysis.languageFindings, analysis.languageRevision == LanguageCheck.revision {
                     findings += kept
                 } else {

@@ -1,13 +1,14 @@
 import Crypto
 import Foundation
+import VoxgateAudio
 
 /// SHA-256 of a file's bytes, read in 1 MiB chunks: how the ledger tells an unchanged upload from one
 /// replaced with the same size and modification time (`--verify-hashes`).
 public enum FileDigest {
     /// Lowercase hex, or nil when the file cannot be read.
     public static func sha256(path: String) -> String? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
+        // Only a regular file: a named pipe or a device would block or never end.
+        guard let fd = try? RegularFile.open(path) else { return nil }
         defer { close(fd) }
         var hasher = SHA256()
         var chunk = [UInt8](repeating: 0, count: 1 << 20)

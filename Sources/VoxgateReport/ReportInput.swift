@@ -1,5 +1,6 @@
 import Foundation
 import VoxgateCorpus
+import VoxgateAudio
 
 /// One decision as the report needs it.
 struct DecisionRow {
@@ -83,10 +84,13 @@ struct ReportInput {
     func sentence(of clip: String) -> String? {
         guard let root else { return nil }
         let stem = (clip as NSString).deletingPathExtension
-        guard let data = FileManager.default.contents(atPath: root + "/" + stem + ".json"),
-            let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
+        let path = root + "/" + stem + ".json"
+        // The same rules as the run: nothing through a link out of the root, no pipe, nothing oversized.
+        var confinement = UploadConfinement(root: root)
+        guard confinement.problem(path) == nil, let data = try? RegularFile.contents(path, limit: SidecarReading.maxBytes),
+            case .object(let object)? = try? StrictJSON.parse(data), case .string(let sentence)? = object["sentence"]
         else { return nil }
-        return object["sentence"] as? String
+        return String(sentence.prefix(1_000))
     }
 
     /// The path as the file system spells it: clip paths are NFC, a file may be stored NFD (macOS).

@@ -81,6 +81,11 @@ struct IngestCommand: AsyncParsableCommand {
             throw ValidationError(
                 "--cv-buckets takes a comma-separated list of \(CommonVoiceRelease.buckets.joined(separator: ", "))")
         }
+        if UploadConfinement.outputIsInside(root: root, output: out) {
+            throw ValidationError(
+                "--out '\(out)' is inside the upload root '\(root)': a later run would ingest its own outputs and "
+                    + "secrets as uploads; choose an output folder outside the root")
+        }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1 (got \(jobs))") }
         guard jobs <= 1024 else {
             throw ValidationError("--jobs \(jobs) is more workers than makes sense; use at most 1024")

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Dispatch
 import Foundation
 
@@ -5,6 +6,9 @@ import Foundation
 /// its partial files (each writer deletes its `.partial` file when abandoned) and exits 130,
 /// instead of dying mid-write.
 enum Interruption {
+    /// How long the workers may take to stop after SIGINT/SIGTERM/SIGHUP before the process exits anyway.
+    static let stopGrace: Double = 10
+
     /// Runs `work` in a task that SIGINT/SIGTERM/SIGHUP cancel.
     static func cancellingOnSignals<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) async throws -> T {
         let task = Task { try await work() }
@@ -15,6 +19,13 @@ enum Interruption {
                 Terminal.standardError("")
                 Terminal.standardError("voxgate: interrupted; stopping the workers and removing partial files")
                 task.cancel()
+                // A worker stuck in a system call cannot see the cancellation: the run ends regardless.
+                DispatchQueue.global().asyncAfter(deadline: .now() + stopGrace) {
+                    Terminal.standardError(
+                        "voxgate: the workers did not stop within \(Int(stopGrace)) s; exiting now (the next run "
+                            + "removes any partial file left behind)")
+                    exit(ExitCodes.interrupted.rawValue)
+                }
             }
             source.resume()
             return source

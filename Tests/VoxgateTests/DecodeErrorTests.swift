@@ -58,7 +58,7 @@ struct DecodeErrorTests {
         var rng = SystemRandomNumberGenerator()
         let noise = (0..<4096).map { _ in UInt8.random(in: 0...0xFE, using: &rng) }
         try Data([0x00] + noise).write(to: URL(fileURLWithPath: dir + "/x.mp3"))
-        expectError(dir + "/x.mp3", .unsupportedFormat, mentioning: ["not a recognised audio format", "first bytes"])
+        expectError(dir + "/x.mp3", .unsupportedFormat, mentioning: ["not a recognised audio format", "binary data"])
     }
 
     @Test func flacMagicFollowedByGarbageIsCorrupt() throws {

@@ -13,6 +13,11 @@ public struct AudioStreamInfo: Sendable, Hashable {
     /// The frame count the header declares, when the format declares an exact one (WAV, AIFF, FLAC).
     /// Informational only: durations are always counted from decoded frames.
     public var declaredFrames: Int?
+    /// How many frames fewer than `declaredFrames` still count as complete: an MP3's Xing/Info count
+    /// includes the encoder's delay and padding, which a gapless decoder drops.
+    var declaredFramesSlack = 0
+    /// The stream's container marks its own end (an Ogg end-of-stream page) and the file lacks it.
+    var lacksEndOfStream = false
 }
 
 /// Streams interleaved `Float` frames from an audio file: libsndfile (`sf_open`, `sf_readf_float`) for
@@ -71,28 +76,31 @@ public struct AudioDecoder: ~Copyable {
     }
 
     private func checkEnd() throws(DecodeError) {
+        if info.lacksEndOfStream {
+            throw DecodeError(
+                .truncated,
+                "truncated: the Ogg stream ends after \(framesDecoded) frames without its end-of-stream page; "
+                    + "the upload was cut short: ask for it again", path: path)
+        }
         if framesDecoded == 0 {
             throw DecodeError(
                 .empty,
                 "the \(info.container) stream holds no audio frames (0 decoded); "
                     + "the recording failed or was cut before it began", path: path)
         }
-        if let declared = info.declaredFrames, framesDecoded < declared {
+        if let declared = info.declaredFrames, framesDecoded + info.declaredFramesSlack < declared {
             throw DecodeError(
                 .truncated,
-                "the stream ends after \(framesDecoded) of the \(declared) frames its header declares; "
+                "truncated: the stream ends after \(framesDecoded) of the \(declared) frames its header declares; "
                     + "the upload was cut short: ask for it again", path: path)
         }
     }
 
     /// Reads the first bytes of `path` (past any ID3v2 tag) and recognises the container.
     static func sniff(path: String) throws(DecodeError) -> ContainerFormat {
-        guard let file = FileHandle(forReadingAtPath: path) else {
-            throw DecodeError(
-                .unreadable, "cannot open the file for reading; check that it exists and is readable",
-                path: path)
-        }
-        defer { try? file.close() }
+        let fd: Int32
+        do { fd = try RegularFile.open(path) } catch { throw DecodeError(.unreadable, error.message, path: path) }
+        let file = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
         do {
             var head = try file.read(upToCount: ContentSniffer.prefixLength) ?? Data()
             if head.isEmpty {
@@ -107,10 +115,10 @@ public struct AudioDecoder: ~Copyable {
             }
             let format = ContentSniffer.sniff(head)
             guard format != .unknown else {
-                let hex = head.prefix(8).map { String(format: "%02x", $0) }.joined(separator: " ")
+                // Never the bytes themselves: the file may be a key, a password file or a private document.
                 throw DecodeError(
                     .unsupportedFormat,
-                    "content is not a recognised audio format (first bytes: \(hex)); "
+                    "content is not a recognised audio format (it looks like \(ContentSniffer.describe(head))); "
                         + "voxgate reads WAV, FLAC, Ogg Vorbis/Opus and MP3 by content, whatever the file is named",
                     path: path)
             }

@@ -46,6 +46,34 @@ public enum ContentSniffer {
         return .unknown
     }
 
+    /// What non-audio content looks like, in words ("a PDF document", "text", "binary data"), for a
+    /// rejection's detail. Never the bytes themselves: an upload may be a key or a password file.
+    public static func describe(_ bytes: some Collection<UInt8>) -> String {
+        let b = Array(bytes.prefix(prefixLength))
+        func starts(_ magic: [UInt8]) -> Bool { b.count >= magic.count && Array(b[0..<magic.count]) == magic }
+        let known: [([UInt8], String)] = [
+            (Array("%PDF".utf8), "a PDF document"), ([0x50, 0x4B, 0x03, 0x04], "a ZIP archive (or an Office document)"),
+            ([0x89, 0x50, 0x4E, 0x47], "a PNG image"), ([0xFF, 0xD8, 0xFF], "a JPEG image"),
+            (Array("GIF8".utf8), "a GIF image"), ([0x7F, 0x45, 0x4C, 0x46], "an executable (ELF)"),
+            ([0x1F, 0x8B], "gzip-compressed data"), (Array("SQLite format 3".utf8), "an SQLite database"),
+            (Array("-----BEGIN".utf8), "a PEM key or certificate"), (Array("ID3".utf8), "an ID3 tag with no audio after it"),
+        ]
+        if let (_, name) = known.first(where: { starts($0.0) }) { return name }
+        if b.isEmpty { return "nothing (no bytes after its header)" }
+        // Text: valid UTF-8 (a sequence cut at the end of the prefix aside) without control characters.
+        var text = b
+        for _ in 0..<3 where text.last.map({ $0 >= 0x80 }) == true { text.removeLast() }
+        if let s = String(validating: text, as: UTF8.self),
+            s.unicodeScalars.allSatisfy({ $0.value >= 0x20 || $0 == "\n" || $0 == "\r" || $0 == "\t" })
+        {
+            let first = s.unicodeScalars.first(where: { !$0.properties.isWhitespace })
+            if first == "{" || first == "[" { return "JSON or other text" }
+            if first == "<" { return "an HTML or XML document" }
+            return "text"
+        }
+        return "binary data of no known type"
+    }
+
     /// Whether `b` starts with a plausible MPEG audio Layer III frame header (ISO/IEC 11172-3 §2.4.2.3).
     static func isMPEGAudioLayer3Header(_ b: [UInt8]) -> Bool {
         guard b.count >= 4, b[0] == 0xFF, b[1] & 0xE0 == 0xE0 else { return false }

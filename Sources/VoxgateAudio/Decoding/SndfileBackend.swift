@@ -6,10 +6,19 @@ final class SndfileBackend: DecoderBackend {
     let info: AudioStreamInfo
     private let path: String
 
+    /// The sample rates voxgate decodes: from narrow-band telephone speech to the highest studio rate.
+    /// Anything else in a header is damage or hostility, and rates size the meters' filter tables.
+    public static let sampleRates = 4_000...384_000
+    /// The most channels voxgate decodes (every channel is mixed to mono; buffers scale with it).
+    public static let maxChannels = 64
+
     init(path: String, container: ContainerFormat) throws(DecodeError) {
         var sfInfo = SF_INFO()
-        guard let handle = sf_open(path, Int32(SFM_READ), &sfInfo) else {
-            let reason = String(cString: sf_strerror(nil))
+        let fd: Int32
+        do { fd = try RegularFile.open(path) } catch { throw DecodeError(.unreadable, error.message, path: path) }
+        // libsndfile closes the descriptor (SF_TRUE) when the handle is closed, or at once when opening fails.
+        guard let handle = sf_open_fd(fd, Int32(SFM_READ), &sfInfo, Int32(SF_TRUE)) else {
+            let reason = Self.explain(String(cString: sf_strerror(nil)))
             throw DecodeError(
                 .corrupt,
                 "content looks like \(container) but the decoder rejected it (\(reason)); "
@@ -27,14 +36,28 @@ final class SndfileBackend: DecoderBackend {
             // libsndfile shortened the data chunk to the file; the header's own length is what was meant.
             declared = riff.declaredDataBytes / riff.blockAlign
         }
-        let info = AudioStreamInfo(
+        var info = AudioStreamInfo(
             container: container, encoding: SampleEncoding(sndfileFormat: sfInfo.format),
             sampleRate: Int(sfInfo.samplerate), channels: Int(sfInfo.channels), declaredFrames: declared)
-        guard info.sampleRate > 0, info.channels > 0 else {
+        switch container.kind {
+        case .mp3:
+            if let (frames, perFrame) = StreamEnd.mp3DeclaredFrames(path: path) {
+                info.declaredFrames = frames
+                // The Info frame's count includes the encoder delay and padding (under two frames plus LAME's
+                // 1105-sample delay), which mpg123 removes.
+                info.declaredFramesSlack = 2 * perFrame + 2_048
+            }
+        case .oggVorbis, .oggOpus, .oggFLAC:
+            info.lacksEndOfStream = StreamEnd.oggEndsWithEndOfStream(path: path) == false
+        default: break
+        }
+        guard Self.sampleRates.contains(info.sampleRate), (1...Self.maxChannels).contains(info.channels) else {
             sf_close(handle)
             throw DecodeError(
-                .corrupt, "header declares \(info.sampleRate) Hz and \(info.channels) channels, which is not audio",
-                path: path)
+                .corrupt,
+                "header declares \(info.sampleRate) Hz and \(info.channels) channels; voxgate decodes "
+                    + "\(Self.sampleRates.lowerBound)–\(Self.sampleRates.upperBound) Hz with 1–\(Self.maxChannels) "
+                    + "channels, so the header is damaged: re-export the recording", path: path)
         }
         self.handle = handle
         self.info = info
@@ -43,11 +66,23 @@ final class SndfileBackend: DecoderBackend {
 
     deinit { sf_close(handle) }
 
+    /// libsndfile's messages that mislead about an upload, said plainly.
+    static func explain(_ reason: String) -> String {
+        if reason.contains("not a regular file") || reason.contains("possibly a pipe") {
+            // Said of streams too short or too damaged to parse: the file was checked to be a regular one.
+            return "the stream is too short or too damaged to parse"
+        }
+        if reason.contains("SF_INFO struct incomplete") {
+            return "the header lacks the sample rate, channel count or format"
+        }
+        return reason
+    }
+
     func read(into buffer: UnsafeMutableBufferPointer<Float>) throws(DecodeError) -> Int {
         let capacity = buffer.count / info.channels
         let got = Int(sf_readf_float(handle, buffer.baseAddress, sf_count_t(capacity)))
         guard sf_error(handle) == 0 else {
-            let reason = String(cString: sf_strerror(handle))
+            let reason = Self.explain(String(cString: sf_strerror(handle)))
             throw DecodeError(.corrupt, "\(reason); the file is damaged: ask for a new upload", path: path)
         }
         return max(got, 0)

@@ -1,0 +1,106 @@
+import Foundation
+
+/// Keeps a run inside its upload root: a symbolic link (or a linked folder) that leads out of the root is
+/// never followed, and only regular files are ever opened. Applied to every layout's clips after listing.
+///
+/// A refused clip is rejected with the reason (``ClipSource/refusal``); a refused sidecar makes the clip's
+/// metadata invalid without reading it. Nothing outside the root can reach an output this way.
+public struct UploadConfinement {
+    /// The root with every link resolved, plus "/".
+    let realRoot: String
+    /// Resolved folders, by folder as listed.
+    private var folders: [String: String?] = [:]
+
+    public init(root: String) {
+        realRoot = (Self.resolve(root) ?? root).withTrailingSlash
+    }
+
+    /// Whether `folder`, with every link resolved, is inside the root.
+    public func isInside(folder: String) -> Bool {
+        guard let real = Self.resolve(folder) else { return false }
+        return (real + "/").hasPrefix(realRoot)
+    }
+
+    /// Why `path` must not be read, or nil when it is a regular file inside the root (through links or not).
+    public mutating func problem(_ path: String) -> String? {
+        let dir = (path as NSString).deletingLastPathComponent
+        if folders[dir] == nil { folders[dir] = .some(Self.resolve(dir)) }
+        guard let realDir = folders[dir] ?? nil, (realDir + "/").hasPrefix(realRoot) else {
+            return "the file is in a folder that links outside the upload root; voxgate never follows links out of "
+                + "the root: upload the files themselves"
+        }
+        var st = stat()
+        guard lstat(path, &st) == 0 else {
+            return "the file vanished or cannot be examined (\(String(cString: strerror(errno)))); upload it again"
+        }
+        var mode = st.st_mode
+        if mode & S_IFMT == S_IFLNK {
+            guard let target = Self.resolve(path) else {
+                return "the file is a symbolic link to nothing; upload the recording itself"
+            }
+            guard target.hasPrefix(realRoot) else {
+                return "the file is a symbolic link to a file outside the upload root, which voxgate never follows; "
+                    + "upload the recording itself"
+            }
+            guard stat(target, &st) == 0 else { return "the file is a symbolic link that cannot be followed" }
+            mode = st.st_mode
+        }
+        guard mode & S_IFMT == S_IFREG else {
+            return "the file is \(Self.kind(mode)), not a regular file; voxgate reads only regular files: "
+                + "upload the recording itself"
+        }
+        return nil
+    }
+
+    /// Confines every clip of `input`: sets the refusal of a clip whose file must not be read, and makes
+    /// the metadata of one whose sidecar must not be read invalid.
+    public static func apply(to input: inout CorpusInput) {
+        var confinement = UploadConfinement(root: input.root)
+        for i in input.clips.indices {
+            if let problem = confinement.problem(input.clips[i].path) {
+                input.clips[i].refusal = problem
+            }
+            if case .sidecar(let path?) = input.clips[i].metadata, let problem = confinement.problem(path) {
+                let detail = problem.replacingOccurrences(of: "the file is", with: "the sidecar is")
+                input.clips[i].metadata = .parsed(.invalid(detail))
+            }
+        }
+    }
+
+    /// Whether the output folder `output` (which may not exist yet) is the upload root or inside it: a run
+    /// would then ingest its own outputs (and the speaker key) the next time. Links are resolved.
+    public static func outputIsInside(root: String, output: String) -> Bool {
+        guard let realRoot = resolve(root) else { return false }
+        var existing = (output as NSString).standardizingPath
+        if !existing.hasPrefix("/") { existing = FileManager.default.currentDirectoryPath + "/" + existing }
+        var missing: [String] = []
+        while resolve(existing) == nil, existing != "/" {
+            missing.insert((existing as NSString).lastPathComponent, at: 0)
+            existing = (existing as NSString).deletingLastPathComponent
+        }
+        let base = resolve(existing) ?? existing
+        let realOutput = missing.isEmpty ? base : (base == "/" ? "" : base) + "/" + missing.joined(separator: "/")
+        return (realOutput + "/").hasPrefix(realRoot.withTrailingSlash)
+    }
+
+    static func resolve(_ path: String) -> String? {
+        guard let r = realpath(path, nil) else { return nil }
+        defer { free(r) }
+        return String(cString: r)
+    }
+
+    static func kind(_ mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFIFO: "a named pipe (FIFO)"
+        case S_IFCHR: "a character device (such as /dev/zero)"
+        case S_IFBLK: "a block device"
+        case S_IFSOCK: "a socket"
+        case S_IFDIR: "a folder"
+        default: "not a regular file"
+        }
+    }
+}
+
+extension String {
+    fileprivate var withTrailingSlash: String { hasSuffix("/") ? self : self + "/" }
+}

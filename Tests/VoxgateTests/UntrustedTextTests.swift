@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+import VoxgateAudio
+@testable import VoxgateCorpus
+
+/// The readers of uploaded text (sidecar JSON, withdrawals.txt) and the sniffer's description of what
+/// is not audio: strict, and precise about what is wrong where.
+@Suite("untrusted text")
+struct UntrustedTextTests {
+    @Test func duplicateKeyIsNamed() {
+        #expect(throws: StrictJSON.Failure.self) { try StrictJSON.parse(Array(#"{"a": 1, "a": 2}"#.utf8)) }
+        do { _ = try StrictJSON.parse(Array(#"{"consent": true, "x": {"y": 1}, "consent": false}"#.utf8)) } catch {
+            #expect(error.message.contains(#"the key "consent" appears twice"#), "\(error)")
+        }
+        // The same key in different objects is fine.
+        #expect(throws: Never.self) { try StrictJSON.parse(Array(#"{"a": {"a": 1}, "b": [{"a": 2}]}"#.utf8)) }
+    }
+
+    @Test(arguments: [
+        (#"{"s": "a\u0000"}"#, "U+0"), (#"{"s": "a\u001f"}"#, "U+1F"), (#"{"s": "a\b"}"#, "control"),
+        ("{\"s\": \"a\u{01}\"}", "control byte 0x01"), (#"{"s": "\ud800"}"#, "surrogate"),
+        ("[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]", "nest"),
+        (#"{"s": 1} x"#, "after the JSON value"), (#"{"s": 01}"#, "expected ',' or '}'"), (#"{"s": tru}"#, "expected true"),
+    ])
+    func rejectsWithTheReason(json: String, words: String) {
+        do {
+            let v = try StrictJSON.parse(Array(json.utf8))
+            Issue.record("accepted \(json) as \(v)")
+        } catch { #expect(error.message.contains(words), "\(json): \(error)") }
+    }
+
+    @Test func invalidUTF8IsLocated() {
+        let bytes = Array(#"{"sentence": "caf"#.utf8) + [0xE9] + Array(#""}"#.utf8)
+        do { _ = try StrictJSON.parse(bytes) } catch {
+            #expect(error.message == "byte 0xE9 is not UTF-8 at byte 17", "\(error)")
+        }
+    }
+
+    @Test func parsesWhatJSONSerializationParses() throws {
+        let text = #"{"sentence": "Grüße, \"du\" \u00e9 \ud83d\ude00\n", "n": -1.5e3, "t": true, "f": false, "z": null, "a": []}"#
+        let v = try StrictJSON.parse(Array(text.utf8))
+        guard case .object(let o) = v else { Issue.record("not an object"); return }
+        #expect(o["sentence"] == .string("Grüße, \"du\" é 😀\n"))
+        #expect(o["n"] == .number(-1500))
+        #expect(o["t"] == .bool(true) && o["f"] == .bool(false) && o["z"] == .null && o["a"] == .array([]))
+    }
+
+    @Test func withdrawalsCommentsAndQuotes() throws {
+        let text = """
+            # whole-line comment
+            spk-1  # GDPR request
+              spk-2
+            "#spk-3"   # an id that starts with #
+            "spk \\"4\\""
+            spk-5#no-space
+
+            """
+        #expect(try WithdrawalsFile.parse(Array(text.utf8)) == ["spk-1", "spk-2", "#spk-3", "spk \"4\"", "spk-5"])
+    }
+
+    @Test func withdrawalsBadBytesAreLocated() {
+        for (bytes, words) in [
+            (Array("spk-1\nsp".utf8) + [0x00] + Array("k\n".utf8), "line 2: byte 0x00 at column 3 is a control character"),
+            (Array("spk-".utf8) + [0xFF], "line 1: byte 0xFF at column 5 is not UTF-8"),
+            (Array("\"spk".utf8), "line 1: a quoted id without its closing quote"),
+        ] {
+            do {
+                let ids = try WithdrawalsFile.parse(bytes)
+                Issue.record("accepted: \(ids)")
+            } catch { #expect(error.message == words, "\(error.message)") }
+        }
+    }
+
+    @Test func notAudioIsDescribedNeverShown() {
+        #expect(ContentSniffer.describe(Array("root:x:0:0:root:/root:/bin/bash\n".utf8)) == "text")
+        #expect(ContentSniffer.describe(Array("-----BEGIN OPENSSH PRIVATE KEY-----".utf8)) == "a PEM key or certificate")
+        #expect(ContentSniffer.describe(Array("SQLite format 3\u{0}".utf8)) == "an SQLite database")
+        #expect(ContentSniffer.describe(Array("{\"a\": 1}".utf8)) == "JSON or other text")
+        #expect(ContentSniffer.describe([0x00, 0x8F, 0x13, 0x37, 0xFE]) == "binary data of no known type")
+        #expect(ContentSniffer.describe([UInt8]([0x29])) == "text")
+    }
+
+    @Test func regularFilesOnly() throws {
+        let dir = try TestSupport.temporaryFolder()
+        defer { TestSupport.remove(dir) }
+        #expect(mkfifo(dir + "/pipe", 0o644) == 0)
+        // Opening a FIFO with no writer would block forever; it is refused at once.
+        do { _ = try RegularFile.open(dir + "/pipe") } catch { #expect(error.message.contains("named pipe")) }
+        do { _ = try RegularFile.open("/dev/zero") } catch { #expect(error.message.contains("character device")) }
+        do { _ = try RegularFile.contents("/dev/zero", limit: 10) } catch { #expect(error.message.contains("character device")) }
+        try TestSupport.write("12345678901", to: dir + "/f")
+        do { _ = try RegularFile.contents(dir + "/f", limit: 10) } catch { #expect(error.message.contains("more than")) }
+        #expect(try RegularFile.contents(dir + "/f", limit: 11) == Data("12345678901".utf8))
+    }
+}
