@@ -154,7 +154,7 @@ public enum Ingest {
             let movedPaths = Set(moved.map(\.path))
             known = try ledger.clips().filter { !movedPaths.contains($0.key) }
             plan = IncrementalPlan(tree: tree, known: known, verifyHashes: options.verifyHashes)
-            try plan.load()
+            try await plan.load()
             result = try await release(
                 ReleaseJob(
                     options: options, tree: tree, ledger: ledger, releasedShards: releasedShards, known: known,

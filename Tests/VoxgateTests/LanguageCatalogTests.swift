@@ -105,8 +105,11 @@ struct LanguageCatalogTests {
         let falseRate = Double(falseFlags) / Double(correct)
         let detection = Double(caught) / Double(crossed)
         print("script check: \(falseFlags)/\(correct) false flags (\(falseRate * 100)%), \(caught)/\(crossed) detected")
+        // Measured: 85/20316 false flags (0.42%), 238661/240441 detected (99.26%, 0.74% missed). The false-flag
+        // bound 0.5% is the documented acceptance figure (1.2x); detection 0.99 allows 1.35x the measured misses.
         #expect(falseRate <= 0.005)
         #expect(detection >= 0.99)
+        #expect(correct >= 20_000 && crossed >= 200_000, "only \(correct) sentences and \(crossed) crossings checked")
     }
 
     func expand(_ s: String) -> [String] {
@@ -166,8 +169,11 @@ struct TextLanguageIdentifierTests {
         let detection = Double(detected) / Double(attempted)
         print("text LID: \(lid.languages.count) languages; false flags \(overall * 100)% overall, worst script family \(worst * 100)%; "
             + "same-script mismatches detected \(detected)/\(attempted) (\(detection * 100)%)")
+        // Measured: false flags 0.259% overall, 0.357% in the worst script family (bounds: the documented 0.5%);
+        // same-script mismatches detected 4990/5103 = 97.79% (2.2% missed): bound 94.5% (2.5x the misses).
         #expect(overall <= 0.005)
         #expect(worst <= 0.005)
-        #expect(detection >= 0.90)
+        #expect(detection >= 0.945)
+        #expect(attempted >= 5000, "only \(attempted) mismatches attempted")
     }
 }

@@ -185,7 +185,8 @@ struct LoudnessTests {
         let (r, tp) = measureLoudness(d.samples, sampleRate: d.info.sampleRate, channels: d.info.channels)
         let name = (path as NSString).lastPathComponent
         switch (r.integratedLUFS, ref.integrated) {
-        case let (ours?, theirs?): #expect(abs(ours - theirs) <= 0.05, "\(name): \(ours) vs libebur128 \(theirs)")
+        // Measured (TestAudio, 65 real recordings, 6 rates x 2 layouts): max |Δ integrated| 8.2e-4 LU; bound 2e-3 LU (2.4x).
+        case let (ours?, theirs?): #expect(abs(ours - theirs) <= 2e-3, "\(name): \(ours) vs libebur128 \(theirs)")
         case (nil, nil): break
         default:
             // libebur128 gives a value from a partial block under 400 ms; voxgate reports "not measurable".
@@ -193,7 +194,8 @@ struct LoudnessTests {
                 "\(name): \(String(describing: r.integratedLUFS)) vs \(String(describing: ref.integrated))")
         }
         if ref.truePeakDBTP.isFinite {
-            #expect(abs(tp - ref.truePeakDBTP) <= 0.2, "\(name): true peak \(tp) vs libebur128 \(ref.truePeakDBTP)")
+            // Measured on the same files: max |Δ true peak| 1.6e-6 dB; bound 5e-6 dB (3x).
+            #expect(abs(tp - ref.truePeakDBTP) <= 5e-6, "\(name): true peak \(tp) vs libebur128 \(ref.truePeakDBTP)")
         }
         if let ours = r.loudnessRangeLU, let theirs = ref.loudnessRange, theirs > 0 {
             #expect(abs(ours - theirs) <= 1.0, "\(name): LRA \(ours) vs libebur128 \(theirs)")

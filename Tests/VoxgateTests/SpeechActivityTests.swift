@@ -78,7 +78,8 @@ struct SpeechActivityTests {
         }
         let mae = errors.reduce(0, +) / Double(errors.count)
         print("SNR ladder (true 0 5 10 15 20 30 dB), MAE \(String(format: "%.2f", mae)) dB:\n  " + table.joined(separator: "\n  "))
-        #expect(mae <= 3)
+        // Measured: MAE 0.88 dB (6 clean recordings, 3 of them real, white and pink noise, 0-30 dB); bound 2 dB (2.3x).
+        #expect(mae <= 2.0)
     }
 
     /// Clean real recordings with runs of exact zeros (up to 0.165 s in Front_Center.wav), and espeak-ng speech
@@ -130,7 +131,8 @@ struct SpeechActivityTests {
 
     /// Each alsa-utils word, placed 1.0 s into 3 s of the real recorded noise of alsa-utils (Noise.wav, repeated)
     /// at 20 dB SNR: the speech edges found must be those of the clean word. The clean word's edges are its first
-    /// and last sample above -40 dBFS (the recordings are studio-clean: exact zeros and a floor under -60 dBFS).
+    /// and last sample above -30 dBFS (the words peak at -6 to -3 dBFS; the recordings are studio-clean, with exact
+    /// zeros and a floor under -60 dBFS, so this is where the word audibly begins and ends).
     @Test(.enabled(if: Prerequisite.realSpeech.runs, Prerequisite.realSpeech.comment))
     func speechEdgesMatchTheCleanRecordingInRealNoise() throws {
         try Prerequisite.realSpeech.require()
@@ -143,7 +145,7 @@ struct SpeechActivityTests {
             let d = try DecodedFile(path: path)
             #expect(d.info.sampleRate == rate)
             let word = FingerprintFixtures.monoMix(d)
-            let first = try #require(word.firstIndex { abs($0) > 0.01 }), last = try #require(word.lastIndex { abs($0) > 0.01 })
+            let first = try #require(word.firstIndex { abs($0) > 0.0316 }), last = try #require(word.lastIndex { abs($0) > 0.0316 })
             let offset = rate
             let total = 3 * rate + word.count
             let gain = Float((activeSpeechPower(word, rate: rate) / noisePower / 100).squareRoot())
@@ -154,7 +156,7 @@ struct SpeechActivityTests {
             let foundEnd = Double(total) / Double(rate) - a.trailingSilenceSeconds
             worst = max(worst, abs(a.leadingSilenceSeconds - start), abs(foundEnd - end))
             #expect(abs(a.leadingSilenceSeconds - start) <= 0.1, "\(path): speech starts at \(start), found \(a.leadingSilenceSeconds)")
-            #expect(abs(foundEnd - end) <= 0.1, "\(path): speech ends at \(end), found \(foundEnd)")
+            #expect(abs(foundEnd - end) <= 0.1, "\(path): speech ends at \(end), found \(foundEnd); starts at \(start), found \(a.leadingSilenceSeconds)")
         }
         print("speech edges of 8 real words in real noise at 20 dB SNR: worst error \(worst) s")
     }

@@ -43,11 +43,16 @@ enum RealSpeech {
         try alphabetLanguages.flatMap { try alphabet($0).prefix(count) }
     }
 
-    /// One speaker's long recording: `files` converted to 44.1 kHz mono and concatenated, at most `seconds`.
+    /// One speaker's long recording: `files` converted to 44.1 kHz mono, their leading and trailing silence
+    /// (under -45 dBFS) trimmed and 0.15 s of it left after each, concatenated, at most `seconds`: read letters
+    /// following each other as closely as in running speech.
     static func concatenate(_ files: [String], to output: String, seconds: Double = 10) throws {
         let parts = try FingerprintFixtures.parallelMap(Array(files.indices)) { (i: Int) -> String in
             let part = output + ".part\(i).wav"
-            try TestSupport.must("sox", [files[i], "-b", "16", part, "remix", "-", "rate", "44100"])
+            try TestSupport.must("sox", [
+                files[i], "-b", "16", part, "remix", "-", "rate", "44100", "silence", "1", "0.01", "-45d", "reverse",
+                "silence", "1", "0.01", "-45d", "reverse", "pad", "0", "0.15",
+            ])
             return part
         }
         defer { parts.forEach(TestSupport.remove) }
