@@ -14,9 +14,14 @@ let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
-/// The DSP kernels and the language identifier are optimised in debug builds too: unoptimised SIMD code
-/// is tens of times slower, which made the test suite crawl through TestAudio.
-let optimizedEvenInDebug: [SwiftSetting] = strictSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))]
+/// The DSP kernels and the language identifier are optimised in debug builds too when VOXGATE_OPTIMIZE_KERNELS
+/// is set (scripts/env.sh sets it, so scripts/test and everyone building here get it): unoptimised SIMD code is
+/// tens of times slower, which made the test suite crawl through TestAudio. Opt-in, because `unsafeFlags` in a
+/// target of the exported `VoxgateOutputs` library would make the package unusable as a dependency: a package
+/// depending on voxgate never sets it, and gets no unsafe flags.
+let optimizeKernels = Context.environment["VOXGATE_OPTIMIZE_KERNELS"].map { !$0.isEmpty && $0 != "0" } ?? false
+let optimizedEvenInDebug: [SwiftSetting] =
+    strictSettings + (optimizeKernels ? [.unsafeFlags(["-O"], .when(configuration: .debug))] : [])
 
 let package = Package(
     name: "voxgate",

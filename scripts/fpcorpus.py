@@ -11,7 +11,12 @@ import zlib
 
 import numpy as np
 
-REALSPEECH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "data", "realspeech")
+# Real recordings from Debian packages (scripts/setup --test installs them), as Tests/VoxgateTests/Support/RealSpeech.swift.
+ALSA = "/usr/share/sounds/alsa"
+ALSA_SPEECH = [os.path.join(ALSA, n + ".wav") for n in (
+    "Front_Center", "Front_Left", "Front_Right", "Rear_Center", "Rear_Left", "Rear_Right", "Side_Left", "Side_Right")]
+KLETTRES = "/usr/share/klettres"
+ALPHABET_LANGUAGES = ["ar", "de", "en", "fr", "he", "hu", "lt", "nl", "ru", "uk"]
 
 SENTENCES = [
     "Yes, thank you.",
@@ -91,29 +96,42 @@ def _espeak(d, name, voice, text):
     return (name, path)
 
 
+def _concatenate(files, out, seconds=10):
+    """One speaker's long recording: files at 44.1 kHz mono, silence under -45 dBFS trimmed with 0.15 s left after
+    each, concatenated, at most `seconds` (as RealSpeech.concatenate in the Swift tests)."""
+    parts = []
+    for i, f in enumerate(files):
+        part = f"{out}.part{i}.wav"
+        run(["sox", f, "-b", "16", part, "remix", "-", "rate", "44100", "silence", "1", "0.01", "-45d", "reverse",
+             "silence", "1", "0.01", "-45d", "reverse", "pad", "0", "0.15"])
+        parts.append(part)
+    run(["sox"] + parts + [out, "trim", "0", str(seconds)])
+    for part in parts:
+        os.remove(part)
+
+
 def real_clips(d):
-    """Each real recording whole (at most 10 s) and, from those of 3 s or more, a 1.2 s piece from 1 s in."""
-    if not os.path.isdir(REALSPEECH):
-        return []
-    jobs = []
-    for f in sorted(os.listdir(REALSPEECH)):
-        if not f.endswith(".wav") or f.startswith("noise"):
-            continue
-        src = os.path.join(REALSPEECH, f)
-        base = f.split("_")[0] + "-" + f[3:15]
-        jobs.append((base + "-full", src, ["trim", "0", "10"]))
-        secs = float(subprocess.run(["soxi", "-D", src], capture_output=True, text=True).stdout)
-        if secs >= 3:
-            jobs.append((base + "-1.2s", src, ["trim", "1", "1.2"]))
+    """The long real recordings (the alsa-utils words read through; each klettres alphabet language read
+    through), each whole (10 s) and a 2 s piece of each from 1 s in (named -1.2s, as the Swift fixtures)."""
+    if not all(os.path.exists(f) for f in ALSA_SPEECH) or not os.path.isdir(KLETTRES):
+        raise SystemExit("fpcorpus: alsa-utils and klettres-data are not installed (scripts/setup --test installs them)")
+    jobs = [("en-alsa", ALSA_SPEECH)]
+    for lang in ALPHABET_LANGUAGES:
+        folder = os.path.join(KLETTRES, lang, "alpha")
+        jobs.append((lang + "-alphabet", [os.path.join(folder, f) for f in sorted(os.listdir(folder)) if f.endswith(".ogg")]))
 
     def make(j):
-        name, src, effects = j
+        name, files = j
         path = os.path.join(d, name + ".wav")
         if not os.path.exists(path):
-            run(["sox", src, path] + effects)
-        return (name, path)
+            _concatenate(files, path)
+        piece = os.path.join(d, name + "-1.2s.wav")
+        if not os.path.exists(piece):
+            run(["sox", path, piece, "trim", "1", "2"])
+        return [(name + "-full", path), (name + "-1.2s", piece)]
 
-    return pmap(make, jobs)
+    made = pmap(make, jobs)
+    return [c[0] for c in made] + [c[1] for c in made]
 
 
 def recording(name):

@@ -2,8 +2,9 @@
 """Regenerates voxgate's language catalog and Unicode script table from real data.
 
 Inputs (read-only):
-  data/cv-languagedata-2026-06-12.json            Common Voice's 436 platform locales (in the repo)
-  data/cv-locales-corpus-25.txt                    the 290 locales of Corpus 25.0
+  data/cv-languagedata-2026-06-12.json   Common Voice's 436 platform locales (committed)
+  data/cv-locales-corpus-25.txt          the 290 locales of Corpus 25.0 (committed)
+  data/cv-sentences/                     CC0 sentences, for the script inference (committed)
   /usr/share/iso-codes/json/iso_639-3.json         ISO 639-3 (Debian iso-codes)
   /usr/share/unicode/cldr/common/...               CLDR (Debian unicode-cldr-core): likely subtags,
                                                    language scripts, aliases, populations
@@ -16,7 +17,9 @@ voxgate (no resource bundle to lose when the binary is copied elsewhere):
 
 Where a source is silent (no CLDR script for a small language, no population), the entry says so
 (null with a "notes" line) instead of guessing.
-Usage: scripts/make-catalog.py [DATA_DIR]   (default: the repo's data/)
+The Debian inputs' package versions and hashes are pinned in data/generator-inputs.txt;
+scripts/check-generated checks them, regenerates and diffs.
+Usage: scripts/make-catalog.py [DATA_DIR] [OUTPUT_DIR]   (defaults: data/, Sources/VoxgateCorpus/Language/)
 """
 import json
 import os
@@ -29,7 +32,7 @@ from unicode_scripts import script_of as unicode_script, script_ranges
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "data")
 CLDR = "/usr/share/unicode/cldr/common"
-OUT = os.path.join(ROOT, "Sources", "VoxgateCorpus", "Language")
+OUT = sys.argv[2] if len(sys.argv) > 2 else os.path.join(ROOT, "Sources", "VoxgateCorpus", "Language")
 
 
 def load_cldr():

@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """Trains voxgate's text language identifier: character 1–3-gram naive Bayes over Common Voice's CC0
-sentences (../shared/data/cv-sentences/, one file per locale), holding out the last HOLDOUT lines of
+sentences (data/cv-sentences/, committed, one file per locale), holding out the last HOLDOUT lines of
 every file for evaluation.
 
 Writes Sources/VoxgateCorpus/Language/LIDModelData.swift (compiled in) and prints, on the held-out
 sentences, per-language accuracy and the language pairs it cannot tell apart (confused in more than
 CONFUSABLE of one language's sentences, either way): the check never flags a mismatch between those.
-Usage: scripts/train-lid.py [SHARED_DATA_DIR]
+Usage: scripts/train-lid.py [DATA_DIR] [OUTPUT_FILE]   (defaults: data/, Sources/VoxgateCorpus/Language/LIDModelData.swift)
 """
 import collections
 import math
@@ -17,8 +17,8 @@ import unicodedata
 from unicode_scripts import script_of
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SHARED = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "..", "shared", "data")
-OUT = os.path.join(ROOT, "Sources", "VoxgateCorpus", "Language", "LIDModelData.swift")
+SHARED = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "data")
+OUT = sys.argv[2] if len(sys.argv) > 2 else os.path.join(ROOT, "Sources", "VoxgateCorpus", "Language", "LIDModelData.swift")
 HOLDOUT = 200      # held-out lines per language (fewer for small files: a fifth of them)
 TOP = 600          # n-grams kept per language
 ALPHA = 0.5        # additive smoothing

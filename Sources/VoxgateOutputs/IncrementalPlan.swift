@@ -68,12 +68,12 @@ struct IncrementalPlan {
     }
 
     /// Decodes the unchanged clips' analyses from the ledger (in parallel) and lists every clip of the run.
-    mutating func load() throws(RunError) {
+    mutating func load() async throws(RunError) {
         var seen = Set<String>()
         var entries: [(ClipSource, ClipAnalysis?, FileStat, FileStat?, String?)] = []
         let (known, tree, verifyHashes, candidates) = (self.known, self.tree, self.verifyHashes, self.candidates)
         for (source, _, _, _) in candidates { seen.insert(source.clip) }
-        let decoded = Self.concurrentMap(candidates) { (source, record, _, _) -> ClipAnalysis? in
+        let decoded = await Self.concurrentMap(candidates) { (source, record, _, _) -> ClipAnalysis? in
             guard let record, !verifyHashes || FileDigest.sha256(path: source.path) == record.fileSha256 else {
                 return nil
             }
@@ -123,8 +123,21 @@ struct IncrementalPlan {
         }
     }
 
-    /// `transform` over `items` on every core, results in order.
-    static func concurrentMap<T: Sendable, R>(_ items: [T], _ transform: @Sendable (T) -> R?) -> [R?] {
+    /// `transform` over `items` on every core, results in order. The work (file hashing, JSON decoding) blocks,
+    /// so it runs on a Dispatch thread while the calling task is suspended: a thread of Swift's cooperative
+    /// pool is never held by `concurrentPerform`.
+    static func concurrentMap<T: Sendable, R: Sendable>(
+        _ items: [T], _ transform: @escaping @Sendable (T) -> R?
+    ) async -> [R?] {
+        await withCheckedContinuation { (continuation: CheckedContinuation<[R?], Never>) in
+            DispatchQueue.global(qos: .userInitiated).async {
+                continuation.resume(returning: concurrentMapBlocking(items, transform))
+            }
+        }
+    }
+
+    /// The blocking form of ``concurrentMap(_:_:)``: never call it from async code.
+    static func concurrentMapBlocking<T: Sendable, R>(_ items: [T], _ transform: @Sendable (T) -> R?) -> [R?] {
         var results = [R?](repeating: nil, count: items.count)
         let chunk = 256
         results.withUnsafeMutableBufferPointer { out in

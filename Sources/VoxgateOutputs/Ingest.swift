@@ -163,7 +163,7 @@ public enum Ingest {
             if mayHoldLegacyPaths { legacy = LegacyClipPaths(tree: tree, known: &known) }
             known = known.filter { !movedPaths.contains($0.key) }
             plan = IncrementalPlan(tree: tree, known: known, verifyHashes: options.verifyHashes)
-            try plan.load()
+            try await plan.load()
             result = try await release(
                 ReleaseJob(
                     options: options, tree: tree, ledger: ledger, releasedShards: releasedShards, known: known,

@@ -20,11 +20,9 @@ struct ChromiumRecordingTests {
         #expect(rmsDBFS(d) > -30)  // the speech that was played, not silence
     }
 
-    @Test func aLiveRecordingDecodesToTheRecordedLength() throws {
-        guard (try? TestSupport.run("chromium", ["--version"]))?.status == 0 else {
-            print("skipped: chromium is not installed (scripts/setup --test installs it)")
-            return
-        }
+    @Test(.enabled(if: Prerequisite.chromium.runs, Prerequisite.chromium.comment))
+    func aLiveRecordingDecodesToTheRecordedLength() throws {
+        try Prerequisite.chromium.require()
         let dir = try TestSupport.temporaryFolder()
         defer { TestSupport.remove(dir) }
         try TestSupport.must("sox", [TestSupport.testAudioUploads + "/en/pcm16.wav", "-r", "48000", dir + "/mic.wav"])

@@ -25,12 +25,12 @@ struct LanguageCatalogTests {
         let corpus25 = catalog.entries.filter(\.corpus25)
         #expect(corpus25.count == 290)
         for e in corpus25 { #expect(catalog.entry(for: e.tag)?.tag == e.tag, "\(e.tag)") }
-        let shared = TestSupport.packageRoot + "/../shared/data/cv-locales-corpus-25.txt"
-        if let text = try? String(contentsOfFile: shared, encoding: .utf8) {
-            for tag in text.split(whereSeparator: \.isWhitespace) {
-                #expect(catalog.entry(for: String(tag))?.tag == String(tag), "\(tag)")
-            }
-        }
+        // The list the catalog was generated from (data/, committed): every tag of it, not only the entries.
+        let text = try String(contentsOfFile: TestSupport.packageRoot + "/data/cv-locales-corpus-25.txt", encoding: .utf8)
+        let listed = text.split(whereSeparator: \.isWhitespace).map(String.init)
+        #expect(listed.count == 290)
+        for tag in listed { #expect(catalog.entry(for: tag)?.tag == tag, "\(tag)") }
+        #expect(Set(listed) == Set(corpus25.map(\.tag)))
     }
 
     @Test func entriesCarryNamesScriptsAndDirection() throws {
@@ -76,11 +76,9 @@ struct LanguageCatalogTests {
     /// Every Common Voice sentence file: sentences under their own language are never flagged by the script
     /// check; sentences of a language written in another script are.
     @Test func scriptCheckOnCommonVoiceSentences() throws {
-        let dir = TestSupport.packageRoot + "/../shared/data/cv-sentences"
-        guard let files = try? FileManager.default.contentsOfDirectory(atPath: dir).filter({ $0.hasSuffix(".txt") }) else {
-            print("skipped: ../shared/data/cv-sentences not present")
-            return
-        }
+        let dir = TestSupport.packageRoot + "/data/cv-sentences"
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".txt") }
+        #expect(files.count >= 140)
         var samples: [(LanguageEntry, [String])] = []
         for file in files.sorted() {
             let tag = String(file.dropLast(4))
@@ -107,8 +105,11 @@ struct LanguageCatalogTests {
         let falseRate = Double(falseFlags) / Double(correct)
         let detection = Double(caught) / Double(crossed)
         print("script check: \(falseFlags)/\(correct) false flags (\(falseRate * 100)%), \(caught)/\(crossed) detected")
+        // Measured: 85/20316 false flags (0.42%), 238661/240441 detected (99.26%, 0.74% missed). The false-flag
+        // bound 0.5% is the documented acceptance figure (1.2x); detection 0.99 allows 1.35x the measured misses.
         #expect(falseRate <= 0.005)
         #expect(detection >= 0.99)
+        #expect(correct >= 20_000 && crossed >= 200_000, "only \(correct) sentences and \(crossed) crossings checked")
     }
 
     func expand(_ s: String) -> [String] {
@@ -138,11 +139,7 @@ struct TextLanguageIdentifierTests {
 
     /// The accuracy figures of the language issue, measured on the sentences the model was not trained on.
     @Test func heldOutAccuracy() throws {
-        let dir = TestSupport.packageRoot + "/../shared/data/cv-sentences"
-        guard FileManager.default.fileExists(atPath: dir) else {
-            print("skipped: ../shared/data/cv-sentences not present")
-            return
-        }
+        let dir = TestSupport.packageRoot + "/data/cv-sentences"
         var heldOut: [String: [String]] = [:]
         for language in lid.languages {
             let lines = try String(contentsOfFile: dir + "/\(language.tag).txt", encoding: .utf8)
@@ -172,8 +169,11 @@ struct TextLanguageIdentifierTests {
         let detection = Double(detected) / Double(attempted)
         print("text LID: \(lid.languages.count) languages; false flags \(overall * 100)% overall, worst script family \(worst * 100)%; "
             + "same-script mismatches detected \(detected)/\(attempted) (\(detection * 100)%)")
+        // Measured: false flags 0.259% overall, 0.357% in the worst script family (bounds: the documented 0.5%);
+        // same-script mismatches detected 4990/5103 = 97.79% (2.2% missed): bound 94.5% (2.5x the misses).
         #expect(overall <= 0.005)
         #expect(worst <= 0.005)
-        #expect(detection >= 0.90)
+        #expect(detection >= 0.945)
+        #expect(attempted >= 5000, "only \(attempted) mismatches attempted")
     }
 }

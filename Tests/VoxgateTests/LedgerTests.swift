@@ -296,18 +296,15 @@ struct LedgerTests {
         }
     }
 
-    @Test(.enabled(if: getuid() == 0, "mounting a small tmpfs needs root"))
+    @Test(.enabled(if: Prerequisite.tmpfsMount.runs, Prerequisite.tmpfsMount.comment))
     func aFullDiskStopsTheRunAndLeavesTheReleaseAsItWas() async throws {
+        try Prerequisite.tmpfsMount.require()
         let corpus = try CorpusFixture.standard()
         defer { corpus.remove() }
         let mount = try TestSupport.temporaryFolder("voxgate-full")
         defer { TestSupport.remove(mount) }
         let mounted = try TestSupport.run("mount", ["-t", "tmpfs", "-o", "size=2m", "tmpfs", mount])
-        guard mounted.status == 0 else {
-            // A container without the right to mount: the machine cannot stage a full disk, so nothing to test.
-            print("full-disk test skipped: cannot mount a tmpfs here (\(mounted.error.trimmingCharacters(in: .newlines)))")
-            return
-        }
+        try #require(mounted.status == 0, "mount: \(mounted.error)")
         defer { _ = try? TestSupport.run("umount", [mount]) }
         let out = mount + "/out"
         _ = try await Ingest.run(Self.options(corpus, out))

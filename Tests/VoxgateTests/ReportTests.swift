@@ -67,11 +67,9 @@ struct ReportTests {
 
     /// A real browser: Chromium loads the report of TestAudio from file://, with no console errors or
     /// failed requests, and its per-language table agrees with totals.json.
-    @Test func chromiumLoadsTheReport() async throws {
-        guard (try? TestSupport.run("chromium", ["--version"]))?.status == 0 else {
-            print("skipped: chromium is not installed (scripts/setup --test installs it)")
-            return
-        }
+    @Test(.enabled(if: Prerequisite.chromium.runs, Prerequisite.chromium.comment))
+    func chromiumLoadsTheReport() async throws {
+        try Prerequisite.chromium.require()
         let out = try TestSupport.temporaryFolder("voxgate-report")
         defer { TestSupport.remove(out) }
         _ = try await Ingest.run(IngestOptions(root: TestSupport.testAudioUploads, output: out, config: PipelineConfig(), jobs: 2))

@@ -5,8 +5,25 @@
 /// spoken-language identifier on the audio) are added beside them.
 public enum LanguageCheck {
     /// Names the catalog and the text language identifier's model: the ledger reuses a clip's language
-    /// findings only while this is unchanged. Bump it with any change to either (or to these checks).
-    public static let revision = "catalog-2026-11/lid-88/2"
+    /// findings only while this is unchanged. The catalog and model parts are hashes of the generated data
+    /// (so regenerating either changes it by itself); bump the last part only with a change to these checks.
+    public static let revision =
+        "catalog-\(dataHash(CatalogData.catalogJSON, CatalogData.aliasesJSON, CatalogData.scriptsTSV))"
+        + "/lid-\(dataHash(LIDModelData.model, String(LIDModelData.step)))/checks-2"
+
+    /// 64-bit FNV-1a over the UTF-8 of `parts` (each followed by a 0 byte), as 16 hex digits: a name for a
+    /// version of the data, not a security hash.
+    static func dataHash(_ parts: String...) -> String {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for part in parts {
+            for byte in part.utf8 {
+                h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+            }
+            h = (h ^ 0) &* 0x0000_0100_0000_01b3
+        }
+        let hex = String(h, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
 
     /// `unknown_language`: for a tag naming several catalog entries, exactly those; otherwise the closest
     /// entries, by language first (``LanguageCatalog/suggestions(for:count:)``).

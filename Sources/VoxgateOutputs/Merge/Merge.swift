@@ -188,7 +188,7 @@ public enum Merge {
             clientIDs: tree.withdrawals, speakerHashes: withdrawnHashes, hash: { speaker.withdrawalHash($0) },
             erasedClips: Set(records.values.filter(\.withdrawn).map(\.path)))
         var plan = IncrementalPlan(tree: tree, known: records, verifyHashes: false)
-        try plan.load()
+        try await plan.load()
         var summary = try await Ingest.release(
             Ingest.ReleaseJob(
                 options: ingest, tree: tree, ledger: ledger, releasedShards: [], known: [:], speaker: speaker,
