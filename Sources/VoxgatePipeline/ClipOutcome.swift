@@ -103,6 +103,22 @@ public struct ShardAudio: Sendable, Hashable {
     public var content: Content
     /// The extension that names the content (`flac`, `mp3`, `opus`, …).
     public var fileExtension: String
+    /// The rate and channels of uniform audio (`shards.sample_rate`, `shards.channels`); nil when the
+    /// member has the clip's own rate and channels.
+    public var format: Format?
+
+    /// A resampled or downmixed member's format.
+    public struct Format: Sendable, Hashable {
+        public var sampleRate: Int
+        public var channels: Int
+        /// Frames at `sampleRate` (resampling changes the count).
+        public var frames: Int
+        public init(sampleRate: Int, channels: Int, frames: Int) {
+            self.sampleRate = sampleRate
+            self.channels = channels
+            self.frames = frames
+        }
+    }
 
     public init(content: Content, fileExtension: String) {
         self.content = content
