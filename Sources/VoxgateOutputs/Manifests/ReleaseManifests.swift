@@ -49,13 +49,27 @@ enum ReleaseManifests {
                     "\(language)/lhotse/\(language)_supervisions_\(split).jsonl.gz",
                     Gzip.stored(Array(LhotseManifest.supervisions(list).utf8)))
             }
-            let hf: JSONText = .object([
+            // Hugging Face's webdataset builder infers one set of member types (its columns) from the first
+            // samples and refuses shards whose first samples differ: a release of uploads as they came (WAV,
+            // MP3, Opus… side by side) is not offered to it; one of FLAC is.
+            let types = Set(byLanguage[language]!.map { String($0.audioMember.split(separator: ".").last ?? "") })
+            var hf: [(String, JSONText)] = [
                 ("builder", .string("webdataset")),
                 ("data_files", .object(dataFiles)),
                 ("split_field", .string("json.split")),
                 ("samples", .object(counts)),
-            ])
-            try put("\(language)/huggingface.json", Array((hf.pretty).utf8))
+                ("loadable", .bool(types.count == 1)),
+            ]
+            if types.count > 1 {
+                hf.append(
+                    (
+                        "why_not",
+                        .string(
+                            "the shards mix audio types (\(types.sorted().joined(separator: ", "))) and the webdataset "
+                                + "builder expects one; release with shards.audio: flac")
+                    ))
+            }
+            try put("\(language)/huggingface.json", Array(JSONText.object(hf).pretty.utf8))
         }
         removeStale(under: output + "/" + folder, keeping: written)
     }
