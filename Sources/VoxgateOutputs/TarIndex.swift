@@ -44,14 +44,28 @@ enum TarIndex {
     /// A member's sample key: its name up to the first dot (WebDataset's rule).
     static func key(of name: String) -> String { String(name.prefix { $0 != "." }) }
 
-    /// The audio member of each sample (by key) in a shard.
+    /// The audio member of each sample (by key) in a shard, with its uniform-audio format when its JSON
+    /// records one (`audio_sample_rate`, `audio_channels`, `audio_frames`).
     static func audio(of path: String) throws(RunError) -> [String: ShardAudio] {
         var audio: [String: ShardAudio] = [:]
-        for m in try members(of: path) where !m.name.hasSuffix(".json") {
+        let all = try members(of: path)
+        for m in all where !m.name.hasSuffix(".json") {
             let key = key(of: m.name)
             audio[key] = ShardAudio(
                 content: .fileRange(path: path, offset: m.offset, size: m.size),
                 fileExtension: String(m.name.dropFirst(key.count + 1)))
+        }
+        guard let handle = FileHandle(forReadingAtPath: path) else { return audio }
+        defer { try? handle.close() }
+        for m in all where m.name.hasSuffix(".json") {
+            let key = key(of: m.name)
+            guard audio[key] != nil, (try? handle.seek(toOffset: UInt64(m.offset))) != nil,
+                let data = try? handle.read(upToCount: m.size),
+                let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
+                let rate = json["audio_sample_rate"] as? Int, let channels = json["audio_channels"] as? Int,
+                let frames = json["audio_frames"] as? Int
+            else { continue }
+            audio[key]?.format = ShardAudio.Format(sampleRate: rate, channels: channels, frames: frames)
         }
         return audio
     }

@@ -162,7 +162,8 @@ public struct ClipAnalyzer: Sendable {
     }
 
     /// The one decoding pass: every signal meter, the PCM digest, the fingerprint and the FLAC encoder, block by block. FLAC is made
-    /// for a clip that may still be sharded when `shards.audio` is `flac`, or when its container is one
+    /// for a clip that may still be sharded when `shards.audio` is `flac` or uniform audio is asked for
+    /// (``ShardEncoder``: resampled and downmixed on the way), or when its container is one
     /// the shard readers (soundfile, i.e. libsndfile) cannot open, such as WebM.
     func decode(_ path: String, mayBeSharded: Bool) throws -> (ClipMeasurement, (bytes: [UInt8], frames: Int)?) {
         var decoder = try AudioDecoder(path: path)
@@ -175,7 +176,8 @@ public struct ClipAnalyzer: Sendable {
         var fingerprinter = SpeechFingerprinter(sampleRate: info.sampleRate)
         let maxFrames = Int((config.checks.maxDurationSeconds * Double(info.sampleRate)).rounded(.up))
         var shard: ShardEncoder? =
-            mayBeSharded && (config.shards.audio == .flac || !info.container.isReadableByShardClients)
+            mayBeSharded
+                && (config.shards.audio == .flac || config.shards.isUniform || !info.container.isReadableByShardClients)
             ? try ShardEncoder(config.shards, info: info)
             : nil
         var frames = 0
