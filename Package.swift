@@ -49,11 +49,14 @@ let package = Package(
         .systemLibrary(
             name: "COpus", pkgConfig: "opus",
             providers: [.apt(["libopus-dev"])]),
+        .systemLibrary(
+            name: "CSoxr", pkgConfig: "soxr",
+            providers: [.apt(["libsoxr-dev"])]),
 
         // MARK: - Thin Swift wrappers over the C libraries
         .target(
             name: "VoxgateAudio",
-            dependencies: ["CSndfile", "CFLAC", "COpus"],
+            dependencies: ["CSndfile", "CFLAC", "COpus", "CSoxr"],
             swiftSettings: strictSettings),
 
         // MARK: - Pure DSP kernels (no I/O)

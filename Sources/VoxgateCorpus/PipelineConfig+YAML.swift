@@ -87,7 +87,7 @@ extension PipelineConfig {
         if let shards = top["shards"] {
             let m = try reader.mapping(
                 shards, key: "shards",
-                allowed: ["audio", "max_bytes", "max_samples", "flac_compression_level"])
+                allowed: ["audio", "max_bytes", "max_samples", "flac_compression_level", "sample_rate", "channels"])
             if let v = m["audio"] {
                 let s = try reader.string(v, "shards.audio")
                 guard let audio = ShardConfig.Audio(rawValue: s) else {
@@ -103,6 +103,26 @@ extension PipelineConfig {
             if let v = m["flac_compression_level"] {
                 config.shards.flacCompressionLevel = try reader.int(v, "shards.flac_compression_level", min: 0, max: 8)
             }
+            if let v = m["sample_rate"] {
+                config.shards.sampleRate = try reader.int(v, "shards.sample_rate", min: 8000, max: 192_000)
+            }
+            if let v = m["channels"] {
+                let channels = try reader.int(v, "shards.channels", min: 1, max: 8)
+                guard channels == 1 else {
+                    throw ConfigError(
+                        file: file, key: "shards.channels",
+                        message: "\(channels) is not supported: 1 downmixes every clip to mono; "
+                            + "remove the key to keep each clip's channels")
+                }
+                config.shards.channels = channels
+            }
+            if config.shards.isUniform, m["audio"] != nil, config.shards.audio != .flac {
+                throw ConfigError(
+                    file: file, key: "shards.audio",
+                    message: "shards.sample_rate and shards.channels re-encode the audio to FLAC; "
+                        + "set shards.audio: flac (or remove shards.audio)")
+            }
+            if config.shards.isUniform { config.shards.audio = .flac }
         }
         if let run = top["run"] {
             let m = try reader.mapping(run, key: "run", allowed: ["block_frames", "clips_in_flight_per_job"])

@@ -42,6 +42,13 @@ public struct ShardConfig: Sendable, Hashable, Codable {
     public var maxSamples = 10_000
     /// libFLAC's compression preset, 0…8.
     public var flacCompressionLevel = 5
+    /// Resample every released clip to this rate (libsoxr, sox's `rate -v` quality); nil keeps each clip's rate.
+    public var sampleRate: Int?
+    /// Downmix every released clip to this many channels (only 1: the mean of the channels, as the meters
+    /// measure); nil keeps each clip's channels.
+    public var channels: Int?
+    /// Shard audio is re-encoded to a uniform format (FLAC at `sampleRate`/`channels`): either is set.
+    public var isUniform: Bool { sampleRate != nil || channels != nil }
     public init() {}
 }
 

@@ -46,9 +46,19 @@ enum OutputRecords {
     /// `<key>.json` inside a shard: what an ML team needs to train on the sample, and no raw client_id.
     static func sample(
         _ o: ClipOutcome, metadata: ClipMetadata, terms: Terms, speaker: String, split: String?, audioExtension: String,
-        audioSHA256: String
+        audioSHA256: String,
+        audioFormat: ShardAudio.Format? = nil
     ) -> JSONText {
         let m = o.measurement!
+        // Uniform audio (shards.sample_rate / shards.channels): the member's own rate and channels, after
+        // the measured ones. Absent otherwise, so releases made without them do not change.
+        let uniform: [(String, JSONText)] =
+            audioFormat.map {
+                [
+                    ("audio_sample_rate", .int($0.sampleRate)), ("audio_channels", .int($0.channels)),
+                    ("audio_frames", .int($0.frames)),
+                ]
+            } ?? []
         return .object([
             ("clip", .string(o.source.clip)),
             ("language", .string(o.source.languageTag)),
@@ -70,7 +80,7 @@ enum OutputRecords {
             ),
             ("pcm_sha256", .string(m.pcmSHA256)),
             ("release", .object(metadata.release.keys.sorted().map { ($0, .string(metadata.release[$0]!)) })),
-        ])
+        ] + uniform)
     }
 
     static func metrics(_ m: ClipMeasurement) -> [(String, JSONText)] {

@@ -88,7 +88,7 @@ final class ReleaseWriter {
         let pseudonym = speaker(metadata.clientID)
         let json = OutputRecords.sample(
             outcome, metadata: metadata, terms: terms, speaker: pseudonym, split: split?.rawValue,
-            audioExtension: audio.fileExtension, audioSHA256: audio.sha256)
+            audioExtension: audio.fileExtension, audioSHA256: audio.sha256, audioFormat: audio.format)
         try shards.add(
             language: language, terms: terms,
             members: [
@@ -114,6 +114,7 @@ final class ReleaseWriter {
     /// `decisions.jsonl` last.
     func publish(shards shardList: [ShardInfo], manifest: (_ shards: [ShardInfo]) -> JSONText) throws(RunError) {
         try manifests.commit()
+        try ReleaseManifests.write(into: output, shards: shardList)
         try attribution.write(into: output)
         let datasheets = Datasheets(config: config, totals: totals, shards: shardList, conflicts: splitConflicts)
         try datasheets.write(into: output)

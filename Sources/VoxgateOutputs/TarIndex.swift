@@ -48,12 +48,29 @@ enum TarIndex {
     /// A member's sample key: its name up to the first dot (WebDataset's rule).
     static func key(of name: String) -> String { String(name.prefix { $0 != "." }) }
 
-    /// The audio member of each sample (by key) in a shard, with its name.
-    static func audio(of path: String) throws(RunError) -> [String: (name: String, offset: Int, size: Int, ext: String)] {
-        var audio: [String: (name: String, offset: Int, size: Int, ext: String)] = [:]
-        for m in try members(of: path) where !m.name.hasSuffix(".json") {
+    /// A shard's audio member: its name, place, extension, and its uniform-audio format when the sample's JSON
+    /// records one (`audio_sample_rate`, `audio_channels`, `audio_frames`).
+    typealias AudioMember = (name: String, offset: Int, size: Int, ext: String, format: ShardAudio.Format?)
+
+    /// The audio member of each sample (by key) in a shard.
+    static func audio(of path: String) throws(RunError) -> [String: AudioMember] {
+        var audio: [String: AudioMember] = [:]
+        let all = try members(of: path)
+        for m in all where !m.name.hasSuffix(".json") {
             let key = key(of: m.name)
-            audio[key] = (m.name, m.offset, m.size, String(m.name.dropFirst(key.count + 1)))
+            audio[key] = (m.name, m.offset, m.size, String(m.name.dropFirst(key.count + 1)), nil)
+        }
+        guard let handle = FileHandle(forReadingAtPath: path) else { return audio }
+        defer { try? handle.close() }
+        for m in all where m.name.hasSuffix(".json") {
+            let key = key(of: m.name)
+            guard audio[key] != nil, (try? handle.seek(toOffset: UInt64(m.offset))) != nil,
+                let data = try? handle.read(upToCount: m.size),
+                let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
+                let rate = json["audio_sample_rate"] as? Int, let channels = json["audio_channels"] as? Int,
+                let frames = json["audio_frames"] as? Int
+            else { continue }
+            audio[key]?.format = ShardAudio.Format(sampleRate: rate, channels: channels, frames: frames)
         }
         return audio
     }

@@ -34,7 +34,7 @@ public struct ClipAnalyzer: Sendable {
         var analysis = ClipAnalysis(
             sidecar: sidecar, measurement: nil, decodeFailure: nil, fileSHA256: FileDigest.sha256(path: source.path))
         let (_, metadataFindings) = checkMetadata(source, analysis: &analysis, metadata: metadata)
-        var flac: [UInt8]?
+        var flac: (bytes: [UInt8], frames: Int)?
         var isFolder: ObjCBool = false
         if FileManager.default.fileExists(atPath: source.path, isDirectory: &isFolder), isFolder.boolValue {
             analysis.decodeFailure = "'\(source.clip)' is a folder, not an audio file; remove it or move its contents out"
@@ -45,6 +45,8 @@ public struct ClipAnalyzer: Sendable {
             analysis.decodeFailure = error.message
         } catch let error as EncodeError {
             analysis.decodeFailure = "re-encoding to FLAC failed: \(error.message)"
+        } catch let error as ResampleError {
+            analysis.decodeFailure = "resampling to shards.sample_rate failed: \(error.message)"
         } catch {
             analysis.decodeFailure = "the file could not be read (\(error)); check the disk"
         } }
@@ -86,7 +88,7 @@ public struct ClipAnalyzer: Sendable {
                     "the upload is no longer in the upload folder, so it cannot be released; restore the file to release it"))
             return outcome
         }
-        guard config.shards.audio != .flac, ContainerFormat(description: m.container)?.isReadableByShardClients == true
+        guard config.shards.audio != .flac, !config.shards.isUniform, ContainerFormat(description: m.container)?.isReadableByShardClients == true
         else { return nil }
         guard let sha256 = analysis.fileSHA256 else { return nil }
         outcome.shardAudio = ShardAudio(
@@ -165,10 +167,18 @@ public struct ClipAnalyzer: Sendable {
         return (terms, findings + problems)
     }
 
-    private func shardAudio(source: ClipSource, measurement: ClipMeasurement, flac: [UInt8]?, fileSHA256: String?)
-        throws -> ShardAudio
-    {
-        if let flac { return ShardAudio(content: .bytes(flac), fileExtension: "flac", sha256: FileDigest.sha256(flac)) }
+    private func shardAudio(
+        source: ClipSource, measurement: ClipMeasurement, flac: (bytes: [UInt8], frames: Int)?, fileSHA256: String?
+    ) throws -> ShardAudio {
+        if let flac {
+            var audio = ShardAudio(content: .bytes(flac.bytes), fileExtension: "flac", sha256: FileDigest.sha256(flac.bytes))
+            if config.shards.isUniform {
+                audio.format = ShardAudio.Format(
+                    sampleRate: config.shards.sampleRate ?? measurement.sampleRate,
+                    channels: config.shards.channels ?? measurement.channels, frames: flac.frames)
+            }
+            return audio
+        }
         let size = try FileManager.default.attributesOfItem(atPath: source.path)[.size] as? Int ?? source.byteSize
         guard let fileSHA256 else {
             throw RunError(.inputUnusable, "'\(source.path)' could not be read to hash it", path: source.path)
@@ -178,9 +188,10 @@ public struct ClipAnalyzer: Sendable {
     }
 
     /// The one decoding pass: every signal meter, the PCM digest, the fingerprint and the FLAC encoder, block by block. FLAC is made
-    /// for a clip that may still be sharded when `shards.audio` is `flac`, or when its container is one
+    /// for a clip that may still be sharded when `shards.audio` is `flac` or uniform audio is asked for
+    /// (``ShardEncoder``: resampled and downmixed on the way), or when its container is one
     /// the shard readers (soundfile, i.e. libsndfile) cannot open, such as WebM.
-    func decode(_ path: String, mayBeSharded: Bool) throws -> (ClipMeasurement, [UInt8]?) {
+    func decode(_ path: String, mayBeSharded: Bool) throws -> (ClipMeasurement, (bytes: [UInt8], frames: Int)?) {
         var decoder = try AudioDecoder(path: path)
         let info = decoder.info
         let blockFrames = config.run.blockFrames
@@ -190,12 +201,10 @@ public struct ClipAnalyzer: Sendable {
         var digest = PCMDigest(sampleRate: info.sampleRate, channels: info.channels)
         var fingerprinter = SpeechFingerprinter(sampleRate: info.sampleRate)
         let maxFrames = Int((config.checks.maxDurationSeconds * Double(info.sampleRate)).rounded(.up))
-        var encoder: FLACEncoder? =
-            mayBeSharded && (config.shards.audio == .flac || !info.container.isReadableByShardClients)
-            ? try FLACEncoder(
-                sampleRate: info.sampleRate, channels: info.channels,
-                bitsPerSample: info.encoding.losslessBitDepth ?? 16,
-                compressionLevel: config.shards.flacCompressionLevel)
+        var shard: ShardEncoder? =
+            mayBeSharded
+                && (config.shards.audio == .flac || config.shards.isUniform || !info.container.isReadableByShardClients)
+            ? try ShardEncoder(config.shards, info: info)
             : nil
         var frames = 0
         while true {
@@ -204,14 +213,14 @@ public struct ClipAnalyzer: Sendable {
             frames += got
             try interleaved.withUnsafeBufferPointer { all in
                 let block = UnsafeBufferPointer(rebasing: all[0..<got * info.channels])
-                mono.withUnsafeMutableBufferPointer { scratch in
+                try mono.withUnsafeMutableBufferPointer { scratch in
                     let m = Mixdown.monoView(block, channels: info.channels, frames: got, scratch: scratch)
                     meters.consume(interleaved: block, mono: m, frames: got)
                     fingerprinter.consume(mono: m)
+                    if frames > maxFrames { shard = nil }  // too long: will be rejected, stop holding its audio
+                    try shard?.append(block, mono: m, frames: got)
                 }
                 digest.update(block)
-                if frames > maxFrames { encoder = nil }  // too long: will be rejected, stop holding its audio
-                try encoder?.append(block, frames: got)
             }
         }
         let measurement = ClipMeasurement(
@@ -220,7 +229,7 @@ public struct ClipAnalyzer: Sendable {
             encoding: info.encoding.rawValue, rmsDBFS: meters.level.rmsDBFS,
             samplePeakDBFS: meters.level.samplePeakDBFS, signal: SignalMetrics(meters), pcmSHA256: digest.finalize(),
             fingerprint: fingerprinter.finish().subFingerprints)
-        return (measurement, try encoder?.finish())
+        return (measurement, try shard?.finish())
     }
 }
 

@@ -106,6 +106,22 @@ public struct ShardAudio: Sendable, Hashable {
     /// SHA-256 of the content, lowercase hex: what its bytes must hash to when copied into a shard (the
     /// upload's hash when it was analysed, the FLAC's, or the hash a partition recorded for its member).
     public var sha256: String
+    /// The rate and channels of uniform audio (`shards.sample_rate`, `shards.channels`); nil when the
+    /// member has the clip's own rate and channels.
+    public var format: Format?
+
+    /// A resampled or downmixed member's format.
+    public struct Format: Sendable, Hashable {
+        public var sampleRate: Int
+        public var channels: Int
+        /// Frames at `sampleRate` (resampling changes the count).
+        public var frames: Int
+        public init(sampleRate: Int, channels: Int, frames: Int) {
+            self.sampleRate = sampleRate
+            self.channels = channels
+            self.frames = frames
+        }
+    }
 
     public init(content: Content, fileExtension: String, sha256: String) {
         self.content = content

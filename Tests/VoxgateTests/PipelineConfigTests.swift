@@ -24,6 +24,12 @@ struct PipelineConfigTests {
         #expect(c.run.blockFrames == 1024 && c.run.clipsInFlightPerJob == 2)
     }
 
+    @Test func uniformAudioIsReadAndImpliesFLAC() throws {
+        let c = try PipelineConfig.parse(yaml: "shards: {sample_rate: 16000, channels: 1}", file: "p.yaml")
+        #expect(c.shards.sampleRate == 16000 && c.shards.channels == 1 && c.shards.audio == .flac && c.shards.isUniform)
+        #expect(!PipelineConfig().shards.isUniform)
+    }
+
     @Test func emptyFileMeansDefaults() throws {
         var c = try PipelineConfig.parse(yaml: "", file: "empty.yaml")
         c.source = nil
@@ -43,6 +49,9 @@ struct PipelineConfigTests {
         ("shards: {max_samples: 2.5}", "shards.max_samples", "whole number"),
         ("shards: {flac_compression_level: 9}", "shards.flac_compression_level", "out of range"),
         ("shards: [1, 2]", "shards", "must be a mapping"),
+        ("shards: {sample_rate: 4000}", "shards.sample_rate", "out of range"),
+        ("shards: {channels: 2}", "shards.channels", "not supported"),
+        ("shards: {audio: original, sample_rate: 16000}", "shards.audio", "set shards.audio: flac"),
         ("run: {block_frames: [1]}", "run.block_frames", "single value"),
         ("terms: {require_license: yes}", "terms.require_license", "true or false"),
         ("checks: {too_quiet_lufs: -20, too_loud_lufs: -30}", "checks.too_loud_lufs", "greater than"),

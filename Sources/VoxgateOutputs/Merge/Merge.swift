@@ -92,7 +92,7 @@ public enum Merge {
                         MemberCheck(
                             clip: record.path, partition: "\(marker.partition)/\(marker.partitions)", folder: dir,
                             shard: shard, name: m.name, offset: m.offset, size: m.size, ext: m.ext,
-                            sha256: record.audioSha256))
+                            format: m.format, sha256: record.audioSha256))
                 }
             }
             let withdrawals = try ledger.withdrawals()
@@ -118,6 +118,7 @@ public enum Merge {
             audio[m.clip] = ShardAudio(
                 content: .fileRange(path: m.folder + "/" + m.shard, offset: m.offset, size: m.size), fileExtension: m.ext,
                 sha256: want)
+            audio[m.clip]?.format = m.format
         }
 
         // The tree must be the one the partitions decided: every clip decided, none changed since.
@@ -217,6 +218,7 @@ public enum Merge {
         var clip, partition, folder, shard, name: String
         var offset, size: Int
         var ext: String
+        var format: ShardAudio.Format?
         var sha256: String?
     }
 

@@ -1,0 +1,4 @@
+#ifndef VOXGATE_CSOXR_SHIM_H
+#define VOXGATE_CSOXR_SHIM_H
+#include <soxr.h>
+#endif
