@@ -167,9 +167,11 @@ def main(base, token, language):
         page.wait("document.getElementById('token') !== null")
         page.eval("document.getElementById('token').focus()")
         page.call("Input.insertText", text=token)
-        page.key("Enter", "Enter")
+        page.eval("document.getElementById('signin').click()")
         page.wait(f"location.pathname === '/review' && document.body.dataset.ready === '1'")
         result["signed_in"] = True
+        page.call("Page.navigate", url=base + "/review?language=" + urllib.parse.quote(language))
+        page.wait(f"location.search === '?language={language}' && document.body.dataset.ready === '1'")
         cookies = page.call("Network.getCookies", urls=[base + "/"])["cookies"]
         session = [c for c in cookies if c["name"] == "vg_session"]
         result["cookie_http_only"] = bool(session and session[0]["httpOnly"] and session[0].get("sameSite") == "Strict")
