@@ -37,6 +37,10 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // MARK: - C libraries (apt providers; no Swift inside)
@@ -105,11 +109,26 @@ let package = Package(
             dependencies: ["VoxgateOutputs", "VoxgateCorpus"],
             swiftSettings: strictSettings),
 
+        // MARK: - The review server (Hummingbird): reviewers' votes over an output folder
+        .target(
+            name: "VoxgateReview",
+            dependencies: [
+                "VoxgateOutputs", "VoxgateLedger", "VoxgateCorpus", "VoxgateReport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings),
+
         // MARK: - Thin CLI
         .executableTarget(
             name: "voxgate",
             dependencies: [
-                "VoxgateOutputs", "VoxgateCorpus", "VoxgateReport",
+                "VoxgateOutputs", "VoxgateCorpus", "VoxgateReport", "VoxgateReview",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -140,7 +159,7 @@ let package = Package(
             name: "VoxgateTests",
             dependencies: [
                 "VoxgateAudio", "VoxgateDSP", "VoxgateCorpus", "VoxgatePipeline", "VoxgateLedger", "VoxgateOutputs",
-                "VoxgateReport", "CEbur128",
+                "VoxgateReport", "VoxgateReview", "CEbur128",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 // Parses the Kubernetes manifests in pipelines/k8s/ (ClusterRecipesTests).

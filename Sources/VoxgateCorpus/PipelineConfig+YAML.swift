@@ -43,7 +43,7 @@ extension PipelineConfig {
         config.source = file
         guard let node else { return config }  // an empty file: all defaults
         let reader = Reader(file: file)
-        let top = try reader.mapping(node, key: nil, allowed: ["checks", "shards", "run", "terms", "splits", "dedupe"])
+        let top = try reader.mapping(node, key: nil, allowed: ["checks", "shards", "run", "terms", "splits", "dedupe", "review"])
         if let checks = top["checks"] {
             let m = try reader.mapping(
                 checks, key: "checks",
@@ -145,6 +145,15 @@ extension PipelineConfig {
             let m = try reader.mapping(dedupe, key: "dedupe", allowed: ["same_speaker_sentence"])
             if let v = m["same_speaker_sentence"] {
                 config.dedupe.sameSpeakerSentence = try reader.bool(v, "dedupe.same_speaker_sentence")
+            }
+        }
+        if let review = top["review"] {
+            let m = try reader.mapping(review, key: "review", allowed: ["accept_votes", "reject_votes"])
+            if let v = m["accept_votes"] {
+                config.review.acceptVotes = try reader.int(v, "review.accept_votes", min: 1, max: 1_000)
+            }
+            if let v = m["reject_votes"] {
+                config.review.rejectVotes = try reader.int(v, "review.reject_votes", min: 1, max: 1_000)
             }
         }
         if let splits = top["splits"] {

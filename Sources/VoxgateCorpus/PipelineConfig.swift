@@ -94,9 +94,15 @@ public struct PipelineConfig: Sendable, Hashable, Codable {
     public var terms = TermsConfig()
     public var splits = SplitConfig()
     public var dedupe = DedupeConfig()
+    /// How many reviewers' votes lift or impose a rejection (`review:`; see ``ReviewPolicy``).
+    public var review = ReviewConfig()
     /// The file this configuration was read from, or nil for the built-in defaults.
     public var source: String?
     public init() {}
+
+    /// `review` is left out: it only matters when votes exist, and then it is part of the run's inputs hash
+    /// with the votes (so folders without votes keep their configuration hash).
+    enum CodingKeys: String, CodingKey { case checks, shards, run, terms, splits, dedupe, source }
 }
 
 extension PipelineConfig {

@@ -16,6 +16,8 @@ public enum ReasonCode: String, CaseIterable, Codable, Sendable, Comparable {
     case noConsent = "no_consent"
     case consentWithdrawn = "consent_withdrawn"
     case invalidMetadata = "invalid_metadata"
+    /// Reviewers' votes rejected a clip the checks accepted (``ReviewPolicy``).
+    case rejectedByReview = "rejected_by_review"
 
     /// Codes order as they are listed in the contract, so reason lists are stable.
     public static func < (lhs: Self, rhs: Self) -> Bool {

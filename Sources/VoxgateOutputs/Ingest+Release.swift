@@ -27,6 +27,8 @@ extension Ingest {
         var audio: [String: ShardAudio] = [:]
         /// Withdrawal audit records to carry over (a merge's partitions').
         var carriedWithdrawals: [WithdrawalRecord] = []
+        /// Reviewers' vote counts by clip (``ReviewPolicy``).
+        var reviews: [String: ReviewTally] = [:]
         var inputsHash: String
         var started: Date
     }
@@ -46,7 +48,7 @@ extension Ingest {
             ])
         var pipeline = IngestPipeline(
             clips: plan.sources, earlier: plan.earlier, config: options.config, withdrawals: job.withdrawals,
-            communityTerms: tree.communityTerms, jobs: options.jobs)
+            communityTerms: tree.communityTerms, reviews: job.reviews, jobs: options.jobs)
         for (i, source) in plan.sources.enumerated() {
             if let audio = job.audio[source.clip] { pipeline.audio[i] = audio }
         }

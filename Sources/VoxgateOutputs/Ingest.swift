@@ -150,9 +150,11 @@ public enum Ingest {
             clientIDs: listed, speakerHashes: earlierWithdrawn, hash: { speaker.withdrawalHash($0) },
             erasedClips: Set(known.values.filter(\.withdrawn).map(\.path)))
         var plan = IncrementalPlan(tree: tree, known: known, verifyHashes: options.verifyHashes)
-        let inputs = InputsHash.of(
-            config: options.config, tree: tree, input: options.input, partition: options.partition, listed: listed,
-            speaker: speaker)
+        let reviews = try ReviewVotes.load(output: out)
+        let inputs = ReviewVotes.inputsHash(
+            InputsHash.of(
+                config: options.config, tree: tree, input: options.input, partition: options.partition, listed: listed,
+                speaker: speaker), votes: reviews, config: options.config.review)
         var result: IngestSummary
         if moved.isEmpty, legacy.isEmpty, try isUpToDate(out, ledger: ledger, plan: plan, inputsHash: inputs) {
             result = try recordUnchangedRun(
@@ -167,8 +169,8 @@ public enum Ingest {
             result = try await release(
                 ReleaseJob(
                     options: options, tree: tree, ledger: ledger, releasedShards: releasedShards, known: known,
-                    moved: moved, legacy: legacy, speaker: speaker, withdrawals: withdrawals, plan: plan, inputsHash: inputs,
-                    started: started),
+                    moved: moved, legacy: legacy, speaker: speaker, withdrawals: withdrawals, plan: plan,
+                    reviews: reviews, inputsHash: inputs, started: started),
                 progress: progress)
         }
         LegacyClipPaths.mark(output: out)

@@ -37,7 +37,11 @@ enum OutputFolder {
             }
         }
         if force {
-            for name in ownedOutputs + [".voxgate"] { try? fm.removeItem(atPath: out + "/" + name) }
+            for name in ownedOutputs { try? fm.removeItem(atPath: out + "/" + name) }
+            // Everything of .voxgate but the reviewers' votes (people's work, applied again by the new run).
+            for name in (try? fm.contentsOfDirectory(atPath: out + "/.voxgate")) ?? [] where !name.hasPrefix("votes.sqlite") {
+                try? fm.removeItem(atPath: out + "/.voxgate/" + name)
+            }
             removePartials(out)
             return
         }

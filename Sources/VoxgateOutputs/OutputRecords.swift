@@ -40,6 +40,7 @@ enum OutputRecords {
             ("key", .optional(placement?.key)),
             ("split", .optional(placement?.split)),
         ]
+        if let r = o.review { fields.append(("review", .object([("accept", .int(r.accept)), ("reject", .int(r.reject))]))) }
         return .object(fields)
     }
 

@@ -25,6 +25,9 @@ struct LanguageTotals {
     var genders: [String: Int] = [:]
     /// The kept clips this language's duplicates copy: one per group of duplicates (of any kind).
     var duplicateGroups: Set<String> = []
+    /// Clips with reviewers' votes, and those whose decision the votes changed (``ReviewPolicy``).
+    var reviewed = 0
+    var overturned = 0
 
     var rejected: Int { clips - accepted }
 
@@ -52,6 +55,8 @@ struct LanguageTotals {
         }
         for reason in outcome.reasons { rejectedByReason[reason, default: 0] += 1 }
         if let kept = outcome.duplicateOf { duplicateGroups.insert(kept) }
+        if outcome.review != nil { reviewed += 1 }
+        if !outcome.reviewLifted.isEmpty || outcome.reasons.contains(.rejectedByReview) { overturned += 1 }
     }
 
     mutating func merge(_ other: LanguageTotals) {
@@ -68,6 +73,8 @@ struct LanguageTotals {
         ages.merge(other.ages, uniquingKeysWith: +)
         genders.merge(other.genders, uniquingKeysWith: +)
         duplicateGroups.formUnion(other.duplicateGroups)
+        reviewed += other.reviewed
+        overturned += other.overturned
         splitClips.merge(other.splitClips, uniquingKeysWith: +)
         splitFrames.merge(other.splitFrames) { $0.merging($1, uniquingKeysWith: +) }
     }
@@ -122,6 +129,8 @@ struct LanguageTotals {
             ("size", .int(size)),
             ("validSize", .int(acceptedSize)),
             ("duplicateGroups", .int(duplicateGroups.count)),
+            ("reviewed", .int(reviewed)),
+            ("overturned", .int(overturned)),
         ]
     }
 }
@@ -208,7 +217,7 @@ struct CorpusTotals {
             ([
                 "locale", "clips", "accepted", "rejected", "totalHrs", "validHrs", "avgDurationSecs", "users",
                 "validUsers", "size", "validSize",
-            ] + reasonColumns).joined(separator: ",")
+            ] + reasonColumns + ["reviewed", "overturned"]).joined(separator: ",")
         ]
         func row(_ name: String, _ t: LanguageTotals, users: Int, validUsers: Int) -> String {
             let avg = t.decodedClips == 0 ? "" : String(format: "%.3f", t.totalSeconds / Double(t.decodedClips))
@@ -219,7 +228,8 @@ struct CorpusTotals {
                     avg,
                     String(users), String(validUsers), String(t.size), String(t.acceptedSize),
                 ]
-                + ReasonCode.allCases.map { String(t.rejectedByReason[$0] ?? 0) }).joined(separator: ",")
+                + ReasonCode.allCases.map { String(t.rejectedByReason[$0] ?? 0) }
+                + [String(t.reviewed), String(t.overturned)]).joined(separator: ",")
         }
         let (reported, _) = self.reported
         for tag in reported.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {

@@ -14,6 +14,8 @@ public struct ClipAnalyzer: Sendable {
     public var withdrawals: Withdrawals
     /// Each language community's terms, by tag.
     public var communityTerms: [String: Terms]
+    /// Reviewers' votes by clip path (``ReviewPolicy``); empty when nobody voted.
+    public var reviews: [String: ReviewTally] = [:]
 
     public init(config: PipelineConfig, withdrawals: Withdrawals, communityTerms: [String: Terms] = [:]) {
         self.config = config
@@ -40,7 +42,8 @@ public struct ClipAnalyzer: Sendable {
             analysis.decodeFailure = "'\(source.clip)' is a folder, not an audio file; remove it or move its contents out"
         } else { do {
             // FLAC for the shard is encoded during the one decoding pass, only for clips still acceptable.
-            (analysis.measurement, flac) = try decode(source.path, mayBeSharded: metadataFindings.isEmpty)
+            (analysis.measurement, flac) = try decode(
+                source.path, mayBeSharded: metadataFindings.isEmpty || reviewMayLift(source, metadataFindings))
         } catch let error as DecodeError {
             analysis.decodeFailure = error.message
         } catch let error as EncodeError {
@@ -125,9 +128,11 @@ public struct ClipAnalyzer: Sendable {
                 duplicateOf: nil, shardAudio: nil)
         }
         if metadata == nil { terms = nil }
-        return ClipOutcome(
+        var outcome = ClipOutcome(
             source: source, analysis: analysis, decoded: decoded, metadata: metadata, terms: terms,
             measurement: analysis.measurement, findings: findings, duplicateOf: nil, shardAudio: nil)
+        applyReview(&outcome)
+        return outcome
     }
 
     /// The checks that need no audio: consent and withdrawals, the language, the terms of use. The language

@@ -173,6 +173,10 @@ public struct ClipOutcome: Sendable {
     public var duplicateOf: String?
     /// The audio to shard; present exactly when the clip is accepted.
     public var shardAudio: ShardAudio?
+    /// Reviewers' votes on the clip, when there are any (``ReviewPolicy``).
+    public var review: ReviewTally?
+    /// The findings reviewers' votes overruled (the clip is accepted despite them).
+    public var reviewLifted: [Finding] = []
 
     public var isAccepted: Bool { findings.isEmpty }
 
@@ -206,6 +210,7 @@ public struct ClipOutcome: Sendable {
 
     /// One human sentence per finding, in the order of ``reasons``, joined; nil for an accepted clip.
     public var detail: String? {
+        if findings.isEmpty, let review, !reviewLifted.isEmpty { return ReviewPolicy.liftNote(reviewLifted, review) }
         guard !findings.isEmpty else { return nil }
         let ordered = findings.enumerated().sorted { ($0.element.reason, $0.offset) < ($1.element.reason, $1.offset) }
         return ordered.map { "\($0.element.reason.rawValue): \($0.element.detail)" }.joined(separator: "; ")

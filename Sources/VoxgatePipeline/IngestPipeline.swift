@@ -26,13 +26,14 @@ public struct IngestPipeline: Sendable {
     ///   - jobs: decode workers (≥ 1).
     public init(
         clips: [ClipSource], earlier: [ClipAnalysis?] = [], config: PipelineConfig, withdrawals: Withdrawals,
-        communityTerms: [String: Terms] = [:], jobs: Int
+        communityTerms: [String: Terms] = [:], reviews: [String: ReviewTally] = [:], jobs: Int
     ) {
         precondition(jobs >= 1)
         precondition(earlier.isEmpty || earlier.count == clips.count)
         self.clips = clips
         self.earlier = earlier.isEmpty ? Array(repeating: nil, count: clips.count) : earlier
         self.analyzer = ClipAnalyzer(config: config, withdrawals: withdrawals, communityTerms: communityTerms)
+        self.analyzer.reviews = reviews
         self.jobs = jobs
         self.window = max(jobs, jobs * config.run.clipsInFlightPerJob)
     }
@@ -74,7 +75,7 @@ public struct IngestPipeline: Sendable {
             }
             func drain() async throws {
                 while var ready = pending.removeValue(forKey: emit) {
-                    duplicates.decide(&ready)
+                    analyzer.decideDuplicates(&ready, in: &duplicates)
                     try await consume(ready)
                     emit += 1
                 }

@@ -1,7 +1,7 @@
 /// Small HTML helpers: every string that came from an upload goes through ``escape(_:)``.
-enum HTML {
+public enum HTML {
     /// Escapes text for element content and quoted attribute values.
-    static func escape(_ s: String) -> String {
+    public static func escape(_ s: String) -> String {
         var out = ""
         out.reserveCapacity(s.utf8.count)
         for c in s.unicodeScalars {
@@ -18,7 +18,7 @@ enum HTML {
     }
 
     /// Percent-encodes a relative path for an `href`/`src`, segment by segment.
-    static func url(_ path: String) -> String {
+    public static func url(_ path: String) -> String {
         let allowed = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~/".utf8)
         var out = ""
         for byte in path.utf8 {

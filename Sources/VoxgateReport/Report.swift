@@ -113,6 +113,7 @@ struct Overview {
             b += "</td></tr>\n"
         }
         b += "</tbody></table>\n"
+        b += reviewTable(tags: tags, locales: locales)
         let unserved = catalog.entries.filter { e in !tags.contains(e.tag) || (byLanguage[e.tag]?.allSatisfy { !$0.accepted } ?? true) }
         b += "<details><summary>\(unserved.count) of \(catalog.entries.count) catalog languages have no accepted audio "
             + "in this run</summary><p>"

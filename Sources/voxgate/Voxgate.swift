@@ -14,5 +14,8 @@ struct Voxgate: AsyncParsableCommand {
             from a newer voxgate, or the folder is not voxgate's; 130 interrupted.
             """,
         version: VoxgateVersion.current,
-        subcommands: [IngestCommand.self, MergeCommand.self, ReportCommand.self, CatalogCommand.self, VerifyCommand.self])
+        subcommands: [
+            IngestCommand.self, MergeCommand.self, ReportCommand.self, CatalogCommand.self, VerifyCommand.self,
+            ReviewCommand.self,
+        ])
 }

@@ -190,13 +190,15 @@ public enum Merge {
             erasedClips: Set(records.values.filter(\.withdrawn).map(\.path)))
         var plan = IncrementalPlan(tree: tree, known: records, verifyHashes: false)
         try await plan.load()
+        let reviews = try ReviewVotes.load(output: out)
         var summary = try await Ingest.release(
             Ingest.ReleaseJob(
                 options: ingest, tree: tree, ledger: ledger, releasedShards: [], known: [:], speaker: speaker,
-                withdrawals: withdrawals, plan: plan, audio: audio, carriedWithdrawals: carried,
-                inputsHash: InputsHash.of(
-                    config: config, tree: tree, input: first.input, partition: nil, listed: tree.withdrawals,
-                    speaker: speaker),
+                withdrawals: withdrawals, plan: plan, audio: audio, carriedWithdrawals: carried, reviews: reviews,
+                inputsHash: ReviewVotes.inputsHash(
+                    InputsHash.of(
+                        config: config, tree: tree, input: first.input, partition: nil, listed: tree.withdrawals,
+                        speaker: speaker), votes: reviews, config: config.review),
                 started: started),
             progress: progress)
         summary.notes.append("merged \(markers.count) partitions of \(first.root)")
