@@ -114,7 +114,7 @@ enum OutputFolder {
             }
         }
         guard hashes else { return }
-        let digests = IncrementalPlan.concurrentMap(shards) { FileDigest.sha256(path: out + "/" + $0.path) }
+        let digests = IncrementalPlan.concurrentMapBlocking(shards) { FileDigest.sha256(path: out + "/" + $0.path) }
         for (shard, digest) in zip(shards, digests) where digest != shard.sha256 {
             throw RunError(
                 .ledgerUnusable,

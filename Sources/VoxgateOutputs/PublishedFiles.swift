@@ -32,7 +32,7 @@ enum PublishedFiles {
     /// Hashes every release file of `out` and records them in `ledger`.
     static func record(_ out: String, ledger: Ledger) throws(RunError) {
         let files = list(out)
-        let digests = IncrementalPlan.concurrentMap(files) { FileDigest.sha256(path: out + "/" + $0) }
+        let digests = IncrementalPlan.concurrentMapBlocking(files) { FileDigest.sha256(path: out + "/" + $0) }
         var map: [String: String] = [:]
         for (file, digest) in zip(files, digests) { map[file] = digest ?? "" }
         let json = String(decoding: (try? JSONEncoder.sorted.encode(map)) ?? Data(), as: UTF8.self)
@@ -48,7 +48,7 @@ enum PublishedFiles {
     /// The recorded files that are missing or whose bytes changed since they were published, each with why.
     static func changed(_ out: String, recorded: [String: String]) -> [(file: String, why: String)] {
         let files = recorded.keys.sorted()
-        let digests = IncrementalPlan.concurrentMap(files) { FileDigest.sha256(path: out + "/" + $0) }
+        let digests = IncrementalPlan.concurrentMapBlocking(files) { FileDigest.sha256(path: out + "/" + $0) }
         var found: [(String, String)] = []
         for (file, digest) in zip(files, digests) {
             if digest == nil {

@@ -100,7 +100,7 @@ public enum Merge {
             carried += withdrawals
         }
         // Every member is checked before anything is written: a damaged one refuses the whole merge.
-        let verdicts = IncrementalPlan.concurrentMap(members) { m in
+        let verdicts = await IncrementalPlan.concurrentMap(members) { m in
             FileDigest.sha256(path: m.folder + "/" + m.shard, offset: m.offset, size: m.size)
         }
         for (m, got) in zip(members, verdicts) {
