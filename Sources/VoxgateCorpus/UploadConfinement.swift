@@ -45,6 +45,9 @@ public struct UploadConfinement {
             guard stat(target, &st) == 0 else { return "the file is a symbolic link that cannot be followed" }
             mode = st.st_mode
         }
+        if mode & S_IFMT == S_IFDIR {
+            return "the path is a folder, not an audio file; remove it or move its contents out"
+        }
         guard mode & S_IFMT == S_IFREG else {
             return "the file is \(Self.kind(mode)), not a regular file; voxgate reads only regular files: "
                 + "upload the recording itself"

@@ -163,8 +163,9 @@ struct InputTrustTests {
         let after = try p.parts.map(Self.snapshot)
         #expect(before == after)
         for part in p.parts {
-            let names = try FileManager.default.contentsOfDirectory(atPath: part + "/.voxgate")
-            #expect(names == ["ledger.sqlite"], "no journal or WAL beside the input ledger: \(names)")
+            let names = try FileManager.default.contentsOfDirectory(atPath: part + "/.voxgate").sorted()
+            // The partition run's own files (its ledger and its clip-paths marker), and no journal or WAL.
+            #expect(names == ["clip-paths", "ledger.sqlite"], "no journal or WAL beside the input ledger: \(names)")
         }
     }
 

@@ -79,7 +79,7 @@ public struct AudioDecoder: ~Copyable {
         if info.lacksEndOfStream {
             throw DecodeError(
                 .truncated,
-                "truncated: the Ogg stream ends after \(framesDecoded) frames without its end-of-stream page; "
+                "truncated: the Ogg stream ends after \(framesDecoded) frames inside a cut page, without its end-of-stream page; "
                     + "the upload was cut short: ask for it again", path: path)
         }
         if framesDecoded == 0 {

@@ -30,8 +30,9 @@ enum StreamEnd {
         return (frames * samplesPerFrame, samplesPerFrame)
     }
 
-    /// Whether the last Ogg page of the file has the end-of-stream flag (RFC 3533 §6, header_type 0x04);
-    /// nil when no page header is found near the end.
+    /// Whether the Ogg stream ends where it should: its last page has the end-of-stream flag (RFC 3533 §6,
+    /// header_type 0x04), or, without the flag, that page is complete and ends the file; false for a file cut
+    /// inside its last page; nil when no page header is found near the end.
     static func oggEndsWithEndOfStream(path: String) -> Bool? {
         guard let fd = try? RegularFile.open(path) else { return nil }
         let file = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
@@ -46,7 +47,13 @@ enum StreamEnd {
             if b[i] == 0x4F, b[i + 1] == 0x67, b[i + 2] == 0x67, b[i + 3] == 0x53, b[i + 4] == 0 {
                 // A page whose header and segment table fit: its flags are byte 5.
                 let segments = Int(b[i + 26])
-                if i + 27 + segments <= b.count { return b[i + 5] & 0x04 != 0 }
+                if i + 27 + segments <= b.count {
+                    if b[i + 5] & 0x04 != 0 { return true }
+                    // No end-of-stream flag. Some encoders never set it on a complete file (Debian's klettres
+                    // recordings): the stream counts as cut only when this last page is itself cut short.
+                    let body = b[(i + 27)..<(i + 27 + segments)].reduce(0) { $0 + Int($1) }
+                    return i + 27 + segments + body == b.count
+                }
             }
             i -= 1
         }

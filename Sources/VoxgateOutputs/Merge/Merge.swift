@@ -210,7 +210,7 @@ public enum Merge {
     /// Names one set of completed partitions: their markers (partition, run, finish time, settings).
     static func mergeIdentity(_ markers: [PartitionMarker]) -> String {
         let lines = markers.sorted { $0.partition < $1.partition }.map {
-            "\($0.partition)/\($0.partitions) \($0.run) \($0.finished) \($0.configHash) \($0.speakerKeyID) \($0.root)"
+            "\($0.partition)/\($0.partitions) \($0.run) \($0.finished) \($0.id ?? "-") \($0.configHash) \($0.speakerKeyID) \($0.root)"
         }
         return FileDigest.sha256(Array(lines.joined(separator: "\n").utf8))
     }

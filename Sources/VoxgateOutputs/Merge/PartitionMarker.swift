@@ -21,10 +21,13 @@ public struct PartitionMarker: Codable, Sendable, Equatable {
     public var clips: Int
     public var run: Int64
     public var finished: String
+    /// A random name for this partition run: a retried merge resumes only over the very runs it started
+    /// with (run numbers restart after `--force`, and `finished` has one-second resolution).
+    public var id: String?
 
     enum CodingKeys: String, CodingKey {
         case partition, partitions, version, configHash = "config_hash", config, speakerKeyID = "speaker_key_id", root,
-            input, clips, run, finished
+            input, clips, run, finished, id
     }
 
     init(
@@ -42,6 +45,7 @@ public struct PartitionMarker: Codable, Sendable, Equatable {
         self.clips = clips
         self.run = run
         self.finished = Timestamp.iso(Date())
+        self.id = UUID().uuidString
     }
 
     func write(to out: String) throws(RunError) {
