@@ -1,9 +1,5 @@
 import Crypto
-import Dispatch
 import Foundation
-#if canImport(Glibc)
-    import Glibc
-#endif
 public import VoxgateCorpus
 
 /// What the server knows of an output folder's clips: `decisions.jsonl` (re-read whenever a run replaces
@@ -55,11 +51,13 @@ public final class ReviewCatalog: @unchecked Sendable {
     /// Re-reads `decisions.jsonl` when a run has replaced it since the last read.
     public func refresh() throws(RunError) {
         let path = output + "/decisions.jsonl"
-        var s = stat()
-        guard stat(path, &s) == 0 else {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+            let size = attributes[.size] as? Int, let modified = attributes[.modificationDate] as? Date
+        else {
             throw RunError(.inputUnusable, "'\(output)' holds no decisions.jsonl; pass the --out folder of a finished ingest", path: path)
         }
-        let now = (Int(s.st_size), Int64(s.st_mtim.tv_sec) * 1_000_000_000 + Int64(s.st_mtim.tv_nsec))
+        // A run replaces the file (a new inode, a new modification time to the nanosecond Foundation reports).
+        let now = (size, Int64((modified.timeIntervalSince1970 * 1e9).rounded()))
         lock.lock()
         let same = now == stamp
         lock.unlock()
