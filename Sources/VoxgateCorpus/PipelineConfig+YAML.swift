@@ -1,4 +1,5 @@
 import Foundation
+import VoxgateAudio
 import Yams
 
 /// A pipeline file that cannot be used. Names the file and the key; never replaced by a silent default.
@@ -26,15 +27,28 @@ extension PipelineConfig {
     /// Reads a pipeline file. Every key is optional; an unknown key, a wrong type or an impossible
     /// value is an error that names the key and the file.
     public static func load(path: String) throws(ConfigError) -> PipelineConfig {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
-        else {
-            throw ConfigError(file: path, message: "cannot read this pipeline file (missing, unreadable or not UTF-8)")
+        let data: Data
+        do { data = try RegularFile.contents(path, limit: maxFileBytes) } catch {
+            throw ConfigError(file: path, message: "cannot read this pipeline file: \(error.message)")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigError(file: path, message: "cannot read this pipeline file (not UTF-8)")
         }
         return try parse(yaml: text, file: path)
     }
 
+    /// The largest pipeline file parsed: a few settings take a few kB (pipelines/default.yaml, with its comments,
+    /// is 3 kB); YAML parsing time grows with the text, so a larger file is refused before it is parsed.
+    public static let maxFileBytes = 64 * 1024
+
     /// Parses pipeline YAML; `file` names it in errors.
     public static func parse(yaml: String, file: String) throws(ConfigError) -> PipelineConfig {
+        guard yaml.utf8.count <= maxFileBytes else {
+            throw ConfigError(
+                file: file,
+                message: "is \(yaml.utf8.count) bytes, more than the \(maxFileBytes) a pipeline file may have; it was not "
+                    + "parsed: check that --pipeline names the pipeline file (a few settings, see pipelines/default.yaml)")
+        }
         let node: Node?
         do { node = try Yams.compose(yaml: yaml) } catch {
             throw ConfigError(file: file, message: "is not valid YAML: \(ConfigError.excerpt(error))")

@@ -1,4 +1,5 @@
 import Foundation
+import VoxgateAudio
 
 /// Keeps a run inside its upload root: a symbolic link (or a linked folder) that leads out of the root is
 /// never followed, and only regular files are ever opened. Applied to every layout's clips after listing.
@@ -92,16 +93,7 @@ public struct UploadConfinement {
         return String(cString: r)
     }
 
-    static func kind(_ mode: mode_t) -> String {
-        switch mode & S_IFMT {
-        case S_IFIFO: "a named pipe (FIFO)"
-        case S_IFCHR: "a character device (such as /dev/zero)"
-        case S_IFBLK: "a block device"
-        case S_IFSOCK: "a socket"
-        case S_IFDIR: "a folder"
-        default: "not a regular file"
-        }
-    }
+    static func kind(_ mode: mode_t) -> String { RegularFile.kind(mode: mode) }
 }
 
 extension String {

@@ -24,12 +24,14 @@ final class AtomicFile {
         let fd = open(partialPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw RunError.posix("cannot create", path: partialPath) }
         self.fd = fd
+        PartialFiles.opened(partialPath)
     }
 
     deinit {
         if !done {  // abandoned: never leave a partial file behind
             close(fd)
             unlink(partialPath)
+            PartialFiles.closed(partialPath)
         }
     }
 
@@ -96,6 +98,7 @@ final class AtomicFile {
         guard fsync(fd) == 0 else { throw RunError.posix("cannot flush", path: partialPath) }
         close(fd)
         done = true
+        PartialFiles.closed(partialPath)
         guard rename(partialPath, path) == 0 else {
             let error = RunError.posix("cannot rename into place", path: path)
             unlink(partialPath)
@@ -110,6 +113,7 @@ final class AtomicFile {
         guard fsync(fd) == 0 else { throw RunError.posix("cannot flush", path: partialPath) }
         close(fd)
         done = true
+        PartialFiles.closed(partialPath)  // from now on its rename or removal is the ledger's business
     }
 
     /// Moves a sealed `<path>.partial` into place; true when it was there to move.
@@ -146,5 +150,33 @@ extension RunError {
         return RunError(
             .outputUnusable,
             "\(what) '\(path)': \(reason); check free space and permissions of the output folder", path: path)
+    }
+}
+
+/// The `.partial` files this process is writing (not yet renamed or sealed), so that a process that must exit at
+/// once (the SIGTERM watchdog) leaves none behind. A sealed file is not listed: the ledger's commit may owe its
+/// rename.
+public enum PartialFiles {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var paths: Set<String> = []
+
+    static func opened(_ path: String) {
+        lock.lock()
+        paths.insert(path)
+        lock.unlock()
+    }
+
+    static func closed(_ path: String) {
+        lock.lock()
+        paths.remove(path)
+        lock.unlock()
+    }
+
+    /// Removes every `.partial` file still being written.
+    public static func removeAll() {
+        lock.lock()
+        for path in paths { unlink(path) }
+        paths.removeAll()
+        lock.unlock()
     }
 }

@@ -129,24 +129,20 @@ struct IncrementalPlan {
     static func concurrentMap<T: Sendable, R: Sendable>(
         _ items: [T], _ transform: @escaping @Sendable (T) -> R?
     ) async -> [R?] {
-        await withCheckedContinuation { (continuation: CheckedContinuation<[R?], Never>) in
+        if items.isEmpty { return [] }
+        return await withCheckedContinuation { (continuation: CheckedContinuation<[R?], Never>) in
             DispatchQueue.global(qos: .userInitiated).async {
-                continuation.resume(returning: concurrentMapBlocking(items, transform))
+                var results = [R?](repeating: nil, count: items.count)
+                let chunk = 256
+                results.withUnsafeMutableBufferPointer { out in
+                    let base = out.baseAddress!
+                    nonisolated(unsafe) let target = base
+                    DispatchQueue.concurrentPerform(iterations: (items.count + chunk - 1) / chunk) { c in
+                        for i in c * chunk..<min(items.count, (c + 1) * chunk) { target[i] = transform(items[i]) }
+                    }
+                }
+                continuation.resume(returning: results)
             }
         }
-    }
-
-    /// The blocking form of ``concurrentMap(_:_:)``: never call it from async code.
-    static func concurrentMapBlocking<T: Sendable, R>(_ items: [T], _ transform: @Sendable (T) -> R?) -> [R?] {
-        var results = [R?](repeating: nil, count: items.count)
-        let chunk = 256
-        results.withUnsafeMutableBufferPointer { out in
-            let base = out.baseAddress!
-            nonisolated(unsafe) let target = base
-            DispatchQueue.concurrentPerform(iterations: (items.count + chunk - 1) / chunk) { c in
-                for i in c * chunk..<min(items.count, (c + 1) * chunk) { target[i] = transform(items[i]) }
-            }
-        }
-        return results
     }
 }

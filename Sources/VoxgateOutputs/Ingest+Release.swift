@@ -56,12 +56,16 @@ extension Ingest {
             output: out, config: options.config, speaker: speaker, input: tree, released: releasedShards.map(\.path))
 
         // Clips earlier runs released, and still may: they are the kept ones, and their sentences' splits stay.
+        // One this run rejects (withdrawn now, say) is not kept: a copy of it is decided as in every later run.
         var duplicates = DuplicateIndex(sameSpeakerSentence: options.config.dedupe.sameSpeakerSentence)
         for (i, source) in plan.sources.enumerated() {
             guard let analysis = plan.earlier[i], let record = known[source.clip], record.shard != nil,
                 !record.withdrawn
             else { continue }
             pipeline.released.insert(i)
+            guard source.refusal == nil,
+                pipeline.analyzer.reassess(source, analysis: analysis, isReleased: true)?.isAccepted == true
+            else { continue }
             let kept = ClipOutcome(source: source, earlier: analysis)
             duplicates.register(released: kept)
             if let meta = kept.metadata {
@@ -163,7 +167,7 @@ extension Ingest {
         try writer.publish(shards: shardList) { shards in
             manifest(options, tree: tree, shards: shards, elapsed: Date().timeIntervalSince(started))
         }
-        try PublishedFiles.record(out, ledger: ledger)
+        try await PublishedFiles.record(out, ledger: ledger)
         try ledger.markPublished(run: runID)
         var result = summary(
             writer.totals, tree: tree, shards: shardList, options: options, elapsed: Date().timeIntervalSince(started))

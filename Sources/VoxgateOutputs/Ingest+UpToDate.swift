@@ -13,7 +13,7 @@ extension Ingest {
     /// be byte for byte the same), as `make` skips an up-to-date target.
     static func isUpToDate(
         _ out: String, ledger: Ledger, plan: IncrementalPlan, inputsHash: String
-    ) throws(RunError) -> Bool {
+    ) async throws(RunError) -> Bool {
         guard plan.isUnchanged, let last = try ledger.runs().last, last.published, last.inputsHash == inputsHash,
             try ledger.pendingFiles().isEmpty
         else { return false }
@@ -24,14 +24,14 @@ extension Ingest {
         // A published file changed outside voxgate (truncated, edited): regenerate the release's files. run.json
         // is rewritten by every run, so it is not checked here.
         guard let recorded = try PublishedFiles.recorded(ledger) else { return true }
-        return PublishedFiles.changed(out, recorded: recorded.filter { $0.key != "run.json" }).isEmpty
+        return await PublishedFiles.changed(out, recorded: recorded.filter { $0.key != "run.json" }).isEmpty
     }
 
     /// Records a run that found nothing to do, and summarises the release from the ledger.
     static func recordUnchangedRun(
         _ options: IngestOptions, tree: CorpusInput, ledger: Ledger, known: [String: ClipRecord], inputsHash: String,
         started: Date
-    ) throws(RunError) -> IngestSummary {
+    ) async throws(RunError) -> IngestSummary {
         let accepted = known.values.lazy.filter { $0.status == "accepted" }.count
         let runID = try ledger.commit(
             LedgerChange(
@@ -44,7 +44,7 @@ extension Ingest {
         try AtomicFile.write(
             manifest(options, tree: tree, shards: shards, elapsed: Date().timeIntervalSince(started)).pretty,
             to: options.output + "/run.json")
-        try PublishedFiles.record(options.output, ledger: ledger)
+        try await PublishedFiles.record(options.output, ledger: ledger)
         try ledger.markPublished(run: runID)
         var languages: [String: IngestSummary.Language] = [:]
         var reasons: [ReasonCode: Int] = [:]

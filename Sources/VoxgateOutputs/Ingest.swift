@@ -124,7 +124,7 @@ public enum Ingest {
         let ledger = try Ledger(output: out)
         try OutputFolder.recover(ledger, output: out)
         let releasedShards = try ledger.shards()
-        try OutputFolder.verify(releasedShards, output: out, hashes: options.verifyHashes)
+        try await OutputFolder.verify(releasedShards, output: out, ledger: ledger, hashes: options.verifyHashes)
         var known = try ledger.clips(light: true)  // all of each record only when something changed
         let mayHoldLegacyPaths = LegacyClipPaths.mayHoldLegacyPaths(output: out, runs: try ledger.runs().count)
         var legacy = mayHoldLegacyPaths ? LegacyClipPaths(tree: tree, known: &known) : LegacyClipPaths()
@@ -156,8 +156,8 @@ public enum Ingest {
                 config: options.config, tree: tree, input: options.input, partition: options.partition, listed: listed,
                 speaker: speaker), votes: reviews, config: options.config.review)
         var result: IngestSummary
-        if moved.isEmpty, legacy.isEmpty, try isUpToDate(out, ledger: ledger, plan: plan, inputsHash: inputs) {
-            result = try recordUnchangedRun(
+        if moved.isEmpty, legacy.isEmpty, try await isUpToDate(out, ledger: ledger, plan: plan, inputsHash: inputs) {
+            result = try await recordUnchangedRun(
                 options, tree: tree, ledger: ledger, known: known, inputsHash: inputs, started: started)
         } else {
             let movedPaths = Set(moved.map(\.path))

@@ -94,28 +94,33 @@ enum OutputFolder {
         try ledger.clearPending()
     }
 
-    /// Every released shard must be as the ledger recorded it: present, with its size, and (with `hashes`,
-    /// i.e. `--verify-hashes`) with its SHA-256.
-    static func verify(_ shards: [ShardRecord], output out: String, hashes: Bool = false) throws(RunError) {
+    /// Every released shard must be as the ledger recorded it: present, with its size, and with its SHA-256. The
+    /// hash is checked for every shard with `hashes` (`--verify-hashes`), otherwise only for shards whose stat
+    /// (size, times, inode) is not the one recorded when they were published (``ShardStats``): a shard changed in
+    /// place, even to the same size, is found without reading the others.
+    static func verify(
+        _ shards: [ShardRecord], output out: String, ledger: Ledger, hashes: Bool = false
+    ) async throws(RunError) {
+        let stats = try ShardStats.recorded(ledger)
+        var toHash: [ShardRecord] = []
         for shard in shards {
             let path = out + "/" + shard.path
-            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
-            guard let size else {
+            guard let stat = ShardStats.Stat(path: path) else {
                 throw RunError(
                     .ledgerUnusable,
                     "released shard '\(path)' is missing (removed outside voxgate); restore it from a backup, or "
                         + "rerun with --force to rebuild the release", path: path)
             }
-            guard size == shard.bytes else {
+            guard stat.size == shard.bytes else {
                 throw RunError(
                     .ledgerUnusable,
-                    "released shard '\(path)' has \(size) bytes but the ledger recorded \(shard.bytes) (changed outside "
+                    "released shard '\(path)' has \(stat.size) bytes but the ledger recorded \(shard.bytes) (changed outside "
                         + "voxgate); restore it from a backup, or rerun with --force to rebuild the release", path: path)
             }
+            if hashes || stats[shard.path] != stat { toHash.append(shard) }
         }
-        guard hashes else { return }
-        let digests = IncrementalPlan.concurrentMapBlocking(shards) { FileDigest.sha256(path: out + "/" + $0.path) }
-        for (shard, digest) in zip(shards, digests) where digest != shard.sha256 {
+        let digests = await IncrementalPlan.concurrentMap(toHash) { FileDigest.sha256(path: out + "/" + $0.path) }
+        for (shard, digest) in zip(toHash, digests) where digest != shard.sha256 {
             throw RunError(
                 .ledgerUnusable,
                 "released shard '\(out)/\(shard.path)' was changed outside voxgate (its SHA-256 is not the one the ledger "

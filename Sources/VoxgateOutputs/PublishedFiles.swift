@@ -29,14 +29,16 @@ enum PublishedFiles {
         return files.sorted()
     }
 
-    /// Hashes every release file of `out` and records them in `ledger`.
-    static func record(_ out: String, ledger: Ledger) throws(RunError) {
+    /// Hashes every release file of `out` and records them in `ledger`, with the stat of every shard
+    /// (``ShardStats``).
+    static func record(_ out: String, ledger: Ledger) async throws(RunError) {
         let files = list(out)
-        let digests = IncrementalPlan.concurrentMapBlocking(files) { FileDigest.sha256(path: out + "/" + $0) }
+        let digests = await IncrementalPlan.concurrentMap(files) { FileDigest.sha256(path: out + "/" + $0) }
         var map: [String: String] = [:]
         for (file, digest) in zip(files, digests) { map[file] = digest ?? "" }
         let json = String(decoding: (try? JSONEncoder.sorted.encode(map)) ?? Data(), as: UTF8.self)
         try ledger.setFact(fact, json)
+        try ShardStats.record(out, ledger: ledger)
     }
 
     /// The files recorded at the last publication, or nil when none were (a folder from before this check).
@@ -46,9 +48,9 @@ enum PublishedFiles {
     }
 
     /// The recorded files that are missing or whose bytes changed since they were published, each with why.
-    static func changed(_ out: String, recorded: [String: String]) -> [(file: String, why: String)] {
+    static func changed(_ out: String, recorded: [String: String]) async -> [(file: String, why: String)] {
         let files = recorded.keys.sorted()
-        let digests = IncrementalPlan.concurrentMapBlocking(files) { FileDigest.sha256(path: out + "/" + $0) }
+        let digests = await IncrementalPlan.concurrentMap(files) { FileDigest.sha256(path: out + "/" + $0) }
         var found: [(String, String)] = []
         for (file, digest) in zip(files, digests) {
             if digest == nil {

@@ -20,7 +20,7 @@ public enum ReleaseVerifier {
         public var isIntact: Bool { problems.isEmpty }
     }
 
-    public static func verify(_ dir: String) throws(RunError) -> Report {
+    public static func verify(_ dir: String) async throws(RunError) -> Report {
         let ledger = try Ledger(readingInput: dir, code: .inputDamaged)
         var report = Report()
         let shards = try ledger.shards()
@@ -29,7 +29,7 @@ public enum ReleaseVerifier {
         for record in clips.values { if let shard = record.shard { placed[shard, default: []].append(record) } }
         report.shards = shards.count
 
-        let digests = IncrementalPlan.concurrentMapBlocking(shards) { FileDigest.sha256(path: dir + "/" + $0.path) }
+        let digests = await IncrementalPlan.concurrentMap(shards) { FileDigest.sha256(path: dir + "/" + $0.path) }
         for (shard, digest) in zip(shards, digests) {
             let path = dir + "/" + shard.path
             guard let digest else {
@@ -88,7 +88,7 @@ public enum ReleaseVerifier {
 
         if let recorded = try PublishedFiles.recorded(ledger) {
             report.files = recorded.count
-            report.problems += PublishedFiles.changed(dir, recorded: recorded).map(\.why)
+            report.problems += await PublishedFiles.changed(dir, recorded: recorded).map(\.why)
         } else {
             report.problems.append(
                 "the ledger records no published files (a release made before voxgate recorded them): run voxgate on "

@@ -21,7 +21,10 @@ extension ClipAnalyzer {
 
     /// The duplicate check with votes: a clip reviewers rejected is rejected before it can be kept (so later
     /// copies are not measured against it), and a near-duplicate reviewers accepted keeps its audio.
+    /// A withdrawn clip is not checked: a withdrawal supersedes every other finding (see ``decide``), and runs
+    /// after it no longer hold the metadata or fingerprint a duplicate finding would come from.
     public func decideDuplicates(_ outcome: inout ClipOutcome, in duplicates: inout DuplicateIndex) {
+        if outcome.findings.contains(where: { $0.reason == .consentWithdrawn }) { return }
         guard let tally = outcome.review else {
             duplicates.decide(&outcome)
             return

@@ -37,10 +37,7 @@ public struct ClipAnalyzer: Sendable {
             sidecar: sidecar, measurement: nil, decodeFailure: nil, fileSHA256: FileDigest.sha256(path: source.path))
         let (_, metadataFindings) = checkMetadata(source, analysis: &analysis, metadata: metadata)
         var flac: (bytes: [UInt8], frames: Int)?
-        var isFolder: ObjCBool = false
-        if FileManager.default.fileExists(atPath: source.path, isDirectory: &isFolder), isFolder.boolValue {
-            analysis.decodeFailure = "'\(source.clip)' is a folder, not an audio file; remove it or move its contents out"
-        } else { do {
+        do {  // a folder where a clip should be was refused above (UploadConfinement)
             // FLAC for the shard is encoded during the one decoding pass, only for clips still acceptable.
             (analysis.measurement, flac) = try decode(
                 source.path, mayBeSharded: metadataFindings.isEmpty || reviewMayLift(source, metadataFindings))
@@ -52,7 +49,7 @@ public struct ClipAnalyzer: Sendable {
             analysis.decodeFailure = "resampling to shards.sample_rate failed: \(error.message)"
         } catch {
             analysis.decodeFailure = "the file could not be read (\(error)); check the disk"
-        } }
+        }
         var outcome = decide(source, analysis: analysis, decoded: true)
         if outcome.isAccepted {
             do {

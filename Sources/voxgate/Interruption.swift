@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import VoxgateOutputs
 
 /// Turns SIGINT, SIGTERM and SIGHUP (a closed terminal or ssh session) into task cancellation, so an interrupted run stops its workers, removes
 /// its partial files (each writer deletes its `.partial` file when abandoned) and exits 130,
@@ -21,9 +22,10 @@ enum Interruption {
                 task.cancel()
                 // A worker stuck in a system call cannot see the cancellation: the run ends regardless.
                 DispatchQueue.global().asyncAfter(deadline: .now() + stopGrace) {
+                    PartialFiles.removeAll()
                     Terminal.standardError(
-                        "voxgate: the workers did not stop within \(Int(stopGrace)) s; exiting now (the next run "
-                            + "removes any partial file left behind)")
+                        "voxgate: the workers did not stop within \(Int(stopGrace)) s; exiting now (files being "
+                            + "written were removed; the next run removes any other partial file)")
                     exit(ExitCodes.interrupted.rawValue)
                 }
             }

@@ -3,7 +3,7 @@ import VoxgateCorpus
 import VoxgateOutputs
 
 /// `voxgate verify <dir>`.
-struct VerifyCommand: ParsableCommand {
+struct VerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Check a whole release against its ledger: every shard, every member's hash, every published file.",
@@ -17,9 +17,9 @@ struct VerifyCommand: ParsableCommand {
     @Argument(help: "A release folder (an ingest's or a merge's --out).")
     var folder: String
 
-    func run() throws {
+    func run() async throws {
         let report: ReleaseVerifier.Report
-        do { report = try ReleaseVerifier.verify(folder) } catch { throw ExitCodes.report(error) }
+        do { report = try await ReleaseVerifier.verify(folder) } catch { throw ExitCodes.report(error) }
         if report.isIntact {
             print(
                 "verified: \(report.shards) shard(s), \(report.members) audio member(s), \(report.files) published file(s) "

@@ -48,13 +48,16 @@ struct InputTrustTests {
         let corpus = try CorpusFixture.standard()
         let dir = try TestSupport.temporaryFolder("voxgate-trust")
         let key = try MergeTests.key(dir)
-        for i in 0..<2 {
-            var options = IngestOptions(
-                root: corpus.root, output: dir + "/p\(i)", config: PipelineConfig(), jobs: 2, speakerKeyPath: key)
-            options.partition = Partition(index: i, count: 2)
-            _ = try await Ingest.run(options)
-        }
+        for i in 0..<2 { try await runPartition(i, root: corpus.root, dir: dir, key: key) }
         return Partitions(corpus: corpus, dir: dir, key: key)
+    }
+
+    /// Runs partition `i`/2 of the tree at `root` into `<dir>/p<i>`.
+    static func runPartition(_ i: Int, root: String, dir: String, key: String, force: Bool = false) async throws {
+        var options = IngestOptions(root: root, output: dir + "/p\(i)", config: PipelineConfig(), jobs: 2, speakerKeyPath: key)
+        options.partition = Partition(index: i, count: 2)
+        options.force = force
+        _ = try await Ingest.run(options)
     }
 
     func merge(_ p: Partitions, out: String, extra: [String] = []) throws -> TestSupport.ToolResult {
@@ -206,10 +209,7 @@ struct InputTrustTests {
         #expect(again.status == 0, "\(again.error)")
         #expect(try MergeTests.release(out) == expected)
         // Another set of partitions still needs --force.
-        var options = IngestOptions(root: p.corpus.root, output: p.dir + "/p1", config: PipelineConfig(), jobs: 1, speakerKeyPath: p.key)
-        options.partition = Partition(index: 1, count: 2)
-        options.force = true
-        _ = try await Ingest.run(options)
+        try await Self.runPartition(1, root: p.corpus.root, dir: p.dir, key: p.key, force: true)
         let other = try merge(p, out: out)
         #expect(other.status == 73 && other.error.contains("already holds a release"), "\(other.error)")
     }

@@ -76,4 +76,21 @@ struct PipelineConfigTests {
         #expect(throws: ConfigError.self) { try PipelineConfig.parse(yaml: "checks: {a: [", file: "x.yaml") }
         #expect(throws: ConfigError.self) { try PipelineConfig.load(path: "/nonexistent/pipeline.yaml") }
     }
+
+    /// A pipeline file over 64 KiB is refused before YAML parsing (whose time grows with the text), saying why;
+    /// one just under the cap is parsed.
+    @Test func aHugePipelineFileIsRefusedUnparsed() throws {
+        let comment = "# " + String(repeating: "x", count: 77) + "\n"
+        let under = String(repeating: comment, count: (PipelineConfig.maxFileBytes - 64) / comment.utf8.count) + "checks:\n  min_duration_s: 2\n"
+        #expect(under.utf8.count <= PipelineConfig.maxFileBytes)
+        #expect(try PipelineConfig.parse(yaml: under, file: "p.yaml").checks.minDurationSeconds == 2)
+        let over = under + String(repeating: comment, count: 1)
+        do {
+            _ = try PipelineConfig.parse(yaml: over, file: "p.yaml")
+            Issue.record("a \(over.utf8.count)-byte pipeline file was parsed")
+        } catch {
+            #expect(error.description.hasPrefix("p.yaml: is \(over.utf8.count) bytes, more than the 65536"), "\(error)")
+            #expect(error.message.contains("check that --pipeline names the pipeline file"), "\(error)")
+        }
+    }
 }

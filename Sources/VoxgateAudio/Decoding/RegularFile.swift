@@ -68,7 +68,7 @@ public enum RegularFile {
     }
 
     /// What a non-regular file is, in words: "a named pipe (FIFO)", "a character device", …
-    static func kind(mode: mode_t) -> String {
+    public static func kind(mode: mode_t) -> String {
         switch mode & S_IFMT {
         case S_IFIFO: "a named pipe (FIFO)"
         case S_IFCHR: "a character device (such as /dev/zero)"

@@ -65,9 +65,13 @@ public enum Merge {
         var carried: [WithdrawalRecord] = []
         try checkOutputIsNotAnInput(options)
         var members: [MemberCheck] = []
+        // Shards holding members with no hash of their own (released before member hashes were recorded): each
+        // is verified whole against the SHA-256 its partition's ledger recorded for it.
+        var wholeShards: [String: (folder: String, shard: String, sha256: String)] = [:]
         for (dir, marker) in zip(options.partitions, markers) {
             // Inputs: the ledger opened read-only, every member verified against its recorded hash below.
             let ledger = try Ledger(readingInput: dir)
+            let shardHashes = Dictionary(try ledger.shards().map { ($0.path, $0.sha256) }) { a, _ in a }
             guard let partition = Partition(index: marker.partition, count: marker.partitions) else {
                 throw PartitionMarker.outOfRange(dir)
             }
@@ -88,6 +92,9 @@ public enum Merge {
                                 + "'\(record.member ?? "?")' its ledger records for '\(record.path)'; nothing was published: "
                                 + "copy that partition folder again, or rerun that partition", path: dir + "/" + shard)
                     }
+                    if record.audioSha256 == nil, let whole = shardHashes[shard] {
+                        wholeShards[dir + "/" + shard] = (dir, shard, whole)
+                    }
                     members.append(
                         MemberCheck(
                             clip: record.path, partition: "\(marker.partition)/\(marker.partitions)", folder: dir,
@@ -103,13 +110,20 @@ public enum Merge {
         let verdicts = await IncrementalPlan.concurrentMap(members) { m in
             FileDigest.sha256(path: m.folder + "/" + m.shard, offset: m.offset, size: m.size)
         }
+        let whole = wholeShards.values.sorted { $0.folder + $0.shard < $1.folder + $1.shard }
+        let wholeDigests = await IncrementalPlan.concurrentMap(whole) { FileDigest.sha256(path: $0.folder + "/" + $0.shard) }
+        var intactShards = Set<String>()
+        for (w, digest) in zip(whole, wholeDigests) where digest == w.sha256 { intactShards.insert(w.folder + "/" + w.shard) }
         for (m, got) in zip(members, verdicts) {
-            guard let want = m.sha256, got == want else {
+            let want = m.sha256 ?? (intactShards.contains(m.folder + "/" + m.shard) ? got : nil)
+            guard let want, got == want else {
                 throw RunError(
                     .inputDamaged,
                     "partition \(m.partition) ('\(m.folder)'): shard '\(m.shard)' member '\(m.name)' "
                         + (m.sha256 == nil
-                            ? "has no SHA-256 recorded (made by an older voxgate); rerun that partition with this one"
+                            ? "has no SHA-256 of its own (released by an older voxgate) and its shard does not match the "
+                                + "SHA-256 recorded for the whole shard; nothing was published: copy that partition folder "
+                                + "again from its source, or rerun that partition with --force"
                             : "does not match the SHA-256 recorded when it was written (recorded \(m.sha256!), now "
                                 + "\(got ?? "unreadable")); nothing was published: copy that partition folder "
                                 + "again from its source, or rerun that partition"),
@@ -149,7 +163,11 @@ public enum Merge {
         let identity = mergeIdentity(markers)
         var retry = false
         if FileManager.default.fileExists(atPath: out + "/" + Ledger.relativePath) && !options.force {
-            retry = (try? Ledger(readingInput: out).fact(Self.mergeFact)) == identity
+            // The identity is in the ledger once recorded, and in a file written before the ledger is created: a
+            // merge killed between the two (or while SQLite creates the ledger) is still known as this one.
+            retry =
+                (try? Ledger(readingInput: out).fact(Self.mergeFact)) == identity
+                || (try? String(contentsOfFile: out + "/" + Self.identityFile, encoding: .utf8)) == identity
             guard retry else {
                 throw RunError(
                     .outputUnusable,
@@ -159,6 +177,8 @@ public enum Merge {
             log.notice("merge resumed", metadata: ["out": "\(out)"])
         }
         try OutputFolder.prepare(out, force: options.force || retry)
+        try OutputFolder.create(out + "/.voxgate")
+        try AtomicFile.write(identity, to: out + "/" + Self.identityFile)
         let ledger = try Ledger(output: out)
         try ledger.setFact(Self.mergeFact, identity)
         try OutputFolder.recover(ledger, output: out)
@@ -206,6 +226,8 @@ public enum Merge {
     }
 
     static let mergeFact = "merged_from"
+    /// The same identity, written before the output ledger exists.
+    static let identityFile = ".voxgate/merged-from"
 
     /// Names one set of completed partitions: their markers (partition, run, finish time, settings).
     static func mergeIdentity(_ markers: [PartitionMarker]) -> String {
