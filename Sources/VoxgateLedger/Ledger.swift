@@ -95,10 +95,16 @@ public final class Ledger {
             queue = try DatabaseQueue(path: path, configuration: configuration)
             let complete = try queue.read { db in try Self.migrator.hasCompletedMigrations(db) }
             let superseded = try queue.read { db in try Self.migrator.hasBeenSuperseded(db) }
-            guard complete && !superseded else {
+            guard !superseded else {
                 throw RunError(
-                    code, "the ledger '\(path)' was written by another voxgate version (schema differs); read it with "
-                        + "the voxgate that made it, or rerun that run with this one", path: path)
+                    code, "the ledger '\(path)' was written by a newer voxgate (schema differs); read it with the "
+                        + "voxgate that made it", path: path)
+            }
+            guard complete else {
+                throw RunError(
+                    code, "the ledger '\(path)' was written by an older voxgate (its schema lacks what this one "
+                        + "records); run that run again with this voxgate (the same command upgrades its ledger and "
+                        + "keeps its release), then retry", path: path)
             }
         } catch let error as RunError {
             throw error

@@ -70,4 +70,18 @@ struct MergeResumeTests {
         #expect(refused.error.contains(shard) && refused.error.contains("whole shard"), "\(refused.error)")
         #expect(!FileManager.default.fileExists(atPath: damaged), "nothing published")
     }
+
+    /// A partition whose ledger predates member hashes (its schema lacks the migration that added them) is
+    /// refused, saying what to do: run the partition again with this voxgate, which upgrades its ledger.
+    @Test func aPartitionWithAnOlderLedgerIsRefusedSayingWhatToDo() async throws {
+        let p = try await InputTrustTests.partitions()
+        defer { p.remove() }
+        try TestSupport.must("sqlite3", [p.parts[1] + "/" + Ledger.relativePath, "DELETE FROM grdb_migrations WHERE identifier = 'v2'"])
+        let before = try InputTrustTests.snapshot(p.parts[1])
+        let r = try InputTrustTests().merge(p, out: p.dir + "/merged")
+        #expect(r.status == 66, "\(r.error)")
+        #expect(r.error.contains("written by an older voxgate") && r.error.contains("run that run again with this voxgate"), "\(r.error)")
+        #expect(try InputTrustTests.snapshot(p.parts[1]) == before, "the partition is not modified")
+        #expect(!FileManager.default.fileExists(atPath: p.dir + "/merged"))
+    }
 }
