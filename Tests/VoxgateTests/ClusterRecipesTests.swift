@@ -151,10 +151,11 @@ struct ClusterRecipesTests {
         // task 2 would run partition 10, which does not exist.
         var last = env
         last["SLURM_ARRAY_TASK_ID"] = "1"
-        let inside = try TestSupport.run("bash", [Self.slurm + "/voxgate-array.sbatch", "/up", work, "10", "8"], environment: last)
+        let sliced = [Self.slurm + "/voxgate-array.sbatch", "/up", work, "10", "8"]
+        let inside = try TestSupport.run("bash", sliced, environment: last)
         #expect(inside.status == 0, "\(inside.error)")
         #expect(inside.output.contains("ingest /up --out \(work)/part-9 --partition 9/10 "), "\(inside.output)")
-        let beyond = try TestSupport.run("bash", [Self.slurm + "/voxgate-array.sbatch", "/up", work, "10", "8"], environment: env)
+        let beyond = try TestSupport.run("bash", sliced, environment: env)
         #expect(beyond.status == 64)
         #expect(beyond.error.contains("task 2 + offset 8 = partition 10 is outside 0..9"), "\(beyond.error)")
         #expect(beyond.output.isEmpty, "voxgate must not be started: \(beyond.output)")

@@ -68,7 +68,8 @@ struct CrashSafetyTests {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CLITests.binary)
         process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(["VOXGATE_TEST_PAUSE_AT": phase + ":" + marker]) { $1 }
+        let pause = ["VOXGATE_TEST_PAUSE_AT": phase + ":" + marker]
+        process.environment = ProcessInfo.processInfo.environment.merging(pause) { $1 }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -194,7 +195,7 @@ struct CrashSafetyTests {
         let owed = try Ledger(output: out).pendingFiles()
         let fm = FileManager.default
         let done = owed.filter {
-            $0.op == "rename" ? !fm.fileExists(atPath: out + "/" + $0.path + ".partial") : !fm.fileExists(atPath: out + "/" + $0.path)
+            !fm.fileExists(atPath: out + "/" + $0.path + ($0.op == "rename" ? ".partial" : ""))
         }
         print("killed at '\(phase)' (withdrawal \(withdrawal)): \(owed.count) file operations owed, \(done.count) done")
         #expect(owed.count >= 2, "the ledger owes nothing: the kill did not land inside the commit")

@@ -376,12 +376,18 @@ struct MetricsFileTests {
             let fields = line.split(separator: " ", maxSplits: 3).map(String.init)
             let at = "line \(number + 1) '\(line)'"
             if fields.first == "#" && fields.count >= 3 && fields[1] == "HELP" {
-                guard expecting == "HELP" || expecting == "sample or HELP" else { throw TestFailure("\(at): HELP out of order") }
-                guard !families.contains(where: { $0.name == fields[2] }) else { throw TestFailure("\(at): family repeated") }
+                guard expecting == "HELP" || expecting == "sample or HELP" else {
+                    throw TestFailure("\(at): HELP out of order")
+                }
+                guard !families.contains(where: { $0.name == fields[2] }) else {
+                    throw TestFailure("\(at): family repeated")
+                }
                 families.append((fields[2], 0))
                 expecting = "TYPE"
             } else if fields.first == "#" && fields.count == 4 && fields[1] == "TYPE" {
-                guard expecting == "TYPE", fields[2] == families.last?.name else { throw TestFailure("\(at): TYPE out of order") }
+                guard expecting == "TYPE", fields[2] == families.last?.name else {
+                    throw TestFailure("\(at): TYPE out of order")
+                }
                 guard fields[3] == "gauge" else { throw TestFailure("\(at): not a gauge") }
                 expecting = "sample"
             } else {
@@ -393,7 +399,9 @@ struct MetricsFileTests {
                 expecting = "sample or HELP"
             }
         }
-        guard expecting == "sample or HELP" else { throw TestFailure("the file ends inside a family (expecting \(expecting))") }
+        guard expecting == "sample or HELP" else {
+            throw TestFailure("the file ends inside a family (expecting \(expecting))")
+        }
         return families
     }
 }

@@ -130,14 +130,16 @@ struct NearDuplicateTests {
                     }
                     // The known issue must not hide a regression: measured 91-92/97 (5-6 misses); floor at twice the
                     // misses, 85/97. (An index whose neighbouring bits must agree within 1 instead of 3 gives 83/97.)
-                    #expect(recall >= 0.875, "\(t.rawValue), \(index.keyBits)-bit keys: recall \(recall); missed \(missed)")
+                    #expect(
+                        recall >= 0.875, "\(t.rawValue), \(index.keyBits)-bit keys: recall \(recall); missed \(missed)")
                 } else {
                     #expect(recall >= 0.95, "\(t.rawValue), \(index.keyBits)-bit keys: recall \(recall); missed \(missed)")
                 }
             }
         }
         let pooledRecall = Double(pooled.found) / Double(pooled.copies)
-        report.append(String(format: "pooled over the others: recall %.4f (%d/%d)", pooledRecall, pooled.found, pooled.copies))
+        report.append(
+            String(format: "pooled over the others: recall %.4f (%d/%d)", pooledRecall, pooled.found, pooled.copies))
         print(report.joined(separator: "\n"))
         // Per transformation, 0.95 allows 4 misses of 97. Pooled (measured 2026-12-06: 1252/1261 = 0.9929 with 28-bit
         // keys, 1250/1261 = 0.9913 with 31-bit, 20 misses of 2522 = 0.79%): bound 0.98 (2.5x the misses), so a
@@ -187,7 +189,9 @@ struct NearDuplicateTests {
         #expect(lowest > NearDuplicateIndex.maxBitErrorRate)
         // The margin above the threshold (measured 2026-12-06: lowest 0.2208 over 4,032 pairs, 0.061 above 0.16):
         // a fingerprint that tells voices or sentences apart a third less well fails here before it matches them.
-        #expect(lowest >= 0.20, "lowest bit error rate of distinct recordings \(lowest), threshold \(NearDuplicateIndex.maxBitErrorRate)")
+        #expect(
+            lowest >= 0.20,
+            "lowest bit error rate of distinct recordings \(lowest), threshold \(NearDuplicateIndex.maxBitErrorRate)")
     }
 
     @Test func theIndexGrowsAndStillFindsEveryClip() {

@@ -184,7 +184,9 @@ struct TermsAndPrivacyTests {
             #expect(Set(listed) == wanted, "\(split).tsv lists \(listed.sorted()), decisions say \(wanted.sorted())")
             speakersBySplit[split] = Set(body.map { $0[3] })
         }
-        #expect(speakersBySplit.count == splits.count, "split files \(speakersBySplit.keys.sorted()) for splits \(splits.sorted())")
+        #expect(
+            speakersBySplit.count == splits.count,
+            "split files \(speakersBySplit.keys.sorted()) for splits \(splits.sorted())")
         let all = speakersBySplit.values.flatMap { $0 }
         #expect(all.count == Set(all).count, "a speaker appears in two splits")
     }
