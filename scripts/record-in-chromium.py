@@ -7,14 +7,12 @@ Usage: record-in-chromium.py INPUT.wav OUTPUT.webm [RECORD_MS]
 Prints one JSON line: {"mime": …, "recorded_ms": <ms between MediaRecorder start and stop events>,
 "bytes": …}. Exits 2 when Chromium is not installed, 1 when the recording fails.
 """
-import http.server
 import json
-import shutil
-import subprocess
 import sys
-import tempfile
 import threading
-import time
+from urllib.parse import parse_qs, urlparse
+
+import headless_chromium
 
 PAGE = """<!doctype html><meta charset=utf-8><title>recording</title><script>
 (async () => {
@@ -36,27 +34,18 @@ PAGE = """<!doctype html><meta charset=utf-8><title>recording</title><script>
 
 
 def main(wav, out, record_ms):
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    chromium = headless_chromium.find()
     if not chromium:
         print("chromium is not installed", file=sys.stderr)
         return 2
     result = {}
     done = threading.Event()
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
+    class Handler(headless_chromium.QuietHandler):
         def do_GET(self):
-            body = PAGE.replace("RECORD_MS", str(record_ms)).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            self.send_page(PAGE.replace("RECORD_MS", str(record_ms)))
 
         def do_POST(self):
-            from urllib.parse import parse_qs, urlparse
             url = urlparse(self.path)
             query = {k: v[0] for k, v in parse_qs(url.query).items()}
             data = self.rfile.read(int(self.headers.get("Content-Length", 0)))
@@ -70,31 +59,19 @@ def main(wav, out, record_ms):
             self.end_headers()
             done.set()
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    profile = tempfile.mkdtemp(prefix="voxgate-chromium-")
-    browser = subprocess.Popen(
-        [chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
-         "--user-data-dir=" + profile, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-         "--use-file-for-fake-audio-capture=" + wav + "%noloop", "--autoplay-policy=no-user-gesture-required",
-         f"http://127.0.0.1:{server.server_address[1]}/"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = headless_chromium.serve(Handler)
     try:
-        ok = done.wait(timeout=60 + record_ms / 1000)
+        flags = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                 "--use-file-for-fake-audio-capture=" + wav + "%noloop"]
+        with headless_chromium.Browser(chromium, flags, url=f"http://127.0.0.1:{server.server_address[1]}/"):
+            ok = done.wait(timeout=60 + record_ms / 1000)
     finally:
-        browser.terminate()
-        try:
-            browser.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            browser.kill()
         server.shutdown()
-        shutil.rmtree(profile, ignore_errors=True)
     if not ok or "error" in result:
         print(f"recording failed: {result.get('error', 'timed out')}", file=sys.stderr)
         return 1
     print(json.dumps(result))
     return 0
-
 
 if __name__ == "__main__":
     if len(sys.argv) < 3:

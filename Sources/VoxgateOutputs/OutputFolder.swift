@@ -82,7 +82,9 @@ enum OutputFolder {
     static func applyPending(_ ledger: Ledger, output out: String) throws(RunError) {
         let pending = try ledger.pendingFiles()
         guard !pending.isEmpty else { return }
-        for file in pending {
+        TestPause.at("committed")
+        for (done, file) in pending.enumerated() {
+            if done == 1 { TestPause.at("renaming") }
             let path = out + "/" + file.path
             switch file.op {
             case "rename": try AtomicFile.renameIntoPlace(path)

@@ -147,11 +147,18 @@ struct ClusterRecipesTests {
         #expect(r.output.contains(
             "ingest /up --out \(work)/part-6 --partition 6/10 --jobs 3 --speaker-key-file \(work)/speaker.key"))
 
-        var outside = env
-        outside["SLURM_ARRAY_TASK_ID"] = "2"
-        let beyond = try TestSupport.run("bash", [Self.slurm + "/voxgate-array.sbatch", "/up", work, "10", "8"], environment: outside)
+        // The boundary of a split array: with offset 8 of 10 partitions, task 1 runs the last partition (9) and
+        // task 2 would run partition 10, which does not exist.
+        var last = env
+        last["SLURM_ARRAY_TASK_ID"] = "1"
+        let sliced = [Self.slurm + "/voxgate-array.sbatch", "/up", work, "10", "8"]
+        let inside = try TestSupport.run("bash", sliced, environment: last)
+        #expect(inside.status == 0, "\(inside.error)")
+        #expect(inside.output.contains("ingest /up --out \(work)/part-9 --partition 9/10 "), "\(inside.output)")
+        let beyond = try TestSupport.run("bash", sliced, environment: env)
         #expect(beyond.status == 64)
-        #expect(beyond.error.contains("outside 0..9"))
+        #expect(beyond.error.contains("task 2 + offset 8 = partition 10 is outside 0..9"), "\(beyond.error)")
+        #expect(beyond.output.isEmpty, "voxgate must not be started: \(beyond.output)")
     }
 
     @Test func mergeListsPartitionsInIndexOrderAndNamesMissingOnes() throws {

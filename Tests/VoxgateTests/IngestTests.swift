@@ -347,6 +347,17 @@ struct MetricsFileTests {
             #expect(line.range(of: #"^voxgate_[a-z_]+(\{[a-z]+="[^"]*"\})? -?[0-9.e+]+$"#, options: .regularExpression) != nil,
                 "\(line)")
         }
+        // The whole file, line by line: each family is `# HELP name …`, `# TYPE name gauge`, then one or more
+        // samples of that name only; no family twice; the families of the README's list, in the file's order.
+        let families = try Self.metricFamilies(text)
+        #expect(
+            families.map(\.name) == [
+                "voxgate_clips", "voxgate_clips_accepted", "voxgate_clips_rejected", "voxgate_accepted_hours",
+                "voxgate_clips_decoded", "voxgate_clips_reused", "voxgate_shards_new", "voxgate_shards_rewritten",
+                "voxgate_run_duration_seconds", "voxgate_last_success_timestamp_seconds",
+            ])
+        #expect(families.first { $0.name == "voxgate_clips_rejected" }?.samples == ReasonCode.allCases.count)
+        #expect(families.first { $0.name == "voxgate_accepted_hours" }?.samples == summary.languages.count)
         #expect(text.contains("voxgate_clips 6.0"))
         #expect(text.contains(#"voxgate_clips_rejected{reason="too_short"} 0.0"#))
         #expect(text.contains(#"voxgate_accepted_hours{language="en"}"#))
@@ -354,5 +365,43 @@ struct MetricsFileTests {
         for file in ["crontab", "voxgate-ingest.service", "voxgate-ingest.timer"] {
             #expect(FileManager.default.fileExists(atPath: TestSupport.packageRoot + "/pipelines/cron/" + file))
         }
+    }
+
+    /// The families of a Prometheus text file, in order, with their sample counts; throws at the first line out
+    /// of order (a sample before its HELP and TYPE, a TYPE without its HELP, a family split or repeated).
+    static func metricFamilies(_ text: String) throws -> [(name: String, samples: Int)] {
+        var families: [(name: String, samples: Int)] = []
+        var expecting = "HELP"  // HELP, then TYPE, then samples (or the next HELP once there is one)
+        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).dropLast().enumerated() {
+            let fields = line.split(separator: " ", maxSplits: 3).map(String.init)
+            let at = "line \(number + 1) '\(line)'"
+            if fields.first == "#" && fields.count >= 3 && fields[1] == "HELP" {
+                guard expecting == "HELP" || expecting == "sample or HELP" else {
+                    throw TestFailure("\(at): HELP out of order")
+                }
+                guard !families.contains(where: { $0.name == fields[2] }) else {
+                    throw TestFailure("\(at): family repeated")
+                }
+                families.append((fields[2], 0))
+                expecting = "TYPE"
+            } else if fields.first == "#" && fields.count == 4 && fields[1] == "TYPE" {
+                guard expecting == "TYPE", fields[2] == families.last?.name else {
+                    throw TestFailure("\(at): TYPE out of order")
+                }
+                guard fields[3] == "gauge" else { throw TestFailure("\(at): not a gauge") }
+                expecting = "sample"
+            } else {
+                let name = String(line.prefix { $0 != "{" && $0 != " " })
+                guard expecting.hasPrefix("sample"), name == families.last?.name else {
+                    throw TestFailure("\(at): a sample outside its family \(families.last?.name ?? "(none)")")
+                }
+                families[families.count - 1].samples += 1
+                expecting = "sample or HELP"
+            }
+        }
+        guard expecting == "sample or HELP" else {
+            throw TestFailure("the file ends inside a family (expecting \(expecting))")
+        }
+        return families
     }
 }

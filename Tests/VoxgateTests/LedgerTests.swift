@@ -107,7 +107,8 @@ struct LedgerTests {
         defer { TestSupport.remove(out) }
         _ = try await Ingest.run(Self.options(corpus, out))
         var stricter = PipelineConfig()
-        stricter.checks.minDurationSeconds = 1.6  // one.wav (1.5 s), three.wav (1.2 s), eins.wav (1.4 s) are now too short
+        // one.wav (1.5 s), three.wav (1.2 s), eins.wav (1.4 s) are now too short
+        stricter.checks.minDurationSeconds = 1.6
         let second = try await Ingest.run(Self.options(corpus, out, config: stricter))
         #expect(second.decoded == 0)
         #expect(second.accepted == 3)

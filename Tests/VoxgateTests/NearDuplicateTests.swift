@@ -89,6 +89,7 @@ struct NearDuplicateTests {
         #expect(real.count == 22)
         let clips = try FingerprintFixtures.speechClips(in: dir) + real
         var report: [String] = []
+        var pooled = (found: 0, copies: 0)  // every transformation but Opus 24 kb/s, both key lengths
         for t in FingerprintFixtures.Transformation.allCases {
             let pairs = try FingerprintFixtures.parallelMap(clips) { c -> ([UInt32], [UInt32]) in
                 let (original, copy) = try FingerprintFixtures.transform(c, t, in: dir)
@@ -116,6 +117,7 @@ struct NearDuplicateTests {
                     }
                 }
                 let recall = Double(found) / Double(pairs.count)
+                if t != .opusAt24k { pooled = (pooled.found + found, pooled.copies + pairs.count) }
                 report.append(
                     String(
                         format: "%@ (%d-bit keys): recall %.3f (%d/%d), lowest similarity %.3f", t.rawValue, index.keyBits, recall, found,
@@ -126,12 +128,24 @@ struct NearDuplicateTests {
                     withKnownIssue("short pieces of read letters through Opus 24 kb/s", isIntermittent: true) {
                         #expect(recall >= 0.95, "\(t.rawValue), \(index.keyBits)-bit keys: recall \(recall); missed \(missed)")
                     }
+                    // The known issue must not hide a regression: measured 91-92/97 (5-6 misses); floor at twice the
+                    // misses, 85/97. (An index whose neighbouring bits must agree within 1 instead of 3 gives 83/97.)
+                    #expect(
+                        recall >= 0.875, "\(t.rawValue), \(index.keyBits)-bit keys: recall \(recall); missed \(missed)")
                 } else {
                     #expect(recall >= 0.95, "\(t.rawValue), \(index.keyBits)-bit keys: recall \(recall); missed \(missed)")
                 }
             }
         }
+        let pooledRecall = Double(pooled.found) / Double(pooled.copies)
+        report.append(
+            String(format: "pooled over the others: recall %.4f (%d/%d)", pooledRecall, pooled.found, pooled.copies))
         print(report.joined(separator: "\n"))
+        // Per transformation, 0.95 allows 4 misses of 97. Pooled (measured 2026-12-06: 1252/1261 = 0.9929 with 28-bit
+        // keys, 1250/1261 = 0.9913 with 31-bit, 20 misses of 2522 = 0.79%): bound 0.98 (2.5x the misses), so a
+        // regression of a miss or two in every transformation fails even where each stays above 0.95.
+        #expect(pooled.copies >= 2400)
+        #expect(pooledRecall >= 0.98, "pooled recall \(pooledRecall) (\(pooled.found)/\(pooled.copies))")
     }
 
     /// The same sentence by other voices, other sentences by the same voice, and every pair of a set of more than
@@ -173,6 +187,11 @@ struct NearDuplicateTests {
         print("distinct recordings: \(clips.count) clips, \(pairs) pairs, \(falseMatches.count) matches; \(pairsChecked) same-voice or same-sentence pairs, lowest bit error rate \(lowest)")
         #expect(pairsChecked >= 100)
         #expect(lowest > NearDuplicateIndex.maxBitErrorRate)
+        // The margin above the threshold (measured 2026-12-06: lowest 0.2208 over 4,032 pairs, 0.061 above 0.16):
+        // a fingerprint that tells voices or sentences apart a third less well fails here before it matches them.
+        #expect(
+            lowest >= 0.20,
+            "lowest bit error rate of distinct recordings \(lowest), threshold \(NearDuplicateIndex.maxBitErrorRate)")
     }
 
     @Test func theIndexGrowsAndStillFindsEveryClip() {

@@ -94,7 +94,8 @@ struct ReviewServerTests {
         for _ in 0..<3 { #expect(try await server.request("GET", "/api/queue?language=en", token: "guess", headers: from).status == 401) }
         let limited = try await server.request("GET", "/api/queue?language=en", token: ana, headers: from)
         #expect(limited.status == 429 && Int(limited.header("Retry-After") ?? "") ?? 0 > 0)
-        #expect(try await server.request("GET", "/api/queue?language=en", token: ana).status == 200)  // others unaffected
+        // others unaffected
+        #expect(try await server.request("GET", "/api/queue?language=en", token: ana).status == 200)
         await server.stop()
     }
 

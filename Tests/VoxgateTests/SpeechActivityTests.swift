@@ -125,7 +125,8 @@ struct SpeechActivityTests {
         #expect(analyse(quiet, rate: rate).hasSpeech)
         let power = activeSpeechPower(speech, rate: rate)
         let n = noise(speech.count, pink: false, seed: 3)
-        let gain = Float((power / pow(10, 0.5)).squareRoot() / (1 / 3.0.squareRoot()))  // 5 dB SNR, white noise power 1/3
+        // 5 dB SNR, white noise power 1/3
+        let gain = Float((power / pow(10, 0.5)).squareRoot() / (1 / 3.0.squareRoot()))
         #expect(analyse(zip(speech, n).map { $0 + gain * $1 }, rate: rate).hasSpeech)
     }
 

@@ -63,9 +63,11 @@ struct TermsAndPrivacyTests {
         let corpus = try CorpusFixture(clips: [("de/c.wav", 300, 1.2, ["-b", "16"])])
         defer { corpus.remove() }
         try TestSupport.write("license: CC-BY-4.0\nregion: [DE]\n", to: corpus.root + "/de/TERMS.yaml")
-        await #expect(throws: RunError.self) { _ = try await corpus.ingest(jobs: 1) }
-        do { _ = try InputLayouts.scan(root: corpus.root) } catch {
-            #expect(error.message.contains("TERMS.yaml") && error.message.contains("unknown key 'region'"))
+        let run = await #expect(throws: RunError.self) { _ = try await corpus.ingest(jobs: 1) }
+        let scan = #expect(throws: RunError.self) { _ = try InputLayouts.scan(root: corpus.root) }
+        for error in [run, scan] {
+            #expect(error?.message.contains("TERMS.yaml") == true, "\(String(describing: error))")
+            #expect(error?.message.contains("unknown key 'region'") == true, "\(String(describing: error))")
         }
     }
 
@@ -161,13 +163,30 @@ struct TermsAndPrivacyTests {
             with: Data(contentsOf: URL(fileURLWithPath: second + "/totals.json"))) as! [String: Any]
         #expect((totals["locales"] as! [String: [String: Any]])["fr"]?["splitConflicts"] as? Int == leftOut)
         #expect(leftOut > 0)
-        // Manifests list exactly the clips with a split, speaker-disjoint.
+        // Manifests list exactly the clips with a split (a split in use has its file, an unused one has none),
+        // speaker-disjoint.
         var speakersBySplit: [String: Set<String>] = [:]
         for split in ["train", "dev", "test"] {
             let path = second + "/splits/fr/\(split).tsv"
-            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { continue }
-            speakersBySplit[split] = Set(text.split(separator: "\n").dropFirst().map { String($0.split(separator: "\t")[3]) })
+            let wanted = Set(after.filter { $0.value["split"] as? String == split }.keys)
+            guard FileManager.default.fileExists(atPath: path) else {
+                #expect(wanted.isEmpty, "\(split).tsv is missing but decisions put \(wanted.sorted()) in \(split)")
+                continue
+            }
+            let rows = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map {
+                $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            }
+            #expect(rows.first == ["key", "shard", "clip", "speaker", "duration_s"])
+            let body = rows.dropFirst()
+            #expect(body.allSatisfy { $0.count == 5 }, "\(split).tsv has a row without 5 fields")
+            let listed = body.map { $0[2] }
+            #expect(listed.count == Set(listed).count, "\(split).tsv lists a clip twice")
+            #expect(Set(listed) == wanted, "\(split).tsv lists \(listed.sorted()), decisions say \(wanted.sorted())")
+            speakersBySplit[split] = Set(body.map { $0[3] })
         }
+        #expect(
+            speakersBySplit.count == splits.count,
+            "split files \(speakersBySplit.keys.sorted()) for splits \(splits.sorted())")
         let all = speakersBySplit.values.flatMap { $0 }
         #expect(all.count == Set(all).count, "a speaker appears in two splits")
     }
