@@ -80,29 +80,43 @@ struct NearDuplicateTests {
     }
 
     @Test func halfBandCascadeKeepsThePassbandAndRemovesWhatWouldAlias() {
-        // The fingerprint's path from 48 and 32 kHz: half-band ÷2, then the resampler from the halved rate. The
-        // same figures as the single stage: 1 and 3.3 kHz at unit gain, 5 kHz (aliasing to 3 kHz) and 20 kHz
-        // (where the half-band's own alias would land on 4 kHz at 24 kHz) gone; ceil(n·8000/rate) outputs.
-        for rate in [48_000, 32_000] {
-            for (hz, wanted) in [(1000.0, 1.0), (3300.0, 1.0), (5000.0, 0.0), (Double(rate) / 2 - 4100, 0.0)] {
-                var half = HalfBandDecimator()
-                var r = StreamingResampler(inputRate: rate / 2, outputRate: 8000, cutoffHz: 3500)
-                let input = (0..<rate).map { Float(sin(2 * .pi * hz * Double($0) / Double(rate))) }
-                var halved: [Float] = []
-                var out: [Float] = []
-                for start in stride(from: 0, to: input.count, by: 4093) {  // blocks of odd length on purpose
-                    halved.removeAll()
-                    input[start..<min(start + 4093, input.count)].withUnsafeBufferPointer { half.consume($0, into: &halved) }
-                    halved.withUnsafeBufferPointer { r.consume($0, into: &out) }
+        // The fingerprint's path from 48 and 96 kHz: half-band ÷2, then the resampler from the halved rate. It gives
+        // the single stage's amplitudes within 0.01: 1 kHz at unit gain, 3.3 kHz on the resampler's slope, 5 kHz
+        // (aliasing to 3 kHz) and rate/2 − 4.1 kHz (where the half-band's own alias would land, near 4 kHz) gone;
+        // ceil(n·8000/rate) outputs.
+        func amplitude(_ rate: Int, _ hz: Double, cascade: Bool) -> Double {
+            var half = HalfBandDecimator()
+            var r = StreamingResampler(inputRate: cascade ? rate / 2 : rate, outputRate: 8000, cutoffHz: 3500)
+            let input = (0..<rate).map { Float(sin(2 * .pi * hz * Double($0) / Double(rate))) }
+            var halved: [Float] = []
+            var out: [Float] = []
+            for start in stride(from: 0, to: input.count, by: 4093) {  // blocks of odd length on purpose
+                input[start..<min(start + 4093, input.count)].withUnsafeBufferPointer { block in
+                    if cascade {
+                        halved.removeAll()
+                        half.consume(block, into: &halved)
+                        halved.withUnsafeBufferPointer { r.consume($0, into: &out) }
+                    } else {
+                        r.consume(block, into: &out)
+                    }
                 }
+            }
+            if cascade {
                 halved.removeAll()
                 half.finish(into: &halved)
                 halved.withUnsafeBufferPointer { r.consume($0, into: &out) }
-                r.finish(into: &out)
-                #expect(out.count == 8000)
-                let middle = out[1000..<7000]
-                let rms = (middle.reduce(0.0) { $0 + Double($1 * $1) } / Double(middle.count)).squareRoot()
-                #expect(abs(rms * 2.0.squareRoot() - wanted) < 0.01, "\(rate) Hz in, \(hz) Hz: amplitude \(rms * 2.0.squareRoot())")
+            }
+            r.finish(into: &out)
+            #expect(out.count == 8000)
+            let middle = out[1000..<7000]
+            return (middle.reduce(0.0) { $0 + Double($1 * $1) } / Double(middle.count)).squareRoot() * 2.0.squareRoot()
+        }
+        for rate in [48_000, 96_000] {
+            for (hz, wanted) in [(1000.0, 1.0), (3300.0, 0.80), (5000.0, 0.0), (Double(rate) / 2 - 4100, 0.0)] {
+                let single = amplitude(rate, hz, cascade: false)
+                let both = amplitude(rate, hz, cascade: true)
+                #expect(abs(both - single) < 0.01, "\(rate) Hz in, \(hz) Hz: \(both) against \(single) in one stage")
+                #expect(abs(both - wanted) < 0.02, "\(rate) Hz in, \(hz) Hz: amplitude \(both)")
             }
         }
     }

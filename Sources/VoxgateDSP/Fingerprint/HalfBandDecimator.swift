@@ -2,7 +2,7 @@ import RealModule
 
 /// A streaming decimator by 2 with a 23-tap half-band low-pass (Kaiser-windowed sinc cut at a quarter of the
 /// input rate, β = 10): the first stage of the fingerprint's resampling from rates that are multiples of 16 kHz
-/// (48 kHz → 24 kHz, 32 kHz → 16 kHz), before ``StreamingResampler`` takes the halved rate to 8 kHz.
+/// from 48 kHz up (48 kHz → 24 kHz), before ``StreamingResampler`` takes the halved rate to 8 kHz.
 ///
 /// Every other tap of a half-band filter is zero, so an output costs 7 multiplications (6 symmetric pairs and
 /// the centre). Designed for what the second stage keeps: below 4.6 kHz at 48 kHz in, the gain is flat within

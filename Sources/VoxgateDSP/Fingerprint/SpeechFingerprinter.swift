@@ -2,7 +2,7 @@ import RealModule
 
 /// Computes an ``AudioFingerprint`` from the mono mix, block by block, in the same pass as the other meters.
 ///
-/// Resamples to 8 kHz (``StreamingResampler``, cut at 3.5 kHz; from a multiple of 16 kHz such as 48 kHz, a
+/// Resamples to 8 kHz (``StreamingResampler``, cut at 3.5 kHz; from a multiple of 16 kHz from 48 kHz up, a
 /// ``HalfBandDecimator`` halves the rate first, so the resampler's filter is half as long), then every 64 samples (8 ms) takes a
 /// Hann-windowed 512-sample frame (64 ms), its power spectrum (``RealFFT``) and the energies of 33
 /// mel-spaced bands from 200 to 3400 Hz; each frame from the fifth on yields one 32-bit sub-fingerprint
@@ -23,7 +23,7 @@ public struct SpeechFingerprinter: Sendable {
     static let quietFrameDB = 40.0
 
     @usableFromInline var resampler: StreamingResampler
-    /// The first stage from 32, 48, 64, 96 kHz…: half the rate, then the resampler.
+    /// The first stage from 48, 64, 80, 96 kHz…: half the rate, then the resampler.
     @usableFromInline var halfBand: HalfBandDecimator?
     @usableFromInline var halved: [Float] = []
     @usableFromInline var pending: [Float] = []
@@ -40,14 +40,15 @@ public struct SpeechFingerprinter: Sendable {
 
     public init(sampleRate: Int) { self.init(sampleRate: sampleRate, hop: Self.defaultHop, lag: Self.defaultLag, quietDB: Self.quietFrameDB) }
 
-    /// - Parameter halfBand: halve rates that are multiples of 16 kHz (from 32 kHz) before resampling; false
+    /// - Parameter halfBand: halve rates that are multiples of 16 kHz (from 48 kHz) before resampling; false
     ///   only to compare with the single-stage resampler in tests.
     init(sampleRate: Int, hop: Int, lag: Int, quietDB: Double, halfBand: Bool = true) {
         self.hop = hop
         self.lag = lag
         self.quietDB = quietDB
         previousDifferences = [Float](repeating: 0, count: (Self.bandCount - 1) * lag)
-        let halve = halfBand && sampleRate % (2 * Self.analysisRate) == 0 && sampleRate >= 4 * Self.analysisRate
+        // From 48 kHz up: at 32 kHz the half-band's transition would reach what the second stage keeps.
+        let halve = halfBand && sampleRate % (2 * Self.analysisRate) == 0 && sampleRate >= 6 * Self.analysisRate
         self.halfBand = halve ? HalfBandDecimator() : nil
         resampler = StreamingResampler(
             inputRate: halve ? sampleRate / 2 : sampleRate, outputRate: Self.analysisRate, cutoffHz: 3500)
