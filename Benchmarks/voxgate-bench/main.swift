@@ -13,6 +13,8 @@
 //   --inline                                         decode/meters: clips one after another on the main task
 //                                                    (no worker threads), for valgrind --tool=callgrind
 //   --fingerprint                                    meters: the speech fingerprinter too (its share, apart)
+//   VOXGATE_STAGE_CLOCK=1                            pipeline: also one JSON line of CPU time per stage
+//                                                    (StageClock), and the rest of the process's CPU time
 //
 // Prints one JSON line of figures per run; scripts/bench repeats runs and reports medians.
 import Dispatch
@@ -271,4 +273,5 @@ if mode == "pipeline" {
     }
 }
 let wall = Date().timeIntervalSince(started)
+if mode == "pipeline" && StageClock.isEnabled { print(stageBudget(audioSeconds: audioSeconds)) }
 print(Figures(mode: mode + (args.contains("--fingerprint") && mode == "meters" ? "+fingerprint" : ""), jobs: jobs, clips: tree.clips.count, audioSeconds: audioSeconds, wallSeconds: wall).json())

@@ -26,7 +26,11 @@ public struct ClipAnalyzer: Sendable {
     /// Analyses one clip: reads its metadata, decodes and measures it, and decides it. Never throws:
     /// whatever is wrong with the clip becomes a finding.
     public func analyze(_ source: ClipSource) -> ClipOutcome {
+        var times = StageTimes()
+        defer { StageClock.add(times) }
+        var clock = StageClock.now()
         let sidecar = source.metadata.read()
+        clock = times.lap(.metadata, since: clock)
         if let refusal = source.refusal {
             // Not a regular file inside the root: rejected without reading a byte of it.
             let analysis = ClipAnalysis(sidecar: sidecar, measurement: nil, decodeFailure: refusal, fileSHA256: nil)
@@ -35,12 +39,15 @@ public struct ClipAnalyzer: Sendable {
         let metadata: ClipMetadata? = if case .valid(let m) = sidecar { m } else { nil }
         var analysis = ClipAnalysis(
             sidecar: sidecar, measurement: nil, decodeFailure: nil, fileSHA256: FileDigest.sha256(path: source.path))
+        clock = times.lap(.fileHash, since: clock)
         let (_, metadataFindings) = checkMetadata(source, analysis: &analysis, metadata: metadata)
+        clock = times.lap(.metadata, since: clock)
         var flac: (bytes: [UInt8], frames: Int)?
         do {  // a folder where a clip should be was refused above (UploadConfinement)
             // FLAC for the shard is encoded during the one decoding pass, only for clips still acceptable.
             (analysis.measurement, flac) = try decode(
-                source.path, mayBeSharded: metadataFindings.isEmpty || reviewMayLift(source, metadataFindings))
+                source.path, mayBeSharded: metadataFindings.isEmpty || reviewMayLift(source, metadataFindings),
+                times: &times)
         } catch let error as DecodeError {
             analysis.decodeFailure = error.message
         } catch let error as EncodeError {
@@ -50,6 +57,7 @@ public struct ClipAnalyzer: Sendable {
         } catch {
             analysis.decodeFailure = "the file could not be read (\(error)); check the disk"
         }
+        clock = StageClock.now()
         var outcome = decide(source, analysis: analysis, decoded: true)
         if outcome.isAccepted {
             do {
@@ -60,6 +68,8 @@ public struct ClipAnalyzer: Sendable {
                     Finding(.decodeError, "the file could not be read for sharding (\(error)); check the disk"))
             }
         }
+        times.lap(.otherAnalysis, since: clock)
+        times.clips = 1
         return outcome
     }
 
@@ -193,8 +203,12 @@ public struct ClipAnalyzer: Sendable {
     /// for a clip that may still be sharded when `shards.audio` is `flac` or uniform audio is asked for
     /// (``ShardEncoder``: resampled and downmixed on the way), or when its container is one
     /// the shard readers (soundfile, i.e. libsndfile) cannot open, such as WebM.
-    func decode(_ path: String, mayBeSharded: Bool) throws -> (ClipMeasurement, (bytes: [UInt8], frames: Int)?) {
+    func decode(_ path: String, mayBeSharded: Bool, times: inout StageTimes) throws
+        -> (ClipMeasurement, (bytes: [UInt8], frames: Int)?)
+    {
+        var clock = StageClock.now()
         var decoder = try AudioDecoder(path: path)
+        clock = times.lap(.decode, since: clock)
         let info = decoder.info
         let blockFrames = config.run.blockFrames
         var interleaved = [Float](repeating: 0, count: blockFrames * info.channels)
@@ -208,9 +222,11 @@ public struct ClipAnalyzer: Sendable {
                 && (config.shards.audio == .flac || config.shards.isUniform || !info.container.isReadableByShardClients)
             ? try ShardEncoder(config.shards, info: info)
             : nil
+        clock = times.lap(.otherAnalysis, since: clock)
         var frames = 0
         while true {
             let got = try interleaved.withUnsafeMutableBufferPointer { try decoder.read(into: $0) }
+            clock = times.lap(.decode, since: clock)
             if got == 0 { break }
             frames += got
             try interleaved.withUnsafeBufferPointer { all in
@@ -218,20 +234,33 @@ public struct ClipAnalyzer: Sendable {
                 try mono.withUnsafeMutableBufferPointer { scratch in
                     let m = Mixdown.monoView(block, channels: info.channels, frames: got, scratch: scratch)
                     meters.consume(interleaved: block, mono: m, frames: got)
+                    clock = times.lap(.meters, since: clock)
                     fingerprinter.consume(mono: m)
+                    clock = times.lap(.fingerprint, since: clock)
                     if frames > maxFrames { shard = nil }  // too long: will be rejected, stop holding its audio
                     try shard?.append(block, mono: m, frames: got)
+                    clock = times.lap(.shardEncode, since: clock)
                 }
                 digest.update(block)
+                clock = times.lap(.pcmHash, since: clock)
             }
         }
+        times.samples += frames * info.channels
+        let signal = SignalMetrics(meters)
+        clock = times.lap(.meters, since: clock)
+        let fingerprint = fingerprinter.finish().subFingerprints
+        clock = times.lap(.fingerprint, since: clock)
+        let pcmSHA256 = digest.finalize()
+        clock = times.lap(.pcmHash, since: clock)
+        let flac = try shard?.finish()
+        times.lap(.shardEncode, since: clock)
         let measurement = ClipMeasurement(
             frames: frames, sampleRate: info.sampleRate, channels: info.channels,
             container: info.container.description, contentExtension: info.container.fileExtension,
             encoding: info.encoding.rawValue, rmsDBFS: meters.level.rmsDBFS,
-            samplePeakDBFS: meters.level.samplePeakDBFS, signal: SignalMetrics(meters), pcmSHA256: digest.finalize(),
-            fingerprint: fingerprinter.finish().subFingerprints)
-        return (measurement, try shard?.finish())
+            samplePeakDBFS: meters.level.samplePeakDBFS, signal: signal, pcmSHA256: pcmSHA256,
+            fingerprint: fingerprint)
+        return (measurement, flac)
     }
 }
 

@@ -22,10 +22,5 @@ struct PCMDigest {
         #endif
     }
 
-    func finalize() -> String {
-        hasher.finalize().map { byte in
-            let hex = Array("0123456789abcdef".utf8)
-            return String(decoding: [hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]], as: UTF8.self)
-        }.joined()
-    }
+    func finalize() -> String { FileDigest.hex(hasher.finalize()) }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import VoxgateDSP
+@testable import VoxgateDSP
 
 @testable import VoxgatePipeline
 
@@ -77,6 +77,104 @@ struct NearDuplicateTests {
                 #expect(abs(rms * 2.0.squareRoot() - wanted) < 0.01, "\(rate) Hz in, \(hz) Hz: amplitude \(rms * 2.0.squareRoot())")
             }
         }
+    }
+
+    @Test func halfBandCascadeKeepsThePassbandAndRemovesWhatWouldAlias() {
+        // The fingerprint's path from 48 and 96 kHz: half-band ÷2, then the resampler from the halved rate. It gives
+        // the single stage's amplitudes within 0.01: 1 kHz at unit gain, 3.3 kHz on the resampler's slope, 5 kHz
+        // (aliasing to 3 kHz) and rate/2 − 4.1 kHz (where the half-band's own alias would land, near 4 kHz) gone;
+        // ceil(n·8000/rate) outputs.
+        func amplitude(_ rate: Int, _ hz: Double, cascade: Bool) -> Double {
+            var half = HalfBandDecimator()
+            var r = StreamingResampler(inputRate: cascade ? rate / 2 : rate, outputRate: 8000, cutoffHz: 3500)
+            let input = (0..<rate).map { Float(sin(2 * .pi * hz * Double($0) / Double(rate))) }
+            var halved: [Float] = []
+            var out: [Float] = []
+            for start in stride(from: 0, to: input.count, by: 4093) {  // blocks of odd length on purpose
+                input[start..<min(start + 4093, input.count)].withUnsafeBufferPointer { block in
+                    if cascade {
+                        halved.removeAll()
+                        half.consume(block, into: &halved)
+                        halved.withUnsafeBufferPointer { r.consume($0, into: &out) }
+                    } else {
+                        r.consume(block, into: &out)
+                    }
+                }
+            }
+            if cascade {
+                halved.removeAll()
+                half.finish(into: &halved)
+                halved.withUnsafeBufferPointer { r.consume($0, into: &out) }
+            }
+            r.finish(into: &out)
+            #expect(out.count == 8000)
+            let middle = out[1000..<7000]
+            return (middle.reduce(0.0) { $0 + Double($1 * $1) } / Double(middle.count)).squareRoot() * 2.0.squareRoot()
+        }
+        for rate in [48_000, 96_000] {
+            for (hz, wanted) in [(1000.0, 1.0), (3300.0, 0.80), (5000.0, 0.0), (Double(rate) / 2 - 4100, 0.0)] {
+                let single = amplitude(rate, hz, cascade: false)
+                let both = amplitude(rate, hz, cascade: true)
+                #expect(abs(both - single) < 0.01, "\(rate) Hz in, \(hz) Hz: \(both) against \(single) in one stage")
+                #expect(abs(both - wanted) < 0.02, "\(rate) Hz in, \(hz) Hz: amplitude \(both)")
+            }
+        }
+    }
+
+    @Test func halfBandDecimatorStreamsAsInOneBlock() {
+        // Any block sizes give the same outputs as one block, ceil(n / 2) of them, zero phase (a lone impulse at
+        // input 2k peaks at output k).
+        let input = (0..<5001).map { Float(sin(Double($0) * 0.37) + 0.3 * cos(Double($0) * 2.1)) }
+        var whole = HalfBandDecimator()
+        var expected: [Float] = []
+        input.withUnsafeBufferPointer { whole.consume($0, into: &expected) }
+        whole.finish(into: &expected)
+        #expect(expected.count == 2501)
+        for block in [1, 7, 64, 333, 4096] {
+            var d = HalfBandDecimator()
+            var out: [Float] = []
+            for start in stride(from: 0, to: input.count, by: block) {
+                input[start..<min(start + block, input.count)].withUnsafeBufferPointer { d.consume($0, into: &out) }
+            }
+            d.finish(into: &out)
+            #expect(out.count == expected.count)
+            #expect(zip(out, expected).allSatisfy { abs($0 - $1) <= 1e-6 }, "blocks of \(block)")
+        }
+        var impulse = [Float](repeating: 0, count: 101)
+        impulse[40] = 1
+        var d = HalfBandDecimator()
+        var out: [Float] = []
+        impulse.withUnsafeBufferPointer { d.consume($0, into: &out) }
+        d.finish(into: &out)
+        #expect(out.indices.max { out[$0] < out[$1] } == 20)
+    }
+
+    /// The half-band first stage changes the fingerprint of 48 kHz speech by a few bits in a hundred at most, far
+    /// below the near-duplicate threshold (the fixture's recall and false-positive tests hold with it).
+    @Test(.enabled(if: Prerequisite.realSpeech.runs, Prerequisite.realSpeech.comment))
+    func halfBandCascadeKeepsTheFingerprint() throws {
+        let dir = try TestSupport.temporaryFolder("voxgate-fp-halfband")
+        defer { TestSupport.remove(dir) }
+        let clips = try FingerprintFixtures.realClips(in: dir).filter { $0.name.hasSuffix("-full") }
+        // 48 kHz by resampling and by Opus (which always decodes at 48 kHz), the whole recordings and their pieces.
+        let jobs = clips.flatMap { c in [(c, FingerprintFixtures.Transformation.rate48k), (c, .opusAt24k)] }
+        let rates = try FingerprintFixtures.parallelMap(jobs) { c, t -> Double in
+            let (_, copy) = try FingerprintFixtures.transform(c, t, in: dir)
+            let cascade = try FingerprintFixtures.fingerprint(copy).subFingerprints
+            let single = try FingerprintFixtures.fingerprint(copy, make: {
+                SpeechFingerprinter(
+                    sampleRate: $0, hop: SpeechFingerprinter.defaultHop, lag: SpeechFingerprinter.defaultLag,
+                    quietDB: SpeechFingerprinter.quietFrameDB, halfBand: false)
+            }).subFingerprints
+            guard cascade.count == single.count else { return 1 }
+            let both = zip(cascade, single).filter { $0 != 0 && $1 != 0 }
+            let bits = both.reduce(0) { $0 + ($1.0 ^ $1.1).nonzeroBitCount }
+            return both.count < 100 ? 1 : Double(bits) / Double(both.count * 32)
+        }
+        #expect(rates.count == 22)
+        #expect(rates.allSatisfy { $0 < 0.05 }, "bit error rates between the two paths: \(rates)")
+        print("half-band cascade vs single stage, 48 kHz and Opus copies of 11 real recordings: bit error rates",
+              rates.map { String(format: "%.6f", $0) }.joined(separator: " "))
     }
 
     /// Every clip of the fixture set (espeak-ng, and real speech of 11 speakers), every transformation:

@@ -2,7 +2,8 @@ import RealModule
 
 /// Computes an ``AudioFingerprint`` from the mono mix, block by block, in the same pass as the other meters.
 ///
-/// Resamples to 8 kHz (``StreamingResampler``, cut at 3.5 kHz), then every 64 samples (8 ms) takes a
+/// Resamples to 8 kHz (``StreamingResampler``, cut at 3.5 kHz; from a multiple of 16 kHz from 48 kHz up, a
+/// ``HalfBandDecimator`` halves the rate first, so the resampler's filter is half as long), then every 64 samples (8 ms) takes a
 /// Hann-windowed 512-sample frame (64 ms), its power spectrum (``RealFFT``) and the energies of 33
 /// mel-spaced bands from 200 to 3400 Hz; each frame from the fifth on yields one 32-bit sub-fingerprint
 /// (band differences against the frame 32 ms earlier). The 8 ms hop keeps a copy whose start moved by a
@@ -22,6 +23,9 @@ public struct SpeechFingerprinter: Sendable {
     static let quietFrameDB = 40.0
 
     @usableFromInline var resampler: StreamingResampler
+    /// The first stage from 48, 64, 80, 96 kHz…: half the rate, then the resampler.
+    @usableFromInline var halfBand: HalfBandDecimator?
+    @usableFromInline var halved: [Float] = []
     @usableFromInline var pending: [Float] = []
     @usableFromInline var words: [UInt32] = []
     @usableFromInline var energies: [Float] = []
@@ -36,23 +40,41 @@ public struct SpeechFingerprinter: Sendable {
 
     public init(sampleRate: Int) { self.init(sampleRate: sampleRate, hop: Self.defaultHop, lag: Self.defaultLag, quietDB: Self.quietFrameDB) }
 
-    init(sampleRate: Int, hop: Int, lag: Int, quietDB: Double) {
+    /// - Parameter halfBand: halve rates that are multiples of 16 kHz (from 48 kHz) before resampling; false
+    ///   only to compare with the single-stage resampler in tests.
+    init(sampleRate: Int, hop: Int, lag: Int, quietDB: Double, halfBand: Bool = true) {
         self.hop = hop
         self.lag = lag
         self.quietDB = quietDB
         previousDifferences = [Float](repeating: 0, count: (Self.bandCount - 1) * lag)
-        resampler = StreamingResampler(inputRate: sampleRate, outputRate: Self.analysisRate, cutoffHz: 3500)
+        // From 48 kHz up: at 32 kHz the half-band's transition would reach what the second stage keeps.
+        let halve = halfBand && sampleRate % (2 * Self.analysisRate) == 0 && sampleRate >= 6 * Self.analysisRate
+        self.halfBand = halve ? HalfBandDecimator() : nil
+        resampler = StreamingResampler(
+            inputRate: halve ? sampleRate / 2 : sampleRate, outputRate: Self.analysisRate, cutoffHz: 3500)
         pending.reserveCapacity(8192)
+        if halve { halved.reserveCapacity(4096) }
     }
 
     /// Adds mono samples at the clip's own rate.
     public mutating func consume(mono: UnsafeBufferPointer<Float>) {
-        resampler.consume(mono, into: &pending)
+        if halfBand != nil {
+            halved.removeAll(keepingCapacity: true)
+            halfBand!.consume(mono, into: &halved)
+            halved.withUnsafeBufferPointer { resampler.consume($0, into: &pending) }
+        } else {
+            resampler.consume(mono, into: &pending)
+        }
         analyzeFrames()
     }
 
     /// Ends the clip and returns its fingerprint (empty when it is shorter than two frames, about 80 ms).
     public mutating func finish() -> AudioFingerprint {
+        if halfBand != nil {
+            halved.removeAll(keepingCapacity: true)
+            halfBand!.finish(into: &halved)
+            halved.withUnsafeBufferPointer { resampler.consume($0, into: &pending) }
+        }
         resampler.finish(into: &pending)
         analyzeFrames()
         // Frames more than 40 dB below the loud frames (the 90th percentile of frame energy) carry noise or
