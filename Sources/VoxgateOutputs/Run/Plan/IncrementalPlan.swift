@@ -75,7 +75,17 @@ struct IncrementalPlan {
     ///   from it in batches, never all records at once. Nil: `known`'s records carry them (a merge's partitions').
     mutating func load(from ledger: Ledger? = nil) async throws(RunError) {
         typealias Entry = (source: ClipSource, analysis: ClipAnalysis?, file: FileStat, sidecar: FileStat?, text: String?, kept: Bool)
-        var entries: [Entry] = []
+        // The aligned arrays are filled directly (an array of entries beside them doubled the peak); clips only
+        // the ledger knows (few) are merged in path order at the end.
+        func add(_ e: Entry) {
+            sources.append(e.source)
+            earlier.append(e.analysis)
+            files.append(e.file)
+            sidecars.append(e.sidecar)
+            storedText.append(e.text)
+            textInLedger.append(e.kept)
+        }
+        var late: [Entry] = []
         let (known, tree, verifyHashes, candidates) = (self.known, self.tree, self.verifyHashes, self.candidates)
         let unchanged = await Self.concurrentMap(candidates) { (source, record, _, _) -> Bool? in
             guard let record, !verifyHashes || FileDigest.sha256(path: source.path) == record.fileSha256 else {
@@ -101,9 +111,18 @@ struct IncrementalPlan {
             decoded += gone.map { known[$0].flatMap { try? ClipAnalysis(record: $0) } }
         }
         let kept = ledger != nil  // the ledger's text and fingerprint stand while the analysis is unchanged
+        let count = candidates.count + gone.count  // exact capacities: arrays grown by appending keep slack
+        sources.reserveCapacity(count)
+        earlier.reserveCapacity(count)
+        files.reserveCapacity(count)
+        sidecars.reserveCapacity(count)
+        storedText.reserveCapacity(count)
+        textInLedger.reserveCapacity(count)
         for (i, (source, record, file, sidecar)) in candidates.enumerated() {
-            guard let record, var analysis = decoded[i] else {
-                entries.append((source, nil, file, sidecar, nil, false))
+            let stored = decoded[i]
+            decoded[i] = nil
+            guard let record, var analysis = stored else {
+                add((source, nil, file, sidecar, nil, false))
                 continue
             }
             var text: String? = kept ? nil : record.analysis
@@ -118,7 +137,7 @@ struct IncrementalPlan {
                 analysis.languageFindings = nil
                 (text, stands) = (nil, false)
             }
-            entries.append((source, analysis, file, sidecar, text, stands))
+            add((source, analysis, file, sidecar, text, stands))
         }
         for (k, path) in gone.enumerated() {
             let record = known[path]!
@@ -136,17 +155,17 @@ struct IncrementalPlan {
             retained.insert(path)
             let sidecar = record.sidecarSize.map { FileStat(size: $0, mtimeNs: record.sidecarMtimeNs ?? 0) }
             let file = FileStat(size: record.size, mtimeNs: record.mtimeNs)
-            entries.append((source, analysis, file, sidecar, kept ? nil : record.analysis, kept))
+            late.append((source, analysis, file, sidecar, kept ? nil : record.analysis, kept))
         }
         decoded = []
-        if !retained.isEmpty { entries.sort { ClipSource.pathOrder($0.source, $1.source) } }
-        for entry in entries {
-            sources.append(entry.source)
-            earlier.append(entry.analysis)
-            files.append(entry.file)
-            sidecars.append(entry.sidecar)
-            storedText.append(entry.text)
-            textInLedger.append(entry.kept)
+        if !late.isEmpty {
+            var entries: [Entry] = late
+            for k in sources.indices {
+                entries.append((sources[k], earlier[k], files[k], sidecars[k], storedText[k], textInLedger[k]))
+            }
+            entries.sort { ClipSource.pathOrder($0.source, $1.source) }
+            (sources, earlier, files, sidecars, storedText, textInLedger) = ([], [], [], [], [], [])
+            for entry in entries { add(entry) }
         }
         self.candidates = []  // `sources` and the arrays aligned with it hold what the run needs
     }
