@@ -43,6 +43,8 @@ public final class Ledger {
         configuration.prepareDatabase { db in
             // What a withdrawal erases must not linger in free pages.
             try db.execute(sql: "PRAGMA secure_delete = ON")
+            // A run's staged records (Ledger+Staging) stay on disk, not in memory.
+            try db.execute(sql: "PRAGMA temp_store = FILE")
         }
         do {
             queue = try DatabaseQueue(path: path, configuration: configuration)
@@ -271,6 +273,7 @@ public final class Ledger {
                 shard.updatedRun = id
                 try shard.save(db)
             }
+            try Self.commitStage(db, run: id)
             for var clip in change.clips {
                 if clip.firstRun == 0 { clip.firstRun = id }
                 if clip.analysedRun == 0 { clip.analysedRun = id }
@@ -303,11 +306,11 @@ public final class Ledger {
         }
     }
 
-    private func read<T>(_ body: (Database) throws -> T) throws(RunError) -> T {
+    func read<T>(_ body: (Database) throws -> T) throws(RunError) -> T {
         do { return try queue.read(body) } catch { throw failure(error) }
     }
 
-    private func write<T>(_ body: (Database) throws -> T) throws(RunError) -> T {
+    func write<T>(_ body: (Database) throws -> T) throws(RunError) -> T {
         do { return try queue.write(body) } catch { throw failure(error) }
     }
 

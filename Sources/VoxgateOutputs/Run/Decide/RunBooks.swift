@@ -6,26 +6,35 @@ import VoxgatePipeline
 
 /// What one run changed, kept clip by clip as outcomes arrive: the ledger records to write, the shard
 /// members to remove, and the withdrawals to audit.
+///
+/// The records go to the ledger's stage (``Ledger/stage(_:)``, on disk) every ``stageBatch`` clips: a run holds
+/// one batch of them, not one per clip of the corpus.
 struct RunBooks {
+    static let stageBatch = 512
     private let plan: IncrementalPlan
     private let known: [String: ClipRecord]
     private let speaker: SpeakerPseudonym
-    private var index: [String: Int] = [:]
+    private let ledger: Ledger
 
     private(set) var done = 0
     private(set) var decoded = 0
     /// Released shard → keys of the samples to remove from it.
     private(set) var removals: [String: Set<String>] = [:]
-    private(set) var records: [ClipRecord] = []
+    private var records: [ClipRecord] = []
+    /// Records written so far (staged or in `records`).
+    private(set) var recorded = 0
+    /// Paths whose records this run writes, among those ``watch(_:)`` named.
+    private var watched: Set<String> = []
+    private(set) var writtenWatched: Set<String> = []
     /// Keyed hash of a newly withdrawn contributor → clips, and the shards they were removed from.
     private var withdrawn: [String: (clips: Int, shards: Set<String>)] = [:]
     private(set) var newlyWithdrawnClips = 0
 
-    init(plan: IncrementalPlan, known: [String: ClipRecord], speaker: SpeakerPseudonym) {
+    init(plan: IncrementalPlan, known: [String: ClipRecord], speaker: SpeakerPseudonym, ledger: Ledger) {
         self.plan = plan
         self.known = known
         self.speaker = speaker
-        for (i, source) in plan.sources.enumerated() { index[source.clip] = i }
+        self.ledger = ledger
     }
 
     /// Removes clips from the release (their samples leave their shards).
@@ -46,18 +55,26 @@ struct RunBooks {
         return OutputRecords.Placement(shard: shard, key: member, split: record.split, audioSHA256: record.audioSha256)
     }
 
-    mutating func record(_ outcome: ClipOutcome, placement: OutputRecords.Placement?) {
+    /// Remembers which of `paths` get a record from this run (``writtenWatched``).
+    mutating func watch(_ paths: [String]) { watched.formUnion(paths) }
+
+    mutating func record(_ outcome: ClipOutcome, placement: OutputRecords.Placement?) throws(RunError) {
+        let clip = outcome.source.clip
+        let i = done  // outcomes arrive once per clip, in the plan's order
+        precondition(plan.sources[i].clip == clip, "outcome of \(clip) out of order")
         done += 1
         if outcome.decoded { decoded += 1 }
-        let clip = outcome.source.clip
-        let i = index[clip]!
         let before = known[clip]
         if let before, let shard = before.shard, let member = before.member, placement?.shard != shard {
             removals[shard, default: []].insert(member)
         }
         let isWithdrawn = outcome.findings.contains { $0.reason == .consentWithdrawn }
         var analysis = outcome.analysis
-        var text = outcome.decoded || outcome.analysis != plan.earlier[i] ? nil : plan.storedText[i]
+        let unchanged = !outcome.decoded && outcome.analysis == plan.earlier[i]
+        var text = unchanged ? plan.storedText[i] : nil
+        // The ledger's analysis text and fingerprint stand (``IncrementalPlan/textInLedger``): `before` is a light
+        // record without them, and the record is written only when something else changed.
+        var stands = unchanged && plan.textInLedger[i] && before != nil
         if isWithdrawn && before?.withdrawn != true {
             newlyWithdrawnClips += 1
             if case .valid(let meta) = outcome.analysis.sidecar {
@@ -74,25 +91,45 @@ struct RunBooks {
             analysis.languageFindings = nil
             analysis.measurement?.fingerprint = []
             text = nil
+            stands = false
         }
         let reasons = outcome.reasons.map(\.rawValue).joined(separator: ",")
-        let record = ClipRecord(
+        var record = ClipRecord(
             path: clip, language: outcome.source.languageTag, size: plan.files[i].size, mtimeNs: plan.files[i].mtimeNs,
             sidecarSize: plan.sidecars[i]?.size, sidecarMtimeNs: plan.sidecars[i]?.mtimeNs,
-            fileSha256: analysis.fileSHA256 ?? "", analysis: text ?? analysis.ledgerJSON(),
-            fingerprint: text != nil ? before?.fingerprint : analysis.measurement.map { Data($0.fingerprintBytes) },
+            fileSha256: analysis.fileSHA256 ?? "",
+            analysis: stands ? before!.analysis : text ?? analysis.ledgerJSON(),
+            fingerprint: stands || text != nil ? before?.fingerprint : analysis.measurement.map { Data($0.fingerprintBytes) },
             status: outcome.isAccepted ? "accepted" : "rejected", reasons: reasons, detail: outcome.detail,
             duplicateOf: outcome.duplicateOf, durationS: outcome.measurement?.durationSeconds, shard: placement?.shard,
             member: placement?.key, audioSha256: placement?.audioSHA256, split: placement?.split, withdrawn: isWithdrawn, firstRun: before?.firstRun ?? 0,
             analysedRun: outcome.decoded ? 0 : (before?.analysedRun ?? 0))
-        if record != before { records.append(record) }
+        if record != before {
+            if stands, let stored = try ledger.storedAnalysis(of: clip) {
+                record.analysis = stored.analysis
+                record.fingerprint = stored.fingerprint
+            }
+            records.append(record)
+            recorded += 1
+            if watched.contains(clip) { writtenWatched.insert(clip) }
+            if records.count >= Self.stageBatch { try flush() }
+        }
+    }
+
+    /// Stages the records kept so far.
+    private mutating func flush() throws(RunError) {
+        try ledger.stage(records)
+        records.removeAll(keepingCapacity: true)
     }
 
     /// The ledger change of this run, with an audit record for each contributor withdrawn for the first time
     /// (listed ids with no clips included).
-    func change(run: RunRecord, listedWithdrawals: Set<String>, earlierWithdrawn: Set<String>) -> LedgerChange {
+    /// Every record is staged by then; `change.clips` is left for records the books did not write.
+    mutating func change(run: RunRecord, listedWithdrawals: Set<String>, earlierWithdrawn: Set<String>) throws(RunError)
+        -> LedgerChange
+    {
+        try flush()
         var change = LedgerChange(run: run)
-        change.clips = records
         let at = run.ended
         var audits = withdrawn
         for id in listedWithdrawals {
@@ -105,53 +142,5 @@ struct RunBooks {
                 WithdrawalRecord(speakerHash: hash, run: 0, at: at, clips: entry.clips, shards: shards))
         }
         return change
-    }
-}
-
-enum Timestamp {
-    /// ISO 8601 in UTC, to the second.
-    static func iso(_ date: Date) -> String {
-        let f = ISO8601DateFormatter()
-        f.timeZone = TimeZone(identifier: "UTC")
-        return f.string(from: date)
-    }
-}
-
-/// The version recorded in every run and checked by `merge`.
-public enum VoxgateVersion {
-    public static let current = "0.2.0"
-}
-
-enum ConfigHash {
-    /// SHA-256 of the configuration's decision settings (``PipelineConfig/decisionText``).
-    static func of(_ config: PipelineConfig) -> String {
-        SHA256.hash(data: Data(config.decisionText.utf8)).map { String(format: "%02x", $0) }.joined()
-    }
-}
-
-enum InputsHash {
-    /// SHA-256 over everything besides the clips themselves that decides a run's outputs.
-    static func of(
-        config: PipelineConfig, tree: CorpusInput, input: InputOptions, partition: Partition?, listed: Set<String>,
-        speaker: SpeakerPseudonym
-    ) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        func json<T: Encodable>(_ value: T) -> String { String(decoding: (try? encoder.encode(value)) ?? Data(), as: UTF8.self) }
-        let terms = tree.communityTerms.keys.sorted().map { "\($0)=\(json(tree.communityTerms[$0]!))" }
-        let parts: [String] = [
-            VoxgateVersion.current, LanguageCheck.revision, config.decisionText, tree.layout, json(input),
-            partition?.description ?? "all", listed.map { speaker.withdrawalHash($0) }.sorted().joined(separator: ","),
-            terms.joined(separator: ";"), speaker.keyID,
-        ]
-        return SHA256.hash(data: Data(parts.joined(separator: "\u{0}").utf8)).map { String(format: "%02x", $0) }.joined()
-    }
-}
-
-extension ShardInfo {
-    init(_ record: ShardRecord) {
-        self.init(
-            path: record.path, language: record.language, license: record.license, terms: record.terms,
-            samples: record.samples, bytes: record.bytes, sha256: record.sha256)
     }
 }

@@ -160,12 +160,18 @@ public enum Ingest {
             result = try await recordUnchangedRun(
                 options, tree: tree, ledger: ledger, known: known, inputsHash: inputs, started: started)
         } else {
-            let movedPaths = Set(moved.map(\.path))
-            known = try ledger.clips()
-            if mayHoldLegacyPaths { legacy = LegacyClipPaths(tree: tree, known: &known) }
-            known = known.filter { !movedPaths.contains($0.key) }
-            plan = IncrementalPlan(tree: tree, known: known, verifyHashes: options.verifyHashes)
-            try await plan.load()
+            // The records stay light (no analysis, no fingerprint): the plan reads the analyses from the ledger in
+            // batches. A folder that may hold legacy clip paths re-keys whole records (rare: made before 0.2).
+            if mayHoldLegacyPaths {
+                let movedPaths = Set(moved.map(\.path))
+                known = try ledger.clips()
+                legacy = LegacyClipPaths(tree: tree, known: &known)
+                known = known.filter { !movedPaths.contains($0.key) }
+                plan = IncrementalPlan(tree: tree, known: known, verifyHashes: options.verifyHashes)
+                try await plan.load()
+            } else {
+                try await plan.load(from: ledger)
+            }
             result = try await release(
                 ReleaseJob(
                     options: options, tree: tree, ledger: ledger, releasedShards: releasedShards, known: known,

@@ -73,7 +73,9 @@ extension Ingest {
             }
         }
 
-        var books = RunBooks(plan: plan, known: known, speaker: speaker)
+        try ledger.discardStage()
+        var books = RunBooks(plan: plan, known: known, speaker: speaker, ledger: ledger)
+        books.watch(job.legacy.carried)
         books.remove(job.moved)
         for (shard, keys) in try job.legacy.staleMembers(in: releasedShards, output: out) { books.remove(keys, from: shard) }
         var accepted = 0
@@ -85,7 +87,7 @@ extension Ingest {
             try await pipeline.run(duplicates: duplicates) { outcome in
                 let released = books.releasedPlace(of: outcome)
                 let placement = try writer.consume(outcome, released: released)
-                books.record(outcome, placement: placement)
+                try books.record(outcome, placement: placement)
                 log.debug(
                     "clip",
                     metadata: [
@@ -114,7 +116,7 @@ extension Ingest {
         }
 
         // The commit: from here on the run counts, and what it owes the folder is journaled.
-        var change = books.change(
+        var change = try books.change(
             run: RunRecord(
                 started: Timestamp.iso(started), ended: Timestamp.iso(Date()), version: VoxgateVersion.current,
                 configHash: ConfigHash.of(options.config), inputsHash: job.inputsHash, root: options.root,
@@ -124,8 +126,7 @@ extension Ingest {
                 rewrittenShards: rewrites.count, withdrawnClips: books.newlyWithdrawnClips),
             listedWithdrawals: job.withdrawals.clientIDs, earlierWithdrawn: job.withdrawals.speakerHashes)
         change.deletedClips = job.moved.map(\.path) + job.legacy.deleted
-        let written = Set(change.clips.map(\.path))
-        for path in job.legacy.carried where !written.contains(path) { if let record = known[path] { change.clips.append(record) } }
+        for path in job.legacy.carried where !books.writtenWatched.contains(path) { if let record = known[path] { change.clips.append(record) } }
         for w in job.carriedWithdrawals where !change.withdrawals.contains(where: { $0.speakerHash == w.speakerHash }) {
             change.withdrawals.append(w)
         }
@@ -159,7 +160,7 @@ extension Ingest {
             "committed",
             metadata: [
                 "run": "\(runID)", "new_shards": "\(sealed.count)", "rewritten_shards": "\(rewrites.count)",
-                "clips_recorded": "\(change.clips.count)",
+                "clips_recorded": "\(books.recorded + change.clips.count)",
             ])
         try OutputFolder.applyPending(ledger, output: out)
 

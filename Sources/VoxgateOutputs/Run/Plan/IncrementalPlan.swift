@@ -36,6 +36,9 @@ struct IncrementalPlan {
     var sidecars: [FileStat?] = []
     /// Aligned with `sources`: the analysis text to store unchanged (nil: encode the outcome's analysis).
     var storedText: [String?] = []
+    /// Aligned with `sources`: the ledger holds this clip's analysis text and fingerprint, which stand while the
+    /// analysis is unchanged (the plan was loaded from light records, ``load(from:)``; `storedText` is nil).
+    var textInLedger: [Bool] = []
     /// Clips only the ledger knows (their upload is gone).
     var retained: Set<String> = []
 
@@ -67,38 +70,78 @@ struct IncrementalPlan {
             }
     }
 
-    /// Decodes the unchanged clips' analyses from the ledger (in parallel) and lists every clip of the run.
-    mutating func load() async throws(RunError) {
-        var seen = Set<String>()
-        var entries: [(ClipSource, ClipAnalysis?, FileStat, FileStat?, String?)] = []
+    /// Decodes the unchanged clips' analyses (in parallel) and lists every clip of the run.
+    /// - Parameter ledger: where the analyses are when `known` holds light records (``Ledger/clips(light:)``): read
+    ///   from it in batches, never all records at once. Nil: `known`'s records carry them (a merge's partitions').
+    mutating func load(from ledger: Ledger? = nil) async throws(RunError) {
+        typealias Entry = (source: ClipSource, analysis: ClipAnalysis?, file: FileStat, sidecar: FileStat?, text: String?, kept: Bool)
+        // The aligned arrays are filled directly (an array of entries beside them doubled the peak); clips only
+        // the ledger knows (few) are merged in path order at the end.
+        func add(_ e: Entry) {
+            sources.append(e.source)
+            earlier.append(e.analysis)
+            files.append(e.file)
+            sidecars.append(e.sidecar)
+            storedText.append(e.text)
+            textInLedger.append(e.kept)
+        }
+        var late: [Entry] = []
         let (known, tree, verifyHashes, candidates) = (self.known, self.tree, self.verifyHashes, self.candidates)
-        for (source, _, _, _) in candidates { seen.insert(source.clip) }
-        let decoded = await Self.concurrentMap(candidates) { (source, record, _, _) -> ClipAnalysis? in
+        let unchanged = await Self.concurrentMap(candidates) { (source, record, _, _) -> Bool? in
             guard let record, !verifyHashes || FileDigest.sha256(path: source.path) == record.fileSha256 else {
                 return nil
             }
-            return try? ClipAnalysis(record: record)
+            return true
         }
-        for ((source, record, file, sidecar), earlier) in zip(candidates, decoded) {
-            guard let record, var analysis = earlier else {
-                entries.append((source, nil, file, sidecar, nil))
+        var seen = Set<String>()
+        for (source, _, _, _) in candidates { seen.insert(source.clip) }
+        let gone = known.keys.filter { !seen.contains($0) }.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        seen = []
+        // Positions 0..<candidates.count: the tree's clips; after them, the clips only the ledger knows.
+        var decoded: [ClipAnalysis?]
+        if let ledger {
+            var positions: [String: Int] = [:]
+            for (i, isUnchanged) in unchanged.enumerated() where isUnchanged != nil { positions[candidates[i].0.clip] = i }
+            for (k, path) in gone.enumerated() { positions[path] = candidates.count + k }
+            decoded = try await Self.storedAnalyses(positions, count: candidates.count + gone.count, known: known, ledger: ledger)
+        } else {
+            decoded = await Self.concurrentMap(Array(zip(candidates, unchanged))) { candidate, isUnchanged in
+                isUnchanged == nil ? nil : candidate.1.flatMap { try? ClipAnalysis(record: $0) }
+            }
+            decoded += gone.map { known[$0].flatMap { try? ClipAnalysis(record: $0) } }
+        }
+        let kept = ledger != nil  // the ledger's text and fingerprint stand while the analysis is unchanged
+        let count = candidates.count + gone.count  // exact capacities: arrays grown by appending keep slack
+        sources.reserveCapacity(count)
+        earlier.reserveCapacity(count)
+        files.reserveCapacity(count)
+        sidecars.reserveCapacity(count)
+        storedText.reserveCapacity(count)
+        textInLedger.reserveCapacity(count)
+        for (i, (source, record, file, sidecar)) in candidates.enumerated() {
+            let stored = decoded[i]
+            decoded[i] = nil
+            guard let record, var analysis = stored else {
+                add((source, nil, file, sidecar, nil, false))
                 continue
             }
-            var text: String? = record.analysis
+            var text: String? = kept ? nil : record.analysis
+            var stands = kept
             let sidecarChanged = sidecar?.size != record.sidecarSize || sidecar?.mtimeNs != record.sidecarMtimeNs
             if case .parsed(let reading) = source.metadata, reading != analysis.sidecar, !record.withdrawn {
                 analysis.sidecar = reading  // a release's TSV row changed
                 analysis.languageFindings = nil
-                text = nil
+                (text, stands) = (nil, false)
             } else if sidecarChanged && !record.withdrawn {
                 analysis.sidecar = source.metadata.read()
                 analysis.languageFindings = nil
-                text = nil
+                (text, stands) = (nil, false)
             }
-            entries.append((source, analysis, file, sidecar, text))
+            add((source, analysis, file, sidecar, text, stands))
         }
-        for (path, record) in known where !seen.contains(path) {
-            guard let analysis = try? ClipAnalysis(record: record) else {
+        for (k, path) in gone.enumerated() {
+            let record = known[path]!
+            guard let analysis = decoded[candidates.count + k] else {
                 throw RunError(
                     .ledgerUnusable,
                     "the ledger's record of '\(path)' cannot be read; restore the ledger from a backup, or rerun "
@@ -111,16 +154,49 @@ struct IncrementalPlan {
                 byteSize: record.size)
             retained.insert(path)
             let sidecar = record.sidecarSize.map { FileStat(size: $0, mtimeNs: record.sidecarMtimeNs ?? 0) }
-            entries.append((source, analysis, FileStat(size: record.size, mtimeNs: record.mtimeNs), sidecar, record.analysis))
+            let file = FileStat(size: record.size, mtimeNs: record.mtimeNs)
+            late.append((source, analysis, file, sidecar, kept ? nil : record.analysis, kept))
         }
-        if !retained.isEmpty { entries.sort { ClipSource.pathOrder($0.0, $1.0) } }
-        for (source, analysis, file, sidecar, text) in entries {
-            sources.append(source)
-            earlier.append(analysis)
-            files.append(file)
-            sidecars.append(sidecar)
-            storedText.append(text)
+        decoded = []
+        if !late.isEmpty {
+            var entries: [Entry] = late
+            for k in sources.indices {
+                entries.append((sources[k], earlier[k], files[k], sidecars[k], storedText[k], textInLedger[k]))
+            }
+            entries.sort { ClipSource.pathOrder($0.source, $1.source) }
+            (sources, earlier, files, sidecars, storedText, textInLedger) = ([], [], [], [], [], [])
+            for entry in entries { add(entry) }
         }
+        self.candidates = []  // `sources` and the arrays aligned with it hold what the run needs
+    }
+
+    /// The stored analyses of the clips at `positions`, read from the ledger in batches and decoded in parallel:
+    /// the analysis texts and fingerprints are never all in memory at once, only the decoded analyses.
+    private static func storedAnalyses(
+        _ positions: [String: Int], count: Int, known: [String: ClipRecord], ledger: Ledger
+    ) async throws(RunError) -> [ClipAnalysis?] {
+        nonisolated(unsafe) let ledger = ledger  // used by this one thread while the caller waits
+        let result: Result<[ClipAnalysis?], RunError> = await withCheckedContinuation { continuation in
+            DispatchQueue.global(qos: .userInitiated).async {
+                var analyses = [ClipAnalysis?](repeating: nil, count: count)
+                do throws(RunError) {
+                    try ledger.forEachStoredAnalysis { batch in
+                        let rows = batch.filter { positions[$0.path] != nil }
+                        let decoded = concurrentMapBlocking(rows) { row -> ClipAnalysis? in
+                            guard var record = known[row.path] else { return nil }
+                            record.analysis = row.analysis
+                            record.fingerprint = row.fingerprint
+                            return try? ClipAnalysis(record: record)
+                        }
+                        for (row, analysis) in zip(rows, decoded) { analyses[positions[row.path]!] = analysis }
+                    }
+                    continuation.resume(returning: .success(analyses))
+                } catch {
+                    continuation.resume(returning: .failure(error))
+                }
+            }
+        }
+        return try result.get()
     }
 
     /// `transform` over `items` on every core, results in order. The work (file hashing, JSON decoding) blocks,
