@@ -182,7 +182,7 @@ struct IncrementalPlan {
                 do throws(RunError) {
                     try ledger.forEachStoredAnalysis { batch in
                         let rows = batch.filter { positions[$0.path] != nil }
-                        let decoded = concurrentMapBlocking(rows) { row -> ClipAnalysis? in
+                        let decoded = concurrentMapOnDispatchThread(rows) { row -> ClipAnalysis? in
                             guard var record = known[row.path] else { return nil }
                             record.analysis = row.analysis
                             record.fingerprint = row.fingerprint
@@ -208,17 +208,23 @@ struct IncrementalPlan {
         if items.isEmpty { return [] }
         return await withCheckedContinuation { (continuation: CheckedContinuation<[R?], Never>) in
             DispatchQueue.global(qos: .userInitiated).async {
-                var results = [R?](repeating: nil, count: items.count)
-                let chunk = 256
-                results.withUnsafeMutableBufferPointer { out in
-                    let base = out.baseAddress!
-                    nonisolated(unsafe) let target = base
-                    DispatchQueue.concurrentPerform(iterations: (items.count + chunk - 1) / chunk) { c in
-                        for i in c * chunk..<min(items.count, (c + 1) * chunk) { target[i] = transform(items[i]) }
-                    }
-                }
-                continuation.resume(returning: results)
+                continuation.resume(returning: concurrentMapOnDispatchThread(items, transform))
             }
         }
+    }
+
+    /// The body of ``concurrentMap(_:_:)``, for code already running on a Dispatch thread (never from async code,
+    /// where it would hold a thread of the cooperative pool).
+    static func concurrentMapOnDispatchThread<T: Sendable, R>(_ items: [T], _ transform: @Sendable (T) -> R?) -> [R?] {
+        var results = [R?](repeating: nil, count: items.count)
+        let chunk = 256
+        results.withUnsafeMutableBufferPointer { out in
+            let base = out.baseAddress!
+            nonisolated(unsafe) let target = base
+            DispatchQueue.concurrentPerform(iterations: (items.count + chunk - 1) / chunk) { c in
+                for i in c * chunk..<min(items.count, (c + 1) * chunk) { target[i] = transform(items[i]) }
+            }
+        }
+        return results
     }
 }
