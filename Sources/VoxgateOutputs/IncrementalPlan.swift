@@ -42,13 +42,17 @@ struct IncrementalPlan {
     private let tree: CorpusInput
     private let known: [String: ClipRecord]
     private let verifyHashes: Bool
+    /// How a client_id read from a sidecar is kept (the corpus's pseudonym), here and by the run's analyzer.
+    let speakerIDs: SpeakerIDs
     private var candidates: [(ClipSource, ClipRecord?, FileStat, FileStat?)] = []
     /// Every clip of the tree is one the ledger holds, with the same file and sidecar (size and time), and the
     /// ledger holds no other: nothing about the clips changed since the last run.
     private(set) var isUnchanged = false
 
     /// Stats every file of `tree` against the ledger's records (`known`); ``load()`` then reads what is needed.
-    init(tree: CorpusInput, known: [String: ClipRecord], verifyHashes: Bool) {
+    /// - Parameter speakerIDs: how a sidecar read again keeps its client_id (the corpus's pseudonym).
+    init(tree: CorpusInput, known: [String: ClipRecord], verifyHashes: Bool, speakerIDs: SpeakerIDs) {
+        self.speakerIDs = speakerIDs
         self.tree = tree
         self.known = known
         self.verifyHashes = verifyHashes
@@ -71,7 +75,9 @@ struct IncrementalPlan {
     mutating func load() async throws(RunError) {
         var seen = Set<String>()
         var entries: [(ClipSource, ClipAnalysis?, FileStat, FileStat?, String?)] = []
-        let (known, tree, verifyHashes, candidates) = (self.known, self.tree, self.verifyHashes, self.candidates)
+        let (known, tree, verifyHashes, candidates, speakerIDs) = (
+            self.known, self.tree, self.verifyHashes, self.candidates, self.speakerIDs
+        )
         for (source, _, _, _) in candidates { seen.insert(source.clip) }
         let decoded = await Self.concurrentMap(candidates) { (source, record, _, _) -> ClipAnalysis? in
             guard let record, !verifyHashes || FileDigest.sha256(path: source.path) == record.fileSha256 else {
@@ -86,12 +92,18 @@ struct IncrementalPlan {
             }
             var text: String? = record.analysis
             let sidecarChanged = sidecar?.size != record.sidecarSize || sidecar?.mtimeNs != record.sidecarMtimeNs
-            if case .parsed(let reading) = source.metadata, reading != analysis.sidecar, !record.withdrawn {
-                analysis.sidecar = reading  // a release's TSV row changed
-                analysis.languageFindings = nil
-                text = nil
+            var reading: (reading: SidecarReading, withdrawnBefore: Bool)?
+            if case .parsed(let read) = source.metadata, !record.withdrawn, speakerIDs.keep(read).reading != analysis.sidecar {
+                reading = speakerIDs.keep(read)  // a release's TSV row changed
             } else if sidecarChanged && !record.withdrawn {
-                analysis.sidecar = source.metadata.read()
+                reading = speakerIDs.keep(source.metadata.read())
+            }
+            if let reading {
+                if reading.withdrawnBefore {  // decoded again: the analyzer matches the id as read
+                    entries.append((source, nil, file, sidecar, nil))
+                    continue
+                }
+                analysis.sidecar = reading.reading
                 analysis.languageFindings = nil
                 text = nil
             }

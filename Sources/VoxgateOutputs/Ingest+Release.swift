@@ -48,7 +48,7 @@ extension Ingest {
             ])
         var pipeline = IngestPipeline(
             clips: plan.sources, earlier: plan.earlier, config: options.config, withdrawals: job.withdrawals,
-            communityTerms: tree.communityTerms, reviews: job.reviews, jobs: options.jobs)
+            communityTerms: tree.communityTerms, reviews: job.reviews, speakerIDs: plan.speakerIDs, jobs: options.jobs)
         for (i, source) in plan.sources.enumerated() {
             if let audio = job.audio[source.clip] { pipeline.audio[i] = audio }
         }

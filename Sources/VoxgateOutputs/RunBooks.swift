@@ -61,8 +61,7 @@ struct RunBooks {
         if isWithdrawn && before?.withdrawn != true {
             newlyWithdrawnClips += 1
             if case .valid(let meta) = outcome.analysis.sidecar {
-                let id = meta.clientID
-                let hash = speaker.withdrawalHash(id)
+                let hash = speaker.withdrawalHash(pseudonym: meta.clientID)
                 var entry = withdrawn[hash] ?? (0, [])
                 entry.clips += 1
                 if let shard = before?.shard { entry.shards.insert(shard) }
@@ -95,8 +94,8 @@ struct RunBooks {
         change.clips = records
         let at = run.ended
         var audits = withdrawn
-        for id in listedWithdrawals {
-            let hash = speaker.withdrawalHash(id)
+        for pseudonym in listedWithdrawals {
+            let hash = speaker.withdrawalHash(pseudonym: pseudonym)
             if audits[hash] == nil { audits[hash] = (0, []) }
         }
         for (hash, entry) in audits.sorted(by: { $0.key < $1.key }) where !earlierWithdrawn.contains(hash) {
@@ -131,6 +130,7 @@ enum ConfigHash {
 
 enum InputsHash {
     /// SHA-256 over everything besides the clips themselves that decides a run's outputs.
+    /// - Parameter listed: the pseudonyms of the withdrawals listed for the run.
     static func of(
         config: PipelineConfig, tree: CorpusInput, input: InputOptions, partition: Partition?, listed: Set<String>,
         speaker: SpeakerPseudonym
@@ -141,7 +141,7 @@ enum InputsHash {
         let terms = tree.communityTerms.keys.sorted().map { "\($0)=\(json(tree.communityTerms[$0]!))" }
         let parts: [String] = [
             VoxgateVersion.current, LanguageCheck.revision, config.decisionText, tree.layout, json(input),
-            partition?.description ?? "all", listed.map { speaker.withdrawalHash($0) }.sorted().joined(separator: ","),
+            partition?.description ?? "all", listed.map { speaker.withdrawalHash(pseudonym: $0) }.sorted().joined(separator: ","),
             terms.joined(separator: ";"), speaker.keyID,
         ]
         return SHA256.hash(data: Data(parts.joined(separator: "\u{0}").utf8)).map { String(format: "%02x", $0) }.joined()
