@@ -33,6 +33,8 @@ public struct MergeOptions: Sendable {
 /// across partitions with the single run's rule (the first by path is kept) and assigns splits the same way;
 /// shards are re-grouped and numbered as a single run would, their audio copied from the partitions' shard
 /// members byte for byte (never re-encoded); decisions, totals, datasheets and the report are regenerated.
+/// The partitions' ledgers are read in path order a window at a time (``MergedClips``), so memory does not
+/// grow with their clips' analyses (``release(_:progress:)``).
 public enum Merge {
     public static func run(
         _ options: MergeOptions, progress: @Sendable (IngestProgress) -> Void = { _ in }
