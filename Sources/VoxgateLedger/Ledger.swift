@@ -70,6 +70,8 @@ public final class Ledger {
         configuration.label = "voxgate.ledger.input"
         configuration.readonly = true
         configuration.busyMode = .immediateError
+        // Read once, in order: a small page cache, so a merge of many partitions holds little per partition.
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA cache_size = -512") }
         do {
             queue = try DatabaseQueue(path: path, configuration: configuration)
             let complete = try queue.read { db in try Self.migrator.hasCompletedMigrations(db) }
