@@ -242,3 +242,68 @@ struct PseudonymLedgerTests {
         #expect(!FileManager.default.fileExists(atPath: dir + "/merged/decisions.jsonl"))
     }
 }
+
+/// The merge's inputs read a window at a time: shard members found by reading headers forward (and by a full
+/// index when asked out of order), partitions' clips merged in one path order.
+@Suite("Streamed merge inputs")
+struct StreamedMergeInputTests {
+    @Test func shardMembersAreFoundInOrderAndOutOfOrderAlike() async throws {
+        let corpus = try CorpusFixture.standard()
+        defer { corpus.remove() }
+        var config = PipelineConfig()
+        config.shards.maxSamples = 3
+        let (_, out) = try await corpus.ingest(jobs: 1, config: config)
+        defer { TestSupport.remove(out) }
+        let ledger = try Ledger(readingInput: out)
+        var checked = 0
+        for shard in try ledger.shards() {
+            let path = out + "/" + shard.path
+            let index = try TarIndex.audio(of: path)
+            let keys = try ledger.clips(inShard: shard.path).compactMap(\.member)
+            #expect(Set(keys) == Set(index.keys) && !keys.isEmpty)
+            for order in [keys, keys.reversed()] {  // reversed: every lookup but the first is behind the position
+                var members = ShardMembers()
+                for key in order {
+                    let m = try #require(try members.member(key, shard: path))
+                    let want = try #require(index[key])
+                    #expect(m.name == want.name && m.offset == want.offset && m.size == want.size && m.ext == want.ext)
+                    checked += 1
+                }
+                var again = ShardMembers()
+                #expect(try again.member("no-such-key", shard: path) == nil)
+            }
+        }
+        #expect(checked == 12)  // six samples, each found in order and out of order
+    }
+
+    @Test func partitionsAreReadInOnePathOrderAWindowAtATime() async throws {
+        let corpus = try CorpusFixture.standard()
+        let dir = try TestSupport.temporaryFolder("voxgate-merge-inputs")
+        defer {
+            corpus.remove()
+            TestSupport.remove(dir)
+        }
+        let key = try PseudonymLedgerTests.key(dir)
+        var readers: [PartitionClips] = []
+        for i in 0..<3 {
+            var part = IngestOptions(root: corpus.root, output: dir + "/p\(i)", config: PipelineConfig(), jobs: 1, speakerKeyPath: key)
+            part.partition = Partition(index: i, count: 3)
+            _ = try await Ingest.run(part)
+            readers.append(try PartitionClips(folder: part.output, marker: try PartitionMarker.read(part.output)))
+        }
+        var merged = try MergedClips(readers.map {
+            var reader = $0.restarted(light: true)
+            reader.windowSize = 1  // every clip its own query: the windows' seams are crossed at each step
+            return reader
+        })
+        var paths: [String] = []
+        var owners: [Int] = []
+        while let (record, source) = try merged.next() {
+            paths.append(record.path)
+            owners.append(source)
+        }
+        let expected = ["de/eins.wav", "de/zwei.flac", "en/four.flac", "en/one.wav", "en/three.wav", "en/two.flac"]
+        #expect(paths == expected)
+        #expect(owners == expected.map { Partition.of($0, count: 3) })
+    }
+}

@@ -16,7 +16,7 @@ struct PartitionClips {
     private var position = 0
     private var exhausted = false
     /// Clips read per query: with the ledger's 512 KiB page cache, about 1 MB held per partition (5 s clips).
-    static let windowSize = 64
+    var windowSize = 64
 
     init(folder: String, marker: PartitionMarker) throws(RunError) {
         self.folder = folder
@@ -42,9 +42,9 @@ struct PartitionClips {
         while true {
             if position == window.count {
                 guard !exhausted else { return nil }
-                window = try ledger.clips(after: window.last?.path, limit: Self.windowSize, light: light)
+                window = try ledger.clips(after: window.last?.path, limit: windowSize, light: light)
                 position = 0
-                exhausted = window.count < Self.windowSize
+                exhausted = window.count < windowSize
                 if window.isEmpty { return nil }
             }
             position += 1
