@@ -4,6 +4,8 @@ import VoxgateAudio
 /// What a contributor's sidecar (`<clip-id>.json`) says about a clip.
 public struct ClipMetadata: Sendable, Hashable, Codable {
     public var sentence: String
+    /// The contributor's id: as written in the sidecar while it is read, then (``SpeakerIDs/keep(_:)``) the
+    /// corpus's pseudonym, which is all the ledger and the outputs ever hold.
     public var clientID: String
     /// `true` only when the sidecar says `"consent": true`.
     public var consent: Bool
@@ -20,6 +22,9 @@ public struct ClipMetadata: Sendable, Hashable, Codable {
     /// Fields of a release's own record (e.g. Common Voice's `sentence_id`, `up_votes`, bucket), kept in
     /// the shard sample's JSON under `source`.
     public var release: [String: String] = [:]
+    /// Set when `clientID` was replaced by the pseudonym: the speaker's point in [0, 1) that fixes their split
+    /// (``SpeakerIDs/splitPoint``). Nil while the id is as read.
+    public var splitPoint: Double?
 }
 
 /// The result of reading a sidecar: a clip without usable metadata is rejected, never an error.

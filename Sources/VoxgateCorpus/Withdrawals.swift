@@ -1,15 +1,16 @@
 /// The contributors who withdrew consent: their clips are rejected `consent_withdrawn` and removed from
 /// every shard.
 ///
-/// Ids listed now (`withdrawals.txt`, `--withdraw`) are matched as they are; ids withdrawn in earlier runs
-/// are known only by a keyed hash (the ledger never keeps a withdrawn client_id), so they are matched by
-/// hashing each clip's id the same way.
+/// Everything here is keyed by the corpus's speaker pseudonym (``SpeakerIDs``), never by the raw client_id:
+/// ids listed now (`withdrawals.txt`, `--withdraw`) are pseudonymised before they are matched; contributors
+/// withdrawn in earlier runs are known only by a keyed hash of their pseudonym (the ledger never keeps a
+/// withdrawn contributor's pseudonym), so they are matched by hashing each clip's pseudonym the same way.
 public struct Withdrawals: Sendable {
-    /// Ids listed for this run.
+    /// The pseudonyms of the ids listed for this run.
     public var clientIDs: Set<String>
-    /// Keyed hashes of ids withdrawn in earlier runs.
+    /// Keyed hashes of the pseudonyms withdrawn in earlier runs.
     public var speakerHashes: Set<String>
-    /// The keyed hash of an id (the same function that made `speakerHashes`).
+    /// The keyed hash of a pseudonym (the same function that made `speakerHashes`).
     public var hash: @Sendable (String) -> String
     /// Clips whose metadata an earlier run already erased after a withdrawal (by clip path): they stay
     /// withdrawn while their file is unchanged.
@@ -29,7 +30,7 @@ public struct Withdrawals: Sendable {
     /// decision does not change between the run that learns of it and the runs after.
     public static let detail = "the contributor withdrew consent (withdrawals.txt or --withdraw, now or in an earlier run)"
 
-    /// Whether `clientID` is withdrawn.
+    /// Whether the contributor with pseudonym `clientID` is withdrawn.
     public func contains(_ clientID: String) -> Bool {
         clientIDs.contains(clientID) || (!speakerHashes.isEmpty && speakerHashes.contains(hash(clientID)))
     }

@@ -14,7 +14,7 @@ public final class Ledger {
     public static let relativePath = ".voxgate/ledger.sqlite"
 
     public let path: String
-    private let queue: DatabaseQueue
+    let queue: DatabaseQueue
 
     /// Opens (creating when missing) and migrates the ledger of `output`.
     /// - Throws: `.ledgerUnusable` when the file is not a readable SQLite database (a 0-byte file included:
@@ -28,36 +28,14 @@ public final class Ledger {
                 "the ledger '\(path)' is empty (0 bytes): it was damaged, not started; restore it from a backup, or "
                     + "move it aside and rerun with --force to rebuild the release from the uploads", path: path)
         }
-        let folder = (path as NSString).deletingLastPathComponent
         do {
-            try FileManager.default.createDirectory(
-                atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        } catch {
-            throw RunError(
-                .outputUnusable, "cannot create '\(folder)' (\(error.localizedDescription)); check permissions",
-                path: folder)
-        }
-        var configuration = Configuration()
-        configuration.label = "voxgate.ledger"
-        configuration.busyMode = .immediateError
-        configuration.prepareDatabase { db in
-            // What a withdrawal erases must not linger in free pages.
-            try db.execute(sql: "PRAGMA secure_delete = ON")
-            // A run's staged records (Ledger+Staging) stay on disk, not in memory.
-            try db.execute(sql: "PRAGMA temp_store = FILE")
-        }
-        do {
-            queue = try DatabaseQueue(path: path, configuration: configuration)
-            try queue.read { db in
-                if try Self.migrator.hasBeenSuperseded(db) {
-                    let unknown = try Self.migrator.appliedIdentifiers(db).subtracting(Self.migrator.migrations)
-                    throw RunError(
-                        .ledgerUnusable,
-                        "the ledger '\(path)' was written by a newer voxgate (schema \(unknown.sorted().joined(separator: ", ")) "
-                            + "is unknown to this version); run the newer voxgate on this folder", path: path)
-                }
-            }
-            try Self.migrator.migrate(queue)
+            // The steps that need no key; a ledger with no clip yet takes the pseudonym step too (nothing to
+            // rewrite), an older one when the run has its key (``keepPseudonyms(_:)``).
+            queue = try PrivateDatabase.open(
+                path: path, label: "voxgate.ledger", busyMode: .immediateError, migrator: Self.migrator,
+                upTo: Self.keylessSchema, what: "the ledger", newerCode: .ledgerUnusable
+            ) { path, configuration in try DatabaseQueue(path: path, configuration: configuration) }
+            if try queue.read({ db in try Self.holdsNoSpeaker(db) }) { try Self.migrator(speakerIDs: nil).migrate(queue) }
             _ = try queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM run") }
         } catch let error as RunError {
             throw error
@@ -68,7 +46,6 @@ public final class Ledger {
                     + "aside and rerun with --force to rebuild the release from the uploads (shard names and "
                     + "placements then start again)", path: path)
         }
-        chmod(path, 0o600)
     }
 
     /// Opens the ledger of a folder voxgate only reads (a partition folder given to `merge`, a release given to
@@ -93,6 +70,8 @@ public final class Ledger {
         configuration.label = "voxgate.ledger.input"
         configuration.readonly = true
         configuration.busyMode = .immediateError
+        // Read once, in order: a small page cache, so a merge of many partitions holds little per partition.
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA cache_size = -512") }
         do {
             queue = try DatabaseQueue(path: path, configuration: configuration)
             let complete = try queue.read { db in try Self.migrator.hasCompletedMigrations(db) }
@@ -129,7 +108,11 @@ public final class Ledger {
     }
 
     /// The schema. Migrations are only ever appended; a ledger that has one this list lacks is refused.
-    static var migrator: DatabaseMigrator {
+    static var migrator: DatabaseMigrator { migrator(speakerIDs: nil) }
+
+    /// The schema, whose pseudonym step (v3) rewrites stored client_ids with `speakerIDs` (nil: only a ledger
+    /// holding no contributor yet can take that step).
+    static func migrator(speakerIDs: SpeakerIDs?) -> DatabaseMigrator {
         var m = DatabaseMigrator()
         m.registerMigration("v1") { db in
             try db.create(table: "run") { t in
@@ -200,6 +183,7 @@ public final class Ledger {
                 t.column("value", .text).notNull()
             }
         }
+        registerPseudonyms(&m, speakerIDs: speakerIDs)
         return m
     }
 
@@ -238,9 +222,12 @@ public final class Ledger {
         try read { db in try ShardRecord.order(Column("path")).fetchAll(db) }
     }
 
-    /// The keyed hashes of every contributor who ever withdrew.
-    public func withdrawnSpeakers() throws(RunError) -> Set<String> {
-        try read { db in Set(try String.fetchAll(db, sql: "SELECT speaker_hash FROM withdrawal")) }
+    /// The keyed hashes of every contributor who ever withdrew: of their pseudonym, or (`.clientID`: recorded
+    /// before the ledger kept pseudonyms) of their raw id.
+    public func withdrawnSpeakers(hashed: WithdrawalRecord.Hashed = .pseudonym) throws(RunError) -> Set<String> {
+        try read { db in
+            Set(try String.fetchAll(db, sql: "SELECT speaker_hash FROM withdrawal WHERE hashed = ?", arguments: [hashed.rawValue]))
+        }
     }
 
     public func withdrawals() throws(RunError) -> [WithdrawalRecord] {
@@ -265,30 +252,35 @@ public final class Ledger {
             var run = change.run
             try run.insert(db)
             let id = run.id!
-            for path in change.removedShards {
-                try db.execute(sql: "UPDATE clip SET shard = NULL, member = NULL WHERE shard = ?", arguments: [path])
-            }
-            for var shard in change.shards {
-                if shard.createdRun == 0 { shard.createdRun = id }
-                shard.updatedRun = id
-                try shard.save(db)
-            }
-            try Self.commitStage(db, run: id)
-            for var clip in change.clips {
-                if clip.firstRun == 0 { clip.firstRun = id }
-                if clip.analysedRun == 0 { clip.analysedRun = id }
-                try clip.save(db)
-            }
-            for path in change.deletedClips { _ = try ClipRecord.deleteOne(db, key: path) }
-            // A removed shard keeps its row until its file is deleted (``clearPending()``): the ledger lists
-            // every shard file a reader can see.
-            for var w in change.withdrawals {
-                w.run = id
-                try w.insert(db, onConflict: .ignore)
-            }
-            for p in change.pending { try p.save(db) }
+            try Self.record(change, run: id, in: db)
             return id
         }
+    }
+
+    /// Writes everything of `change` but its run's row (the run `id`).
+    static func record(_ change: LedgerChange, run id: Int64, in db: Database) throws {
+        for path in change.removedShards {
+            try db.execute(sql: "UPDATE clip SET shard = NULL, member = NULL WHERE shard = ?", arguments: [path])
+        }
+        for var shard in change.shards {
+            if shard.createdRun == 0 { shard.createdRun = id }
+            shard.updatedRun = id
+            try shard.save(db)
+        }
+        try Self.commitStage(db, run: id)  // the records the run staged (Ledger+Staging), then those it holds
+        for var clip in change.clips {
+            if clip.firstRun == 0 { clip.firstRun = id }
+            if clip.analysedRun == 0 { clip.analysedRun = id }
+            try clip.save(db)
+        }
+        for path in change.deletedClips { _ = try ClipRecord.deleteOne(db, key: path) }
+        // A removed shard keeps its row until its file is deleted (``clearPending()``): the ledger lists
+        // every shard file a reader can see.
+        for var w in change.withdrawals {
+            w.run = id
+            try w.insert(db, onConflict: .ignore)
+        }
+        for p in change.pending { try p.save(db) }
     }
 
     /// Marks a run's release files (decisions, totals, …) as written: until then the next run regenerates them
@@ -314,7 +306,7 @@ public final class Ledger {
         do { return try queue.write(body) } catch { throw failure(error) }
     }
 
-    private func failure(_ error: any Error) -> RunError {
+    func failure(_ error: any Error) -> RunError {
         if let e = error as? RunError { return e }
         if let e = error as? DatabaseError, e.resultCode == .SQLITE_FULL || e.resultCode == .SQLITE_IOERR {
             return RunError(

@@ -192,13 +192,23 @@ public struct RunRecord: Codable, Sendable, Hashable, FetchableRecord, MutablePe
 }
 
 /// The audit record of one contributor's withdrawal: when, how many clips, which shards were rewritten.
-/// It keeps a keyed hash of the client_id (HMAC under the corpus's speaker key), never the id itself.
+/// It keeps a keyed hash of the contributor's pseudonym (HMAC under the corpus's speaker key), never the id nor
+/// the pseudonym itself.
 public struct WithdrawalRecord: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
     public static let databaseTableName = "withdrawal"
     public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
     public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 
+    /// What `speakerHash` is a keyed hash of.
+    public enum Hashed: String, Codable, Sendable {
+        /// The contributor's pseudonym (``SpeakerPseudonym``): every record since the ledger keeps pseudonyms.
+        case pseudonym
+        /// The raw client_id: records made before (matched only against ids as read from sidecars).
+        case clientID = "client_id"
+    }
+
     public var speakerHash: String
+    public var hashed: Hashed = .pseudonym
     public var run: Int64
     /// ISO 8601, UTC.
     public var at: String
@@ -206,8 +216,9 @@ public struct WithdrawalRecord: Codable, Sendable, Hashable, FetchableRecord, Pe
     /// The shards rewritten without their clips, as a JSON array of paths.
     public var shards: String
 
-    public init(speakerHash: String, run: Int64, at: String, clips: Int, shards: String) {
+    public init(speakerHash: String, hashed: Hashed = .pseudonym, run: Int64, at: String, clips: Int, shards: String) {
         self.speakerHash = speakerHash
+        self.hashed = hashed
         self.run = run
         self.at = at
         self.clips = clips
@@ -229,6 +240,14 @@ public struct PendingFile: Codable, Sendable, Hashable, FetchableRecord, Persist
 }
 
 extension ClipAnalysis {
+    /// An analysis from the ledger's JSON alone (no fingerprint).
+    init(ledgerJSON text: String) throws {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        self = try decoder.decode(ClipAnalysis.self, from: Data(text.utf8))
+    }
+
     /// The ledger's JSON of an analysis (non-finite levels, such as the −∞ dBFS of digital silence, as strings).
     public func ledgerJSON() -> String {
         let encoder = JSONEncoder()
@@ -240,10 +259,7 @@ extension ClipAnalysis {
 
     /// The analysis of a ledger record: its JSON, with the fingerprint from its binary column.
     public init(record: ClipRecord) throws {
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        self = try decoder.decode(ClipAnalysis.self, from: Data(record.analysis.utf8))
+        try self.init(ledgerJSON: record.analysis)
         if let bytes = record.fingerprint, measurement != nil {
             measurement!.fingerprint = bytes.withUnsafeBytes { ClipMeasurement.fingerprint(bytes: $0) }
         }

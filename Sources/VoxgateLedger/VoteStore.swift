@@ -30,37 +30,39 @@ public final class VoteStore: Sendable {
     public let path: String
     private let pool: DatabasePool
 
-    /// Opens (creating when missing) the votes of `output`.
+    /// Opens (creating when missing) the votes of `output` (``PrivateDatabase``, in WAL mode).
     public init(output: String) throws(RunError) {
         path = output + "/" + Self.relativePath
-        let folder = (path as NSString).deletingLastPathComponent
         do {
-            try FileManager.default.createDirectory(
-                atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            var configuration = Configuration()
-            configuration.label = "voxgate.votes"
-            configuration.busyMode = .timeout(10)
-            pool = try DatabasePool(path: path, configuration: configuration)
-            var m = DatabaseMigrator()
-            m.registerMigration("v1") { db in
-                try db.create(table: "vote") { t in
-                    t.column("reviewer", .text).notNull()
-                    t.column("clip", .text).notNull()
-                    t.column("vote", .text).notNull().check { ["accept", "reject"].contains($0) }
-                    t.column("note", .text).notNull()
-                    t.column("at", .text).notNull()
-                    t.primaryKey(["reviewer", "clip"])
-                }
-                try db.create(index: "vote_clip", on: "vote", columns: ["clip"])
-            }
-            try m.migrate(pool)
+            pool = try PrivateDatabase.open(
+                path: path, label: "voxgate.votes", busyMode: .timeout(10), migrator: Self.migrator,
+                what: "the review votes", newerCode: .outputUnusable
+            ) { path, configuration in try DatabasePool(path: path, configuration: configuration) }
+        } catch let error as RunError {
+            throw error
         } catch {
             throw RunError(
                 .outputUnusable,
                 "the review votes '\(path)' cannot be opened (\(Ledger.reason(error))); restore the file from a backup "
                     + "or move it aside (its votes are then lost)", path: path)
         }
-        chmod(path, 0o600)
+    }
+
+    /// The schema. Migrations are only ever appended.
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1") { db in
+            try db.create(table: "vote") { t in
+                t.column("reviewer", .text).notNull()
+                t.column("clip", .text).notNull()
+                t.column("vote", .text).notNull().check { ["accept", "reject"].contains($0) }
+                t.column("note", .text).notNull()
+                t.column("at", .text).notNull()
+                t.primaryKey(["reviewer", "clip"])
+            }
+            try db.create(index: "vote_clip", on: "vote", columns: ["clip"])
+        }
+        return m
     }
 
     /// The votes of `output` when it has any, else nil (a folder nobody reviewed gets no votes file).

@@ -104,10 +104,27 @@ struct SpeakerPseudonym: Sendable {
             .map { String(format: "%02x", $0) }.joined()
     }
 
-    /// The keyed hash the ledger keeps of a withdrawn contributor's id (unrelated to the pseudonym).
-    func withdrawalHash(_ clientID: String) -> String {
+    /// The keyed hash the ledger keeps of a withdrawn contributor, from their pseudonym (so it matches a
+    /// clip whose ledger record holds only the pseudonym), unlinkable to the pseudonym without the key.
+    func withdrawalHash(pseudonym: String) -> String {
+        HMAC<SHA256>.authenticationCode(for: Data(("withdrawal-pseudonym\u{0}" + pseudonym).utf8), using: key)
+            .map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The keyed hash ledgers made before pseudonyms kept of a withdrawn contributor's raw id
+    /// (``WithdrawalRecord/hashed`` `client_id`): only an id as read from a sidecar can match it.
+    func withdrawalHash(clientID: String) -> String {
         HMAC<SHA256>.authenticationCode(for: Data(("withdrawal\u{0}" + clientID).utf8), using: key)
             .map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The run's ``SpeakerIDs``: a raw id becomes its pseudonym and its split point, and is matched against
+    /// `legacyWithdrawals` (hashes of raw ids recorded before the ledger kept pseudonyms).
+    func ids(legacyWithdrawals: Set<String> = []) -> SpeakerIDs {
+        let me = self
+        return SpeakerIDs(
+            pseudonym: { me($0) }, splitPoint: { me.unitInterval(purpose: "split", $0) },
+            withdrawnBefore: { legacyWithdrawals.isEmpty ? false : legacyWithdrawals.contains(me.withdrawalHash(clientID: $0)) })
     }
 
     /// A number in [0, 1) derived from `id` under the key, for `purpose` (so it is unrelated to the pseudonym).

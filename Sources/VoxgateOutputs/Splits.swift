@@ -4,7 +4,8 @@ import VoxgateCorpus
 /// Speaker-disjoint train/dev/test splits that never move between releases.
 ///
 /// A speaker's split is a keyed hash of their client_id (HMAC under the corpus's speaker key) mapped to
-/// [0, 1) and cut at the configured proportions: the same speaker lands in the same split in every run
+/// [0, 1) — their `splitPoint`, computed when the id was read and replaced by the pseudonym — and cut at the
+/// configured proportions: the same speaker lands in the same split in every run
 /// that keeps the key, whatever else is added. A sentence never appears in two splits: the first
 /// accepted clip of a sentence (in path order) fixes its split, and a later clip of that sentence whose
 /// speaker belongs to another split is left out of every split (`split: null`) and counted.
@@ -20,9 +21,9 @@ struct SplitAssigner {
         self.pseudonym = pseudonym
     }
 
-    /// The speaker's split, from their id alone.
-    func speakerSplit(_ clientID: String) -> Split {
-        let u = pseudonym.unitInterval(purpose: "split", clientID)
+    /// The speaker's split, from their split point alone (metadata kept as read, without one: from the id).
+    func speakerSplit(_ speaker: ClipMetadata) -> Split {
+        let u = speaker.splitPoint ?? pseudonym.unitInterval(purpose: "split", speaker.clientID)
         if u < config.train { return .train }
         if u < config.train + config.dev { return .dev }
         return .test
@@ -35,8 +36,8 @@ struct SplitAssigner {
     }
 
     /// The split of an accepted clip, or nil when its sentence is already in another split.
-    mutating func assign(language: String, clientID: String, sentence: String) -> Split? {
-        let split = speakerSplit(clientID)
+    mutating func assign(language: String, speaker: ClipMetadata, sentence: String) -> Split? {
+        let split = speakerSplit(speaker)
         let key = SentenceKey.normalise(sentence)
         if let fixed = sentenceSplit[language]?[key], fixed != split { return nil }
         sentenceSplit[language, default: [:]][key] = split

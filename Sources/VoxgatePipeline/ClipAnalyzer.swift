@@ -16,6 +16,8 @@ public struct ClipAnalyzer: Sendable {
     public var communityTerms: [String: Terms]
     /// Reviewers' votes by clip path (``ReviewPolicy``); empty when nobody voted.
     public var reviews: [String: ReviewTally] = [:]
+    /// How a client_id read from a sidecar is kept: the run passes its corpus's pseudonym.
+    public var speakerIDs = SpeakerIDs.asRead
 
     public init(config: PipelineConfig, withdrawals: Withdrawals, communityTerms: [String: Terms] = [:]) {
         self.config = config
@@ -29,7 +31,14 @@ public struct ClipAnalyzer: Sendable {
         var times = StageTimes()
         defer { StageClock.add(times) }
         var clock = StageClock.now()
-        let sidecar = source.metadata.read()
+        let (sidecar, withdrawnBefore) = speakerIDs.keep(source.metadata.read())
+        if withdrawnBefore, case .valid(let m) = sidecar {
+            // Withdrawn before the ledger kept pseudonyms: known by the raw id only, matched here as it is read.
+            var withdrawn = self
+            withdrawn.withdrawals.clientIDs.insert(m.clientID)
+            withdrawn.speakerIDs.withdrawnBefore = { _ in false }
+            return withdrawn.analyze(source)
+        }
         clock = times.lap(.metadata, since: clock)
         if let refusal = source.refusal {
             // Not a regular file inside the root: rejected without reading a byte of it.

@@ -26,7 +26,8 @@ public struct IngestPipeline: Sendable {
     ///   - jobs: decode workers (≥ 1).
     public init(
         clips: [ClipSource], earlier: [ClipAnalysis?] = [], config: PipelineConfig, withdrawals: Withdrawals,
-        communityTerms: [String: Terms] = [:], reviews: [String: ReviewTally] = [:], jobs: Int
+        communityTerms: [String: Terms] = [:], reviews: [String: ReviewTally] = [:], speakerIDs: SpeakerIDs = .asRead,
+        jobs: Int
     ) {
         precondition(jobs >= 1)
         precondition(earlier.isEmpty || earlier.count == clips.count)
@@ -34,6 +35,7 @@ public struct IngestPipeline: Sendable {
         self.earlier = earlier.isEmpty ? Array(repeating: nil, count: clips.count) : earlier
         self.analyzer = ClipAnalyzer(config: config, withdrawals: withdrawals, communityTerms: communityTerms)
         self.analyzer.reviews = reviews
+        self.analyzer.speakerIDs = speakerIDs
         self.jobs = jobs
         self.window = max(jobs, jobs * config.run.clipsInFlightPerJob)
     }

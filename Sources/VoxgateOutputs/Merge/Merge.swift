@@ -33,6 +33,8 @@ public struct MergeOptions: Sendable {
 /// across partitions with the single run's rule (the first by path is kept) and assigns splits the same way;
 /// shards are re-grouped and numbered as a single run would, their audio copied from the partitions' shard
 /// members byte for byte (never re-encoded); decisions, totals, datasheets and the report are regenerated.
+/// The partitions' ledgers are read in path order a window at a time (``MergedClips``), so memory does not
+/// grow with their clips' analyses (``release(_:progress:)``).
 public enum Merge {
     public static func run(
         _ options: MergeOptions, progress: @Sendable (IngestProgress) -> Void = { _ in }
@@ -57,102 +59,29 @@ public enum Merge {
             "merge started",
             metadata: ["partitions": "\(markers.count)", "out": "\(options.output)", "root": "\(first.root)"])
 
-        // Every partition's clips, analyses, released audio and withdrawals.
-        var records: [String: ClipRecord] = [:]
-        var owner: [String: Int] = [:]
-        var audio: [String: ShardAudio] = [:]
+        // Every partition's clips, read in path order a window at a time; every released member checked
+        // against its recorded SHA-256, shard by shard, before anything is written.
+        try checkOutputIsNotAnInput(options)
+        let partitions = try zip(options.partitions, markers).map { dir, marker throws(RunError) in
+            try PartitionClips(folder: dir, marker: marker)
+        }
         var withdrawnHashes = Set<String>()
         var carried: [WithdrawalRecord] = []
-        try checkOutputIsNotAnInput(options)
-        var members: [MemberCheck] = []
-        // Shards holding members with no hash of their own (released before member hashes were recorded): each
-        // is verified whole against the SHA-256 its partition's ledger recorded for it.
-        var wholeShards: [String: (folder: String, shard: String, sha256: String)] = [:]
-        for (dir, marker) in zip(options.partitions, markers) {
-            // Inputs: the ledger opened read-only, every member verified against its recorded hash below.
-            let ledger = try Ledger(readingInput: dir)
-            let shardHashes = Dictionary(try ledger.shards().map { ($0.path, $0.sha256) }) { a, _ in a }
-            guard let partition = Partition(index: marker.partition, count: marker.partitions) else {
-                throw PartitionMarker.outOfRange(dir)
-            }
-            let clips = try ledger.clips().values.filter { partition.contains($0.path) }
-            var byShard: [String: [ClipRecord]] = [:]
-            for record in clips {
-                records[record.path] = record
-                owner[record.path] = marker.partition
-                if let shard = record.shard { byShard[shard, default: []].append(record) }
-            }
-            for (shard, placed) in byShard.sorted(by: { $0.key < $1.key }) {
-                let index = try TarIndex.audio(of: dir + "/" + shard)
-                for record in placed.sorted(by: { $0.path < $1.path }) {
-                    guard let key = record.member, let m = index[key] else {
-                        throw RunError(
-                            .inputDamaged,
-                            "partition \(marker.partition)/\(marker.partitions) ('\(dir)'): shard '\(shard)' lacks the member "
-                                + "'\(record.member ?? "?")' its ledger records for '\(record.path)'; nothing was published: "
-                                + "copy that partition folder again, or rerun that partition", path: dir + "/" + shard)
-                    }
-                    if record.audioSha256 == nil, let whole = shardHashes[shard] {
-                        wholeShards[dir + "/" + shard] = (dir, shard, whole)
-                    }
-                    members.append(
-                        MemberCheck(
-                            clip: record.path, partition: "\(marker.partition)/\(marker.partitions)", folder: dir,
-                            shard: shard, name: m.name, offset: m.offset, size: m.size, ext: m.ext,
-                            format: m.format, sha256: record.audioSha256))
-                }
-            }
-            let withdrawals = try ledger.withdrawals()
-            withdrawnHashes.formUnion(withdrawals.map(\.speakerHash))
+        var erased = Set<String>()
+        for partition in partitions {
+            try await verifyMembers(of: partition)
+            let withdrawals = try partition.ledger.withdrawals()
+            withdrawnHashes.formUnion(withdrawals.filter { $0.hashed == .pseudonym }.map(\.speakerHash))
             carried += withdrawals
-        }
-        // Every member is checked before anything is written: a damaged one refuses the whole merge.
-        let verdicts = await IncrementalPlan.concurrentMap(members) { m in
-            FileDigest.sha256(path: m.folder + "/" + m.shard, offset: m.offset, size: m.size)
-        }
-        let whole = wholeShards.values.sorted { $0.folder + $0.shard < $1.folder + $1.shard }
-        let wholeDigests = await IncrementalPlan.concurrentMap(whole) { FileDigest.sha256(path: $0.folder + "/" + $0.shard) }
-        var intactShards = Set<String>()
-        for (w, digest) in zip(whole, wholeDigests) where digest == w.sha256 { intactShards.insert(w.folder + "/" + w.shard) }
-        for (m, got) in zip(members, verdicts) {
-            let want = m.sha256 ?? (intactShards.contains(m.folder + "/" + m.shard) ? got : nil)
-            guard let want, got == want else {
-                throw RunError(
-                    .inputDamaged,
-                    "partition \(m.partition) ('\(m.folder)'): shard '\(m.shard)' member '\(m.name)' "
-                        + (m.sha256 == nil
-                            ? "has no SHA-256 of its own (released by an older voxgate) and its shard does not match the "
-                                + "SHA-256 recorded for the whole shard; nothing was published: copy that partition folder "
-                                + "again from its source, or rerun that partition with --force"
-                            : "does not match the SHA-256 recorded when it was written (recorded \(m.sha256!), now "
-                                + "\(got ?? "unreadable")); nothing was published: copy that partition folder "
-                                + "again from its source, or rerun that partition"),
-                    path: m.folder + "/" + m.shard)
-            }
-            audio[m.clip] = ShardAudio(
-                content: .fileRange(path: m.folder + "/" + m.shard, offset: m.offset, size: m.size), fileExtension: m.ext,
-                sha256: want)
-            audio[m.clip]?.format = m.format
+            erased.formUnion(try partition.ledger.withdrawnClips().filter { partition.partition.contains($0) })
         }
 
         // The tree must be the one the partitions decided: every clip decided, none changed since.
         let tree = try InputLayouts.scan(root: first.root, options: first.input)
-        for clip in tree.clips {
-            let expected = Partition.of(clip.clip, count: first.partitions)
-            guard let record = records[clip.clip] else {
-                throw RunError(
-                    .inputUnusable,
-                    "'\(clip.clip)' was decided by no partition (it belongs to partition \(expected)/\(first.partitions), "
-                        + "which ran before it was uploaded); rerun that partition, then merge", path: clip.path)
-            }
-            let stat = IncrementalPlan.FileStat(path: clip.path)
-            guard stat?.size == record.size, stat?.mtimeNs == record.mtimeNs else {
-                throw RunError(
-                    .inputUnusable,
-                    "'\(clip.clip)' changed after partition \(expected)/\(first.partitions) decided it; rerun that "
-                        + "partition, then merge", path: clip.path)
-            }
-        }
+        var aligned = TreeAlignment(tree: tree, partitions: first.partitions)
+        var light = try MergedClips(partitions.map { $0.restarted(light: true) })
+        while let (record, _) = try light.next() { _ = try aligned.source(of: record) }
+        try aligned.finish()
 
         let out = options.output
         try OutputFolder.create(out)
@@ -196,6 +125,7 @@ public enum Merge {
                     + "\(first.speakerKeyID)); pass theirs with --speaker-key-file", path: keyPath)
         }
         try ledger.setFact(SpeakerPseudonym.keyFact, speaker.keyID)
+        try ledger.keepPseudonyms(speaker.ids())
         if options.speakerKeyPath == nil {  // the corpus's key, beside its release as a single run keeps it
             try? FileManager.default.removeItem(atPath: out + "/speaker.key")
             try? FileManager.default.copyItem(atPath: keyPath, toPath: out + "/speaker.key")
@@ -206,18 +136,17 @@ public enum Merge {
             root: first.root, output: out, config: config, jobs: options.jobs, input: first.input)
         ingest.logger = log
         let withdrawals = Withdrawals(
-            clientIDs: tree.withdrawals, speakerHashes: withdrawnHashes, hash: { speaker.withdrawalHash($0) },
-            erasedClips: Set(records.values.filter(\.withdrawn).map(\.path)))
-        var plan = IncrementalPlan(tree: tree, known: records, verifyHashes: false)
-        try await plan.load()
+            clientIDs: Set(tree.withdrawals.map { speaker($0) }), speakerHashes: withdrawnHashes,
+            hash: { speaker.withdrawalHash(pseudonym: $0) }, erasedClips: erased)
         let reviews = try ReviewVotes.load(output: out)
-        var summary = try await Ingest.release(
-            Ingest.ReleaseJob(
-                options: ingest, tree: tree, ledger: ledger, releasedShards: [], known: [:], speaker: speaker,
-                withdrawals: withdrawals, plan: plan, audio: audio, carriedWithdrawals: carried, reviews: reviews,
+        var summary = try await release(
+            Release(
+                options: ingest, tree: tree, ledger: ledger, speaker: speaker,
+                speakerIDs: speaker.ids(legacyWithdrawals: Set(carried.filter { $0.hashed == .clientID }.map(\.speakerHash))),
+                withdrawals: withdrawals, partitions: partitions, carriedWithdrawals: carried, reviews: reviews,
                 inputsHash: ReviewVotes.inputsHash(
                     InputsHash.of(
-                        config: config, tree: tree, input: first.input, partition: nil, listed: tree.withdrawals,
+                        config: config, tree: tree, input: first.input, partition: nil, listed: withdrawals.clientIDs,
                         speaker: speaker), votes: reviews, config: config.review),
                 started: started),
             progress: progress)
@@ -235,15 +164,6 @@ public enum Merge {
             "\($0.partition)/\($0.partitions) \($0.run) \($0.finished) \($0.id ?? "-") \($0.configHash) \($0.speakerKeyID) \($0.root)"
         }
         return FileDigest.sha256(Array(lines.joined(separator: "\n").utf8))
-    }
-
-    /// One partition shard member to verify before the merge copies it.
-    struct MemberCheck: Sendable {
-        var clip, partition, folder, shard, name: String
-        var offset, size: Int
-        var ext: String
-        var format: ShardAudio.Format?
-        var sha256: String?
     }
 
     /// Refuses an `--out` that is one of the partition folders, inside one, or holds one: a merge never

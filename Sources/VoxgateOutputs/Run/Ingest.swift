@@ -130,6 +130,7 @@ public enum Ingest {
         var legacy = mayHoldLegacyPaths ? LegacyClipPaths(tree: tree, known: &known) : LegacyClipPaths()
         let speaker = try SpeakerPseudonym(keyPath: options.speakerKeyPath ?? out + "/speaker.key")
         try SpeakerPseudonym.check(speaker, against: ledger, keyPath: options.speakerKeyPath ?? out + "/speaker.key")
+        try ledger.keepPseudonyms(speaker.ids())  // a ledger made before pseudonyms: its raw ids replaced, once
         for warning in SpeakerPseudonym.warnings(keyPath: options.speakerKeyPath ?? out + "/speaker.key") {
             log.warning("\(warning)")
             tree.warnings.append(warning)
@@ -144,12 +145,13 @@ public enum Ingest {
             moved = known.values.filter { !partition.contains($0.path) }.sorted { $0.path < $1.path }
             for record in moved { known.removeValue(forKey: record.path) }
         }
-        let listed = tree.withdrawals.union(options.withdraw)
+        let listed = Set(tree.withdrawals.union(options.withdraw).map { speaker($0) })
         let earlierWithdrawn = try ledger.withdrawnSpeakers()
+        let ids = speaker.ids(legacyWithdrawals: try ledger.withdrawnSpeakers(hashed: .clientID))
         let withdrawals = Withdrawals(
-            clientIDs: listed, speakerHashes: earlierWithdrawn, hash: { speaker.withdrawalHash($0) },
+            clientIDs: listed, speakerHashes: earlierWithdrawn, hash: { speaker.withdrawalHash(pseudonym: $0) },
             erasedClips: Set(known.values.filter(\.withdrawn).map(\.path)))
-        var plan = IncrementalPlan(tree: tree, known: known, verifyHashes: options.verifyHashes)
+        var plan = IncrementalPlan(tree: tree, known: known, verifyHashes: options.verifyHashes, speakerIDs: ids)
         let reviews = try ReviewVotes.load(output: out)
         let inputs = ReviewVotes.inputsHash(
             InputsHash.of(
@@ -167,7 +169,7 @@ public enum Ingest {
                 known = try ledger.clips()
                 legacy = LegacyClipPaths(tree: tree, known: &known)
                 known = known.filter { !movedPaths.contains($0.key) }
-                plan = IncrementalPlan(tree: tree, known: known, verifyHashes: options.verifyHashes)
+                plan = IncrementalPlan(tree: tree, known: known, verifyHashes: options.verifyHashes, speakerIDs: ids)
                 try await plan.load()
             } else {
                 try await plan.load(from: ledger)

@@ -30,6 +30,7 @@ enum ConfigHash {
 
 enum InputsHash {
     /// SHA-256 over everything besides the clips themselves that decides a run's outputs.
+    /// - Parameter listed: the pseudonyms of the withdrawals listed for the run.
     static func of(
         config: PipelineConfig, tree: CorpusInput, input: InputOptions, partition: Partition?, listed: Set<String>,
         speaker: SpeakerPseudonym
@@ -40,7 +41,7 @@ enum InputsHash {
         let terms = tree.communityTerms.keys.sorted().map { "\($0)=\(json(tree.communityTerms[$0]!))" }
         let parts: [String] = [
             VoxgateVersion.current, LanguageCheck.revision, config.decisionText, tree.layout, json(input),
-            partition?.description ?? "all", listed.map { speaker.withdrawalHash($0) }.sorted().joined(separator: ","),
+            partition?.description ?? "all", listed.map { speaker.withdrawalHash(pseudonym: $0) }.sorted().joined(separator: ","),
             terms.joined(separator: ";"), speaker.keyID,
         ]
         return SHA256.hash(data: Data(parts.joined(separator: "\u{0}").utf8)).map { String(format: "%02x", $0) }.joined()

@@ -78,8 +78,7 @@ struct RunBooks {
         if isWithdrawn && before?.withdrawn != true {
             newlyWithdrawnClips += 1
             if case .valid(let meta) = outcome.analysis.sidecar {
-                let id = meta.clientID
-                let hash = speaker.withdrawalHash(id)
+                let hash = speaker.withdrawalHash(pseudonym: meta.clientID)
                 var entry = withdrawn[hash] ?? (0, [])
                 entry.clips += 1
                 if let shard = before?.shard { entry.shards.insert(shard) }
@@ -132,8 +131,8 @@ struct RunBooks {
         var change = LedgerChange(run: run)
         let at = run.ended
         var audits = withdrawn
-        for id in listedWithdrawals {
-            let hash = speaker.withdrawalHash(id)
+        for pseudonym in listedWithdrawals {
+            let hash = speaker.withdrawalHash(pseudonym: pseudonym)
             if audits[hash] == nil { audits[hash] = (0, []) }
         }
         for (hash, entry) in audits.sorted(by: { $0.key < $1.key }) where !earlierWithdrawn.contains(hash) {

@@ -45,13 +45,17 @@ struct IncrementalPlan {
     private let tree: CorpusInput
     private let known: [String: ClipRecord]
     private let verifyHashes: Bool
+    /// How a client_id read from a sidecar is kept (the corpus's pseudonym), here and by the run's analyzer.
+    let speakerIDs: SpeakerIDs
     private var candidates: [(ClipSource, ClipRecord?, FileStat, FileStat?)] = []
     /// Every clip of the tree is one the ledger holds, with the same file and sidecar (size and time), and the
     /// ledger holds no other: nothing about the clips changed since the last run.
     private(set) var isUnchanged = false
 
     /// Stats every file of `tree` against the ledger's records (`known`); ``load()`` then reads what is needed.
-    init(tree: CorpusInput, known: [String: ClipRecord], verifyHashes: Bool) {
+    /// - Parameter speakerIDs: how a sidecar read again keeps its client_id (the corpus's pseudonym).
+    init(tree: CorpusInput, known: [String: ClipRecord], verifyHashes: Bool, speakerIDs: SpeakerIDs) {
+        self.speakerIDs = speakerIDs
         self.tree = tree
         self.known = known
         self.verifyHashes = verifyHashes
@@ -86,7 +90,9 @@ struct IncrementalPlan {
             textInLedger.append(e.kept)
         }
         var late: [Entry] = []
-        let (known, tree, verifyHashes, candidates) = (self.known, self.tree, self.verifyHashes, self.candidates)
+        let (known, tree, verifyHashes, candidates, speakerIDs) = (
+            self.known, self.tree, self.verifyHashes, self.candidates, self.speakerIDs
+        )
         let unchanged = await Self.concurrentMap(candidates) { (source, record, _, _) -> Bool? in
             guard let record, !verifyHashes || FileDigest.sha256(path: source.path) == record.fileSha256 else {
                 return nil
@@ -128,12 +134,18 @@ struct IncrementalPlan {
             var text: String? = kept ? nil : record.analysis
             var stands = kept
             let sidecarChanged = sidecar?.size != record.sidecarSize || sidecar?.mtimeNs != record.sidecarMtimeNs
-            if case .parsed(let reading) = source.metadata, reading != analysis.sidecar, !record.withdrawn {
-                analysis.sidecar = reading  // a release's TSV row changed
-                analysis.languageFindings = nil
-                (text, stands) = (nil, false)
+            var reading: (reading: SidecarReading, withdrawnBefore: Bool)?
+            if case .parsed(let read) = source.metadata, !record.withdrawn, speakerIDs.keep(read).reading != analysis.sidecar {
+                reading = speakerIDs.keep(read)  // a release's TSV row changed
             } else if sidecarChanged && !record.withdrawn {
-                analysis.sidecar = source.metadata.read()
+                reading = speakerIDs.keep(source.metadata.read())
+            }
+            if let reading {
+                if reading.withdrawnBefore {  // decoded again: the analyzer matches the id as read
+                    add((source, nil, file, sidecar, nil, false))
+                    continue
+                }
+                analysis.sidecar = reading.reading
                 analysis.languageFindings = nil
                 (text, stands) = (nil, false)
             }

@@ -6,7 +6,7 @@ import VoxgateLedger
 import VoxgateCorpus
 import VoxgatePipeline
 
-/// The release stage every run and every merge goes through.
+/// The release stage every run goes through (a merge takes the same steps, streamed: `Merge+Release.swift`).
 extension Ingest {
     /// What the release stage works from: a run's clips with their earlier analyses, and the folder's state.
     struct ReleaseJob {
@@ -34,7 +34,7 @@ extension Ingest {
     }
 
     /// Decides every clip of `job` in path order, writes new shards and rewrites, commits the ledger, and
-    /// regenerates the release's files: the one path every run and every merge takes.
+    /// regenerates the release's files: the one path every run takes.
     static func release(_ job: ReleaseJob, progress: @Sendable (IngestProgress) -> Void) async throws -> IngestSummary {
         let (options, tree, ledger, plan, known, speaker) = (job.options, job.tree, job.ledger, job.plan, job.known, job.speaker)
         let (out, log, started, releasedShards) = (options.output, options.logger, job.started, job.releasedShards)
@@ -48,7 +48,7 @@ extension Ingest {
             ])
         var pipeline = IngestPipeline(
             clips: plan.sources, earlier: plan.earlier, config: options.config, withdrawals: job.withdrawals,
-            communityTerms: tree.communityTerms, reviews: job.reviews, jobs: options.jobs)
+            communityTerms: tree.communityTerms, reviews: job.reviews, speakerIDs: plan.speakerIDs, jobs: options.jobs)
         for (i, source) in plan.sources.enumerated() {
             if let audio = job.audio[source.clip] { pipeline.audio[i] = audio }
         }

@@ -59,7 +59,7 @@ final class ReleaseWriter {
                 if let split = released.split.flatMap(SplitAssigner.Split.init(rawValue:)) {
                     try manifests.add(
                         language: outcome.source.languageTag, split: split, key: released.key, shard: released.shard,
-                        clip: outcome.source.clip, speaker: speaker(meta.clientID),
+                        clip: outcome.source.clip, speaker: meta.clientID,
                         durationSeconds: outcome.measurement?.durationSeconds ?? 0)
                 }
             } else if let audio = outcome.shardAudio {
@@ -84,8 +84,8 @@ final class ReleaseWriter {
         let language = outcome.source.languageTag
         let digest = SHA256.hash(data: Data(outcome.source.clip.utf8)).map { String(format: "%02x", $0) }.joined()
         let key = OutputRecords.key(for: outcome.source, clipDigest: digest)
-        let split = splits.assign(language: language, clientID: metadata.clientID, sentence: metadata.sentence)
-        let pseudonym = speaker(metadata.clientID)
+        let split = splits.assign(language: language, speaker: metadata, sentence: metadata.sentence)
+        let pseudonym = metadata.clientID  // pseudonymised as it was read (SpeakerIDs)
         let json = OutputRecords.sample(
             outcome, metadata: metadata, terms: terms, speaker: pseudonym, split: split?.rawValue,
             audioExtension: audio.fileExtension, audioSHA256: audio.sha256, audioFormat: audio.format)

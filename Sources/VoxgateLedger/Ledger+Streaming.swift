@@ -1,0 +1,70 @@
+import Foundation
+import GRDB
+public import VoxgateCorpus
+
+/// Reading and recording clips a window at a time: what a run over more clips than it may hold uses
+/// (`voxgate merge`). Memory is bounded by the window, never by the ledger.
+extension Ledger {
+    /// Up to `limit` clips after `path` (nil: from the first), in path order: the byte order of the UTF-8 path
+    /// (SQLite's BINARY collation), which is the order of every output (``ClipSource/pathOrder(_:_:)``).
+    /// - Parameter light: leave out the analyses and fingerprints.
+    public func clips(after path: String?, limit: Int, light: Bool = false) throws(RunError) -> [ClipRecord] {
+        try read { db in
+            try ClipRecord.fetchAll(
+                db, sql: "SELECT \(light ? Self.lightColumns : "*") FROM clip WHERE path > ? ORDER BY path LIMIT ?",
+                arguments: [path ?? "", limit])
+        }
+    }
+
+    /// The paths of the clips whose contributor withdrew (their metadata is erased).
+    public func withdrawnClips() throws(RunError) -> [String] {
+        try read { db in try String.fetchAll(db, sql: "SELECT path FROM clip WHERE withdrawn = 1 ORDER BY path") }
+    }
+
+    /// The clips released in `shard`, by path, without their analyses.
+    public func clips(inShard shard: String) throws(RunError) -> [ClipRecord] {
+        try read { db in
+            try ClipRecord.fetchAll(db, sql: "SELECT \(Self.lightColumns) FROM clip WHERE shard = ? ORDER BY path", arguments: [shard])
+        }
+    }
+
+    /// Every column but the analysis and the fingerprint.
+    static let lightColumns =
+        "path, language, size, mtime_ns, sidecar_size, sidecar_mtime_ns, file_sha256, status, reasons, detail, "
+        + "duplicate_of, duration_s, shard, member, audio_sha256, split, withdrawn, first_run, analysed_run"
+
+    /// Records one run whose clips are streamed in, in one transaction like ``commit(_:)``: `body` gets the
+    /// run's id and a function that records a clip (its run fields 0 become the id), and returns the rest of
+    /// the run's change (`change.run` replaces the placeholder the run's row starts as). Foreign keys are
+    /// checked when the transaction ends, so clips may name shards recorded after them. A throw from `body`
+    /// rolls everything back (a `CancellationError` is passed on as it is).
+    /// - Returns: the run's id.
+    @discardableResult
+    public func commit(
+        run placeholder: RunRecord, streaming body: (_ id: Int64, _ record: (ClipRecord) throws -> Void) throws -> LedgerChange
+    ) throws -> Int64 {
+        do { return try queue.write { db in try Self.commit(run: placeholder, streaming: body, in: db) } }
+        catch let error as CancellationError { throw error }
+        catch { throw failure(error) }
+    }
+
+    private static func commit(
+        run placeholder: RunRecord, streaming body: (_ id: Int64, _ record: (ClipRecord) throws -> Void) throws -> LedgerChange,
+        in db: Database
+    ) throws -> Int64 {
+        try db.execute(sql: "PRAGMA defer_foreign_keys = ON")
+        var run = placeholder
+        try run.insert(db)
+        let id = run.id!
+        var change = try body(id) { clip throws in
+            var clip = clip
+            if clip.firstRun == 0 { clip.firstRun = id }
+            if clip.analysedRun == 0 { clip.analysedRun = id }
+            try clip.insert(db)
+        }
+        change.run.id = id
+        try change.run.update(db)
+        try Self.record(change, run: id, in: db)
+        return id
+    }
+}
