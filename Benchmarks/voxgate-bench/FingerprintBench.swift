@@ -85,7 +85,8 @@ func fingerprinterKernel() {
         print(
             #"{"kernel":"fingerprint (resample to 8 kHz, 512-point FFT every 8 ms, 33 bands)","input_rate":\#(rate),"#
                 + #""us_per_audio_s":\#(String(format: "%.1f", perSecond)),"#
-                + #""x_realtime_per_core":\#(String(format: "%.0f", 1e6 / perSecond)),"sub_fingerprints":\#(informative)}"#)
+                + #""x_realtime_per_core":\#(String(format: "%.0f", 1e6 / perSecond)),"sub_fingerprints":\#(informative)}"#
+        )
     }
 }
 

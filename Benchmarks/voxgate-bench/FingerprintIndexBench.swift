@@ -94,7 +94,9 @@ func fingerprintIndexBenchmark(maxClips: Int, repeats: Int = 3) {
         )
         if size == sizes.last! {
             let bytes = median(memory) * 30_000_000
-            print(#"{"projection_clips":30000000,"index_gib":\#(String(format: "%.2f", bytes / 1_073_741_824)),"note":"table + sketches at the measured bytes per clip"}"#)
+            print(
+                #"{"projection_clips":30000000,"index_gib":\#(String(format: "%.2f", bytes / 1_073_741_824)),"note":"table + sketches at the measured bytes per clip"}"#
+            )
         }
     }
 }

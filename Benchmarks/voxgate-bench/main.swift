@@ -36,7 +36,8 @@ struct Figures {
     func json() -> String {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
-        let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+        let cpu =
+            Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
             + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
         let fields: [(String, String)] = [
             ("mode", "\"\(mode)\""), ("jobs", "\(jobs)"), ("clips", "\(clips)"),
@@ -89,7 +90,9 @@ func decodeOnly(_ clips: [ClipSource], jobs: Int, blockFrames: Int, meters: Bool
             let clip = clips[next]
             next += 1
             group.addTask {
-                await BlockingWork.run { decodeClip(clip, blockFrames: blockFrames, meters: meters, fingerprint: fingerprint) }
+                await BlockingWork.run {
+                    decodeClip(clip, blockFrames: blockFrames, meters: meters, fingerprint: fingerprint)
+                }
             }
         }
         while next < min(jobs, clips.count) { start() }
@@ -131,8 +134,9 @@ func kernels() {
                 runs.append(Double(DispatchTime.now().uptimeNanoseconds - start))
             }
             let median = runs.sorted()[2] / Double(frames * channels)
-            print(#"{"kernel":"\#(name)","channels":\#(channels),"ns_per_sample":\#(String(format: "%.3f", median)),"#
-                + #""samples_per_s":\#(String(format: "%.0f", 1e9 / median))}"#)
+            print(
+                #"{"kernel":"\#(name)","channels":\#(channels),"ns_per_sample":\#(String(format: "%.3f", median)),"#
+                    + #""samples_per_s":\#(String(format: "%.0f", 1e9 / median))}"#)
         }
         var loudness = LoudnessMeter(sampleRate: 48_000, channels: channels)
         time("loudness (K-weighting + gating)") { i, _, n in loudness.consume(i, frames: n) }
@@ -165,7 +169,9 @@ func reportBenchmark(count: Int) throws {
     for i in 0..<count {
         let rejected = i % 5 == 0
         let reason = reasons[i % reasons.count]
-        lines += #"{"clip":"l\#(i % 20)/clip-\#(i).mp3","status":"\#(rejected ? "rejected" : "accepted")","reasons":\#(rejected ? "[\"\(reason)\"]" : "[]"),"detail":\#(rejected ? "\"\(reason): synthetic\"" : "null"),"language":"l\#(i % 20)","duration_s":\#(1 + Double(i % 90) / 10),"frames":\#(16000 + i % 90 * 1600),"loudness_lufs":\#(-35 + Double(i % 20)),"snr_db":\#(Double(i % 60)),"speech_s":1.0}"# + "\n"
+        lines +=
+            #"{"clip":"l\#(i % 20)/clip-\#(i).mp3","status":"\#(rejected ? "rejected" : "accepted")","reasons":\#(rejected ? "[\"\(reason)\"]" : "[]"),"detail":\#(rejected ? "\"\(reason): synthetic\"" : "null"),"language":"l\#(i % 20)","duration_s":\#(1 + Double(i % 90) / 10),"frames":\#(16000 + i % 90 * 1600),"loudness_lufs":\#(-35 + Double(i % 20)),"snr_db":\#(Double(i % 60)),"speech_s":1.0}"#
+            + "\n"
     }
     try lines.write(toFile: out + "/decisions.jsonl", atomically: true, encoding: .utf8)
     try #"{"locales": {}}"#.write(toFile: out + "/totals.json", atomically: true, encoding: .utf8)
@@ -179,7 +185,9 @@ func reportBenchmark(count: Int) throws {
         largest = summary.largestPageBytes
         pages = summary.pages
     }
-    print(#"{"report_decisions":\#(count),"median_s":\#(String(format: "%.3f", times.sorted()[1])),"pages":\#(pages),"largest_page_bytes":\#(largest)}"#)
+    print(
+        #"{"report_decisions":\#(count),"median_s":\#(String(format: "%.3f", times.sorted()[1])),"pages":\#(pages),"largest_page_bytes":\#(largest)}"#
+    )
 }
 
 let args = CommandLine.arguments
@@ -202,7 +210,8 @@ if args.count >= 2, args[1] == "fingerprint-dump" {
         while let got = try? block.withUnsafeMutableBufferPointer({ try decoder.read(into: $0) }), got > 0 {
             block.withUnsafeBufferPointer { b in
                 mono.withUnsafeMutableBufferPointer { m in
-                    Mixdown.mono(UnsafeBufferPointer(rebasing: b[0..<got * channels]), channels: channels, frames: got, into: m)
+                    Mixdown.mono(
+                        UnsafeBufferPointer(rebasing: b[0..<got * channels]), channels: channels, frames: got, into: m)
                     fingerprinter.consume(mono: UnsafeBufferPointer(rebasing: m[0..<got]))
                 }
             }
@@ -224,11 +233,15 @@ if args.count == 2, args[1] == "lid" {
     for _ in 0..<5 {
         let start = Date()
         for i in 0..<20_000 {
-            if TextLanguageIdentifier.shared.mismatch(sentences[i % sentences.count], claimed: "de") != nil { flagged += 1 }
+            if TextLanguageIdentifier.shared.mismatch(sentences[i % sentences.count], claimed: "de") != nil {
+                flagged += 1
+            }
         }
         times.append(Date().timeIntervalSince(start))
     }
-    print(#"{"lid_sentences_per_s":\#(String(format: "%.0f", 20_000 / times.sorted()[2])),"languages":\#(TextLanguageIdentifier.shared.languages.count)}"#)
+    print(
+        #"{"lid_sentences_per_s":\#(String(format: "%.0f", 20_000 / times.sorted()[2])),"languages":\#(TextLanguageIdentifier.shared.languages.count)}"#
+    )
     exit(flagged > 0 ? 0 : 1)
 }
 if args.count >= 2, args[1] == "fingerprints" {
@@ -248,7 +261,8 @@ let mode = args[1]
 let root = args[2]
 let jobs = args.firstIndex(of: "--jobs").flatMap { Int(args[$0 + 1]) } ?? ProcessInfo.processInfo.activeProcessorCount
 let tree = try UploadTree.scan(root: root)
-let config = try args.firstIndex(of: "--pipeline").map { try PipelineConfig.load(path: args[$0 + 1]) }
+let config =
+    try args.firstIndex(of: "--pipeline").map { try PipelineConfig.load(path: args[$0 + 1]) }
     ?? PipelineConfig()
 let started = Date()
 var audioSeconds = 0.0
@@ -274,4 +288,8 @@ if mode == "pipeline" {
 }
 let wall = Date().timeIntervalSince(started)
 if mode == "pipeline" && StageClock.isEnabled { print(stageBudget(audioSeconds: audioSeconds)) }
-print(Figures(mode: mode + (args.contains("--fingerprint") && mode == "meters" ? "+fingerprint" : ""), jobs: jobs, clips: tree.clips.count, audioSeconds: audioSeconds, wallSeconds: wall).json())
+print(
+    Figures(
+        mode: mode + (args.contains("--fingerprint") && mode == "meters" ? "+fingerprint" : ""), jobs: jobs,
+        clips: tree.clips.count, audioSeconds: audioSeconds, wallSeconds: wall
+    ).json())

@@ -32,7 +32,9 @@ enum FuzzTargets {
     /// Decodes the bytes as a run does: by content, every frame through the meters and the fingerprinter,
     /// which size their tables by the stream's rate.
     static func decode(_ data: Data) {
-        guard FileManager.default.createFile(atPath: scratch, contents: data) else { fatalError("cannot write \(scratch)") }
+        guard FileManager.default.createFile(atPath: scratch, contents: data) else {
+            fatalError("cannot write \(scratch)")
+        }
         defer { unlink(scratch) }
         guard var decoder = try? AudioDecoder(path: scratch) else { return }
         let info = decoder.info
@@ -114,7 +116,8 @@ enum FuzzTargets {
             let args = CommandLine.arguments.dropFirst()
             guard let name = args.first, let target = FuzzTargets.all[name] else {
                 FileHandle.standardError.write(
-                    Data("usage: voxgate-fuzz <\(FuzzTargets.all.keys.sorted().joined(separator: "|"))> <file>…\n".utf8))
+                    Data("usage: voxgate-fuzz <\(FuzzTargets.all.keys.sorted().joined(separator: "|"))> <file>…\n".utf8)
+                )
                 exit(64)
             }
             for path in args.dropFirst() {

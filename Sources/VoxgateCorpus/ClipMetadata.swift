@@ -78,7 +78,8 @@ public enum SidecarReading: Sendable, Hashable, Codable {
         let license = string("license", required: false)
         var terms = Terms(license: license)
         if let license, !Terms.isLicense(license) {
-            problems.append("has a \"license\" that is neither an SPDX identifier (CC0-1.0, CC-BY-4.0) nor an https:// URL")
+            problems.append(
+                "has a \"license\" that is neither an SPDX identifier (CC0-1.0, CC-BY-4.0) nor an https:// URL")
         }
         if let own = fields["terms"] {
             switch Terms.fromSidecar(own) {

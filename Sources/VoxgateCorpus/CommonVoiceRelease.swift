@@ -64,11 +64,13 @@ public enum CommonVoiceRelease: InputLayout {
             guard fm.fileExists(atPath: path) else { continue }
             let table = try TSV.read(path)
             guard let pathColumn = table.column("path") else {
-                throw RunError(.inputUnusable, "'\(path)' has no 'path' column; is it a Common Voice clip TSV?", path: path)
+                throw RunError(
+                    .inputUnusable, "'\(path)' has no 'path' column; is it a Common Voice clip TSV?", path: path)
             }
             if table.isDuplicated("path") {
                 throw RunError(
-                    .inputUnusable, "'\(path)' is refused: \(table.duplicatedColumn!); fix the file's header", path: path)
+                    .inputUnusable, "'\(path)' is refused: \(table.duplicatedColumn!); fix the file's header",
+                    path: path)
             }
             if let duplicate = table.duplicatedColumn {
                 input.warnings.append("\(prefix)\(bucket).tsv is refused: \(duplicate); none of its clips is released")
@@ -80,7 +82,8 @@ public enum CommonVoiceRelease: InputLayout {
                 }
                 let file = row[pathColumn]
                 guard !listed.contains(file) else {
-                    input.warnings.append("\(prefix)\(bucket).tsv row \(number + 2): \(file) is listed twice; first kept")
+                    input.warnings.append(
+                        "\(prefix)\(bucket).tsv row \(number + 2): \(file) is listed twice; first kept")
                     continue
                 }
                 listed.insert(file)
@@ -114,12 +117,11 @@ public enum CommonVoiceRelease: InputLayout {
                 for (number, row) in table.rows.enumerated() {
                     let name = row.count > c ? row[c] : ""
                     let problem: String? =
-                        if let p = table.problems[number] { p }
-                        else if row.count <= max(c, d) { "too few fields" }
-                        else if Int(row[d]).map({ $0 < 0 || $0 > 86_400_000 }) ?? true {
+                        if let p = table.problems[number] { p } else if row.count <= max(c, d) {
+                            "too few fields"
+                        } else if Int(row[d]).map({ $0 < 0 || $0 > 86_400_000 }) ?? true {
                             "duration '\(row[d].prefix(40))' is not a whole number of ms in 0...86400000"
-                        } else if !onDisk.contains(name) { "'\(name.prefix(200))' is not in clips/" }
-                        else { nil }
+                        } else if !onDisk.contains(name) { "'\(name.prefix(200))' is not in clips/" } else { nil }
                     if let problem {
                         input.unparsableDurations.append("\(prefix)clip_durations.tsv row \(number + 2): \(problem)")
                         continue
@@ -162,7 +164,8 @@ public enum CommonVoiceRelease: InputLayout {
         func optional(_ key: String) -> String? { table.value(key, in: row).flatMap { $0.isEmpty ? nil : $0 } }
         return .valid(
             ClipMetadata(
-                sentence: sentence, clientID: client, consent: true, terms: Terms(license: license), locale: optional("locale"),
+                sentence: sentence, clientID: client, consent: true, terms: Terms(license: license),
+                locale: optional("locale"),
                 gender: optional("gender"), age: optional("age"), accent: optional("accents"), release: release))
     }
 }

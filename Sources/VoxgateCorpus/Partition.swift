@@ -73,7 +73,8 @@ extension Partition {
         if let text = partition, text != "env" {
             guard let p = Partition(parsing: text) else {
                 return fail(
-                    "--partition takes I/N with 1 <= N <= \(maxCount) and 0 <= I < N (e.g. 3/8), or env (got '\(text)')")
+                    "--partition takes I/N with 1 <= N <= \(maxCount) and 0 <= I < N (e.g. 3/8), or env (got '\(text)')"
+                )
             }
             if let partitions, partitions != p.count {  // (p.count is within 1...maxCount)
                 return fail("--partition \(text) and --partitions \(partitions) disagree on the partition count")

@@ -46,8 +46,10 @@ extension PipelineConfig {
         guard yaml.utf8.count <= maxFileBytes else {
             throw ConfigError(
                 file: file,
-                message: "is \(yaml.utf8.count) bytes, more than the \(maxFileBytes) a pipeline file may have; it was not "
-                    + "parsed: check that --pipeline names the pipeline file (a few settings, see pipelines/default.yaml)")
+                message:
+                    "is \(yaml.utf8.count) bytes, more than the \(maxFileBytes) a pipeline file may have; it was not "
+                    + "parsed: check that --pipeline names the pipeline file (a few settings, see pipelines/default.yaml)"
+            )
         }
         let node: Node?
         do { node = try Yams.compose(yaml: yaml) } catch {
@@ -57,7 +59,8 @@ extension PipelineConfig {
         config.source = file
         guard let node else { return config }  // an empty file: all defaults
         let reader = Reader(file: file)
-        let top = try reader.mapping(node, key: nil, allowed: ["checks", "shards", "run", "terms", "splits", "dedupe", "review"])
+        let top = try reader.mapping(
+            node, key: nil, allowed: ["checks", "shards", "run", "terms", "splits", "dedupe", "review"])
         if let checks = top["checks"] {
             let m = try reader.mapping(
                 checks, key: "checks",
@@ -68,17 +71,25 @@ extension PipelineConfig {
             var c = config.checks
             // Capped: the analyzer sizes its frame count (and a FLAC re-encode held in memory) by the maximum.
             if let v = m["min_duration_s"] {
-                c.minDurationSeconds = try reader.double(v, "checks.min_duration_s", min: 0, max: CheckConfig.durationCap)
+                c.minDurationSeconds = try reader.double(
+                    v, "checks.min_duration_s", min: 0, max: CheckConfig.durationCap)
             }
             if let v = m["max_duration_s"] {
-                c.maxDurationSeconds = try reader.double(v, "checks.max_duration_s", min: 0, max: CheckConfig.durationCap)
+                c.maxDurationSeconds = try reader.double(
+                    v, "checks.max_duration_s", min: 0, max: CheckConfig.durationCap)
             }
             if let v = m["silence_rms_dbfs"] {
                 c.silenceRMSDBFS = try reader.double(v, "checks.silence_rms_dbfs", min: -200, max: 0)
             }
-            if let v = m["too_quiet_lufs"] { c.tooQuietLUFS = try reader.double(v, "checks.too_quiet_lufs", min: -70, max: 0) }
-            if let v = m["too_loud_lufs"] { c.tooLoudLUFS = try reader.double(v, "checks.too_loud_lufs", min: -70, max: 10) }
-            if let v = m["clipped_ratio"] { c.clippedRatio = try reader.double(v, "checks.clipped_ratio", min: 0, max: 1) }
+            if let v = m["too_quiet_lufs"] {
+                c.tooQuietLUFS = try reader.double(v, "checks.too_quiet_lufs", min: -70, max: 0)
+            }
+            if let v = m["too_loud_lufs"] {
+                c.tooLoudLUFS = try reader.double(v, "checks.too_loud_lufs", min: -70, max: 10)
+            }
+            if let v = m["clipped_ratio"] {
+                c.clippedRatio = try reader.double(v, "checks.clipped_ratio", min: 0, max: 1)
+            }
             if let v = m["clipped_min_runs"] {
                 c.clippedMinRuns = try reader.int(v, "checks.clipped_min_runs", min: 1, max: 1_000_000)
             }
@@ -148,8 +159,11 @@ extension PipelineConfig {
             }
         }
         if let terms = top["terms"] {
-            let m = try reader.mapping(terms, key: "terms", allowed: ["require_license", "min_speakers_for_demographics"])
-            if let v = m["require_license"] { config.terms.requireLicense = try reader.bool(v, "terms.require_license") }
+            let m = try reader.mapping(
+                terms, key: "terms", allowed: ["require_license", "min_speakers_for_demographics"])
+            if let v = m["require_license"] {
+                config.terms.requireLicense = try reader.bool(v, "terms.require_license")
+            }
             if let v = m["min_speakers_for_demographics"] {
                 config.terms.minSpeakersForDemographics = try reader.int(
                     v, "terms.min_speakers_for_demographics", min: 1, max: 1_000_000)
@@ -177,7 +191,8 @@ extension PipelineConfig {
             if let v = m["test"] { config.splits.test = try reader.double(v, "splits.test", min: 0, max: 1) }
             let sum = config.splits.train + config.splits.dev + config.splits.test
             guard abs(sum - 1) < 1e-9 else {
-                throw ConfigError(file: file, key: "splits", message: "train + dev + test must be 1 (they add up to \(sum))")
+                throw ConfigError(
+                    file: file, key: "splits", message: "train + dev + test must be 1 (they add up to \(sum))")
             }
         }
         return config

@@ -3,7 +3,8 @@
 public struct RunError: Error, Sendable, CustomStringConvertible {
     /// What kind of failure; the CLI maps each to a documented exit code.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
-        enum Value: String, Sendable { case inputUnusable = "input", outputUnusable = "output", busy, ledgerUnusable = "ledger"
+        enum Value: String, Sendable {
+            case inputUnusable = "input", outputUnusable = "output", busy, ledgerUnusable = "ledger"
             case inputDamaged = "damaged"
         }
         let value: Value

@@ -13,7 +13,8 @@ extension SignalCheck {
                     "no speech detected: the clip holds sound at \(format(lufs)) LUFS but no voice (a steady tone, hum "
                         + "or noise: the voice-activity detector found none of the rise and fall of syllables)")
             } else {
-                noSpeech = Finding(.silent, "no speech detected (the voice-activity detector found only silence or noise)")
+                noSpeech = Finding(
+                    .silent, "no speech detected (the voice-activity detector found only silence or noise)")
             }
             return [noSpeech] + overdrive(m, config: config)
         }

@@ -57,7 +57,9 @@ public enum StrictJSON {
         }
 
         mutating func object(depth: Int) throws(Failure) -> JSONValue {
-            guard depth <= StrictJSON.maxDepth else { throw fail("objects and arrays nest more than \(StrictJSON.maxDepth) deep") }
+            guard depth <= StrictJSON.maxDepth else {
+                throw fail("objects and arrays nest more than \(StrictJSON.maxDepth) deep")
+            }
             i += 1
             var fields: [String: JSONValue] = [:]
             skipSpace()
@@ -84,7 +86,9 @@ public enum StrictJSON {
         }
 
         mutating func array(depth: Int) throws(Failure) -> JSONValue {
-            guard depth <= StrictJSON.maxDepth else { throw fail("objects and arrays nest more than \(StrictJSON.maxDepth) deep") }
+            guard depth <= StrictJSON.maxDepth else {
+                throw fail("objects and arrays nest more than \(StrictJSON.maxDepth) deep")
+            }
             i += 1
             var items: [JSONValue] = []
             skipSpace()
@@ -152,7 +156,9 @@ public enum StrictJSON {
             guard i + 1 < b.count else { throw fail("the JSON ends inside an escape") }
             let e = b[i + 1]
             i += 2
-            let simple: [UInt8: UInt8] = [0x22: 0x22, 0x5C: 0x5C, 0x2F: 0x2F, 0x62: 0x08, 0x66: 0x0C, 0x6E: 0x0A, 0x72: 0x0D, 0x74: 0x09]
+            let simple: [UInt8: UInt8] = [
+                0x22: 0x22, 0x5C: 0x5C, 0x2F: 0x2F, 0x62: 0x08, 0x66: 0x0C, 0x6E: 0x0A, 0x72: 0x0D, 0x74: 0x09,
+            ]
             if let s = simple[e] {
                 if s < 0x20 && s != 0x0A && s != 0x09 && s != 0x0D {
                     i -= 2
@@ -176,7 +182,8 @@ public enum StrictJSON {
             }
             if scalar < 0x20 && scalar != 0x0A && scalar != 0x09 && scalar != 0x0D || scalar == 0x7F {
                 i -= 6
-                throw fail("escaped control character U+\(String(scalar, radix: 16, uppercase: true)) (not allowed in text)")
+                throw fail(
+                    "escaped control character U+\(String(scalar, radix: 16, uppercase: true)) (not allowed in text)")
             }
             out.append(contentsOf: String(Character(Unicode.Scalar(scalar)!)).utf8)
         }

@@ -25,12 +25,16 @@ struct TSV {
 
     static func read(_ path: String) throws(RunError) -> TSV {
         var st = stat()
-        guard stat(path, &st) == 0 else { throw RunError(.inputUnusable, "cannot read '\(path)'; check permissions", path: path) }
+        guard stat(path, &st) == 0 else {
+            throw RunError(.inputUnusable, "cannot read '\(path)'; check permissions", path: path)
+        }
         guard (st.st_mode & S_IFMT) == S_IFREG else {
             throw RunError(.inputUnusable, "'\(path)' is not a regular file; give the release's TSV", path: path)
         }
         guard Int(st.st_size) <= maxBytes else {
-            throw RunError(.inputUnusable, "'\(path)' is \(st.st_size) bytes, more than a TSV voxgate reads (\(maxBytes))", path: path)
+            throw RunError(
+                .inputUnusable, "'\(path)' is \(st.st_size) bytes, more than a TSV voxgate reads (\(maxBytes))",
+                path: path)
         }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw RunError(.inputUnusable, "cannot read '\(path)'; check permissions", path: path)
@@ -60,7 +64,8 @@ struct TSV {
             if let earlier = index[name] {
                 duplicated.insert(name)
                 if duplicatedColumn == nil {
-                    duplicatedColumn = "its header names the column '\(name)' twice (columns \(earlier + 1) and \(i + 1))"
+                    duplicatedColumn =
+                        "its header names the column '\(name)' twice (columns \(earlier + 1) and \(i + 1))"
                 }
             } else {
                 index[name] = i
@@ -95,21 +100,26 @@ struct TSV {
                 i += 1
                 continue
             }
-            let length = (0xC2...0xDF).contains(b) ? 2 : (0xE0...0xEF).contains(b) ? 3 : (0xF0...0xF4).contains(b) ? 4 : 0
+            let length =
+                (0xC2...0xDF).contains(b) ? 2 : (0xE0...0xEF).contains(b) ? 3 : (0xF0...0xF4).contains(b) ? 4 : 0
             guard length > 0, i + length <= line.endIndex else {
                 return String(format: "byte 0x%02X at byte %d is not UTF-8", Int(b), position)
             }
             var scalar = UInt32(b) & (length == 2 ? 0x1F : length == 3 ? 0x0F : 0x07)
             for k in 1..<length {
                 let c = line[i + k]
-                guard c & 0xC0 == 0x80 else { return String(format: "byte 0x%02X at byte %d is not UTF-8", Int(c), position + k) }
+                guard c & 0xC0 == 0x80 else {
+                    return String(format: "byte 0x%02X at byte %d is not UTF-8", Int(c), position + k)
+                }
                 scalar = scalar << 6 | UInt32(c & 0x3F)
             }
             let minimum: UInt32 = length == 2 ? 0x80 : length == 3 ? 0x800 : 0x10000
             guard scalar >= minimum, scalar <= 0x10FFFF, !(0xD800...0xDFFF).contains(scalar) else {
                 return String(format: "byte 0x%02X at byte %d is not UTF-8 (overlong or surrogate)", Int(b), position)
             }
-            if (0x80...0x9F).contains(scalar) { return String(format: "control character U+%04X at byte %d", scalar, position) }
+            if (0x80...0x9F).contains(scalar) {
+                return String(format: "control character U+%04X at byte %d", scalar, position)
+            }
             i += length
         }
         return nil

@@ -10,7 +10,9 @@ import Foundation
 /// kind (those have no `_`) nor to a `<name>-<n>` page of either.
 public enum TagFileName {
     public static func of(_ tag: String) -> String {
-        let plain = tag.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-") }
+        let plain = tag.unicodeScalars.allSatisfy {
+            $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-")
+        }
         let last = tag.split(separator: "-", omittingEmptySubsequences: false).last ?? ""
         if plain, !tag.isEmpty, tag.utf8.count <= 64, !tag.hasPrefix("-"), !last.isEmpty,
             !last.allSatisfy(\.isNumber), !["index", "report"].contains(tag.lowercased())
@@ -19,7 +21,8 @@ public enum TagFileName {
         }
         let safe = String(
             tag.unicodeScalars.prefix(32).map {
-                $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-") ? Character($0) : "_"
+                $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-")
+                    ? Character($0) : "_"
             })
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in tag.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }

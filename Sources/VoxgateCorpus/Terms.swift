@@ -59,7 +59,8 @@ public struct Terms: Sendable, Hashable, Codable {
             if let mine {
                 let extra = Set(theirs).subtracting(mine)
                 if !extra.isEmpty {
-                    conflicts.append("its \(name) \(extra.sorted().joined(separator: ", ")) are not allowed by the community")
+                    conflicts.append(
+                        "its \(name) \(extra.sorted().joined(separator: ", ")) are not allowed by the community")
                 }
                 return theirs.filter(mine.contains)
             }
@@ -69,7 +70,8 @@ public struct Terms: Sendable, Hashable, Codable {
         result.attribution = attribution ?? other.attribution
         result.regions = subset("regions", regions, other.regions)
         result.purposes = subset("purposes", purposes, other.purposes)
-        result.excludedUsers = excludedUsers.map { Array(Set($0 + (other.excludedUsers ?? []))).sorted() }
+        result.excludedUsers =
+            excludedUsers.map { Array(Set($0 + (other.excludedUsers ?? []))).sorted() }
             ?? other.excludedUsers
         result.price = single("price", price, other.price)
         result.conditions = [conditions, other.conditions].compactMap { $0 }.joined(separator: "\n").nilIfEmpty
@@ -92,7 +94,8 @@ public struct Terms: Sendable, Hashable, Codable {
         if s.hasPrefix("https://") { return s.count <= 300 && !s.contains(where: \.isWhitespace) }
         return !s.isEmpty && s.count <= 64
             && s.unicodeScalars.allSatisfy {
-                $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-.+".unicodeScalars.contains($0))
+                $0.isASCII
+                    && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-.+".unicodeScalars.contains($0))
             }
     }
 }
@@ -170,7 +173,9 @@ extension Terms {
             switch (key, v) {
             case ("regions", .array(let a)), ("purposes", .array(let a)), ("excluded_users", .array(let a)):
                 let strings = a.compactMap { if case .string(let s) = $0 { s } else { nil } }
-                guard strings.count == a.count else { return .failure(TermsProblem("\"terms.\(key)\" must list strings")) }
+                guard strings.count == a.count else {
+                    return .failure(TermsProblem("\"terms.\(key)\" must list strings"))
+                }
                 switch key {
                 case "regions": terms.regions = strings
                 case "purposes": terms.purposes = strings
@@ -181,7 +186,8 @@ extension Terms {
             case ("price", .string(let s)): terms.price = s
             case ("conditions", .string(let s)): terms.conditions = s
             default:
-                let expected = ["regions", "purposes", "excluded_users"].contains(key) ? "a list of strings" : "a string"
+                let expected =
+                    ["regions", "purposes", "excluded_users"].contains(key) ? "a list of strings" : "a string"
                 return .failure(TermsProblem("\"terms.\(key)\" must be \(expected)"))
             }
         }

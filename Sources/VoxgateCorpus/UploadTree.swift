@@ -20,7 +20,8 @@ public enum UploadTree: InputLayout {
         try InputLayouts.requireFolder(root)
         guard let (rootEntries, rootUndecodable) = UploadTreeNames.list(root) else {
             throw RunError(
-                .inputUnusable, "cannot list upload root '\(root)' (\(String(cString: strerror(errno)))); check permissions",
+                .inputUnusable,
+                "cannot list upload root '\(root)' (\(String(cString: strerror(errno)))); check permissions",
                 path: root)
         }
         var clips: [ClipSource] = []
@@ -68,7 +69,8 @@ public enum UploadTree: InputLayout {
         return input
     }
 
-    private static func scanLanguage(dir: String, folder: String, tag: String, warnings: inout [String]) -> [ClipSource] {
+    private static func scanLanguage(dir: String, folder: String, tag: String, warnings: inout [String]) -> [ClipSource]
+    {
         let fm = FileManager.default
         guard let (entries, undecodable) = UploadTreeNames.list(dir) else {
             warnings.append("\(folder)/: cannot list this folder; its clips were not read")
@@ -89,7 +91,9 @@ public enum UploadTree: InputLayout {
             let (stem, ext) = splitExtension(name)
             if ext.lowercased() == "json" {
                 sidecars[stem] = name
-                if sidecars[stem.precomposedStringWithCanonicalMapping] == nil { sidecars[stem.precomposedStringWithCanonicalMapping] = name }
+                if sidecars[stem.precomposedStringWithCanonicalMapping] == nil {
+                    sidecars[stem.precomposedStringWithCanonicalMapping] = name
+                }
             } else {
                 audio.append((name, stem))
             }

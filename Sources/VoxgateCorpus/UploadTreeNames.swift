@@ -14,15 +14,21 @@ enum UploadTreeNames {
                 Array(raw.prefix(while: { $0 != 0 }))
             }
             if bytes == [0x2E] || bytes == [0x2E, 0x2E] { continue }
-            if let name = String(validating: bytes, as: UTF8.self) { names.append(name) } else { undecodable.append(escaped(bytes)) }
+            if let name = String(validating: bytes, as: UTF8.self) {
+                names.append(name)
+            } else {
+                undecodable.append(escaped(bytes))
+            }
         }
         return (names, undecodable)
     }
 
     /// A name with every byte that is not printable ASCII shown as `\xHH`.
     static func escaped(_ bytes: [UInt8]) -> String {
-        bytes.map { (0x20..<0x7F).contains($0) && $0 != 0x5C ? String(UnicodeScalar($0)) : String(format: "\\x%02X", $0) }
-            .joined()
+        bytes.map {
+            (0x20..<0x7F).contains($0) && $0 != 0x5C ? String(UnicodeScalar($0)) : String(format: "\\x%02X", $0)
+        }
+        .joined()
     }
 
     /// Marks clips whose paths are equal after NFC but spelled differently on disk: the one spelled in NFC

@@ -17,7 +17,8 @@ public struct Withdrawals: Sendable {
     public var erasedClips: Set<String>
 
     public init(
-        clientIDs: Set<String> = [], speakerHashes: Set<String> = [], hash: @escaping @Sendable (String) -> String = { $0 },
+        clientIDs: Set<String> = [], speakerHashes: Set<String> = [],
+        hash: @escaping @Sendable (String) -> String = { $0 },
         erasedClips: Set<String> = []
     ) {
         self.clientIDs = clientIDs
@@ -28,7 +29,8 @@ public struct Withdrawals: Sendable {
 
     /// The detail of every `consent_withdrawn` finding: the same however the withdrawal is known, so a
     /// decision does not change between the run that learns of it and the runs after.
-    public static let detail = "the contributor withdrew consent (withdrawals.txt or --withdraw, now or in an earlier run)"
+    public static let detail =
+        "the contributor withdrew consent (withdrawals.txt or --withdraw, now or in an earlier run)"
 
     /// Whether the contributor with pseudonym `clientID` is withdrawn.
     public func contains(_ clientID: String) -> Bool {

@@ -15,7 +15,9 @@ public enum WithdrawalsFile {
     public static func read(_ path: String) throws(RunError) -> Set<String> {
         let data: Data
         do { data = try RegularFile.contents(path, limit: maxBytes) } catch {
-            throw RunError(.inputUnusable, "cannot read '\(path)': \(error.message); it must list one client_id per line", path: path)
+            throw RunError(
+                .inputUnusable, "cannot read '\(path)': \(error.message); it must list one client_id per line",
+                path: path)
         }
         do { return try parse(data) } catch {
             throw RunError(

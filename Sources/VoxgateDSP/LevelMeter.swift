@@ -85,7 +85,8 @@ public struct LevelMeter: Sendable {
             i &+= 8
         }
         // Lane reduction by hand: the generic `SIMD.max()` is not specialised here (seen in perf).
-        var peak = Swift.max(Swift.max(Swift.max(acc[0], acc[1]), Swift.max(acc[2], acc[3])),
+        var peak = Swift.max(
+            Swift.max(Swift.max(acc[0], acc[1]), Swift.max(acc[2], acc[3])),
             Swift.max(Swift.max(acc[4], acc[5]), Swift.max(acc[6], acc[7])))
         while i < x.count {
             peak = Swift.max(peak, Swift.abs(x[i]))

@@ -14,7 +14,8 @@ public struct SignalMeters: Sendable {
     }
 
     /// Adds one block: `interleaved` (the clip's own channels) and `mono` (its mix-down), `frames` long.
-    public mutating func consume(interleaved: UnsafeBufferPointer<Float>, mono: UnsafeBufferPointer<Float>, frames: Int) {
+    public mutating func consume(interleaved: UnsafeBufferPointer<Float>, mono: UnsafeBufferPointer<Float>, frames: Int)
+    {
         // One scan for the sample peak, in the true-peak meter (the floor of its skip test), shared: the level
         // meter reports it, and the clipping detector looks at the samples only when it reaches full scale.
         let samplePeak = truePeak.consume(interleaved, frames: frames)

@@ -21,13 +21,15 @@ extension Ledger {
         m.registerMigration(pseudonymStep) { db in
             if speakerIDs == nil, try !holdsNoSpeaker(db) {
                 throw RunError(
-                    .ledgerUnusable, "the ledger holds client_ids to replace by pseudonyms, and no speaker key was given",
+                    .ledgerUnusable,
+                    "the ledger holds client_ids to replace by pseudonyms, and no speaker key was given",
                     path: relativePath)
             }
             try db.alter(table: "withdrawal") { t in
                 t.add(column: "hashed", .text).notNull().defaults(to: WithdrawalRecord.Hashed.pseudonym.rawValue)
             }
-            try db.execute(sql: "UPDATE withdrawal SET hashed = ?", arguments: [WithdrawalRecord.Hashed.clientID.rawValue])
+            try db.execute(
+                sql: "UPDATE withdrawal SET hashed = ?", arguments: [WithdrawalRecord.Hashed.clientID.rawValue])
             if let speakerIDs { try pseudonymise(db, speakerIDs) }
         }
     }
@@ -67,7 +69,9 @@ extension Ledger {
     /// Takes the pseudonym step on a ledger made before it (nothing when it was taken): call it once the run
     /// has checked that `speakerIDs` come from the key the release was made with.
     public func keepPseudonyms(_ speakerIDs: SpeakerIDs) throws(RunError) {
-        do { try Self.migrator(speakerIDs: speakerIDs).migrate(queue) } catch let error as RunError { throw error } catch {
+        do { try Self.migrator(speakerIDs: speakerIDs).migrate(queue) } catch let error as RunError {
+            throw error
+        } catch {
             throw RunError(
                 .ledgerUnusable,
                 "the ledger '\(path)' could not replace its client_ids by pseudonyms (\(Self.reason(error))); nothing "

@@ -85,8 +85,10 @@ extension Ledger {
     /// One clip's stored analysis, or nil when the ledger holds no such clip.
     public func storedAnalysis(of path: String) throws(RunError) -> StoredAnalysis? {
         try read { db in
-            try Row.fetchOne(db, sql: "SELECT path, analysis, fingerprint FROM main.clip WHERE path = ?", arguments: [path])
-                .map { StoredAnalysis(path: $0[0], analysis: $0[1], fingerprint: $0[2]) }
+            try Row.fetchOne(
+                db, sql: "SELECT path, analysis, fingerprint FROM main.clip WHERE path = ?", arguments: [path]
+            )
+            .map { StoredAnalysis(path: $0[0], analysis: $0[1], fingerprint: $0[2]) }
         }
     }
 }

@@ -24,7 +24,8 @@ extension Ledger {
     /// The clips released in `shard`, by path, without their analyses.
     public func clips(inShard shard: String) throws(RunError) -> [ClipRecord] {
         try read { db in
-            try ClipRecord.fetchAll(db, sql: "SELECT \(Self.lightColumns) FROM clip WHERE shard = ? ORDER BY path", arguments: [shard])
+            try ClipRecord.fetchAll(
+                db, sql: "SELECT \(Self.lightColumns) FROM clip WHERE shard = ? ORDER BY path", arguments: [shard])
         }
     }
 
@@ -41,15 +42,17 @@ extension Ledger {
     /// - Returns: the run's id.
     @discardableResult
     public func commit(
-        run placeholder: RunRecord, streaming body: (_ id: Int64, _ record: (ClipRecord) throws -> Void) throws -> LedgerChange
+        run placeholder: RunRecord,
+        streaming body: (_ id: Int64, _ record: (ClipRecord) throws -> Void) throws -> LedgerChange
     ) throws -> Int64 {
-        do { return try queue.write { db in try Self.commit(run: placeholder, streaming: body, in: db) } }
-        catch let error as CancellationError { throw error }
-        catch { throw failure(error) }
+        do { return try queue.write { db in try Self.commit(run: placeholder, streaming: body, in: db) } } catch let
+            error as CancellationError
+        { throw error } catch { throw failure(error) }
     }
 
     private static func commit(
-        run placeholder: RunRecord, streaming body: (_ id: Int64, _ record: (ClipRecord) throws -> Void) throws -> LedgerChange,
+        run placeholder: RunRecord,
+        streaming body: (_ id: Int64, _ record: (ClipRecord) throws -> Void) throws -> LedgerChange,
         in db: Database
     ) throws -> Int64 {
         try db.execute(sql: "PRAGMA defer_foreign_keys = ON")

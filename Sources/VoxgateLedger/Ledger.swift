@@ -35,7 +35,9 @@ public final class Ledger {
                 path: path, label: "voxgate.ledger", busyMode: .immediateError, migrator: Self.migrator,
                 upTo: Self.keylessSchema, what: "the ledger", newerCode: .ledgerUnusable
             ) { path, configuration in try DatabaseQueue(path: path, configuration: configuration) }
-            if try queue.read({ db in try Self.holdsNoSpeaker(db) }) { try Self.migrator(speakerIDs: nil).migrate(queue) }
+            if try queue.read({ db in try Self.holdsNoSpeaker(db) }) {
+                try Self.migrator(speakerIDs: nil).migrate(queue)
+            }
             _ = try queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM run") }
         } catch let error as RunError {
             throw error
@@ -58,12 +60,14 @@ public final class Ledger {
         path = folder + "/" + Self.relativePath
         guard let size = Self.fileSize(path) else {
             throw RunError(
-                code, "'\(folder)' has no ledger (\(Self.relativePath)): it is not a complete voxgate output folder; "
+                code,
+                "'\(folder)' has no ledger (\(Self.relativePath)): it is not a complete voxgate output folder; "
                     + "rerun the run that made it", path: path)
         }
         guard size > 0 else {
             throw RunError(
-                code, "the ledger '\(path)' is empty (0 bytes): it was damaged; restore the folder from a copy or rerun "
+                code,
+                "the ledger '\(path)' is empty (0 bytes): it was damaged; restore the folder from a copy or rerun "
                     + "the run that made it", path: path)
         }
         var configuration = Configuration()
@@ -78,12 +82,14 @@ public final class Ledger {
             let superseded = try queue.read { db in try Self.migrator.hasBeenSuperseded(db) }
             guard !superseded else {
                 throw RunError(
-                    code, "the ledger '\(path)' was written by a newer voxgate (schema differs); read it with the "
+                    code,
+                    "the ledger '\(path)' was written by a newer voxgate (schema differs); read it with the "
                         + "voxgate that made it", path: path)
             }
             guard complete else {
                 throw RunError(
-                    code, "the ledger '\(path)' was written by an older voxgate (its schema lacks what this one "
+                    code,
+                    "the ledger '\(path)' was written by an older voxgate (its schema lacks what this one "
                         + "records); run that run again with this voxgate (the same command upgrades its ledger and "
                         + "keeps its release), then retry", path: path)
             }
@@ -91,7 +97,8 @@ public final class Ledger {
             throw error
         } catch {
             throw RunError(
-                code, "the ledger '\(path)' cannot be read (\(Self.reason(error))); restore the folder from a copy or "
+                code,
+                "the ledger '\(path)' cannot be read (\(Self.reason(error))); restore the folder from a copy or "
                     + "rerun the run that made it", path: path)
         }
     }
@@ -124,8 +131,10 @@ public final class Ledger {
                 t.column("inputs_hash", .text).notNull()
                 t.column("published", .boolean).notNull().defaults(to: false)
                 t.column("root", .text).notNull()
-                for c in ["clips", "decoded", "reused", "accepted", "rejected", "new_shards", "rewritten_shards",
-                          "withdrawn_clips"] {
+                for c in [
+                    "clips", "decoded", "reused", "accepted", "rejected", "new_shards", "rewritten_shards",
+                    "withdrawn_clips",
+                ] {
                     t.column(c, .integer).notNull()
                 }
             }
@@ -191,13 +200,15 @@ public final class Ledger {
 
     /// A fact recorded about the folder (e.g. `speaker_key_id`), or nil.
     public func fact(_ name: String) throws(RunError) -> String? {
-        try read { db in try String.fetchOne(db, sql: "SELECT value FROM folder_fact WHERE name = ?", arguments: [name]) }
+        try read { db in try String.fetchOne(db, sql: "SELECT value FROM folder_fact WHERE name = ?", arguments: [name])
+        }
     }
 
     /// Records a fact about the folder (outside any run: it holds from now on).
     public func setFact(_ name: String, _ value: String) throws(RunError) {
         try write { db in
-            try db.execute(sql: "INSERT OR REPLACE INTO folder_fact (name, value) VALUES (?, ?)", arguments: [name, value])
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO folder_fact (name, value) VALUES (?, ?)", arguments: [name, value])
         }
     }
 
@@ -226,7 +237,9 @@ public final class Ledger {
     /// before the ledger kept pseudonyms) of their raw id.
     public func withdrawnSpeakers(hashed: WithdrawalRecord.Hashed = .pseudonym) throws(RunError) -> Set<String> {
         try read { db in
-            Set(try String.fetchAll(db, sql: "SELECT speaker_hash FROM withdrawal WHERE hashed = ?", arguments: [hashed.rawValue]))
+            Set(
+                try String.fetchAll(
+                    db, sql: "SELECT speaker_hash FROM withdrawal WHERE hashed = ?", arguments: [hashed.rawValue]))
         }
     }
 

@@ -77,8 +77,10 @@ public struct ClipRecord: Codable, Sendable, Hashable, FetchableRecord, Persista
 
     public init(
         path: String, language: String, size: Int, mtimeNs: Int64, sidecarSize: Int?, sidecarMtimeNs: Int64?,
-        fileSha256: String, analysis: String, fingerprint: Data?, status: String, reasons: String, detail: String?, duplicateOf: String?,
-        durationS: Double?, shard: String?, member: String?, audioSha256: String? = nil, split: String?, withdrawn: Bool,
+        fileSha256: String, analysis: String, fingerprint: Data?, status: String, reasons: String, detail: String?,
+        duplicateOf: String?,
+        durationS: Double?, shard: String?, member: String?, audioSha256: String? = nil, split: String?,
+        withdrawn: Bool,
         firstRun: Int64, analysedRun: Int64
     ) {
         self.path = path

@@ -10,8 +10,10 @@ public enum CatalogView {
         var lines = ["tag\tname\tautonym\tiso639-3\tscripts\tdirection\tcorpus25\tpopulation"]
         for e in catalog.entries {
             lines.append(
-                [e.tag, e.name, e.autonym ?? "", e.iso639_3 ?? "", e.scripts.joined(separator: " "), e.direction,
-                 e.corpus25 ? "yes" : "no", e.population.map(String.init) ?? ""].joined(separator: "\t"))
+                [
+                    e.tag, e.name, e.autonym ?? "", e.iso639_3 ?? "", e.scripts.joined(separator: " "), e.direction,
+                    e.corpus25 ? "yes" : "no", e.population.map(String.init) ?? "",
+                ].joined(separator: "\t"))
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -25,7 +27,8 @@ public enum CatalogView {
             let totals = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
             let locales = totals["locales"] as? [String: [String: Any]]
         else {
-            throw RunError(.inputUnusable, "'\(path)' is missing or not voxgate's totals; pass a run's --out folder", path: path)
+            throw RunError(
+                .inputUnusable, "'\(path)' is missing or not voxgate's totals; pass a run's --out folder", path: path)
         }
         let rows = catalog.entries.map { e -> (LanguageEntry, Double, Int) in
             let l = locales[e.tag]
@@ -34,11 +37,13 @@ public enum CatalogView {
         .sorted { ($0.1, $0.0.tag) < ($1.1, $1.0.tag) }
         var lines = ["tag\tname\taccepted hours\taccepted clips\tcorpus25"]
         for (e, hours, clips) in rows {
-            lines.append([e.tag, e.name, String(format: "%.4f", hours), String(clips), e.corpus25 ? "yes" : "no"]
-                .joined(separator: "\t"))
+            lines.append(
+                [e.tag, e.name, String(format: "%.4f", hours), String(clips), e.corpus25 ? "yes" : "no"]
+                    .joined(separator: "\t"))
         }
         let served = rows.filter { $0.1 > 0 }.count
-        lines.append("# \(served) of \(rows.count) catalog languages have accepted audio; \(rows.count - served) have none")
+        lines.append(
+            "# \(served) of \(rows.count) catalog languages have accepted audio; \(rows.count - served) have none")
         return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -33,24 +33,29 @@ struct Datasheets {
         md += "| hours (from decoded frames) | \(hours(t.totalSeconds)) | \(hours(t.acceptedSeconds)) |\n"
         md += "| speakers (distinct client_ids) | \(t.speakers.count) | \(t.acceptedSpeakers.count) |\n"
         md += "| bytes of uploads | \(t.size) | \(t.acceptedSize) |\n\n"
-        md += "## Splits\n\nSpeaker-disjoint; a speaker's split is a keyed hash of their id and never changes "
+        md +=
+            "## Splits\n\nSpeaker-disjoint; a speaker's split is a keyed hash of their id and never changes "
             + "while the corpus keeps its speaker key. A sentence appears in one split only.\n\n"
         md += "| split | clips | hours |\n|---|---:|---:|\n"
         for split in ["train", "dev", "test"] {
-            md += "| \(split) | \(t.splitClips[split] ?? 0) | \(hours(LanguageTotals.seconds(t.splitFrames[split] ?? [:]))) |\n"
+            md +=
+                "| \(split) | \(t.splitClips[split] ?? 0) | \(hours(LanguageTotals.seconds(t.splitFrames[split] ?? [:]))) |\n"
         }
-        md += "\n\(conflicts[tag] ?? 0) accepted clip(s) were left out of every split because their sentence is "
+        md +=
+            "\n\(conflicts[tag] ?? 0) accepted clip(s) were left out of every split because their sentence is "
             + "already in another split.\n\n"
         md += "## Demographics\n\n"
         if t.demographics(minSpeakers: config.terms.minSpeakersForDemographics) != nil, t.accepted > 0 {
             for (name, counts) in [("Age", t.ages), ("Gender", t.genders)] {
                 md += "\(name) (share of accepted clips, self-reported): "
-                md += counts.keys.sorted().map {
-                    "\($0.isEmpty ? "not given" : $0) \(String(format: "%.1f", 100 * Double(counts[$0]!) / Double(t.accepted)))%"
-                }.joined(separator: ", ") + "\n\n"
+                md +=
+                    counts.keys.sorted().map {
+                        "\($0.isEmpty ? "not given" : $0) \(String(format: "%.1f", 100 * Double(counts[$0]!) / Double(t.accepted)))%"
+                    }.joined(separator: ", ") + "\n\n"
             }
         } else {
-            md += "Withheld: the released clips come from fewer than \(config.terms.minSpeakersForDemographics) "
+            md +=
+                "Withheld: the released clips come from fewer than \(config.terms.minSpeakersForDemographics) "
                 + "speakers, so a breakdown could identify them.\n\n"
         }
         md += "## Terms of use\n\n"
@@ -58,7 +63,8 @@ struct Datasheets {
         if groups.isEmpty { md += "No clips were released.\n\n" }
         for label in groups.keys.sorted() {
             let g = groups[label]!
-            md += "- `\(label)`: licence \(g[0].license), \(g.count) shard(s), \(g.reduce(0) { $0 + $1.samples }) samples; "
+            md +=
+                "- `\(label)`: licence \(g[0].license), \(g.count) shard(s), \(g.reduce(0) { $0 + $1.samples }) samples; "
                 + "full terms in `shards/\(TagFileName.of(tag))/\(TagFileName.of(tag))-\(label).terms.json`\n"
         }
         md += "\n## Checks applied\n\n| check | threshold | clips rejected |\n|---|---|---:|\n"

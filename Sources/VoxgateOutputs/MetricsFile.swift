@@ -27,7 +27,8 @@ public enum MetricsFile {
         metric(
             "voxgate_accepted_hours", "Accepted hours of audio in the last run, by language.", "gauge",
             s.languages.map { ("{language=\"\(label($0.tag))\"}", $0.acceptedHours) })
-        metric("voxgate_clips_decoded", "Clips the last run decoded (new or changed).", "gauge", [("", Double(s.decoded))])
+        metric(
+            "voxgate_clips_decoded", "Clips the last run decoded (new or changed).", "gauge", [("", Double(s.decoded))])
         metric(
             "voxgate_clips_reused", "Clips the last run re-decided from the ledger without decoding.", "gauge",
             [("", Double(s.reused))])
@@ -50,7 +51,8 @@ public enum MetricsFile {
         if stat(path, &st) == 0 && (st.st_mode & S_IFMT) != S_IFREG {
             guard (st.st_mode & S_IFMT) == S_IFCHR else {
                 throw RunError(
-                    .outputUnusable, "--metrics-file '\(path)' is not a regular file (a folder, FIFO or socket); give a file path",
+                    .outputUnusable,
+                    "--metrics-file '\(path)' is not a regular file (a folder, FIFO or socket); give a file path",
                     path: path)
             }
             let fd = open(path, O_WRONLY | O_CLOEXEC)

@@ -39,7 +39,8 @@ enum OutputFolder {
         if force {
             for name in ownedOutputs { try? fm.removeItem(atPath: out + "/" + name) }
             // Everything of .voxgate but the reviewers' votes (people's work, applied again by the new run).
-            for name in (try? fm.contentsOfDirectory(atPath: out + "/.voxgate")) ?? [] where !name.hasPrefix("votes.sqlite") {
+            for name in (try? fm.contentsOfDirectory(atPath: out + "/.voxgate")) ?? []
+            where !name.hasPrefix("votes.sqlite") {
                 try? fm.removeItem(atPath: out + "/.voxgate/" + name)
             }
             removePartials(out)
@@ -117,7 +118,8 @@ enum OutputFolder {
                 throw RunError(
                     .ledgerUnusable,
                     "released shard '\(path)' has \(stat.size) bytes but the ledger recorded \(shard.bytes) (changed outside "
-                        + "voxgate); restore it from a backup, or rerun with --force to rebuild the release", path: path)
+                        + "voxgate); restore it from a backup, or rerun with --force to rebuild the release", path: path
+                )
             }
             if hashes || stats[shard.path] != stat { toHash.append(shard) }
         }
@@ -138,12 +140,16 @@ enum OutputFolder {
         var foreign: [String] = []
         for case let relative as String in walker {
             var isDir: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: out + "/shards/" + relative, isDirectory: &isDir), !isDir.boolValue
+            guard FileManager.default.fileExists(atPath: out + "/shards/" + relative, isDirectory: &isDir),
+                !isDir.boolValue
             else { continue }
-            let name = relative.hasSuffix(AtomicFile.partialSuffix)
+            let name =
+                relative.hasSuffix(AtomicFile.partialSuffix)
                 ? String(relative.dropLast(AtomicFile.partialSuffix.count)) : relative
             let depth = relative.split(separator: "/").count
-            if depth != 2 || !(name.hasSuffix(".tar") || name.hasSuffix(".terms.json") || name.hasSuffix("/ATTRIBUTION.md")) {
+            if depth != 2
+                || !(name.hasSuffix(".tar") || name.hasSuffix(".terms.json") || name.hasSuffix("/ATTRIBUTION.md"))
+            {
                 foreign.append(relative)
             }
         }

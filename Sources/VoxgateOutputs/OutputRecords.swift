@@ -40,7 +40,9 @@ enum OutputRecords {
             ("key", .optional(placement?.key)),
             ("split", .optional(placement?.split)),
         ]
-        if let r = o.review { fields.append(("review", .object([("accept", .int(r.accept)), ("reject", .int(r.reject))]))) }
+        if let r = o.review {
+            fields.append(("review", .object([("accept", .int(r.accept)), ("reject", .int(r.reject))])))
+        }
         return .object(fields)
     }
 
@@ -60,28 +62,29 @@ enum OutputRecords {
                     ("audio_frames", .int($0.frames)),
                 ]
             } ?? []
-        return .object([
-            ("clip", .string(o.source.clip)),
-            ("language", .string(o.source.languageTag)),
-            ("sentence", .string(metadata.sentence)),
-            ("duration_s", .double(m.durationSeconds)),
-            ("frames", .int(m.frames)),
-            ("sample_rate", .int(m.sampleRate)),
-            ("channels", .int(m.channels)),
-            ("speaker", .string(speaker)),
-            ("license", .string(terms.license ?? "")),
-            ("terms", .string(TermsRecords.label(terms))),
-            ("split", .optional(split)),
-            ("audio", .string(audioExtension)),
-            ("audio_sha256", .string(audioSHA256)),
-            ("source_format", .string("\(m.container)/\(m.encoding)")),
-            (
-                "metrics",
-                .object(metrics(m))
-            ),
-            ("pcm_sha256", .string(m.pcmSHA256)),
-            ("release", .object(metadata.release.keys.sorted().map { ($0, .string(metadata.release[$0]!)) })),
-        ] + uniform)
+        return .object(
+            [
+                ("clip", .string(o.source.clip)),
+                ("language", .string(o.source.languageTag)),
+                ("sentence", .string(metadata.sentence)),
+                ("duration_s", .double(m.durationSeconds)),
+                ("frames", .int(m.frames)),
+                ("sample_rate", .int(m.sampleRate)),
+                ("channels", .int(m.channels)),
+                ("speaker", .string(speaker)),
+                ("license", .string(terms.license ?? "")),
+                ("terms", .string(TermsRecords.label(terms))),
+                ("split", .optional(split)),
+                ("audio", .string(audioExtension)),
+                ("audio_sha256", .string(audioSHA256)),
+                ("source_format", .string("\(m.container)/\(m.encoding)")),
+                (
+                    "metrics",
+                    .object(metrics(m))
+                ),
+                ("pcm_sha256", .string(m.pcmSHA256)),
+                ("release", .object(metadata.release.keys.sorted().map { ($0, .string(metadata.release[$0]!)) })),
+            ] + uniform)
     }
 
     static func metrics(_ m: ClipMeasurement) -> [(String, JSONText)] {

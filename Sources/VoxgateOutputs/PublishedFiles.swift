@@ -56,7 +56,11 @@ enum PublishedFiles {
             if digest == nil {
                 found.append((file, "'\(file)' is missing (deleted outside voxgate)"))
             } else if digest != recorded[file] {
-                found.append((file, "'\(file)' was changed outside voxgate (edited or truncated: its SHA-256 is not the one recorded when it was published)"))
+                found.append(
+                    (
+                        file,
+                        "'\(file)' was changed outside voxgate (edited or truncated: its SHA-256 is not the one recorded when it was published)"
+                    ))
             }
         }
         return found

@@ -39,10 +39,12 @@ public enum ReleaseVerifier {
             let size = Ledger.fileSize(path) ?? -1
             if size != shard.bytes {
                 report.problems.append(
-                    "shard '\(shard.path)' has \(size) bytes; the ledger recorded \(shard.bytes) (truncated or appended to)")
+                    "shard '\(shard.path)' has \(size) bytes; the ledger recorded \(shard.bytes) (truncated or appended to)"
+                )
             }
             let members: [TarIndex.Member]
-            do { members = try TarIndex.members(of: path, code: .inputDamaged, remedy: "restore it from a copy") } catch {
+            do { members = try TarIndex.members(of: path, code: .inputDamaged, remedy: "restore it from a copy") } catch
+            {
                 report.problems.append(error.message)
                 continue
             }
@@ -50,10 +52,12 @@ public enum ReleaseVerifier {
             var memberProblem = false
             for record in (placed[shard.path] ?? []).sorted(by: { $0.path < $1.path }) {
                 guard let key = record.member,
-                    let audio = members.first(where: { TarIndex.key(of: $0.name) == key && !$0.name.hasSuffix(".json") })
+                    let audio = members.first(where: { TarIndex.key(of: $0.name) == key && !$0.name.hasSuffix(".json") }
+                    )
                 else {
                     report.problems.append(
-                        "shard '\(shard.path)' lacks the audio member of '\(record.path)' (key \(record.member ?? "?"))")
+                        "shard '\(shard.path)' lacks the audio member of '\(record.path)' (key \(record.member ?? "?"))"
+                    )
                     memberProblem = true
                     continue
                 }
@@ -112,14 +116,17 @@ public enum ReleaseVerifier {
             guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
                 let clip = object["clip"] as? String, let status = object["status"] as? String
             else {
-                if problems.count < 10 { problems.append("'decisions.jsonl' line \(number + 1) is not a decision record") }
+                if problems.count < 10 {
+                    problems.append("'decisions.jsonl' line \(number + 1) is not a decision record")
+                }
                 continue
             }
             seen += 1
             if let record = clips[clip] {
                 if record.status != status, problems.count < 10 {
                     problems.append(
-                        "'decisions.jsonl' line \(number + 1) says '\(clip)' is \(status); the ledger decided \(record.status)")
+                        "'decisions.jsonl' line \(number + 1) says '\(clip)' is \(status); the ledger decided \(record.status)"
+                    )
                 }
             } else if problems.count < 10 {
                 problems.append("'decisions.jsonl' line \(number + 1) names '\(clip)', a clip the ledger never decided")

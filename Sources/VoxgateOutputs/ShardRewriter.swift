@@ -26,7 +26,8 @@ enum ShardRewriter {
                     + "from a backup, then rerun", path: path)
         }
         let members = try TarIndex.members(
-            of: path, code: .ledgerUnusable, remedy: "the released shard was changed outside voxgate: restore it from a backup")
+            of: path, code: .ledgerUnusable,
+            remedy: "the released shard was changed outside voxgate: restore it from a backup")
         let kept = members.filter { !removing.contains(TarIndex.key(of: $0.name)) }
         guard !kept.isEmpty else { return nil }
         let out = try AtomicFile(path: path, hashing: true)
@@ -35,6 +36,7 @@ enum ShardRewriter {
         }
         try out.write(Tar.trailer)
         try out.seal()
-        return Result(samples: Set(kept.map { TarIndex.key(of: $0.name) }).count, bytes: out.bytesWritten, sha256: out.sha256())
+        return Result(
+            samples: Set(kept.map { TarIndex.key(of: $0.name) }).count, bytes: out.bytesWritten, sha256: out.sha256())
     }
 }

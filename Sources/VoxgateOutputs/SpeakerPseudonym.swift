@@ -63,7 +63,8 @@ struct SpeakerPseudonym: Sendable {
         }
         guard st.st_size <= 4096, let data = FileManager.default.contents(atPath: path) else {
             throw RunError(
-                .outputUnusable, "speaker key '\(path)' is \(st.st_size) bytes, not a key (64 hex digits); give the key file",
+                .outputUnusable,
+                "speaker key '\(path)' is \(st.st_size) bytes, not a key (64 hex digits); give the key file",
                 path: path)
         }
         let hex = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
@@ -124,7 +125,9 @@ struct SpeakerPseudonym: Sendable {
         let me = self
         return SpeakerIDs(
             pseudonym: { me($0) }, splitPoint: { me.unitInterval(purpose: "split", $0) },
-            withdrawnBefore: { legacyWithdrawals.isEmpty ? false : legacyWithdrawals.contains(me.withdrawalHash(clientID: $0)) })
+            withdrawnBefore: {
+                legacyWithdrawals.isEmpty ? false : legacyWithdrawals.contains(me.withdrawalHash(clientID: $0))
+            })
     }
 
     /// A number in [0, 1) derived from `id` under the key, for `purpose` (so it is unrelated to the pseudonym).
@@ -166,4 +169,3 @@ extension SpeakerPseudonym {
         }
     }
 }
-

@@ -52,9 +52,10 @@ final class SplitManifests {
 
     init(outputRoot: String) { self.outputRoot = outputRoot }
 
-    func add(language: String, split: SplitAssigner.Split, key: String, shard: String, clip: String, speaker: String,
-        durationSeconds: Double) throws(RunError)
-    {
+    func add(
+        language: String, split: SplitAssigner.Split, key: String, shard: String, clip: String, speaker: String,
+        durationSeconds: Double
+    ) throws(RunError) {
         let name = "splits/\(TagFileName.of(language))/\(split.rawValue).tsv"
         let file: AtomicFile
         if let open = files[name] {
@@ -64,7 +65,9 @@ final class SplitManifests {
                 try FileManager.default.createDirectory(
                     atPath: outputRoot + "/splits/" + TagFileName.of(language), withIntermediateDirectories: true)
             } catch {
-                throw RunError(.outputUnusable, "cannot create '\(outputRoot)/splits/\(TagFileName.of(language))'", path: outputRoot)
+                throw RunError(
+                    .outputUnusable, "cannot create '\(outputRoot)/splits/\(TagFileName.of(language))'",
+                    path: outputRoot)
             }
             file = try AtomicFile(path: outputRoot + "/" + name)
             try file.write("key\tshard\tclip\tspeaker\tduration_s\n")

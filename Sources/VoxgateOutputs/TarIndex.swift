@@ -33,9 +33,13 @@ enum TarIndex {
             let bytes = [UInt8](header)
             let name = String(decoding: bytes[0..<100].prefix { $0 != 0 }, as: UTF8.self)
             // Parsed strictly and capped by the file's own size before anything is sized by it.
-            guard let size = Int(String(decoding: bytes[124..<136].prefix { $0 != 0 && $0 != 32 }, as: UTF8.self), radix: 8),
+            guard
+                let size = Int(
+                    String(decoding: bytes[124..<136].prefix { $0 != 0 && $0 != 32 }, as: UTF8.self), radix: 8),
                 size >= 0, offset + Tar.memberSize(size) <= fileSize
-            else { throw RunError(code, "shard '\(path)' has a damaged member header (\(name)); \(remedy)", path: path) }
+            else {
+                throw RunError(code, "shard '\(path)' has a damaged member header (\(name)); \(remedy)", path: path)
+            }
             members.append(Member(name: name, offset: offset + Tar.blockSize, size: size))
             offset += Tar.memberSize(size)
             do { try handle.seek(toOffset: UInt64(offset)) } catch {

@@ -192,7 +192,8 @@ struct CorpusTotals {
                         (
                             "demographicsWithheld",
                             demographics == nil
-                                ? .string("released clips come from fewer than \(config.minSpeakersForDemographics) speakers")
+                                ? .string(
+                                    "released clips come from fewer than \(config.minSpeakersForDemographics) speakers")
                                 : .null
                         ),
                     ])

@@ -104,10 +104,12 @@ public struct ClipAnalyzer: Sendable {
             outcome.findings.append(
                 Finding(
                     .decodeError,
-                    "the upload is no longer in the upload folder, so it cannot be released; restore the file to release it"))
+                    "the upload is no longer in the upload folder, so it cannot be released; restore the file to release it"
+                ))
             return outcome
         }
-        guard config.shards.audio != .flac, !config.shards.isUniform, ContainerFormat(description: m.container)?.isReadableByShardClients == true
+        guard config.shards.audio != .flac, !config.shards.isUniform,
+            ContainerFormat(description: m.container)?.isReadableByShardClients == true
         else { return nil }
         guard let sha256 = analysis.fileSHA256 else { return nil }
         outcome.shardAudio = ShardAudio(
@@ -192,7 +194,8 @@ public struct ClipAnalyzer: Sendable {
         source: ClipSource, measurement: ClipMeasurement, flac: (bytes: [UInt8], frames: Int)?, fileSHA256: String?
     ) throws -> ShardAudio {
         if let flac {
-            var audio = ShardAudio(content: .bytes(flac.bytes), fileExtension: "flac", sha256: FileDigest.sha256(flac.bytes))
+            var audio = ShardAudio(
+                content: .bytes(flac.bytes), fileExtension: "flac", sha256: FileDigest.sha256(flac.bytes))
             if config.shards.isUniform {
                 audio.format = ShardAudio.Format(
                     sampleRate: config.shards.sampleRate ?? measurement.sampleRate,
@@ -205,7 +208,8 @@ public struct ClipAnalyzer: Sendable {
             throw RunError(.inputUnusable, "'\(source.path)' could not be read to hash it", path: source.path)
         }
         return ShardAudio(
-            content: .file(path: source.path, size: size), fileExtension: measurement.contentExtension, sha256: fileSHA256)
+            content: .file(path: source.path, size: size), fileExtension: measurement.contentExtension,
+            sha256: fileSHA256)
     }
 
     /// The one decoding pass: every signal meter, the PCM digest, the fingerprint and the FLAC encoder, block by block. FLAC is made

@@ -20,7 +20,8 @@ final class ShardEncoder {
         let channels = downmix ? 1 : info.channels
         let rate = config.sampleRate ?? info.sampleRate
         resampler =
-            rate == info.sampleRate ? nil : try Resampler(inputRate: info.sampleRate, outputRate: rate, channels: channels)
+            rate == info.sampleRate
+            ? nil : try Resampler(inputRate: info.sampleRate, outputRate: rate, channels: channels)
         encoder = try FLACEncoder(
             sampleRate: rate, channels: channels, bitsPerSample: info.encoding.losslessBitDepth ?? 16,
             compressionLevel: config.flacCompressionLevel)

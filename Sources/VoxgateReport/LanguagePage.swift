@@ -10,7 +10,9 @@ struct LanguagePage {
     let pageSize: Int
 
     var entry: LanguageEntry? { LanguageCatalog.shared.entry(for: tag) }
-    var rejected: [DecisionRow] { rows.filter { !$0.accepted }.sorted { $0.clip.utf8.lexicographicallyPrecedes($1.clip.utf8) } }
+    var rejected: [DecisionRow] {
+        rows.filter { !$0.accepted }.sorted { $0.clip.utf8.lexicographicallyPrecedes($1.clip.utf8) }
+    }
 
     var histograms: [Histogram] {
         let c = input.checks
@@ -40,13 +42,18 @@ struct LanguagePage {
             var b = "<nav><a href=\"index.html\">All languages</a>"
             if pageCount > 1 {
                 for p in 1...pageCount {
-                    b += p == n ? "<strong>page \(p)</strong> " : "<a href=\"\(HTML.url(Report.pageName(tag, p)))\">page \(p)</a>"
+                    b +=
+                        p == n
+                        ? "<strong>page \(p)</strong> "
+                        : "<a href=\"\(HTML.url(Report.pageName(tag, p)))\">page \(p)</a>"
                 }
             }
             b += "</nav>\n<h1>\(HTML.escape(tag)) · \(HTML.escape(name))</h1>\n"
             let ok = rows.filter(\.accepted)
-            b += "<p>\(rows.count) clips, <span class=ok>\(ok.count) accepted</span> ("
-                + String(format: "%.3f", ok.reduce(0) { $0 + $1.duration } / 3600) + " hours), \(list.count) rejected.</p>\n"
+            b +=
+                "<p>\(rows.count) clips, <span class=ok>\(ok.count) accepted</span> ("
+                + String(format: "%.3f", ok.reduce(0) { $0 + $1.duration } / 3600)
+                + " hours), \(list.count) rejected.</p>\n"
             if n == 1 {
                 b += "<section aria-label=\"Distributions\">"
                 for h in histograms {
@@ -55,7 +62,8 @@ struct LanguagePage {
                 b += "</section>\n"
             }
             b += "<h2>Rejected clips\(pageCount > 1 ? " (page \(n) of \(pageCount))" : "")</h2>\n"
-            b += "<table><thead><tr><th scope=col>Clip</th><th scope=col>Reasons</th><th scope=col>Detail</th>"
+            b +=
+                "<table><thead><tr><th scope=col>Clip</th><th scope=col>Reasons</th><th scope=col>Detail</th>"
                 + "<th scope=col>Metrics</th><th scope=col>Transcript</th><th scope=col>Listen</th></tr></thead><tbody>\n"
             for row in list.dropFirst((n - 1) * pageSize).prefix(pageSize) { b += self.row(row) }
             b += "</tbody></table>\n"
@@ -91,7 +99,8 @@ struct LanguagePage {
         if r.frames == 0 {
             s += "<td class=muted>could not be decoded</td>"
         } else if let kept = r.duplicateOf {
-            s += "<td><div class=pair><div>this clip<br>\(player(r.clip))</div><div>kept: \(HTML.escape(kept))<br>"
+            s +=
+                "<td><div class=pair><div>this clip<br>\(player(r.clip))</div><div>kept: \(HTML.escape(kept))<br>"
                 + "\(player(kept))</div></div></td>"
         } else {
             s += "<td>\(player(r.clip))</td>"

@@ -13,7 +13,8 @@ extension Overview {
         b += "<th scope=col>Language</th><th scope=col class=n>Reviewed</th><th scope=col class=n>Overturned</th>"
         b += "</tr></thead><tbody>\n"
         for (tag, reviewed, overturned) in counts where reviewed > 0 {
-            b += "<tr><th scope=row>\(HTML.escape(tag))</th><td class=n>\(reviewed)</td><td class=n>\(overturned)</td></tr>\n"
+            b +=
+                "<tr><th scope=row>\(HTML.escape(tag))</th><td class=n>\(reviewed)</td><td class=n>\(overturned)</td></tr>\n"
         }
         return b + "</tbody></table>\n"
     }

@@ -60,7 +60,9 @@ public enum Report {
     /// (written last) is no older than the decisions.
     public static func isCurrent(output: String) -> Bool {
         let fm = FileManager.default
-        guard let report = (try? fm.attributesOfItem(atPath: output + "/report/report.json"))?[.modificationDate] as? Date,
+        guard
+            let report = (try? fm.attributesOfItem(atPath: output + "/report/report.json"))?[.modificationDate]
+                as? Date,
             let decisions = (try? fm.attributesOfItem(atPath: output + "/decisions.jsonl"))?[.modificationDate] as? Date
         else { return false }
         return report >= decisions
@@ -84,13 +86,16 @@ struct Overview {
         let accepted = input.decisions.filter(\.accepted)
         let hours = accepted.reduce(0) { $0 + $1.duration } / 3600
         var b = "<h1>voxgate validation report</h1>\n"
-        b += "<p>\(input.decisions.count) clips, <span class=ok>\(accepted.count) accepted</span> "
+        b +=
+            "<p>\(input.decisions.count) clips, <span class=ok>\(accepted.count) accepted</span> "
             + "(\(String(format: "%.2f", hours)) hours), \(input.decisions.count - accepted.count) rejected, in \(tags.count) "
             + "language folder(s).</p>\n"
         b += "<table data-sortable><caption>Per language (select a column heading to sort)</caption><thead><tr>"
-        for (h, numeric) in [("Language", false), ("Name", false), ("Clips", true), ("Accepted", true),
-            ("Accepted hours", true), ("Speakers", true), ("Duplicates", true), ("Mismatches", true), ("Rejected by reason", false)]
-        {
+        for (h, numeric) in [
+            ("Language", false), ("Name", false), ("Clips", true), ("Accepted", true),
+            ("Accepted hours", true), ("Speakers", true), ("Duplicates", true), ("Mismatches", true),
+            ("Rejected by reason", false),
+        ] {
             b += "<th scope=col\(numeric ? " class=n" : "")><button type=button>\(h)</button></th>"
         }
         b += "</tr></thead><tbody>\n"
@@ -102,22 +107,29 @@ struct Overview {
             var reasons: [String: Int] = [:]
             for r in rows { for code in r.reasons { reasons[code, default: 0] += 1 } }
             let users = locales[tag]?["validUsers"] as? Int ?? 0
-            let name = entry.map { e in e.name + (e.autonym.flatMap { $0 == e.name ? nil : " · " + $0 } ?? "") }
+            let name =
+                entry.map { e in e.name + (e.autonym.flatMap { $0 == e.name ? nil : " · " + $0 } ?? "") }
                 ?? "not in the catalog"
             b += "<tr><th scope=row><a href=\"\(HTML.url(Report.pageName(tag, 1)))\">\(HTML.escape(tag))</a></th>"
             b += "<td>\(HTML.escape(name))</td><td class=n>\(rows.count)</td><td class=n>\(ok.count)</td>"
             let h = ok.reduce(0) { $0 + $1.duration } / 3600
             b += "<td class=n data-v=\"\(h)\">\(String(format: "%.3f", h))</td><td class=n>\(users)</td>"
-            b += "<td class=n>\(reasons["duplicate"] ?? 0)</td><td class=n>\(reasons["language_mismatch"] ?? 0)</td><td>"
+            b +=
+                "<td class=n>\(reasons["duplicate"] ?? 0)</td><td class=n>\(reasons["language_mismatch"] ?? 0)</td><td>"
             b += reasons.keys.sorted().map { "<span class=reason>\(HTML.escape($0)) \(reasons[$0]!)</span>" }.joined()
             b += "</td></tr>\n"
         }
         b += "</tbody></table>\n"
         b += reviewTable(tags: tags, locales: locales)
-        let unserved = catalog.entries.filter { e in !tags.contains(e.tag) || (byLanguage[e.tag]?.allSatisfy { !$0.accepted } ?? true) }
-        b += "<details><summary>\(unserved.count) of \(catalog.entries.count) catalog languages have no accepted audio "
+        let unserved = catalog.entries.filter { e in
+            !tags.contains(e.tag) || (byLanguage[e.tag]?.allSatisfy { !$0.accepted } ?? true)
+        }
+        b +=
+            "<details><summary>\(unserved.count) of \(catalog.entries.count) catalog languages have no accepted audio "
             + "in this run</summary><p>"
-        b += unserved.map { "\(HTML.escape($0.tag)) (\(HTML.escape($0.name)))" }.joined(separator: ", ") + "</p></details>\n"
+        b +=
+            unserved.map { "\(HTML.escape($0.tag)) (\(HTML.escape($0.name)))" }.joined(separator: ", ")
+            + "</p></details>\n"
         return HTML.page(title: "voxgate report", body: b, script: true)
     }
 }

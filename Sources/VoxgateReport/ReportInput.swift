@@ -1,6 +1,6 @@
 import Foundation
-import VoxgateCorpus
 import VoxgateAudio
+import VoxgateCorpus
 
 /// One decision as the report needs it.
 struct DecisionRow {
@@ -52,7 +52,8 @@ struct ReportInput {
         // Parsed strictly (the input rule, README "Operating"): a line is a decision with a known status and
         // a finite, non-negative duration, or the file is refused naming the line.
         var rows: [DecisionRow] = []
-        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where !line.isEmpty {
+        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+        where !line.isEmpty {
             guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
                 let row = DecisionRow(object)
             else { throw fail("has a decisions.jsonl line (line \(number + 1)) that is not a decision") }
@@ -87,7 +88,8 @@ struct ReportInput {
         let path = root + "/" + stem + ".json"
         // The same rules as the run: nothing through a link out of the root, no pipe, nothing oversized.
         var confinement = UploadConfinement(root: root)
-        guard confinement.problem(path) == nil, let data = try? RegularFile.contents(path, limit: SidecarReading.maxBytes),
+        guard confinement.problem(path) == nil,
+            let data = try? RegularFile.contents(path, limit: SidecarReading.maxBytes),
             case .object(let object)? = try? StrictJSON.parse(data), case .string(let sentence)? = object["sentence"]
         else { return nil }
         return String(sentence.prefix(1_000))
@@ -114,6 +116,7 @@ struct ReportInput {
         let to = target.split(separator: "/")
         var common = 0
         while common < min(from.count, to.count), from[common] == to[common] { common += 1 }
-        return (Array(repeating: "..", count: from.count - common) + to[common...].map(String.init)).joined(separator: "/")
+        return (Array(repeating: "..", count: from.count - common) + to[common...].map(String.init)).joined(
+            separator: "/")
     }
 }

@@ -15,25 +15,32 @@ enum ClipAudio {
 
     static func locate(_ clip: ReviewCatalog.Clip, catalog: ReviewCatalog) -> Found? {
         if let root = catalog.uploadRoot, let path = inside(root, clip.clip), let size = regularFileSize(path) {
-            return Found(path: path, offset: 0, size: size, contentType: contentType((clip.clip as NSString).pathExtension))
+            return Found(
+                path: path, offset: 0, size: size, contentType: contentType((clip.clip as NSString).pathExtension))
         }
         guard let shard = clip.shard, let key = clip.key, let path = inside(catalog.output, shard),
             let member = try? ReleaseAudio.member(shard: path, key: key)
         else { return nil }
-        return Found(path: path, offset: member.offset, size: member.size, contentType: contentType(member.fileExtension))
+        return Found(
+            path: path, offset: member.offset, size: member.size, contentType: contentType(member.fileExtension))
     }
 
     /// `base/relative` with symbolic links resolved, when it lies inside `base` (also resolved).
     static func inside(_ base: String, _ relative: String) -> String? {
         guard !relative.hasPrefix("/"), !relative.split(separator: "/").contains(".."),
-            let realBase = realpath(base, nil).map({ p in defer { free(p) }; return String(cString: p) }),
-            let real = realpath(base + "/" + relative, nil).map({ p in defer { free(p) }; return String(cString: p) })
+            let realBase = realpath(base, nil).map({ p in
+                defer { free(p) }; return String(cString: p)
+            }),
+            let real = realpath(base + "/" + relative, nil).map({ p in
+                defer { free(p) }; return String(cString: p)
+            })
         else { return nil }
         return real.hasPrefix(realBase.hasSuffix("/") ? realBase : realBase + "/") ? real : nil
     }
 
     static func regularFileSize(_ path: String) -> Int? {
-        guard let a = try? FileManager.default.attributesOfItem(atPath: path), a[.type] as? FileAttributeType == .typeRegular
+        guard let a = try? FileManager.default.attributesOfItem(atPath: path),
+            a[.type] as? FileAttributeType == .typeRegular
         else { return nil }
         return (a[.size] as? NSNumber)?.intValue
     }

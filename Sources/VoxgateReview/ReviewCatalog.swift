@@ -23,7 +23,9 @@ public final class ReviewCatalog: @unchecked Sendable {
             !accepted && !reasons.isEmpty
                 && reasons.allSatisfy { code in
                     guard let r = ReasonCode(rawValue: code) else { return false }
-                    if r == .duplicate { return detail?.contains("duplicate: " + ReviewPolicy.nearDuplicatePrefix) == true }
+                    if r == .duplicate {
+                        return detail?.contains("duplicate: " + ReviewPolicy.nearDuplicatePrefix) == true
+                    }
                     return ReviewPolicy.judgeable.contains(r)
                 }
         }
@@ -54,7 +56,9 @@ public final class ReviewCatalog: @unchecked Sendable {
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
             let size = attributes[.size] as? Int, let modified = attributes[.modificationDate] as? Date
         else {
-            throw RunError(.inputUnusable, "'\(output)' holds no decisions.jsonl; pass the --out folder of a finished ingest", path: path)
+            throw RunError(
+                .inputUnusable, "'\(output)' holds no decisions.jsonl; pass the --out folder of a finished ingest",
+                path: path)
         }
         // A run replaces the file (a new inode, a new modification time to the nanosecond Foundation reports).
         let now = (size, Int64((modified.timeIntervalSince1970 * 1e9).rounded()))
@@ -71,7 +75,9 @@ public final class ReviewCatalog: @unchecked Sendable {
             guard let d = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
                 let clip = d["clip"] as? String, let language = d["language"] as? String
             else { continue }
-            let metrics = Self.metricFields.compactMap { f in (d[f] as? Double).map { (f, $0) } ?? (d[f] as? Int).map { (f, Double($0)) } }
+            let metrics = Self.metricFields.compactMap { f in
+                (d[f] as? Double).map { (f, $0) } ?? (d[f] as? Int).map { (f, Double($0)) }
+            }
             byClip[clip] = Clip(
                 clip: clip, language: language, accepted: d["status"] as? String == "accepted",
                 reasons: d["reasons"] as? [String] ?? [], detail: d["detail"] as? String, metrics: metrics,
@@ -130,7 +136,8 @@ public final class ReviewCatalog: @unchecked Sendable {
         let all = order.compactMap { clips[$0] }.filter { $0.language == language }
         lock.unlock()
         let flagged = all.filter(\.isFlagged)
-        let accepted = all.filter(\.accepted).map { (Self.digest($0.clip), $0) }.sorted { $0.0 < $1.0 }.prefix(sample).map(\.1)
+        let accepted = all.filter(\.accepted).map { (Self.digest($0.clip), $0) }.sorted { $0.0 < $1.0 }.prefix(sample)
+            .map(\.1)
         return flagged + accepted
     }
 

@@ -21,7 +21,9 @@ extension ReviewService {
             var request = request
             let client = self.client(request, context)
             if let wait = await self.limiter.retryAfter(client) {
-                return Self.page(Self.signInBody(message: "Too many wrong tokens; try again in \(wait) s."), status: .tooManyRequests)
+                return Self.page(
+                    Self.signInBody(message: "Too many wrong tokens; try again in \(wait) s."), status: .tooManyRequests
+                )
             }
             let body = (try? await request.collectBody(upTo: 16 * 1024)).map { String(buffer: $0) } ?? ""
             guard let token = Self.formFields(body)["token"] as? String,
@@ -44,10 +46,13 @@ extension ReviewService {
                 let id = request.cookies[Self.cookie]?.value
             else { return Self.redirect("/") }
             let body = (try? await request.collectBody(upTo: 16 * 1024)).map { String(buffer: $0) } ?? ""
-            if let e = self.checkCSRF(caller, request, formToken: Self.formFields(body)["csrf"] as? String) { return e.response }
+            if let e = self.checkCSRF(caller, request, formToken: Self.formFields(body)["csrf"] as? String) {
+                return e.response
+            }
             await self.sessions.close(id)
             var response = Self.redirect("/")
-            response.setCookie(Cookie(name: Self.cookie, value: "", maxAge: 0, path: "/", httpOnly: true, sameSite: .strict))
+            response.setCookie(
+                Cookie(name: Self.cookie, value: "", maxAge: 0, path: "/", httpOnly: true, sameSite: .strict))
             return response
         }
         router.get("/review") { request, context in
@@ -88,7 +93,8 @@ extension ReviewService {
             status: status,
             headers: [
                 .contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
-                .contentSecurityPolicy: "default-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'; form-action 'self'",
+                .contentSecurityPolicy:
+                    "default-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'; form-action 'self'",
                 .init("X-Content-Type-Options")!: "nosniff", .init("Referrer-Policy")!: "no-referrer",
             ],
             body: .init(byteBuffer: ByteBuffer(string: html)))

@@ -11,7 +11,8 @@ extension ReviewService {
     func addRoutes(to router: Router<ReviewContext>) {
         router.get("/healthz") { _, _ in Response.json(["status": "ok"]) }
         router.get("/api/queue") { request, context in await self.respond { try await self.queue(request, context) } }
-        router.get("/api/clips/**") { request, context in await self.respond { try await self.audio(request, context) } }
+        router.get("/api/clips/**") { request, context in await self.respond { try await self.audio(request, context) }
+        }
         router.post("/api/votes") { request, context in await self.respond { try await self.vote(request, context) } }
         addPageRoutes(to: router)
     }
@@ -103,9 +104,11 @@ extension ReviewService {
         if isForm {
             fields = Self.formFields(String(buffer: body))
         } else {
-            guard let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any] else {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any]
+            else {
                 if let e = checkCSRF(caller, request, formToken: nil) { throw e }
-                throw ErrorResponse(.badRequest, "the body must be JSON: {\"clip\": …, \"vote\": \"accept\"|\"reject\", \"note\": …}")
+                throw ErrorResponse(
+                    .badRequest, "the body must be JSON: {\"clip\": …, \"vote\": \"accept\"|\"reject\", \"note\": …}")
             }
             fields = object
         }
@@ -124,7 +127,9 @@ extension ReviewService {
         let at = ISO8601DateFormatter().string(from: Date())
         do {
             try votes.cast(
-                VoteStore.Vote(reviewer: caller.reviewer.name, clip: clip.clip, accept: choice == "accept", note: noteText, at: at))
+                VoteStore.Vote(
+                    reviewer: caller.reviewer.name, clip: clip.clip, accept: choice == "accept", note: noteText, at: at)
+            )
         } catch {
             throw ErrorResponse(.serviceUnavailable, "the vote could not be stored (\(error)); try again")
         }
@@ -136,7 +141,9 @@ extension ReviewService {
         let allowed = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~/".utf8)
         var out = ""
         for byte in path.utf8 {
-            if allowed.contains(byte) { out.unicodeScalars.append(Unicode.Scalar(byte)) } else {
+            if allowed.contains(byte) {
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            } else {
                 out += String(format: "%%%02X", byte)
             }
         }

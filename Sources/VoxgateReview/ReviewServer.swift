@@ -60,7 +60,8 @@ public enum ReviewServer {
     /// Runs the server until SIGINT/SIGTERM (`handleSignals`) or until the calling task is cancelled.
     /// - Throws: ``RunError`` when the folder, the votes or the address cannot be used.
     public static func serve(
-        _ options: ReviewServerOptions, handleSignals: Bool = true, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+        _ options: ReviewServerOptions, handleSignals: Bool = true,
+        onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
         let app = try application(options, onRunning: onRunning)
         if handleSignals { try await app.runService() } else { try await app.runService(gracefulShutdownSignals: []) }
@@ -68,7 +69,8 @@ public enum ReviewServer {
 
     /// Parses `HOST:PORT` (`[::1]:8080` for IPv6).
     public static func listenAddress(_ text: String) -> (host: String, port: Int)? {
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port)
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+            (0...65535).contains(port)
         else { return nil }
         var host = String(text[..<colon])
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
@@ -101,7 +103,8 @@ final class ReviewService: Sendable {
 
     /// The address the limiter counts: the peer, or (behind a proxy on this host) the last hop it forwarded.
     func client(_ request: Request, _ context: ReviewContext) -> String {
-        if ["127.0.0.1", "::1"].contains(context.peer), let forwarded = request.headers[HTTPField.Name("X-Forwarded-For")!],
+        if ["127.0.0.1", "::1"].contains(context.peer),
+            let forwarded = request.headers[HTTPField.Name("X-Forwarded-For")!],
             let last = forwarded.split(separator: ",").last
         {
             return last.trimmingCharacters(in: CharacterSet.whitespaces)
@@ -114,10 +117,14 @@ final class ReviewService: Sendable {
         if let header = request.headers[.authorization] {
             let client = client(request, context)
             if let wait = await limiter.retryAfter(client) { return .failure(.tooManyAttempts(wait)) }
-            guard let bearer = request.headers.bearer, let reviewer = options.reviewers.authenticate(token: bearer.token) else {
+            guard let bearer = request.headers.bearer,
+                let reviewer = options.reviewers.authenticate(token: bearer.token)
+            else {
                 await limiter.failed(client)
                 _ = header
-                return .failure(ErrorResponse(.unauthorized, "the Bearer token is not a reviewer's; check the token you were given"))
+                return .failure(
+                    ErrorResponse(.unauthorized, "the Bearer token is not a reviewer's; check the token you were given")
+                )
             }
             return .success(Caller(reviewer: reviewer, csrf: nil))
         }
@@ -126,7 +133,8 @@ final class ReviewService: Sendable {
         {
             return .success(Caller(reviewer: reviewer, csrf: session.csrf))
         }
-        return .failure(ErrorResponse(.unauthorized, "sign in: send 'Authorization: Bearer <token>', or sign in on the page"))
+        return .failure(
+            ErrorResponse(.unauthorized, "sign in: send 'Authorization: Bearer <token>', or sign in on the page"))
     }
 
     /// A state-changing request from a browser session must carry the session's CSRF token (header or form
@@ -134,7 +142,8 @@ final class ReviewService: Sendable {
     func checkCSRF(_ caller: Caller, _ request: Request, formToken: String?) -> ErrorResponse? {
         guard let expected = caller.csrf else { return nil }  // Bearer: no ambient credential to forge
         if let origin = request.headers[.origin], let host = request.head.authority,
-            URL(string: origin)?.host.map({ h in host == h || host.hasPrefix(h + ":") || host.hasPrefix("[" + h + "]") }) != true
+            URL(string: origin)?.host.map({ h in host == h || host.hasPrefix(h + ":") || host.hasPrefix("[" + h + "]") }
+            ) != true
         {
             return ErrorResponse(.forbidden, "a cross-site request; vote from the review page")
         }

@@ -28,7 +28,9 @@ public struct ReviewerList: Sendable {
     /// Reads and checks a reviewers file; every problem names the file, the entry and what to do.
     public static func load(path: String) throws(RunError) -> ReviewerList {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw RunError(.inputUnusable, "cannot read the reviewers file '\(path)' (missing, unreadable or not UTF-8)", path: path)
+            throw RunError(
+                .inputUnusable, "cannot read the reviewers file '\(path)' (missing, unreadable or not UTF-8)",
+                path: path)
         }
         return try parse(yaml: text, file: path)
     }
@@ -58,9 +60,13 @@ public struct ReviewerList: Sendable {
             guard let tags = m["languages"]?.sequence?.compactMap(\.scalar?.string), !tags.isEmpty,
                 tags.count == m["languages"]?.sequence?.count
             else { throw fail("\(at).languages (\(name)): must be a non-empty list of language tags") }
-            guard !result.contains(where: { $0.name == name }) else { throw fail("\(at).name: '\(name)' is listed twice") }
+            guard !result.contains(where: { $0.name == name }) else {
+                throw fail("\(at).name: '\(name)' is listed twice")
+            }
             guard !result.contains(where: { $0.tokenSHA256 == digest }) else {
-                throw fail("\(at).token_sha256 (\(name)): the same token as another reviewer; give each reviewer a token of their own")
+                throw fail(
+                    "\(at).token_sha256 (\(name)): the same token as another reviewer; give each reviewer a token of their own"
+                )
             }
             result.append(Reviewer(name: name, tokenSHA256: digest, languages: Set(tags)))
         }

@@ -5,7 +5,8 @@ import VoxgateOutputs
 struct CatalogCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "catalog",
-        abstract: "List the language catalog; with --out, accepted hours for every catalog language (least served first).")
+        abstract:
+            "List the language catalog; with --out, accepted hours for every catalog language (least served first).")
 
     @Option(name: .long, help: "A run's output folder: show its hours per catalog language, zeros included.")
     var out: String?

@@ -20,12 +20,16 @@ enum ExitCodes {
             case let e as ConfigError: ("invalid pipeline file: \(e)", invalidPipeline)
             case let e as RunError where e.code == .inputDamaged: ("damaged input: \(e.message)", invalidPipeline)
             case let e as RunError where e.code == .busy: ("\(e.message)", busy)
-            case let e as RunError where e.code == .ledgerUnusable: ("the output folder's state: \(e.message)", stateUnusable)
+            case let e as RunError where e.code == .ledgerUnusable:
+                ("the output folder's state: \(e.message)", stateUnusable)
             case let e as RunError where e.code == .inputUnusable:
                 ("cannot read the input: \(e.message)", inputUnusable)
             case let e as RunError: ("cannot write the outputs: \(e.message)", outputUnusable)
             case is CancellationError:
-                ("interrupted: nothing of this run was kept (its partial files were removed; earlier runs' outputs are as they were)", interrupted)
+                (
+                    "interrupted: nothing of this run was kept (its partial files were removed; earlier runs' outputs are as they were)",
+                    interrupted
+                )
             default: ("internal error: \(error)", internalError)
             }
         Terminal.standardError("voxgate: error: " + message)

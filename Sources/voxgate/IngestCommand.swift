@@ -43,7 +43,9 @@ struct IngestCommand: AsyncParsableCommand {
 
     @Option(
         name: .long,
-        help: "Withdraw a contributor's consent (client_id; repeatable): their clips leave every shard, as if listed in withdrawals.txt.")
+        help:
+            "Withdraw a contributor's consent (client_id; repeatable): their clips leave every shard, as if listed in withdrawals.txt."
+    )
     var withdraw: [String] = []
 
     @Flag(
@@ -51,7 +53,8 @@ struct IngestCommand: AsyncParsableCommand {
         help: "Also compare the SHA-256 of every unchanged file with the ledger's (reads every file, decodes none).")
     var verifyHashes = false
 
-    @Option(name: .long, help: "Write Prometheus metrics here after a successful run (node_exporter textfile collector).")
+    @Option(
+        name: .long, help: "Write Prometheus metrics here after a successful run (node_exporter textfile collector).")
     var metricsFile: String?
 
     @Flag(name: .long, help: "Do not write the validation report (<out>/report/) at the end.")
@@ -62,10 +65,13 @@ struct IngestCommand: AsyncParsableCommand {
 
     @Option(
         name: .long,
-        help: "Decide only partition I of N (I/N, 0-based), or 'env' for the cluster's task index (SLURM_ARRAY_TASK_ID/COUNT, JOB_COMPLETION_INDEX). --out then holds that partition; 'voxgate merge' joins them.")
+        help:
+            "Decide only partition I of N (I/N, 0-based), or 'env' for the cluster's task index (SLURM_ARRAY_TASK_ID/COUNT, JOB_COMPLETION_INDEX). --out then holds that partition; 'voxgate merge' joins them."
+    )
     var partition: String?
 
-    @Option(name: .long, help: "The number of partitions, with the index from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID.")
+    @Option(
+        name: .long, help: "The number of partitions, with the index from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID.")
     var partitions: Int?
 
     @OptionGroup var log: LogOptions
@@ -129,4 +135,3 @@ struct IngestCommand: AsyncParsableCommand {
         }
     }
 }
-

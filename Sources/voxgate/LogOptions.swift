@@ -20,7 +20,8 @@ struct LogOptions: ParsableArguments {
         }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError(
-                "--log-level takes one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")) (got '\(logLevel)')")
+                "--log-level takes one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")) (got '\(logLevel)')"
+            )
         }
     }
 

@@ -51,7 +51,8 @@ struct MergeCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = try log.makeLogger()
         do {
-            var merge = MergeOptions(partitions: partitions, output: out, jobs: jobs, speakerKeyPath: speakerKey, force: force)
+            var merge = MergeOptions(
+                partitions: partitions, output: out, jobs: jobs, speakerKeyPath: speakerKey, force: force)
             merge.logger = logger
             let options = merge
             let display = ProgressDisplay(enabled: !quiet)

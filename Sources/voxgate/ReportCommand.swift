@@ -17,7 +17,9 @@ struct ReportCommand: ParsableCommand {
             let lock = try RunLock(output: out)
             defer { withExtendedLifetime(lock) {} }
             let summary = try Report.write(output: out)
-            print("report: \(summary.folder)/index.html (\(summary.pages) files; largest \(summary.largestPageBytes) bytes)")
+            print(
+                "report: \(summary.folder)/index.html (\(summary.pages) files; largest \(summary.largestPageBytes) bytes)"
+            )
         } catch {
             throw ExitCodes.report(error)
         }

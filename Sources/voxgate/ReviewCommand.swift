@@ -7,7 +7,8 @@ import VoxgateReview
 struct ReviewCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "review",
-        abstract: "Serve the review page and API: reviewers listen to clips and vote; the next ingest or merge applies the votes.",
+        abstract:
+            "Serve the review page and API: reviewers listen to clips and vote; the next ingest or merge applies the votes.",
         discussion: """
             Votes are kept in <out>/.voxgate/votes.sqlite. Serve it behind a TLS proxy (see the README); \
             pass --secure-cookies there. Stop with Ctrl-C or SIGTERM.

@@ -28,7 +28,8 @@ enum SummaryPrinter {
         }
         lines += s.notes
         lines.append(
-            "outputs in \(s.outputFolder)/: decisions.jsonl, shards/, splits/, manifests/, datasheets/, totals.json, totals.csv")
+            "outputs in \(s.outputFolder)/: decisions.jsonl, shards/, splits/, manifests/, datasheets/, totals.json, totals.csv"
+        )
         Swift.print(lines.joined(separator: "\n"))
     }
 }

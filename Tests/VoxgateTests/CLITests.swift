@@ -46,7 +46,8 @@ struct CLITests {
         let dir = try TestSupport.temporaryFolder("voxgate-cli")
         defer { TestSupport.remove(dir) }
         let args = [
-            "ingest", TestSupport.testAudioUploads, "--out", dir + "/out", "--quiet", "--no-report", "--log-format", "json",
+            "ingest", TestSupport.testAudioUploads, "--out", dir + "/out", "--quiet", "--no-report", "--log-format",
+            "json",
             "--log-file", dir + "/voxgate.log", "--log-level", "debug",
         ]
         let r = try voxgate(args)

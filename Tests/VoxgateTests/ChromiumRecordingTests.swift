@@ -27,7 +27,8 @@ struct ChromiumRecordingTests {
         defer { TestSupport.remove(dir) }
         try TestSupport.must("sox", [TestSupport.testAudioUploads + "/en/pcm16.wav", "-r", "48000", dir + "/mic.wav"])
         let r = try TestSupport.run(
-            "python3", [TestSupport.packageRoot + "/scripts/record-in-chromium.py", dir + "/mic.wav", dir + "/rec.webm", "2000"])
+            "python3",
+            [TestSupport.packageRoot + "/scripts/record-in-chromium.py", dir + "/mic.wav", dir + "/rec.webm", "2000"])
         #expect(r.status == 0, "\(r.error)")
         let report = try JSONSerialization.jsonObject(with: Data(r.output.utf8)) as! [String: Any]
         #expect(report["mime"] as? String == "audio/webm;codecs=opus")

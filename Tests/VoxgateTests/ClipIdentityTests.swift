@@ -3,8 +3,9 @@ import GRDB
 import Testing
 import VoxgateCorpus
 import VoxgateLedger
-@testable import VoxgateOutputs
 import VoxgateReport
+
+@testable import VoxgateOutputs
 
 /// A clip is its path: folders as contributors name them (`en-US`, `EN`, bare `sv`, `sr-Latn`, `zh`, NFC/NFD
 /// twins, `index`, 245 bytes, non-UTF-8 names), real sentences of each language spoken by espeak-ng.
@@ -21,7 +22,9 @@ struct ClipIdentityTests {
             defer { TestSupport.remove(speech) }
             try TestSupport.must("espeak-ng", ["-v", c.voice, "-w", speech, c.sentence])
             try TestSupport.must("sox", [speech, "-r", "16000", "-c", "1", "-b", "16", path, "norm", "-3"])
-            let sidecar: [String: Any] = ["sentence": c.sentence, "client_id": "spk-\(i)", "consent": true, "license": "CC0-1.0"]
+            let sidecar: [String: Any] = [
+                "sentence": c.sentence, "client_id": "spk-\(i)", "consent": true, "license": "CC0-1.0",
+            ]
             try JSONSerialization.data(withJSONObject: sidecar).write(
                 to: URL(fileURLWithPath: (path as NSString).deletingPathExtension + ".json"))
         }
@@ -29,14 +32,18 @@ struct ClipIdentityTests {
     }
 
     static func sentence(_ file: String, line: Int = 5) throws -> String {
-        let text = try String(contentsOfFile: TestSupport.packageRoot + "/data/cv-sentences/\(file).txt", encoding: .utf8)
+        let text = try String(
+            contentsOfFile: TestSupport.packageRoot + "/data/cv-sentences/\(file).txt", encoding: .utf8)
         return String(text.split(separator: "\n")[line - 1])
     }
 
     static func ingest(_ root: String, _ out: String) async throws -> IngestSummary {
         let key = out + ".key"
-        if !FileManager.default.fileExists(atPath: key) { try TestSupport.write(String(repeating: "cd", count: 32), to: key) }
-        return try await Ingest.run(IngestOptions(root: root, output: out, config: PipelineConfig(), jobs: 2, speakerKeyPath: key))
+        if !FileManager.default.fileExists(atPath: key) {
+            try TestSupport.write(String(repeating: "cd", count: 32), to: key)
+        }
+        return try await Ingest.run(
+            IngestOptions(root: root, output: out, config: PipelineConfig(), jobs: 2, speakerKeyPath: key))
     }
 
     /// Every member name of every shard, per shard (GNU tar), and the shards read by Python's webdataset.
@@ -84,7 +91,8 @@ struct ClipIdentityTests {
         #expect(Set(byClip.keys) == Set(expected) && byClip.count == 14)
         for (clip, language) in [
             ("en/x.wav", "en"), ("en-US/x.wav", "en"), ("EN/y.wav", "en"), ("sv/a.wav", "sv-SE"), ("ga/a.wav", "ga-IE"),
-            ("hy/a.wav", "hy-AM"), ("ne/a.wav", "ne-NP"), ("pa/a.wav", "pa-IN"), ("sr-Latn/a.wav", "sr"), ("sr-Cyrl/a.wav", "sr"),
+            ("hy/a.wav", "hy-AM"), ("ne/a.wav", "ne-NP"), ("pa/a.wav", "pa-IN"), ("sr-Latn/a.wav", "sr"),
+            ("sr-Cyrl/a.wav", "sr"),
         ] {
             #expect(byClip[clip]?["language"] as? String == language, "\(clip)")
             #expect(byClip[clip]?["status"] as? String == "accepted", "\(clip): \(byClip[clip]?["detail"] ?? "")")
@@ -107,17 +115,24 @@ struct ClipIdentityTests {
         let sentence = "The quick brown fox jumps over the lazy dog today."
         let root = try Self.tree([
             ("index/a.wav", "en", sentence), ("a..b/a.wav", "en+f3", "Another different sentence for this folder."),
-            ("\(long)/a.wav", "en+m2", "Yet another sentence, spoken in a third voice."), ("en/a.wav", "en+f5", sentence),
+            ("\(long)/a.wav", "en+m2", "Yet another sentence, spoken in a third voice."),
+            ("en/a.wav", "en+f5", sentence),
         ])
         let out = try TestSupport.temporaryFolder("voxgate-identity-out")
         defer { TestSupport.remove(root); TestSupport.remove(out); TestSupport.remove(out + ".key") }
         try TestSupport.must(
             "python3",
-            ["-c", "import os,sys,shutil; r=os.fsencode(sys.argv[1]); shutil.copy(r+b'/en/a.wav', r+b'/en/caf\\xe9.wav'); os.mkdir(r+b'/bad\\xff')", root])
+            [
+                "-c",
+                "import os,sys,shutil; r=os.fsencode(sys.argv[1]); shutil.copy(r+b'/en/a.wav', r+b'/en/caf\\xe9.wav'); os.mkdir(r+b'/bad\\xff')",
+                root,
+            ])
 
         let first = try await Self.ingest(root, out)
         #expect(first.clips == 4)
-        #expect(first.warnings.contains { $0.hasPrefix("en/caf\\xE9.wav: a file name that is not UTF-8") }, "\(first.warnings)")
+        #expect(
+            first.warnings.contains { $0.hasPrefix("en/caf\\xE9.wav: a file name that is not UTF-8") },
+            "\(first.warnings)")
         #expect(first.warnings.contains { $0.hasPrefix("bad\\xFF: a folder or file name that is not UTF-8") })
         let rows = try TestSupport.jsonLines(out + "/decisions.jsonl")
         #expect(Set(rows.map { $0["clip"] as! String }) == ["index/a.wav", "a..b/a.wav", "\(long)/a.wav", "en/a.wav"])
@@ -128,7 +143,9 @@ struct ClipIdentityTests {
         #expect(pages.count == 6 && pages.allSatisfy { $0.utf8.count <= 64 }, "\(pages)")  // index, 4 languages, json
         let overview = try String(contentsOfFile: report.folder + "/index.html", encoding: .utf8)
         for tag in ["index", "a..b", "en"] { #expect(overview.contains(">\(tag)<"), "\(tag) in the overview") }
-        for name in try filesUnder(out).keys { #expect(name.split(separator: "/").allSatisfy { $0.utf8.count <= 100 }, "\(name)") }
+        for name in try filesUnder(out).keys {
+            #expect(name.split(separator: "/").allSatisfy { $0.utf8.count <= 100 }, "\(name)")
+        }
 
         let again = try await Self.ingest(root, out)
         #expect(again.decoded == 0 && again.newShards == 0)
@@ -139,13 +156,16 @@ struct ClipIdentityTests {
     }
 
     static func paths(_ out: String) throws -> [String] {
-        try DatabaseQueue(path: out + "/" + Ledger.relativePath).read { try String.fetchAll($0, sql: "SELECT path FROM clip ORDER BY path") }
+        try DatabaseQueue(path: out + "/" + Ledger.relativePath).read {
+            try String.fetchAll($0, sql: "SELECT path FROM clip ORDER BY path")
+        }
     }
 
     /// A folder whose ledger keyed clips by `<catalog tag>/<file>` (before this change): carried over.
     @Test func aLedgerOfCanonicalisedPathsIsCarriedOverWithoutDecodingOrDuplicates() async throws {
         let root = try Self.tree([
-            ("es-MX/b.wav", "es", try Self.sentence("es")), ("sr-Latn/a.wav", "sr", SerbianLatin.transliterate(try Self.sentence("sr"))),
+            ("es-MX/b.wav", "es", try Self.sentence("es")),
+            ("sr-Latn/a.wav", "sr", SerbianLatin.transliterate(try Self.sentence("sr"))),
             ("EN/y.wav", "en", "She sells sea shells by the sea shore every summer."),
         ])
         let out = try TestSupport.temporaryFolder("voxgate-identity-out")
@@ -165,7 +185,9 @@ struct ClipIdentityTests {
         let paths = try Self.paths(out)
         #expect(paths == ["EN/y.wav", "es-MX/b.wav", "sr-Latn/a.wav"])
         let rows = try TestSupport.jsonLines(out + "/decisions.jsonl")
-        #expect(rows.map { $0["clip"] as! String }.sorted() == paths && rows.allSatisfy { $0["status"] as? String == "accepted" })
+        #expect(
+            rows.map { $0["clip"] as! String }.sorted() == paths
+                && rows.allSatisfy { $0["status"] as? String == "accepted" })
         #expect(FileManager.default.fileExists(atPath: out + "/" + LegacyClipPaths.markerFile))
 
         let again = try await Self.ingest(root, out)

@@ -71,9 +71,11 @@ struct ClusterRecipesTests {
         #expect((pvc.value("spec", "accessModes") as? [String])?.contains("ReadWriteMany") == true)
         let claim = try #require(pvc.string("metadata", "name"))
 
-        let ingestOut = try #require(Self.value(after: "--out", in: try ingest.onlyContainer()["command"] as? [String] ?? []))
+        let ingestOut = try #require(
+            Self.value(after: "--out", in: try ingest.onlyContainer()["command"] as? [String] ?? []))
         let ingestRoot = try #require((try ingest.onlyContainer()["command"] as? [String])?[2])
-        let mergeOut = try #require(Self.value(after: "--out", in: try merge.onlyContainer()["command"] as? [String] ?? []))
+        let mergeOut = try #require(
+            Self.value(after: "--out", in: try merge.onlyContainer()["command"] as? [String] ?? []))
         let ingestMount = try #require(try ingest.claimMount(of: ingestOut))
         let mergeMount = try #require(try merge.claimMount(of: mergeOut))
         #expect(ingestMount.claim == claim)
@@ -132,8 +134,10 @@ struct ClusterRecipesTests {
 
         let bad = try TestSupport.run(
             Self.slurm + "/submit.sh",
-            ["--root", "/r", "--work", "/w", "--out", "/o", "--partitions", "10", "--max-array-size", "4",
-             "--rerun", "10", "--dry-run"])
+            [
+                "--root", "/r", "--work", "/w", "--out", "/o", "--partitions", "10", "--max-array-size", "4",
+                "--rerun", "10", "--dry-run",
+            ])
         #expect(bad.status == 64)
         #expect(bad.error.contains("not a partition of 0..9"))
     }
@@ -141,11 +145,15 @@ struct ClusterRecipesTests {
     @Test func arrayTaskRunsPartitionOffsetPlusTaskID() throws {
         let work = try TestSupport.temporaryFolder("voxgate-slurm")
         defer { TestSupport.remove(work) }
-        let env = ["SLURM_ARRAY_TASK_ID": "2", "SLURM_ARRAY_JOB_ID": "7", "SLURM_CPUS_PER_TASK": "3", "VOXGATE": "echo"]
-        let r = try TestSupport.run("bash", [Self.slurm + "/voxgate-array.sbatch", "/up", work, "10", "4"], environment: env)
+        let env = [
+            "SLURM_ARRAY_TASK_ID": "2", "SLURM_ARRAY_JOB_ID": "7", "SLURM_CPUS_PER_TASK": "3", "VOXGATE": "echo",
+        ]
+        let r = try TestSupport.run(
+            "bash", [Self.slurm + "/voxgate-array.sbatch", "/up", work, "10", "4"], environment: env)
         #expect(r.status == 0, "\(r.error)")
-        #expect(r.output.contains(
-            "ingest /up --out \(work)/part-6 --partition 6/10 --jobs 3 --speaker-key-file \(work)/speaker.key"))
+        #expect(
+            r.output.contains(
+                "ingest /up --out \(work)/part-6 --partition 6/10 --jobs 3 --speaker-key-file \(work)/speaker.key"))
 
         // The boundary of a split array: with offset 8 of 10 partitions, task 1 runs the last partition (9) and
         // task 2 would run partition 10, which does not exist.
@@ -220,7 +228,9 @@ struct ClusterRecipesTests {
         var plan = Plan()
         for line in r.output.split(separator: "\n") where line.hasPrefix("sbatch ") {
             let words = line.split(separator: " ").map(String.init)
-            let option = { (name: String) in words.first { $0.hasPrefix(name + "=") }.map { String($0.dropFirst(name.count + 1)) } }
+            let option = { (name: String) in
+                words.first { $0.hasPrefix(name + "=") }.map { String($0.dropFirst(name.count + 1)) }
+            }
             if let script = words.firstIndex(where: { $0.hasSuffix("/voxgate-array.sbatch") }) {
                 let args = Array(words[(script + 1)...])
                 #expect(args.count == 4 && args[0] == "/r" && args[1] == "/w")

@@ -26,11 +26,12 @@ struct CommonVoiceReleaseTests {
     @Test func releaseRowsBecomeDecisionsWithTheirMetadataChecked() async throws {
         let (out, d) = try await ingest(Self.release)
         defer { TestSupport.remove(out) }
-        #expect(d.keys.sorted() == [
-            "cy/clips/common_voice_cy_1000001.mp3", "cy/clips/common_voice_cy_1000002.mp3",
-            "cy/clips/common_voice_cy_1000003.mp3", "cy/clips/common_voice_cy_1000004.mp3",
-            "eu/clips/common_voice_eu_2000001.mp3", "eu/clips/common_voice_eu_2000002.mp3",
-        ])  // the missing file has no decision; the unlisted clip is not ingested
+        #expect(
+            d.keys.sorted() == [
+                "cy/clips/common_voice_cy_1000001.mp3", "cy/clips/common_voice_cy_1000002.mp3",
+                "cy/clips/common_voice_cy_1000003.mp3", "cy/clips/common_voice_cy_1000004.mp3",
+                "eu/clips/common_voice_eu_2000001.mp3", "eu/clips/common_voice_eu_2000002.mp3",
+            ])  // the missing file has no decision; the unlisted clip is not ingested
         func reasons(_ clip: String) -> [String] { d["cy/clips/\(clip)"]?["reasons"] as? [String] ?? ["?"] }
         #expect(reasons("common_voice_cy_1000001.mp3") == [])
         #expect(reasons("common_voice_cy_1000002.mp3") == [])  // quote characters are text, not quoting
@@ -51,8 +52,9 @@ struct CommonVoiceReleaseTests {
     @Test func auditComparesDeclaredDurationsAndListsMissingFiles() async throws {
         let (out, _) = try await ingest(Self.release)
         defer { TestSupport.remove(out) }
-        let audit = try JSONSerialization.jsonObject(
-            with: Data(contentsOf: URL(fileURLWithPath: out + "/audit.json"))) as! [String: Any]
+        let audit =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: out + "/audit.json"))) as! [String: Any]
         #expect(audit["clips_compared"] as? Int == 6)
         let disagreements = audit["disagreements"] as! [[String: Any]]
         #expect(disagreements.map { $0["clip"] as? String } == ["cy/clips/common_voice_cy_1000004.mp3"])

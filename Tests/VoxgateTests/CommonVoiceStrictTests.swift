@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import VoxgateCorpus
 @testable import VoxgateOutputs
 
@@ -52,7 +53,9 @@ struct CommonVoiceStrictTests {
         let bad = d["clips/common_voice_cy_1000001.mp3"]
         #expect(bad?["reasons"] as? [String] == ["invalid_metadata"])
         let detail = bad?["detail"] as? String ?? ""
-        #expect(detail.contains("row 2") && detail.contains(byte == [0] ? "U+0000" : "0xFF") && detail.contains("at byte"), "\(detail)")
+        #expect(
+            detail.contains("row 2") && detail.contains(byte == [0] ? "U+0000" : "0xFF") && detail.contains("at byte"),
+            "\(detail)")
         #expect(d["clips/common_voice_cy_1000002.mp3"]?["reasons"] as? [String] == [])
         // Nothing with U+FFFD or U+0000 reaches a shard.
         for (_, sample) in try ShardReader.read(output: out).samples {
@@ -68,7 +71,9 @@ struct CommonVoiceStrictTests {
         defer { TestSupport.remove((root as NSString).deletingLastPathComponent); TestSupport.remove(out) }
         for clip in ["clips/common_voice_cy_1000001.mp3", "clips/common_voice_cy_1000002.mp3"] {
             #expect(d[clip]?["reasons"] as? [String] == ["invalid_metadata"])
-            #expect((d[clip]?["detail"] as? String)?.contains("names the column 'sentence' twice (columns 4 and 5)") == true)
+            #expect(
+                (d[clip]?["detail"] as? String)?.contains("names the column 'sentence' twice (columns 4 and 5)") == true
+            )
         }
         #expect(summary.warnings.contains { $0.contains("validated.tsv is refused") && $0.contains("'sentence'") })
     }
@@ -79,10 +84,13 @@ struct CommonVoiceStrictTests {
         let durations = root + "/clip_durations.tsv"
         let text = try String(contentsOfFile: durations, encoding: .utf8)
         try TestSupport.write(
-            text + "common_voice_cy_1000005.mp3\tabc\ncommon_voice_cy_1000003.mp3\t-5\nnot_in_clips.mp3\t1200\n", to: durations)
+            text + "common_voice_cy_1000005.mp3\tabc\ncommon_voice_cy_1000003.mp3\t-5\nnot_in_clips.mp3\t1200\n",
+            to: durations)
         let (summary, _, out) = try await Self.run(root)
         defer { TestSupport.remove((root as NSString).deletingLastPathComponent); TestSupport.remove(out) }
-        let audit = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/audit.json"))) as! [String: Any]
+        let audit =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/audit.json")))
+            as! [String: Any]
         #expect(audit["unusable_duration_rows"] as? Int == 3)
         let named = audit["unusable_duration_rows_first"] as? [String] ?? []
         #expect(named.count == 3 && named[0].contains("row 6") && named[0].contains("'abc'"), "\(named)")
@@ -94,7 +102,8 @@ struct CommonVoiceStrictTests {
     @Test func aFolderNamedLikeAClipIsNamedAsAFolder() async throws {
         let root = try Self.locale { _ in }
         try FileManager.default.removeItem(atPath: root + "/clips/common_voice_cy_1000001.mp3")
-        try FileManager.default.createDirectory(atPath: root + "/clips/common_voice_cy_1000001.mp3", withIntermediateDirectories: false)
+        try FileManager.default.createDirectory(
+            atPath: root + "/clips/common_voice_cy_1000001.mp3", withIntermediateDirectories: false)
         let (_, d, out) = try await Self.run(root)
         defer { TestSupport.remove((root as NSString).deletingLastPathComponent); TestSupport.remove(out) }
         let detail = d["clips/common_voice_cy_1000001.mp3"]?["detail"] as? String ?? ""

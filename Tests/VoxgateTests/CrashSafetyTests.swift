@@ -23,7 +23,10 @@ struct CrashSafetyTests {
         var pipeline: String { dir + "/pipeline.yaml" }
 
         func arguments(out: String, _ extra: [String] = []) -> [String] {
-            ["ingest", corpus.root, "--out", out, "--jobs", "2", "--quiet", "--speaker-key", key, "--pipeline", pipeline]
+            [
+                "ingest", corpus.root, "--out", out, "--jobs", "2", "--quiet", "--speaker-key", key, "--pipeline",
+                pipeline,
+            ]
                 + extra
         }
     }

@@ -8,7 +8,9 @@ import Testing
 struct FuzzRegressionTests {
     static let binary = (CLITests.binary as NSString).deletingLastPathComponent + "/voxgate-fuzz"
     static let folder = TestSupport.packageRoot + "/Fuzz/regressions"
-    static let targets = ["sniff", "wav", "flac", "mp3", "ogg", "webm", "sidecar", "cv-tsv", "withdrawals", "terms", "pipeline"]
+    static let targets = [
+        "sniff", "wav", "flac", "mp3", "ogg", "webm", "sidecar", "cv-tsv", "withdrawals", "terms", "pipeline",
+    ]
 
     @Test(arguments: targets)
     func replays(target: String) throws {
@@ -16,7 +18,8 @@ struct FuzzRegressionTests {
             throw TestFailure("\(Self.binary) is not built; run `swift build --build-tests`")
         }
         let dir = Self.folder + "/" + target
-        let inputs = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
+        let inputs = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { !$0.hasPrefix(".") }
+            .sorted()
         #expect(!inputs.isEmpty, "no regression input for \(target) in \(dir)")
         let started = Date()
         let r = try TestSupport.run(Self.binary, [target] + inputs.map { dir + "/" + $0 })

@@ -15,7 +15,8 @@ struct HistoryIndependenceTests {
         try TestSupport.write(String(repeating: "5a", count: 32), to: dir + "/speaker.key")
         try TestSupport.write(CrashSafetyTests.pipeline, to: dir + "/pipeline.yaml")
         let corpus = try CorpusFixture(clips: [
-            ("en/a.wav", 300, 3.0, ["-b", "16"]), ("en/b.wav", 301, 3.0, ["-b", "16"]), ("en/c.wav", 302, 3.0, ["-b", "16"]),
+            ("en/a.wav", 300, 3.0, ["-b", "16"]), ("en/b.wav", 301, 3.0, ["-b", "16"]),
+            ("en/c.wav", 302, 3.0, ["-b", "16"]),
         ])
         let en = corpus.root + "/en"
         try TestSupport.must("sox", [en + "/a.wav", en + "/d.wav", "vol", "0.7"])

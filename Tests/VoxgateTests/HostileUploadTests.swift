@@ -56,31 +56,44 @@ struct HostileUploadTests {
         // Row 4: a duplicated key.
         try clip(
             "dupkey.flac",
-            json: #"{"sentence": "a test sentence", "client_id": "spk-d", "consent": true, "license": "CC0-1.0", "consent": false}"#)
+            json:
+                #"{"sentence": "a test sentence", "client_id": "spk-d", "consent": true, "license": "CC0-1.0", "consent": false}"#
+        )
         // Row 5: links out of the root, to a secret and to audio; a sidecar linked to a secret sentence.
         try TestSupport.write("root:x:0:0:\(secret):/root:/bin/bash\n", to: tree.outside + "/passwd")
         try fm.createSymbolicLink(atPath: en + "/passwd.wav", withDestinationPath: tree.outside + "/passwd")
         try TestSupport.write(sidecar("spk-passwd"), to: en + "/passwd.json")
         try TestSupport.tone(tree.outside + "/outside.flac", seconds: 2, soxOutputArgs: ["-b", "16"])
-        try fm.createSymbolicLink(atPath: en + "/outside-audio.flac", withDestinationPath: tree.outside + "/outside.flac")
+        try fm.createSymbolicLink(
+            atPath: en + "/outside-audio.flac", withDestinationPath: tree.outside + "/outside.flac")
         try TestSupport.write(sidecar("spk-outside"), to: en + "/outside-audio.json")
-        try TestSupport.write(TestSupport.sidecar(sentence: secret, client: "spk-secret"), to: tree.outside + "/side.json")
+        try TestSupport.write(
+            TestSupport.sidecar(sentence: secret, client: "spk-secret"), to: tree.outside + "/side.json")
         try fm.copyItem(atPath: good, toPath: en + "/linked-sidecar.flac")
         try fm.createSymbolicLink(atPath: en + "/linked-sidecar.json", withDestinationPath: tree.outside + "/side.json")
         // A language folder linked out of the root: never listed.
         try fm.createSymbolicLink(atPath: tree.root + "/fr", withDestinationPath: tree.outside)
         // Row 7: compressed streams cut at 60% of their bytes (an MP3 with an Info frame count; Ogg without
         // its end-of-stream page).
-        for (source, name) in [("de/zug.mp3", "cut-mp3.mp3"), ("en/opus.opus", "cut-opus.opus"), ("en/vorbis.ogg", "cut-vorbis.ogg")] {
-            let bytes = try Data(contentsOf: URL(fileURLWithPath: TestSupport.packageRoot + "/TestAudio/uploads/" + source))
+        for (source, name) in [
+            ("de/zug.mp3", "cut-mp3.mp3"), ("en/opus.opus", "cut-opus.opus"), ("en/vorbis.ogg", "cut-vorbis.ogg"),
+        ] {
+            let bytes = try Data(
+                contentsOf: URL(fileURLWithPath: TestSupport.packageRoot + "/TestAudio/uploads/" + source))
             try bytes.prefix(bytes.count * 6 / 10).write(to: URL(fileURLWithPath: en + "/" + name))
-            try TestSupport.write(sidecar("spk-" + name), to: en + "/" + (name as NSString).deletingPathExtension + ".json")
+            try TestSupport.write(
+                sidecar("spk-" + name), to: en + "/" + (name as NSString).deletingPathExtension + ".json")
         }
         // Row 8: a very long sentence, and a sidecar over the size limit.
-        try clip("long-sentence.flac", json: TestSupport.sidecar(sentence: String(repeating: "word ", count: 4_000), client: "spk-l"))
-        try clip("huge-sidecar.flac", json: TestSupport.sidecar(sentence: String(repeating: "a", count: 2 << 20), client: "spk-h"))
+        try clip(
+            "long-sentence.flac",
+            json: TestSupport.sidecar(sentence: String(repeating: "word ", count: 4_000), client: "spk-l"))
+        try clip(
+            "huge-sidecar.flac",
+            json: TestSupport.sidecar(sentence: String(repeating: "a", count: 2 << 20), client: "spk-h"))
         // Issue 23 row 6 (sidecar part): a NUL in a string, and a byte that is not UTF-8.
-        try clip("nul.flac", json: #"{"sentence": "a\u0000b", "client_id": "spk-n", "consent": true, "license": "CC0-1.0"}"#)
+        try clip(
+            "nul.flac", json: #"{"sentence": "a\u0000b", "client_id": "spk-n", "consent": true, "license": "CC0-1.0"}"#)
         try clip("latin1.flac")
         var latin1 = Data(#"{"sentence": "caf"#.utf8)
         latin1.append(0xE9)
@@ -105,14 +118,17 @@ struct HostileUploadTests {
         return files
     }
 
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/time"), "needs /usr/bin/time for peak memory"))
+    @Test(
+        .enabled(
+            if: FileManager.default.isExecutableFile(atPath: "/usr/bin/time"), "needs /usr/bin/time for peak memory"))
     func everyRowRejectedGoodClipAcceptedNothingFromOutside() throws {
         let tree = try Self.makeTree()
         defer { TestSupport.remove(tree.base) }
         let out = tree.base + "/out"
         let started = Date()
         let r = try TestSupport.run(
-            "/usr/bin/time", ["-f", "maxrss_kb=%M", CLITests.binary, "ingest", tree.root, "--out", out, "--jobs", "2", "--quiet"])
+            "/usr/bin/time",
+            ["-f", "maxrss_kb=%M", CLITests.binary, "ingest", tree.root, "--out", out, "--jobs", "2", "--quiet"])
         let seconds = Date().timeIntervalSince(started)
         #expect(r.status == 0, "\(r.error)")
         #expect(seconds < 60, "the run took \(seconds) s")
@@ -143,7 +159,8 @@ struct HostileUploadTests {
         expectRejected("en/dupkey.flac", "invalid_metadata", mentioning: [#""consent" appears twice"#])
         expectRejected("en/passwd.wav", "decode_error", mentioning: ["outside the upload root"])
         expectRejected("en/outside-audio.flac", "decode_error", mentioning: ["outside the upload root"])
-        expectRejected("en/linked-sidecar.flac", "invalid_metadata", mentioning: ["sidecar", "outside the upload root"])
+        expectRejected(
+            "en/linked-sidecar.flac", "invalid_metadata", mentioning: ["sidecar", "outside the upload root"])
         expectRejected("en/long-sentence.flac", "invalid_metadata", mentioning: ["characters long", "5000 allowed"])
         expectRejected("en/huge-sidecar.flac", "invalid_metadata", mentioning: ["bytes allowed"])
         expectRejected("en/nul.flac", "invalid_metadata", mentioning: ["U+0"])
@@ -166,13 +183,15 @@ struct HostileUploadTests {
     @Test func outputInsideTheRootIsRefused() throws {
         let tree = try Self.makeTree()
         defer { TestSupport.remove(tree.base) }
-        let r = try TestSupport.run(CLITests.binary, ["ingest", tree.root, "--out", tree.root + "/en/../out", "--quiet"])
+        let r = try TestSupport.run(
+            CLITests.binary, ["ingest", tree.root, "--out", tree.root + "/en/../out", "--quiet"])
         #expect(r.status == 64, "\(r.status) \(r.error)")
         #expect(r.error.contains("inside the upload root"), "\(r.error)")
         #expect(!FileManager.default.fileExists(atPath: tree.root + "/out"))
         // Through a link to the root, too.
         try FileManager.default.createSymbolicLink(atPath: tree.base + "/alias", withDestinationPath: tree.root)
-        let linked = try TestSupport.run(CLITests.binary, ["ingest", tree.root, "--out", tree.base + "/alias/out", "--quiet"])
+        let linked = try TestSupport.run(
+            CLITests.binary, ["ingest", tree.root, "--out", tree.base + "/alias/out", "--quiet"])
         #expect(linked.status == 64, "\(linked.status) \(linked.error)")
     }
 }

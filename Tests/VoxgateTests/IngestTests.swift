@@ -227,10 +227,14 @@ struct IngestTests {
     }
 
     @Test func aSpeakerReadingTheSameSentenceAgainIsADuplicateUnlessConfiguredOff() async throws {
-        let corpus = try CorpusFixture(clips: [("en/a.wav", 300, 1.5, ["-b", "16"]), ("en/b.wav", 320, 1.6, ["-b", "16"])])
+        let corpus = try CorpusFixture(clips: [
+            ("en/a.wav", 300, 1.5, ["-b", "16"]), ("en/b.wav", 320, 1.6, ["-b", "16"]),
+        ])
         defer { corpus.remove() }
-        try TestSupport.write(TestSupport.sidecar(sentence: "Hello, world!", client: "spk-7"), to: corpus.root + "/en/a.json")
-        try TestSupport.write(TestSupport.sidecar(sentence: "hello   WORLD", client: "spk-7"), to: corpus.root + "/en/b.json")
+        try TestSupport.write(
+            TestSupport.sidecar(sentence: "Hello, world!", client: "spk-7"), to: corpus.root + "/en/a.json")
+        try TestSupport.write(
+            TestSupport.sidecar(sentence: "hello   WORLD", client: "spk-7"), to: corpus.root + "/en/b.json")
         let (_, out) = try await corpus.ingest(jobs: 1)
         defer { TestSupport.remove(out) }
         let b = try TestSupport.jsonLines(out + "/decisions.jsonl").first { $0["clip"] as? String == "en/b.wav" }!
@@ -248,12 +252,19 @@ struct IngestTests {
     /// similarity and offset; totals count one group of duplicates in that language.
     @Test func aReencodedCopyInAnotherLanguageIsANearDuplicate() async throws {
         // hz 308: the long rainbow sentence, so the clip does not loop (a loop would align at several offsets).
-        let corpus = try CorpusFixture(clips: [("en/a.wav", 308, 3.0, ["-b", "16"]), ("en/b.wav", 420, 2.0, ["-b", "16"])])
+        let corpus = try CorpusFixture(clips: [
+            ("en/a.wav", 308, 3.0, ["-b", "16"]), ("en/b.wav", 420, 2.0, ["-b", "16"]),
+        ])
         defer { corpus.remove() }
         try FileManager.default.createDirectory(atPath: corpus.root + "/fr", withIntermediateDirectories: true)
         try TestSupport.must(
-            "ffmpeg", ["-hide_banner", "-loglevel", "error", "-i", corpus.root + "/en/a.wav", "-af", "adelay=300", "-c:a", "libmp3lame", "-b:a", "48k", "-ar", "22050", corpus.root + "/fr/copie.mp3"])
-        try TestSupport.write(TestSupport.sidecar(sentence: "une phrase", client: "spk-fr"), to: corpus.root + "/fr/copie.json")
+            "ffmpeg",
+            [
+                "-hide_banner", "-loglevel", "error", "-i", corpus.root + "/en/a.wav", "-af", "adelay=300", "-c:a",
+                "libmp3lame", "-b:a", "48k", "-ar", "22050", corpus.root + "/fr/copie.mp3",
+            ])
+        try TestSupport.write(
+            TestSupport.sidecar(sentence: "une phrase", client: "spk-fr"), to: corpus.root + "/fr/copie.json")
         let (summary, out) = try await corpus.ingest(jobs: 2)
         defer { TestSupport.remove(out) }
         let lines = try TestSupport.jsonLines(out + "/decisions.jsonl")
@@ -266,10 +277,13 @@ struct IngestTests {
         let detail = copy["detail"] as? String ?? ""
         #expect(detail.hasPrefix("duplicate: the same recording as en/a.wav (similarity 0."), "\(detail)")
         // 300 ms of delay added, and the MP3 encoder's own delay (a few ms).
-        let offset = detail.firstRange(of: /offset \+(\d+) ms/).map { Int(detail[$0].dropFirst(8).dropLast(3)) ?? -1 } ?? -1
+        let offset =
+            detail.firstRange(of: /offset \+(\d+) ms/).map { Int(detail[$0].dropFirst(8).dropLast(3)) ?? -1 } ?? -1
         #expect((290...360).contains(offset), "\(detail)")
         #expect(summary.accepted == 2)
-        let totals = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/totals.json"))) as! [String: Any]
+        let totals =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/totals.json")))
+            as! [String: Any]
         let locales = totals["locales"] as! [String: [String: Any]]
         #expect(locales["fr"]?["duplicateGroups"] as? Int == 1)
         #expect(locales["en"]?["duplicateGroups"] as? Int == 0)
@@ -344,7 +358,9 @@ struct MetricsFileTests {
         let text = try String(contentsOfFile: out + "/voxgate.prom", encoding: .utf8)
         // Every sample line is `name{labels} value` with a HELP and TYPE before its family.
         for line in text.split(separator: "\n") where !line.hasPrefix("#") {
-            #expect(line.range(of: #"^voxgate_[a-z_]+(\{[a-z]+="[^"]*"\})? -?[0-9.e+]+$"#, options: .regularExpression) != nil,
+            #expect(
+                line.range(of: #"^voxgate_[a-z_]+(\{[a-z]+="[^"]*"\})? -?[0-9.e+]+$"#, options: .regularExpression)
+                    != nil,
                 "\(line)")
         }
         // The whole file, line by line: each family is `# HELP name …`, `# TYPE name gauge`, then one or more

@@ -4,8 +4,9 @@ import Synchronization
 import Testing
 import VoxgateCorpus
 import VoxgateLedger
-@testable import VoxgateOutputs
 import VoxgatePipeline
+
+@testable import VoxgateOutputs
 
 /// Issue 23: partition folders, earlier outputs and operator-named files are inputs too. Each test gives
 /// one damaged or hostile input, and asserts the exit code, the reason, and that nothing was published
@@ -54,20 +55,23 @@ struct InputTrustTests {
 
     /// Runs partition `i`/2 of the tree at `root` into `<dir>/p<i>`.
     static func runPartition(_ i: Int, root: String, dir: String, key: String, force: Bool = false) async throws {
-        var options = IngestOptions(root: root, output: dir + "/p\(i)", config: PipelineConfig(), jobs: 2, speakerKeyPath: key)
+        var options = IngestOptions(
+            root: root, output: dir + "/p\(i)", config: PipelineConfig(), jobs: 2, speakerKeyPath: key)
         options.partition = Partition(index: i, count: 2)
         options.force = force
         _ = try await Ingest.run(options)
     }
 
     func merge(_ p: Partitions, out: String, extra: [String] = []) throws -> TestSupport.ToolResult {
-        try Self.cli(["merge"] + p.parts + ["--out", out, "--speaker-key-file", p.key, "--quiet", "--no-report"] + extra)
+        try Self.cli(
+            ["merge"] + p.parts + ["--out", out, "--speaker-key-file", p.key, "--quiet", "--no-report"] + extra)
     }
 
     /// The first audio member of a partition's first shard: (shard path, member name, content offset).
     static func firstAudioMember(_ folder: String) throws -> (String, String, Int) {
         let shard = try #require(try Ledger(readingInput: folder).shards().first)
-        let member = try #require(try TarIndex.members(of: folder + "/" + shard.path).first { !$0.name.hasSuffix(".json") })
+        let member = try #require(
+            try TarIndex.members(of: folder + "/" + shard.path).first { !$0.name.hasSuffix(".json") })
         return (shard.path, member.name, member.offset)
     }
 
@@ -109,7 +113,9 @@ struct InputTrustTests {
                 let object = try JSONSerialization.jsonObject(with: try #require(try handle.read(upToCount: json.size)))
                 try handle.close()
                 let recorded = (object as? [String: Any])?["audio_sha256"] as? String
-                #expect(recorded != nil && recorded == FileDigest.sha256(path: path, offset: audio.offset, size: audio.size))
+                #expect(
+                    recorded != nil && recorded == FileDigest.sha256(path: path, offset: audio.offset, size: audio.size)
+                )
                 checked += 1
             }
         }
@@ -124,11 +130,13 @@ struct InputTrustTests {
         for part in p.parts {
             let path = part + "/" + PartitionMarker.fileName
             let text = try String(contentsOfFile: path, encoding: .utf8)
-            try TestSupport.write(text.replacingOccurrences(of: "\"partitions\" : 2", with: "\"partitions\" : \(count)"), to: path)
+            try TestSupport.write(
+                text.replacingOccurrences(of: "\"partitions\" : 2", with: "\"partitions\" : \(count)"), to: path)
         }
         let r = try merge(p, out: p.dir + "/merged")
         #expect(r.status == 65, "\(r.error)")
-        #expect(r.error.contains(PartitionMarker.fileName) && r.error.contains("1...\(Partition.maxCount)"), "\(r.error)")
+        #expect(
+            r.error.contains(PartitionMarker.fileName) && r.error.contains("1...\(Partition.maxCount)"), "\(r.error)")
         #expect(!FileManager.default.fileExists(atPath: p.dir + "/merged"))
     }
 
@@ -136,14 +144,18 @@ struct InputTrustTests {
     @Test func anAbsurdPartitionArgumentIsAUsageError() throws {
         let out = try TestSupport.temporaryFolder("voxgate-trust")
         defer { TestSupport.remove(out) }
-        let huge = try Self.cli(["ingest", TestSupport.testAudioUploads, "--out", out + "/o", "--partition", "0/1152921504606846976"])
+        let huge = try Self.cli([
+            "ingest", TestSupport.testAudioUploads, "--out", out + "/o", "--partition", "0/1152921504606846976",
+        ])
         #expect(huge.status == 64, "\(huge.error)")
         #expect(huge.error.contains("1 <= N <= \(Partition.maxCount)"), "\(huge.error)")
         let zero = try Self.cli(
             ["ingest", TestSupport.testAudioUploads, "--out", out + "/o", "--partitions", "0", "--partition", "env"])
         #expect(zero.status == 64)
         #expect(!zero.error.contains("...-1"), "\(zero.error)")
-        if case .failure(let e) = Partition.resolve(partition: nil, partitions: 0, environment: ["JOB_COMPLETION_INDEX": "0"]) {
+        if case .failure(let e) = Partition.resolve(
+            partition: nil, partitions: 0, environment: ["JOB_COMPLETION_INDEX": "0"])
+        {
             #expect(e.message.contains("1...\(Partition.maxCount)") && !e.message.contains("...-1"), "\(e.message)")
         } else {
             Issue.record("--partitions 0 was accepted")
@@ -204,7 +216,9 @@ struct InputTrustTests {
         #expect(try merge(p, out: out).status == 0)
         let expected = try MergeTests.release(out)
         // As a merge killed after its ledger commit and before its published files leaves it.
-        for file in ["decisions.jsonl", "totals.json", "totals.csv"] { try FileManager.default.removeItem(atPath: out + "/" + file) }
+        for file in ["decisions.jsonl", "totals.json", "totals.csv"] {
+            try FileManager.default.removeItem(atPath: out + "/" + file)
+        }
         let again = try merge(p, out: out)
         #expect(again.status == 0, "\(again.error)")
         #expect(try MergeTests.release(out) == expected)
@@ -261,12 +275,20 @@ struct InputTrustTests {
         let withdrawn = try #require(clips["en/one.wav"])
         let kept = try #require(clips.values.first { $0.shard == withdrawn.shard && $0.path != withdrawn.path })
         let shard = out + "/" + withdrawn.shard!
-        let member = try #require(try TarIndex.members(of: shard).first { TarIndex.key(of: $0.name) == kept.member && !$0.name.hasSuffix(".json") })
+        let member = try #require(
+            try TarIndex.members(of: shard).first {
+                TarIndex.key(of: $0.name) == kept.member && !$0.name.hasSuffix(".json")
+            })
         try Self.flipByte(shard, at: member.offset + 10)
-        let sidecar = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: corpus.root + "/en/one.json"))) as! [String: Any]
+        let sidecar =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: corpus.root + "/en/one.json")))
+            as! [String: Any]
         let before = try Self.snapshot(out)
         let r = try Self.cli(
-            ["ingest", corpus.root, "--out", out, "--withdraw", sidecar["client_id"] as! String, "--quiet", "--no-report"])
+            [
+                "ingest", corpus.root, "--out", out, "--withdraw", sidecar["client_id"] as! String, "--quiet",
+                "--no-report",
+            ])
         #expect(r.status == 76, "\(r.error)")
         #expect(r.error.contains("changed outside voxgate") && r.error.contains(withdrawn.shard!), "\(r.error)")
         #expect(try Self.snapshot(out) == before, "nothing published, nothing rewritten")
@@ -287,7 +309,8 @@ struct InputTrustTests {
         #expect(deleted.status == 65)
         #expect(deleted.error.contains("shard '\(shard)' is missing"), "\(deleted.error)")
         let totals = dir + "/b/totals.json"
-        try TestSupport.write(try String(contentsOfFile: totals, encoding: .utf8).replacingOccurrences(
+        try TestSupport.write(
+            try String(contentsOfFile: totals, encoding: .utf8).replacingOccurrences(
                 of: #""accepted": [0-9]+"#, with: #""accepted": 999"#, options: .regularExpression), to: totals)
         let edited = try Self.cli(["verify", dir + "/b"])
         #expect(edited.status == 65)
@@ -327,7 +350,9 @@ struct InputTrustTests {
         defer { TestSupport.remove(other) }
         try TestSupport.write(String(repeating: "5a", count: 32), to: other)
         let before = try Self.snapshot(out)
-        let r = try Self.cli(["ingest", corpus.root, "--out", out, "--speaker-key-file", other, "--quiet", "--no-report"])
+        let r = try Self.cli([
+            "ingest", corpus.root, "--out", out, "--speaker-key-file", other, "--quiet", "--no-report",
+        ])
         #expect(r.status == 76, "\(r.error)")
         #expect(r.error.contains("is not the key this release was made with"), "\(r.error)")
         #expect(try Self.snapshot(out) == before)
@@ -355,10 +380,15 @@ struct InputTrustTests {
         defer { TestSupport.remove(dir) }
         try TestSupport.must("mkfifo", [dir + "/fifo"])
         let key = try Self.cli(
-            ["ingest", TestSupport.testAudioUploads, "--out", dir + "/o", "--speaker-key-file", dir + "/fifo", "--quiet", "--no-report"])
+            [
+                "ingest", TestSupport.testAudioUploads, "--out", dir + "/o", "--speaker-key-file", dir + "/fifo",
+                "--quiet", "--no-report",
+            ])
         #expect(key.status == 73 && key.error.contains("not a regular file"), "\(key.error)")
         #expect(!FileManager.default.fileExists(atPath: dir + "/o/decisions.jsonl"))
-        var summary = IngestSummary(clips: 0, accepted: 0, rejectedByReason: [], languages: [], shards: 0, warnings: [], outputFolder: dir, elapsed: 0)
+        var summary = IngestSummary(
+            clips: 0, accepted: 0, rejectedByReason: [], languages: [], shards: 0, warnings: [], outputFolder: dir,
+            elapsed: 0)
         summary.run = 1
         #expect(throws: RunError.self) { try MetricsFile.write(summary, to: dir + "/fifo") }
         var st = stat()
@@ -390,7 +420,10 @@ struct InputTrustTests {
         defer { TestSupport.remove(dir) }
         try TestSupport.write("checks:\n  max_duration_s: 1e15\n", to: dir + "/pipeline.yaml")
         let r = try Self.cli(
-            ["ingest", TestSupport.testAudioUploads, "--out", dir + "/o", "--pipeline", dir + "/pipeline.yaml", "--quiet"])
+            [
+                "ingest", TestSupport.testAudioUploads, "--out", dir + "/o", "--pipeline", dir + "/pipeline.yaml",
+                "--quiet",
+            ])
         #expect(r.status == 65, "\(r.error)")
         #expect(r.error.contains("checks.max_duration_s") && r.error.contains("3600"), "\(r.error)")
         #expect(!FileManager.default.fileExists(atPath: dir + "/o/decisions.jsonl"))
@@ -402,7 +435,9 @@ struct InputTrustTests {
         defer { TestSupport.remove(out) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CLITests.binary)
-        process.arguments = ["ingest", TestSupport.testAudioUploads, "--out", out, "--jobs", "1", "--quiet", "--no-report"]
+        process.arguments = [
+            "ingest", TestSupport.testAudioUploads, "--out", out, "--jobs", "1", "--quiet", "--no-report",
+        ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -412,7 +447,9 @@ struct InputTrustTests {
         kill(process.processIdentifier, SIGHUP)
         process.waitUntilExit()
         #expect(process.terminationReason == .exit && process.terminationStatus == 130, "\(process.terminationStatus)")
-        let partials = FileManager.default.enumerator(atPath: out)!.compactMap { $0 as? String }.filter { $0.hasSuffix(".partial") }
+        let partials = FileManager.default.enumerator(atPath: out)!.compactMap { $0 as? String }.filter {
+            $0.hasSuffix(".partial")
+        }
         #expect(partials == [])
         #expect(!FileManager.default.fileExists(atPath: out + "/decisions.jsonl"))
     }
@@ -423,11 +460,16 @@ struct InputTrustTests {
         defer { TestSupport.remove(dir) }
         try TestSupport.write(String(repeating: "00", count: 32), to: dir + "/zero.key")
         let zero = try Self.cli(
-            ["ingest", TestSupport.testAudioUploads, "--out", dir + "/o", "--speaker-key-file", dir + "/zero.key", "--quiet", "--no-report"])
+            [
+                "ingest", TestSupport.testAudioUploads, "--out", dir + "/o", "--speaker-key-file", dir + "/zero.key",
+                "--quiet", "--no-report",
+            ])
         #expect(zero.status == 73 && zero.error.contains("all zero bytes"), "\(zero.error)")
         try FileManager.default.createDirectory(atPath: dir + "/mine/shards", withIntermediateDirectories: true)
         try TestSupport.write("precious", to: dir + "/mine/shards/notes.txt")
-        let force = try Self.cli(["ingest", TestSupport.testAudioUploads, "--out", dir + "/mine", "--force", "--quiet", "--no-report"])
+        let force = try Self.cli([
+            "ingest", TestSupport.testAudioUploads, "--out", dir + "/mine", "--force", "--quiet", "--no-report",
+        ])
         #expect(force.status == 76 && force.error.contains("shards/notes.txt"), "\(force.error)")
         #expect(FileManager.default.fileExists(atPath: dir + "/mine/shards/notes.txt"))
         let corpus = try CorpusFixture.standard()
@@ -436,7 +478,10 @@ struct InputTrustTests {
         let decisions = dir + "/r/decisions.jsonl"
         let lines = try String(contentsOfFile: decisions, encoding: .utf8).split(separator: "\n")
         try TestSupport.write(
-            ([String(lines[0])] + [lines[1].replacingOccurrences(of: "\"rejected\"", with: "\"maybe\"").replacingOccurrences(of: "\"accepted\"", with: "\"maybe\"")]
+            ([String(lines[0])] + [
+                lines[1].replacingOccurrences(of: "\"rejected\"", with: "\"maybe\"").replacingOccurrences(
+                    of: "\"accepted\"", with: "\"maybe\"")
+            ]
                 + lines.dropFirst(2).map(String.init)).joined(separator: "\n") + "\n", to: decisions)
         let report = try Self.cli(["report", dir + "/r"])
         #expect(report.status == 66 && report.error.contains("line 2"), "\(report.error)")

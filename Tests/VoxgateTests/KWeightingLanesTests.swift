@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VoxgateAudio
+
 @testable import VoxgateDSP
 
 /// The K-weighting filter runs four segments of a block side by side in SIMD lanes and adds each segment's
@@ -41,13 +42,19 @@ struct KWeightingLanesTests {
             ("speech", (0..<frames).map { speech[$0 % speech.count] }),
             // A large DC offset and 20 Hz hum under quiet noise: the high pass's states hold the offset, and
             // the segments' zero-state outputs and free responses nearly cancel.
-            ("DC offset, hum and noise", (0..<frames).map { i in
-                let hum = 0.2 * sin(2 * Double.pi * 20 * Double(i) / Double(rate))
-                return Float(0.5 + hum + 0.01 * (Double(rng.next() >> 11) / Double(1 << 53) * 2 - 1))
-            }),
-            ("1 kHz tone at -23 dBFS", (0..<frames).map { i in
-                Float(pow(10, -23.0 / 20) * sin(2 * Double.pi * 1000 * Double(i) / Double(rate)))
-            }),
+            (
+                "DC offset, hum and noise",
+                (0..<frames).map { i in
+                    let hum = 0.2 * sin(2 * Double.pi * 20 * Double(i) / Double(rate))
+                    return Float(0.5 + hum + 0.01 * (Double(rng.next() >> 11) / Double(1 << 53) * 2 - 1))
+                }
+            ),
+            (
+                "1 kHz tone at -23 dBFS",
+                (0..<frames).map { i in
+                    Float(pow(10, -23.0 / 20) * sin(2 * Double.pi * 1000 * Double(i) / Double(rate)))
+                }
+            ),
         ]
     }
 
@@ -83,7 +90,9 @@ struct KWeightingLanesTests {
             let sequential = error(filtered(x, sampleRate: rate, block: 1))
             for block in [4096, 1024, 5000] {
                 let lanes = error(filtered(x, sampleRate: rate, block: block))
-                print("K-weighting, \(name) at \(rate) Hz in blocks of \(block): max |Δ| from Double \(lanes.0) in lanes, \(sequential.0) sequential; \(lanes.1) LU, \(sequential.1) LU")
+                print(
+                    "K-weighting, \(name) at \(rate) Hz in blocks of \(block): max |Δ| from Double \(lanes.0) in lanes, \(sequential.0) sequential; \(lanes.1) LU, \(sequential.1) LU"
+                )
                 // Measured: at most 1.8 times the sequential recursion's own Float error, and 0.00093 LU (a DC
                 // offset of 0.5 at 44.1 kHz, where the sequential recursion is off by 0.00024 LU itself).
                 #expect(lanes.0 <= 3 * sequential.0 + 1e-7, "\(name) at \(rate) Hz, blocks of \(block)")

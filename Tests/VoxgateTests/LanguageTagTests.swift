@@ -22,7 +22,8 @@ struct LanguageTagTests {
     }
 
     @Test(arguments: [
-        ("zh", ["zh-CN", "zh-HK", "zh-TW"]), ("cmn", ["zh-CN", "zh-HK", "zh-TW"]), ("ZH_sg", ["zh-CN", "zh-HK", "zh-TW"]),
+        ("zh", ["zh-CN", "zh-HK", "zh-TW"]), ("cmn", ["zh-CN", "zh-HK", "zh-TW"]),
+        ("ZH_sg", ["zh-CN", "zh-HK", "zh-TW"]),
         ("zh-Hant", ["zh-HK", "zh-TW"]), ("rm", ["rm-sursilv", "rm-vallader"]),
     ])
     func aTagOfSeveralEntriesListsExactlyThose(raw: String, expected: [String]) {
@@ -64,7 +65,8 @@ struct LanguageTagTests {
         ("sv-x-y", "sv-SE"),
     ])
     func suggestionsAreByLanguageFirst(raw: String, first: String) {
-        #expect(catalog.suggestions(for: raw).first?.tag == first, "\(raw): \(catalog.suggestions(for: raw).map(\.tag))")
+        #expect(
+            catalog.suggestions(for: raw).first?.tag == first, "\(raw): \(catalog.suggestions(for: raw).map(\.tag))")
     }
 
     @Test func suggestionsFallBackToSpelling() {

@@ -10,7 +10,8 @@ struct LedgerStagingTests {
     static func record(_ path: String, firstRun: Int64 = 0) -> ClipRecord {
         ClipRecord(
             path: path, language: "en", size: 10, mtimeNs: 1, sidecarSize: nil, sidecarMtimeNs: nil, fileSha256: "ab",
-            analysis: "{\"n\": \"\(path)\"}", fingerprint: Data([1, 2, 3]), status: "accepted", reasons: "", detail: nil,
+            analysis: "{\"n\": \"\(path)\"}", fingerprint: Data([1, 2, 3]), status: "accepted", reasons: "",
+            detail: nil,
             duplicateOf: nil, durationS: 1.5, shard: nil, member: nil, split: "train", withdrawn: false,
             firstRun: firstRun, analysedRun: 0)
     }

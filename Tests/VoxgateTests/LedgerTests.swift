@@ -4,8 +4,9 @@ import GRDB
 import Testing
 import VoxgateCorpus
 import VoxgateLedger
-@testable import VoxgateOutputs
 import VoxgateReport
+
+@testable import VoxgateOutputs
 
 /// The ledger: incremental runs, re-decisions without decoding, withdrawals that reach every shard, and
 /// output folders in a bad state.
@@ -37,7 +38,10 @@ struct LedgerTests {
     }
 
     static func decisions(_ out: String) throws -> [String: [String: Any]] {
-        Dictionary(uniqueKeysWithValues: try TestSupport.jsonLines(out + "/decisions.jsonl").map { ($0["clip"] as! String, $0) })
+        Dictionary(
+            uniqueKeysWithValues: try TestSupport.jsonLines(out + "/decisions.jsonl").map {
+                ($0["clip"] as! String, $0)
+            })
     }
 
     @Test func newClipsAreAddedInNewShardsAndReleasedShardsStayAsTheyWere() async throws {
@@ -63,7 +67,8 @@ struct LedgerTests {
         let decisions = try Self.decisions(out)
         #expect(decisions.count == 7)
         #expect(decisions["en/five.wav"]?["shard"] as? String == "shards/en/en-CC0-1.0-000001.tar")
-        let totals = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/totals.json")))
+        let totals =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/totals.json")))
             as! [String: Any]
         let en = try #require((totals["locales"] as? [String: Any])?["en"] as? [String: Any])
         #expect(en["clips"] as? Int == 5 && en["accepted"] as? Int == 5)
@@ -319,7 +324,9 @@ struct LedgerTests {
             Issue.record("the run went on with a full disk")
         } catch let error as RunError {
             #expect(error.code == .outputUnusable)
-            #expect(error.message.contains("No space left on device") && error.message.contains("free space"), "\(error.message)")
+            #expect(
+                error.message.contains("No space left on device") && error.message.contains("free space"),
+                "\(error.message)")
         }
         #expect(try filesUnder(out) == before)
         #expect(try Ledger(output: out).runs().count == 1)

@@ -50,7 +50,8 @@ struct LevelMeterTests {
     @Test(.enabled(if: Prerequisite.realSpeech.runs, Prerequisite.realSpeech.comment))
     func agreesWithSoxOnRealSpeech() throws {
         try Prerequisite.realSpeech.require()
-        let files = RealSpeech.alsaSpeech + [RealSpeech.alsaNoise] + RealSpeech.klettresEdgeCases
+        let files =
+            RealSpeech.alsaSpeech + [RealSpeech.alsaNoise] + RealSpeech.klettresEdgeCases
             + (try RealSpeech.letters(perLanguage: 3))
         var compared = 0
         var worstRMS = 0.0, worstPeak = 0.0, overFullScale = 0
@@ -68,11 +69,14 @@ struct LevelMeterTests {
                 overFullScale += 1
             } else {
                 worstPeak = max(worstPeak, abs(ours.samplePeakDBFS - ref.peak))
-                #expect(abs(ours.samplePeakDBFS - ref.peak) < 0.012, "\(path): ours \(ours.samplePeakDBFS) sox \(ref.peak)")
+                #expect(
+                    abs(ours.samplePeakDBFS - ref.peak) < 0.012, "\(path): ours \(ours.samplePeakDBFS) sox \(ref.peak)")
             }
             compared += 1
         }
-        print("sox stats on \(compared) mono real recordings: max |Δ RMS| \(worstRMS) dB, max |Δ peak| \(worstPeak) dB; \(overFullScale) peak above 0 dBFS")
+        print(
+            "sox stats on \(compared) mono real recordings: max |Δ RMS| \(worstRMS) dB, max |Δ peak| \(worstPeak) dB; \(overFullScale) peak above 0 dBFS"
+        )
         // 9 alsa-utils files, and the mono ones among 6 klettres edge cases and 30 klettres letters.
         #expect(compared >= 20, "only \(compared) of \(files.count) real recordings were mono")
     }

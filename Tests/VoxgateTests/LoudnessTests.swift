@@ -46,7 +46,10 @@ struct LoudnessTests {
         ("3341 #1: 1 kHz at -23 dBFS", [(20.0, -23.0)], -23.0),
         ("3341 #2: 1 kHz at -33 dBFS", [(20.0, -33.0)], -33.0),
         ("3341 #3: -36/-23/-36", [(10.0, -36.0), (60.0, -23.0), (10.0, -36.0)], -23.0),
-        ("3341 #4: -72/-36/-23/-36/-72", [(10.0, -72.0), (10.0, -36.0), (60.0, -23.0), (10.0, -36.0), (10.0, -72.0)], -23.0),
+        (
+            "3341 #4: -72/-36/-23/-36/-72",
+            [(10.0, -72.0), (10.0, -36.0), (60.0, -23.0), (10.0, -36.0), (10.0, -72.0)], -23.0
+        ),
         ("3341 #5: -26/-20/-26", [(20.0, -26.0), (20.1, -20.0), (20.0, -26.0)], -23.0),
     ])
     func tech3341Integrated(name: String, segments: [(Double, Double)], expected: Double) {
@@ -133,12 +136,16 @@ struct LoudnessTests {
         defer { TestSupport.remove(dir) }
         for channels in [1, 2] {
             let path = dir + "/s\(channels).wav"
-            try TestSupport.must("sox", [
-                TestSupport.testAudioUploads + "/en/dup-a-original.wav", "-r", String(rate), "-c", String(channels),
-                "-b", "24", path, "gain", "-6",
-            ])
+            try TestSupport.must(
+                "sox",
+                [
+                    TestSupport.testAudioUploads + "/en/dup-a-original.wav", "-r", String(rate), "-c", String(channels),
+                    "-b", "24", path, "gain", "-6",
+                ])
             let (dI, dTP) = try compare(path)
-            print("libebur128 at \(rate) Hz, \(channels) ch: |Δ integrated| \(dI ?? .nan) LU, |Δ true peak| \(dTP ?? .nan) dB")
+            print(
+                "libebur128 at \(rate) Hz, \(channels) ch: |Δ integrated| \(dI ?? .nan) LU, |Δ true peak| \(dTP ?? .nan) dB"
+            )
         }
     }
 
@@ -149,7 +156,8 @@ struct LoudnessTests {
         try Prerequisite.realSpeech.require()
         let testAudio = try FileManager.default.contentsOfDirectory(atPath: TestSupport.testAudioUploads + "/en")
             .filter { !$0.hasSuffix(".json") }.sorted().map { TestSupport.testAudioUploads + "/en/" + $0 }
-        let real = RealSpeech.alsaSpeech + [RealSpeech.alsaNoise] + RealSpeech.klettresEdgeCases
+        let real =
+            RealSpeech.alsaSpeech + [RealSpeech.alsaNoise] + RealSpeech.klettresEdgeCases
             + (try RealSpeech.letters(perLanguage: 5))
         var comparedTestAudio = 0, undecodable: [String] = []
         var maxI = 0.0, maxTP = 0.0
@@ -190,7 +198,8 @@ struct LoudnessTests {
         case (nil, nil): break
         default:
             // libebur128 gives a value from a partial block under 400 ms; voxgate reports "not measurable".
-            #expect(Double(d.frames) / Double(d.info.sampleRate) < 0.4 || r.integratedLUFS == nil && ref.integrated! < -69,
+            #expect(
+                Double(d.frames) / Double(d.info.sampleRate) < 0.4 || r.integratedLUFS == nil && ref.integrated! < -69,
                 "\(name): \(String(describing: r.integratedLUFS)) vs \(String(describing: ref.integrated))")
         }
         if ref.truePeakDBTP.isFinite {

@@ -76,11 +76,14 @@ struct MergeResumeTests {
     @Test func aPartitionWithAnOlderLedgerIsRefusedSayingWhatToDo() async throws {
         let p = try await InputTrustTests.partitions()
         defer { p.remove() }
-        try TestSupport.must("sqlite3", [p.parts[1] + "/" + Ledger.relativePath, "DELETE FROM grdb_migrations WHERE identifier = 'v2'"])
+        try TestSupport.must(
+            "sqlite3", [p.parts[1] + "/" + Ledger.relativePath, "DELETE FROM grdb_migrations WHERE identifier = 'v2'"])
         let before = try InputTrustTests.snapshot(p.parts[1])
         let r = try InputTrustTests().merge(p, out: p.dir + "/merged")
         #expect(r.status == 66, "\(r.error)")
-        #expect(r.error.contains("written by an older voxgate") && r.error.contains("run that run again with this voxgate"), "\(r.error)")
+        #expect(
+            r.error.contains("written by an older voxgate") && r.error.contains("run that run again with this voxgate"),
+            "\(r.error)")
         #expect(try InputTrustTests.snapshot(p.parts[1]) == before, "the partition is not modified")
         #expect(!FileManager.default.fileExists(atPath: p.dir + "/merged"))
     }

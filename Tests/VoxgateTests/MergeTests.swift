@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VoxgateCorpus
 import VoxgateLedger
+
 @testable import VoxgateOutputs
 
 /// Partitioned runs and their merge: the merged release is byte-identical to a single run over the tree.
@@ -66,10 +67,12 @@ struct MergeTests {
         let single = try await Ingest.run(
             IngestOptions(root: corpus.root, output: dir + "/single", config: config, jobs: 2, speakerKeyPath: key))
         let decisions = try TestSupport.jsonLines(dir + "/single/decisions.jsonl")
-        let duplicates = Dictionary(uniqueKeysWithValues: decisions.compactMap { d in
-            (d["duplicate_of"] as? String).map { (d["clip"] as! String, $0) }
-        })
-        #expect(duplicates == [Self.exactCopy: "en/c00.wav", Self.reencoded: "de/c01.wav", Self.sameReading: "en/c00.wav"])
+        let duplicates = Dictionary(
+            uniqueKeysWithValues: decisions.compactMap { d in
+                (d["duplicate_of"] as? String).map { (d["clip"] as! String, $0) }
+            })
+        #expect(
+            duplicates == [Self.exactCopy: "en/c00.wav", Self.reencoded: "de/c01.wav", Self.sameReading: "en/c00.wav"])
         var parts: [String] = []
         for i in (0..<n).reversed() {  // any order
             var options = IngestOptions(
@@ -103,17 +106,28 @@ struct MergeTests {
         #expect(counts.values.allSatisfy { abs($0 - 2_500) < 200 }, "\(counts)")
         let moved = clips.filter { Partition.of($0, count: 8) != Partition.of($0, count: 9) }.count
         #expect(abs(Double(moved) / 20_000 - 1.0 / 9) < 0.01)  // only the ninth that must move
-        #expect(clips.allSatisfy { Partition.of($0, count: 9) == Partition.of($0, count: 8) || Partition.of($0, count: 9) == 8 })
+        #expect(
+            clips.allSatisfy {
+                Partition.of($0, count: 9) == Partition.of($0, count: 8) || Partition.of($0, count: 9) == 8
+            })
     }
 
     @Test func theClusterSaysWhichPartition() throws {
         let slurm = ["SLURM_ARRAY_TASK_ID": "3", "SLURM_ARRAY_TASK_COUNT": "8"]
-        #expect(try Partition.resolve(partition: "env", partitions: nil, environment: slurm).get() == Partition(index: 3, count: 8))
+        #expect(
+            try Partition.resolve(partition: "env", partitions: nil, environment: slurm).get()
+                == Partition(index: 3, count: 8))
         let k8s = ["JOB_COMPLETION_INDEX": "5"]
-        #expect(try Partition.resolve(partition: nil, partitions: 6, environment: k8s).get() == Partition(index: 5, count: 6))
-        #expect(try Partition.resolve(partition: "2/4", partitions: nil, environment: [:]).get() == Partition(index: 2, count: 4))
+        #expect(
+            try Partition.resolve(partition: nil, partitions: 6, environment: k8s).get()
+                == Partition(index: 5, count: 6))
+        #expect(
+            try Partition.resolve(partition: "2/4", partitions: nil, environment: [:]).get()
+                == Partition(index: 2, count: 4))
         #expect(try Partition.resolve(partition: nil, partitions: nil, environment: slurm).get() == nil)
-        for (p, n, env) in [("4/4", nil, [:]), ("env", nil, [:]), (nil, 6, ["JOB_COMPLETION_INDEX": "6"]), ("1/3", 4, [:])]
+        for (p, n, env) in [
+            ("4/4", nil, [:]), ("env", nil, [:]), (nil, 6, ["JOB_COMPLETION_INDEX": "6"]), ("1/3", 4, [:]),
+        ]
             as [(String?, Int?, [String: String])]
         {
             guard case .failure(let e) = Partition.resolve(partition: p, partitions: n, environment: env) else {
@@ -142,7 +156,8 @@ struct MergeTests {
         let a = try await part(0, of: 2)
         func refused(_ parts: [String], saying text: String) async {
             do {
-                _ = try await Merge.run(MergeOptions(partitions: parts, output: dir + "/merged", jobs: 1, speakerKeyPath: key))
+                _ = try await Merge.run(
+                    MergeOptions(partitions: parts, output: dir + "/merged", jobs: 1, speakerKeyPath: key))
                 Issue.record("merged \(parts)")
             } catch let error as RunError {
                 #expect(error.message.contains(text), "\(error.message)")
@@ -168,7 +183,8 @@ struct MergeTests {
             TestSupport.remove(dir)
         }
         let key = try Self.key(dir)
-        var options = IngestOptions(root: corpus.root, output: dir + "/p0", config: PipelineConfig(), jobs: 1, speakerKeyPath: key)
+        var options = IngestOptions(
+            root: corpus.root, output: dir + "/p0", config: PipelineConfig(), jobs: 1, speakerKeyPath: key)
         options.partition = Partition(index: 0, count: 1)
         let all = try await Ingest.run(options)
         #expect(all.clips == 6)

@@ -11,9 +11,18 @@ struct NoSpeechTests {
         let corpus = try CorpusFixture(clips: [("en/one.wav", 300, 2.0, ["-b", "16"])])
         defer { corpus.remove() }
         let en = corpus.root + "/en/"
-        try TestSupport.must("sox", ["-n", "-r", "16000", "-c", "1", "-b", "16", en + "square.wav", "synth", "3", "square", "440", "gain", "+6"])
-        try TestSupport.must("sox", ["-n", "-r", "16000", "-c", "1", "-b", "16", en + "hiss.wav", "synth", "3", "whitenoise", "vol", "0.005"])
-        for name in ["square", "hiss"] { try TestSupport.write(TestSupport.sidecar(sentence: name, client: "spk-7"), to: en + name + ".json") }
+        try TestSupport.must(
+            "sox",
+            [
+                "-n", "-r", "16000", "-c", "1", "-b", "16", en + "square.wav", "synth", "3", "square", "440", "gain",
+                "+6",
+            ])
+        try TestSupport.must(
+            "sox",
+            ["-n", "-r", "16000", "-c", "1", "-b", "16", en + "hiss.wav", "synth", "3", "whitenoise", "vol", "0.005"])
+        for name in ["square", "hiss"] {
+            try TestSupport.write(TestSupport.sidecar(sentence: name, client: "spk-7"), to: en + name + ".json")
+        }
         let (_, out) = try await corpus.ingest(jobs: 1)
         defer { TestSupport.remove(out) }
         let rows = try TestSupport.jsonLines(out + "/decisions.jsonl")

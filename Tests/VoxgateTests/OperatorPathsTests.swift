@@ -42,7 +42,9 @@ struct OperatorPathsTests {
         let readable = try InputTrustTests.cli(arguments)
         #expect(readable.status == 0, "\(readable.error)")
         let said = readable.output + readable.error
-        #expect(said.contains("speaker key '\(key)' is readable by other users (mode 644)") && said.contains("chmod 600"), "\(said)")
+        #expect(
+            said.contains("speaker key '\(key)' is readable by other users (mode 644)") && said.contains("chmod 600"),
+            "\(said)")
         let manifest = try String(contentsOfFile: dir + "/out/run.json", encoding: .utf8)
         #expect(manifest.contains("is readable by other users"), "the warning is in run.json's warnings")
         chmod(key, 0o600)
@@ -81,7 +83,8 @@ struct OperatorPathsTests {
         le32(dataBytes)
         try header.write(to: URL(fileURLWithPath: long))
         try TestSupport.must("truncate", ["-s", String(Int(dataBytes) + 44), long])
-        try TestSupport.write(TestSupport.sidecar(sentence: "a long one", client: "spk-9"), to: corpus.root + "/en/zz-long.json")
+        try TestSupport.write(
+            TestSupport.sidecar(sentence: "a long one", client: "spk-9"), to: corpus.root + "/en/zz-long.json")
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CLITests.binary)
@@ -98,10 +101,14 @@ struct OperatorPathsTests {
         process.waitUntilExit()
         let after = Date().timeIntervalSince(signalled)
         let text = String(decoding: stderr, as: UTF8.self)
-        #expect(process.terminationReason == .exit && process.terminationStatus == 130, "\(process.terminationStatus): \(text)")
+        #expect(
+            process.terminationReason == .exit && process.terminationStatus == 130,
+            "\(process.terminationStatus): \(text)")
         #expect(text.contains("the workers did not stop within 10 s; exiting now"), "\(text)")
         #expect(after >= 9.5 && after < 20, "ended \(after) s after SIGTERM")
-        let partial = (FileManager.default.enumerator(atPath: out)?.allObjects as? [String] ?? []).filter { $0.hasSuffix(".partial") }
+        let partial = (FileManager.default.enumerator(atPath: out)?.allObjects as? [String] ?? []).filter {
+            $0.hasSuffix(".partial")
+        }
         #expect(partial.isEmpty, "\(partial)")
         #expect(try Ledger(readingInput: out).runs().count == runsBefore, "the interrupted run committed nothing")
 

@@ -81,7 +81,9 @@ struct PipelineConfigTests {
     /// one just under the cap is parsed.
     @Test func aHugePipelineFileIsRefusedUnparsed() throws {
         let comment = "# " + String(repeating: "x", count: 77) + "\n"
-        let under = String(repeating: comment, count: (PipelineConfig.maxFileBytes - 64) / comment.utf8.count) + "checks:\n  min_duration_s: 2\n"
+        let under =
+            String(repeating: comment, count: (PipelineConfig.maxFileBytes - 64) / comment.utf8.count)
+            + "checks:\n  min_duration_s: 2\n"
         #expect(under.utf8.count <= PipelineConfig.maxFileBytes)
         #expect(try PipelineConfig.parse(yaml: under, file: "p.yaml").checks.minDurationSeconds == 2)
         let over = under + String(repeating: comment, count: 1)

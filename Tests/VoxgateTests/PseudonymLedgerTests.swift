@@ -3,9 +3,10 @@ import Foundation
 import GRDB
 import Testing
 import VoxgateCorpus
+import VoxgatePipeline
+
 @testable import VoxgateLedger
 @testable import VoxgateOutputs
-import VoxgatePipeline
 
 /// The ledger keeps a contributor's client_id only as the corpus's pseudonym: no raw id byte in the ledger
 /// (free pages included) or any output, every speaker-keyed decision taken on the pseudonym, and ledgers made
@@ -20,7 +21,8 @@ struct PseudonymLedgerTests {
     static func corpus() throws -> CorpusFixture {
         let corpus = try CorpusFixture.standard()
         _ = try CorpusFixture(clips: [("en/zz-again.wav", 777, 1.6, ["-b", "16"])], into: corpus.root, firstIndex: 0)
-        for case let name as String in FileManager.default.enumerator(atPath: corpus.root)! where name.hasSuffix(".json") {
+        for case let name as String in FileManager.default.enumerator(atPath: corpus.root)!
+        where name.hasSuffix(".json") {
             let path = corpus.root + "/" + name
             let text = try String(contentsOfFile: path, encoding: .utf8)
             try TestSupport.write(text.replacingOccurrences(of: "\"spk-", with: "\"" + rawPrefix), to: path)
@@ -45,7 +47,10 @@ struct PseudonymLedgerTests {
     }
 
     static func decisions(_ out: String) throws -> [String: [String: Any]] {
-        Dictionary(uniqueKeysWithValues: try TestSupport.jsonLines(out + "/decisions.jsonl").map { ($0["clip"] as! String, $0) })
+        Dictionary(
+            uniqueKeysWithValues: try TestSupport.jsonLines(out + "/decisions.jsonl").map {
+                ($0["clip"] as! String, $0)
+            })
     }
 
     /// The release files (no wall times, no private state).
@@ -63,21 +68,28 @@ struct PseudonymLedgerTests {
         let keyPath = try Self.key(dir)
         let speaker = try SpeakerPseudonym(keyPath: keyPath)
         let out = dir + "/out"
-        var options = IngestOptions(root: corpus.root, output: out, config: PipelineConfig(), jobs: 2, speakerKeyPath: keyPath)
+        var options = IngestOptions(
+            root: corpus.root, output: out, config: PipelineConfig(), jobs: 2, speakerKeyPath: keyPath)
         let first = try await Ingest.run(options)
         #expect(first.clips == 7 && first.accepted == 6)
 
         // Same-speaker-sentence duplicates, speaker counts and splits, on the pseudonym.
         #expect(try Self.decisions(out)["en/zz-again.wav"]?["duplicate_of"] as? String == "en/one.wav")
-        let totals = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/totals.json"))) as! [String: Any]
+        let totals =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/totals.json")))
+            as! [String: Any]
         #expect(totals["users"] as? Int == 3)
         let pseudonyms = Dictionary(uniqueKeysWithValues: (0..<3).map { (speaker(Self.rawPrefix + "\($0)"), $0) })
         let ledger = try Ledger(output: out)
         for record in try ledger.clips().values {
             let analysis = try ClipAnalysis(record: record)
-            guard case .valid(let meta) = analysis.sidecar else { Issue.record("\(record.path) has no metadata"); continue }
+            guard case .valid(let meta) = analysis.sidecar else {
+                Issue.record("\(record.path) has no metadata"); continue
+            }
             #expect(pseudonyms[meta.clientID] != nil, "\(record.path): \(meta.clientID)")
-            #expect(meta.splitPoint == speaker.unitInterval(purpose: "split", Self.rawPrefix + "\(pseudonyms[meta.clientID] ?? -1)"))
+            #expect(
+                meta.splitPoint
+                    == speaker.unitInterval(purpose: "split", Self.rawPrefix + "\(pseudonyms[meta.clientID] ?? -1)"))
         }
         let manifests = try filesUnder(out).filter { $0.key.hasPrefix("splits/") }
         for (name, data) in manifests {
@@ -94,29 +106,35 @@ struct PseudonymLedgerTests {
         #expect(withdrawn.decoded == 0 && withdrawn.withdrawnClips == 2)
         options.withdraw = []
         try TestSupport.write(
-            TestSupport.sidecar(sentence: "sentence 3, read again", client: Self.rawPrefix + "0"), to: corpus.root + "/en/four.json")
+            TestSupport.sidecar(sentence: "sentence 3, read again", client: Self.rawPrefix + "0"),
+            to: corpus.root + "/en/four.json")
         let reread = try await Ingest.run(options)
         #expect(reread.decoded == 0 && reread.accepted == 4)
         // A new clip of the withdrawn contributor stays out (the pseudonym's hash, recorded by the withdrawal).
         _ = try CorpusFixture(clips: [("de/drei.wav", 612, 1.3, ["-b", "16"])], into: corpus.root, firstIndex: 1)
         try TestSupport.write(
-            TestSupport.sidecar(sentence: "sentence 1 again", client: Self.rawPrefix + "1"), to: corpus.root + "/de/drei.json")
+            TestSupport.sidecar(sentence: "sentence 1 again", client: Self.rawPrefix + "1"),
+            to: corpus.root + "/de/drei.json")
         let again = try await Ingest.run(options)
         #expect(again.decoded == 1)
         #expect(try Self.decisions(out)["de/drei.wav"]?["reasons"] as? [String] == ["consent_withdrawn"])
 
         // Partitions (the withdrawal given to one partition only) and their merge: the same key, the same
         // pseudonyms, the withdrawal reaches the other partition's clips, and no raw id anywhere.
-        let n = try #require((2...9).first { Partition.of("en/two.flac", count: $0) != Partition.of("de/eins.wav", count: $0) })
+        let n = try #require(
+            (2...9).first { Partition.of("en/two.flac", count: $0) != Partition.of("de/eins.wav", count: $0) })
         var parts: [String] = []
         for i in 0..<n {
-            var part = IngestOptions(root: corpus.root, output: dir + "/part-\(i)", config: PipelineConfig(), jobs: 2, speakerKeyPath: keyPath)
+            var part = IngestOptions(
+                root: corpus.root, output: dir + "/part-\(i)", config: PipelineConfig(), jobs: 2,
+                speakerKeyPath: keyPath)
             part.partition = Partition(index: i, count: n)
             if Partition.of("en/two.flac", count: n) == i { part.withdraw = [Self.rawPrefix + "1"] }
             _ = try await Ingest.run(part)
             parts.append(part.output)
         }
-        _ = try await Merge.run(MergeOptions(partitions: parts, output: dir + "/merged", jobs: 2, speakerKeyPath: keyPath))
+        _ = try await Merge.run(
+            MergeOptions(partitions: parts, output: dir + "/merged", jobs: 2, speakerKeyPath: keyPath))
         let merged = try Self.decisions(dir + "/merged")
         for clip in ["en/two.flac", "de/eins.wav", "de/drei.wav"] {
             #expect(merged[clip]?["reasons"] as? [String] == ["consent_withdrawn"], "\(clip)")
@@ -138,7 +156,8 @@ struct PseudonymLedgerTests {
                 meta.splitPoint = nil
                 analysis.sidecar = .valid(meta)
                 try db.execute(
-                    sql: "UPDATE clip SET analysis = ? WHERE path = ?", arguments: [analysis.ledgerJSON(), row["path"] as String])
+                    sql: "UPDATE clip SET analysis = ? WHERE path = ?",
+                    arguments: [analysis.ledgerJSON(), row["path"] as String])
             }
             for id in ids {
                 try db.execute(
@@ -160,7 +179,8 @@ struct PseudonymLedgerTests {
         let keyPath = try Self.key(dir)
         let speaker = try SpeakerPseudonym(keyPath: keyPath)
         let out = dir + "/out"
-        var options = IngestOptions(root: corpus.root, output: out, config: PipelineConfig(), jobs: 2, speakerKeyPath: keyPath)
+        var options = IngestOptions(
+            root: corpus.root, output: out, config: PipelineConfig(), jobs: 2, speakerKeyPath: keyPath)
         options.withdraw = [Self.rawPrefix + "1"]  // once, on the command line: afterwards only the ledger knows
         _ = try await Ingest.run(options)
         options.withdraw = []
@@ -183,7 +203,8 @@ struct PseudonymLedgerTests {
         // The contributor withdrawn before pseudonyms uploads again: matched by the raw id as it is read.
         _ = try CorpusFixture(clips: [("de/drei.wav", 612, 1.3, ["-b", "16"])], into: corpus.root, firstIndex: 1)
         try TestSupport.write(
-            TestSupport.sidecar(sentence: "sentence 1 again", client: Self.rawPrefix + "1"), to: corpus.root + "/de/drei.json")
+            TestSupport.sidecar(sentence: "sentence 1 again", client: Self.rawPrefix + "1"),
+            to: corpus.root + "/de/drei.json")
         let reupload = try await Ingest.run(options)
         #expect(reupload.decoded == 1 && reupload.withdrawnClips == 1)
         #expect(try Self.decisions(out)["de/drei.wav"]?["reasons"] as? [String] == ["consent_withdrawn"])
@@ -200,13 +221,17 @@ struct PseudonymLedgerTests {
         }
         let keyPath = try Self.key(dir)
         let out = dir + "/out"
-        let options = IngestOptions(root: corpus.root, output: out, config: PipelineConfig(), jobs: 2, speakerKeyPath: keyPath)
+        let options = IngestOptions(
+            root: corpus.root, output: out, config: PipelineConfig(), jobs: 2, speakerKeyPath: keyPath)
         _ = try await Ingest.run(options)
-        try Self.makeLegacy(out, speaker: try SpeakerPseudonym(keyPath: keyPath), ids: (0..<3).map { Self.rawPrefix + "\($0)" })
+        try Self.makeLegacy(
+            out, speaker: try SpeakerPseudonym(keyPath: keyPath), ids: (0..<3).map { Self.rawPrefix + "\($0)" })
         // The last record (in the order the step rewrites them) cannot be read: the step fails after rewriting
         // every other one, and must leave the ledger as it was.
         let db = try DatabaseQueue(path: out + "/" + Ledger.relativePath)
-        try await db.write { try $0.execute(sql: "UPDATE clip SET analysis = '{' WHERE rowid = (SELECT max(rowid) FROM clip)") }
+        try await db.write {
+            try $0.execute(sql: "UPDATE clip SET analysis = '{' WHERE rowid = (SELECT max(rowid) FROM clip)")
+        }
         try db.close()
         let ledgerBytes = try Data(contentsOf: URL(fileURLWithPath: out + "/" + Ledger.relativePath))
         do {
@@ -286,16 +311,18 @@ struct StreamedMergeInputTests {
         let key = try PseudonymLedgerTests.key(dir)
         var readers: [PartitionClips] = []
         for i in 0..<3 {
-            var part = IngestOptions(root: corpus.root, output: dir + "/p\(i)", config: PipelineConfig(), jobs: 1, speakerKeyPath: key)
+            var part = IngestOptions(
+                root: corpus.root, output: dir + "/p\(i)", config: PipelineConfig(), jobs: 1, speakerKeyPath: key)
             part.partition = Partition(index: i, count: 3)
             _ = try await Ingest.run(part)
             readers.append(try PartitionClips(folder: part.output, marker: try PartitionMarker.read(part.output)))
         }
-        var merged = try MergedClips(readers.map {
-            var reader = $0.restarted(light: true)
-            reader.windowSize = 1  // every clip its own query: the windows' seams are crossed at each step
-            return reader
-        })
+        var merged = try MergedClips(
+            readers.map {
+                var reader = $0.restarted(light: true)
+                reader.windowSize = 1  // every clip its own query: the windows' seams are crossed at each step
+                return reader
+            })
         var paths: [String] = []
         var owners: [Int] = []
         while let (record, source) = try merged.next() {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VoxgateCorpus
+
 @testable import VoxgateOutputs
 
 /// Whether python3 imports every module named.
@@ -25,12 +26,14 @@ struct ReleaseManifestTests {
 
     static func ingestTestAudio(_ config: PipelineConfig) async throws -> String {
         let out = try TestSupport.temporaryFolder("voxgate-manifests")
-        _ = try await Ingest.run(IngestOptions(root: TestSupport.testAudioUploads, output: out, config: config, jobs: 2))
+        _ = try await Ingest.run(
+            IngestOptions(root: TestSupport.testAudioUploads, output: out, config: config, jobs: 2))
         return out
     }
 
     /// Runs the checker; `huggingFace` also loads every split with `datasets`.
-    static func check(_ out: String, huggingFace: Bool) throws -> (status: Int32, summary: [String: Any], text: String) {
+    static func check(_ out: String, huggingFace: Bool) throws -> (status: Int32, summary: [String: Any], text: String)
+    {
         let r = try TestSupport.run(
             "python3", [TestSupport.packageRoot + "/scripts/check-manifests.py", out],
             environment: ["VOXGATE_CHECK_HF": huggingFace ? "1" : "0"])
@@ -54,9 +57,10 @@ struct ReleaseManifestTests {
         for path in try filesUnder(out + "/manifests").keys where path.hasSuffix(".json") && path.contains("/nemo/") {
             let parts = path.split(separator: "/")
             let name = "\(parts[0])/\(parts[2].dropLast(5))"
-            keys[name] = Set(try TestSupport.jsonLines(out + "/manifests/" + path).map {
-                String(($0["audio_filepath"] as! String).prefix { $0 != "." })
-            })
+            keys[name] = Set(
+                try TestSupport.jsonLines(out + "/manifests/" + path).map {
+                    String(($0["audio_filepath"] as! String).prefix { $0 != "." })
+                })
         }
         return keys
     }
@@ -73,7 +77,8 @@ struct ReleaseManifestTests {
             #expect(s.json["audio_frames"] as? Int == s.frames, "\(clip)")
             // The measured duration (of the upload) and the resampled member's agree to within a frame.
             let measured = s.json["duration_s"] as! Double
-            #expect(abs(Double(s.frames) / 16000 - measured) <= 1.0 / 16000, "\(clip): \(s.frames) frames, \(measured) s")
+            #expect(
+                abs(Double(s.frames) / 16000 - measured) <= 1.0 / 16000, "\(clip): \(s.frames) frames, \(measured) s")
         }
         // A stereo 44.1 kHz upload: measured as it came, released as 16 kHz mono.
         let stereo = try #require(samples["en/stereo-44k.flac"])
@@ -84,11 +89,15 @@ struct ReleaseManifestTests {
         #expect(r.status == 0, "\(r.text)")
         #expect(r.summary["nemo"] as? Int == samples.values.filter { $0.json["split"] is String }.count)
         #expect(r.summary["lhotse"] as? Int == r.summary["nemo"] as? Int)
-        let hf = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/manifests/en/huggingface.json"))) as! [String: Any]
+        let hf =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: out + "/manifests/en/huggingface.json"))) as! [String: Any]
         #expect(hf["loadable"] as? Bool == true)
     }
 
-    @Test(.enabled(if: haveHuggingFace, "needs python3 with datasets<4, pyarrow, soundfile, librosa (scripts/setup --test)"))
+    @Test(
+        .enabled(
+            if: haveHuggingFace, "needs python3 with datasets<4, pyarrow, soundfile, librosa (scripts/setup --test)"))
     func huggingFaceDatasetsLoadsEverySplitAndDecodesEverySample() async throws {
         let out = try await Self.ingestTestAudio(Self.uniformConfig())
         defer { TestSupport.remove(out) }
@@ -106,7 +115,9 @@ struct ReleaseManifestTests {
         #expect(samples.values.contains { $0.audio == "mp3" })
         for (clip, s) in samples { #expect(s.json["audio_sample_rate"] == nil, "\(clip)") }
         #expect(try Self.nemoKeys(out) == (try Self.released(out)))
-        let hf = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/manifests/en/huggingface.json"))) as! [String: Any]
+        let hf =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: out + "/manifests/en/huggingface.json"))) as! [String: Any]
         #expect(hf["loadable"] as? Bool == false)
         #expect((hf["why_not"] as? String)?.contains("shards.audio: flac") == true)
         let r = try Self.check(out, huggingFace: Self.haveHuggingFace)
@@ -129,18 +140,24 @@ struct ReleaseManifestTests {
         _ = try await Ingest.run(options)
         #expect(try Self.nemoKeys(out) == (try Self.released(out)))
         for (name, data) in try filesUnder(out + "/manifests") {
-            let text = name.hasSuffix(".gz") ? try TestSupport.must("gzip", ["-dc", out + "/manifests/" + name]) : String(decoding: data, as: UTF8.self)
+            let text =
+                name.hasSuffix(".gz")
+                ? try TestSupport.must("gzip", ["-dc", out + "/manifests/" + name])
+                : String(decoding: data, as: UTF8.self)
             for key in withdrawn { #expect(!text.contains(key), "\(key) still in \(name)") }
         }
         var r = try Self.check(out, huggingFace: false)
         #expect(r.status == 0, "\(r.text)")
 
         // A manifest whose duration is not the audio's fails the checker.
-        let path = out + "/manifests/en/nemo/" + (try #require(try filesUnder(out + "/manifests/en/nemo").keys.first { $0.hasSuffix(".json") }))
+        let path =
+            out + "/manifests/en/nemo/"
+            + (try #require(try filesUnder(out + "/manifests/en/nemo").keys.first { $0.hasSuffix(".json") }))
         var lines = try TestSupport.jsonLines(path)
         lines[0]["duration"] = (lines[0]["duration"] as! Double) + 0.5
         try TestSupport.write(
-            lines.map { String(decoding: try JSONSerialization.data(withJSONObject: $0), as: UTF8.self) }.joined(separator: "\n") + "\n",
+            lines.map { String(decoding: try JSONSerialization.data(withJSONObject: $0), as: UTF8.self) }.joined(
+                separator: "\n") + "\n",
             to: path)
         r = try Self.check(out, huggingFace: false)
         #expect(r.status != 0 && r.text.contains("decodes to"), "\(r.text)")
@@ -183,7 +200,9 @@ struct ReleaseManifestTests {
             NeMoManifest.tarredAudioFilepaths(shards)
                 == "_OP_shards/en/en-CC-BY-4.0-000000.tar,shards/en/en-CC0-1.0-_OP_000000..000002_CL_.tar,"
                 + "shards/en/en-CC0-1.0-000005.tar_CL_")
-        #expect(NeMoManifest.tarredAudioFilepaths([shards[0], shards[1]]) == "shards/en/en-CC0-1.0-_OP_000000..000001_CL_.tar")
+        #expect(
+            NeMoManifest.tarredAudioFilepaths([shards[0], shards[1]])
+                == "shards/en/en-CC0-1.0-_OP_000000..000001_CL_.tar")
         #expect(NeMoManifest.tarredAudioFilepaths([shards[3]]) == "shards/en/en-CC0-1.0-000005.tar")
     }
 

@@ -22,7 +22,8 @@ struct ReportTests {
             let produced = try String(contentsOfFile: out + "/report/" + name, encoding: .utf8)
             let goldenPath = Self.golden + "/report/" + name
             if ProcessInfo.processInfo.environment["VOXGATE_UPDATE_GOLDEN"] == "1" {
-                try FileManager.default.createDirectory(atPath: Self.golden + "/report", withIntermediateDirectories: true)
+                try FileManager.default.createDirectory(
+                    atPath: Self.golden + "/report", withIntermediateDirectories: true)
                 try produced.write(toFile: goldenPath, atomically: true, encoding: .utf8)
             }
             let expected = try String(contentsOfFile: goldenPath, encoding: .utf8)
@@ -35,7 +36,9 @@ struct ReportTests {
     }
 
     @Test func uploadedTextIsEscapedAndRTLMarked() async throws {
-        let corpus = try CorpusFixture(clips: [("ar/s.wav", 300, 1.5, ["-b", "16"]), ("ar/t.wav", 310, 1.5, ["-b", "16"])])
+        let corpus = try CorpusFixture(clips: [
+            ("ar/s.wav", 300, 1.5, ["-b", "16"]), ("ar/t.wav", 310, 1.5, ["-b", "16"]),
+        ])
         defer { corpus.remove() }
         try TestSupport.write(
             #"{"sentence": "<script>alert(1)</script> مرحبا", "client_id": "a", "consent": false, "license": "CC0-1.0"}"#,
@@ -55,7 +58,9 @@ struct ReportTests {
         defer { TestSupport.remove(out) }
         var lines = ""
         for i in 0..<1234 {
-            lines += #"{"clip":"en/c\#(i).wav","status":"rejected","reasons":["too_short"],"detail":"too_short","language":"en","duration_s":0.5,"frames":8000}"# + "\n"
+            lines +=
+                #"{"clip":"en/c\#(i).wav","status":"rejected","reasons":["too_short"],"detail":"too_short","language":"en","duration_s":0.5,"frames":8000}"#
+                + "\n"
         }
         try TestSupport.write(lines, to: out + "/decisions.jsonl")
         try TestSupport.write(#"{"locales": {}}"#, to: out + "/totals.json")
@@ -72,7 +77,8 @@ struct ReportTests {
         try Prerequisite.chromium.require()
         let out = try TestSupport.temporaryFolder("voxgate-report")
         defer { TestSupport.remove(out) }
-        _ = try await Ingest.run(IngestOptions(root: TestSupport.testAudioUploads, output: out, config: PipelineConfig(), jobs: 2))
+        _ = try await Ingest.run(
+            IngestOptions(root: TestSupport.testAudioUploads, output: out, config: PipelineConfig(), jobs: 2))
         _ = try Report.write(output: out)
         let flags = ["--headless=new", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0"]
         let index = try TestSupport.run("chromium", flags + ["--dump-dom", "file://\(out)/report/index.html"])
@@ -84,8 +90,9 @@ struct ReportTests {
             }
             #expect(problems.isEmpty, "\(page): \(problems)")
         }
-        let totals = try JSONSerialization.jsonObject(
-            with: Data(contentsOf: URL(fileURLWithPath: out + "/totals.json"))) as! [String: Any]
+        let totals =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: out + "/totals.json"))) as! [String: Any]
         let locales = totals["locales"] as! [String: [String: Any]]
         // Rows: <tr><th scope="row"><a href="en.html">en</a></th><td>…</td><td class="n">clips</td>…
         let rows = index.output.components(separatedBy: "<tr><th scope=\"row\">").dropFirst()
@@ -97,7 +104,8 @@ struct ReportTests {
             #expect(Int(clips) == expected, "\(tag): \(clips)")
         }
         let shot = TestSupport.packageRoot + "/.build/report-screenshot.png"
-        _ = try TestSupport.run("chromium", flags + ["--screenshot=\(shot)", "--window-size=1280,900", "file://\(out)/report/index.html"])
+        _ = try TestSupport.run(
+            "chromium", flags + ["--screenshot=\(shot)", "--window-size=1280,900", "file://\(out)/report/index.html"])
         #expect(FileManager.default.fileExists(atPath: shot))
     }
 }

@@ -32,11 +32,17 @@ struct ResamplerTests {
     static func signals(rate: Int, in folder: String) throws -> [(String, String, Double)] {
         let sine = folder + "/sine-\(rate).wav"
         try TestSupport.must(
-            "sox", ["-n", "-r", "\(rate)", "-c", "1", "-e", "floating-point", "-b", "32", sine, "synth", "3", "sine", "1000", "vol", "0.5"])
+            "sox",
+            [
+                "-n", "-r", "\(rate)", "-c", "1", "-e", "floating-point", "-b", "32", sine, "synth", "3", "sine",
+                "1000", "vol", "0.5",
+            ])
         let voice = folder + "/voice.wav"
-        try TestSupport.must("espeak-ng", ["-v", "en-us", "-w", voice, "The quick brown fox jumps over the lazy dog, twice."])
+        try TestSupport.must(
+            "espeak-ng", ["-v", "en-us", "-w", voice, "The quick brown fox jumps over the lazy dog, twice."])
         let speech = folder + "/speech-\(rate).wav"
-        try TestSupport.must("sox", [voice, "-e", "floating-point", "-b", "32", speech, "rate", "-v", "\(rate)", "norm", "-3"])
+        try TestSupport.must(
+            "sox", [voice, "-e", "floating-point", "-b", "32", speech, "rate", "-v", "\(rate)", "norm", "-3"])
         return [("1 kHz sine", sine, -110), ("espeak speech", speech, -70)]
     }
 
@@ -62,12 +68,16 @@ struct ResamplerTests {
             }
             let relativeDB = 10 * log10(max(error, 1e-30) / power)
             let peakDB = 20 * log10(max(peak, 1e-15))
-            print("resample \(rate)→16000 \(name): error vs sox rate -v \(String(format: "%.1f", relativeDB)) dB rel. signal, peak \(String(format: "%.1f", peakDB)) dBFS")
+            print(
+                "resample \(rate)→16000 \(name): error vs sox rate -v \(String(format: "%.1f", relativeDB)) dB rel. signal, peak \(String(format: "%.1f", peakDB)) dBFS"
+            )
             #expect(relativeDB < allowedDB, "\(name): \(relativeDB) dB")
 
             let before = try #require(measureLoudness(input.samples, sampleRate: rate, channels: 1).0.integratedLUFS)
             let after = try #require(measureLoudness(ours, sampleRate: 16000, channels: 1).0.integratedLUFS)
-            print("resample \(rate)→16000 \(name): loudness \(String(format: "%.3f", before)) → \(String(format: "%.3f", after)) LUFS")
+            print(
+                "resample \(rate)→16000 \(name): loudness \(String(format: "%.3f", before)) → \(String(format: "%.3f", after)) LUFS"
+            )
             #expect(abs(after - before) <= 0.1, "\(name): \(before) → \(after) LUFS")
         }
     }

@@ -32,7 +32,8 @@ struct ReviewBrowserTests {
         defer { TestSupport.remove(out) }
         let server = try await RunningReviewServer.start(output: out)
         let form = ["Content-Type": "application/x-www-form-urlencoded"]
-        #expect(try await server.request("POST", "/session", headers: form, body: Data("token=wrong".utf8)).status == 401)
+        #expect(
+            try await server.request("POST", "/session", headers: form, body: Data("token=wrong".utf8)).status == 401)
         let (cookie, csrf) = try await Self.signIn(server, token: RunningReviewServer.tokens["ben"]!)
         #expect(csrf.count == 64)
         let json = ["Content-Type": "application/json", "Cookie": cookie]
@@ -40,18 +41,30 @@ struct ReviewBrowserTests {
         #expect(try await server.request("GET", "/api/queue?language=en", headers: ["Cookie": cookie]).status == 200)
         #expect(try await server.request("POST", "/api/votes", headers: json, body: body).status == 403)
         #expect(
-            try await server.request("POST", "/api/votes", headers: json.merging(["X-CSRF-Token": String(repeating: "0", count: 64)]) { $1 }, body: body)
-                .status == 403)
+            try await server.request(
+                "POST", "/api/votes", headers: json.merging(["X-CSRF-Token": String(repeating: "0", count: 64)]) { $1 },
+                body: body
+            )
+            .status == 403)
         #expect(
             try await server.request(
-                "POST", "/api/votes", headers: json.merging(["X-CSRF-Token": csrf, "Origin": "http://evil.example"]) { $1 }, body: body
+                "POST", "/api/votes",
+                headers: json.merging(["X-CSRF-Token": csrf, "Origin": "http://evil.example"]) { $1 }, body: body
             ).status == 403)
         #expect(try VoteStore(output: out).count() == 0)
-        #expect(try await server.request("POST", "/api/votes", headers: json.merging(["X-CSRF-Token": csrf]) { $1 }, body: body).status == 201)
+        #expect(
+            try await server.request(
+                "POST", "/api/votes", headers: json.merging(["X-CSRF-Token": csrf]) { $1 }, body: body
+            ).status == 201)
         let formVote = Data("clip=en%2Ftwo.flac&vote=reject&csrf=\(csrf)".utf8)
         #expect(
-            try await server.request("POST", "/api/votes", headers: form.merging(["Cookie": cookie]) { $1 }, body: formVote).status == 201)
-        #expect(try VoteStore(output: out).votes(of: "ben").mapValues(\.accept) == ["en/one.wav": true, "en/two.flac": false])
+            try await server.request(
+                "POST", "/api/votes", headers: form.merging(["Cookie": cookie]) { $1 }, body: formVote
+            ).status == 201)
+        #expect(
+            try VoteStore(output: out).votes(of: "ben").mapValues(\.accept) == [
+                "en/one.wav": true, "en/two.flac": false,
+            ])
         // The page itself: hostile text from the uploads stays text.
         let page = try await server.request("GET", "/review?language=en", headers: ["Cookie": cookie])
         #expect(page.header("Content-Security-Policy")?.contains("default-src 'self'") == true)
@@ -68,7 +81,10 @@ struct ReviewBrowserTests {
         let server = try await RunningReviewServer.start(output: out)
         let r = try TestSupport.run(
             "python3",
-            [TestSupport.packageRoot + "/scripts/review-in-chromium.py", server.base, RunningReviewServer.tokens["ana"]!, "en"])
+            [
+                TestSupport.packageRoot + "/scripts/review-in-chromium.py", server.base,
+                RunningReviewServer.tokens["ana"]!, "en",
+            ])
         await server.stop()
         let report = (try? JSONSerialization.jsonObject(with: Data(r.output.utf8))) as? [String: Any] ?? [:]
         #expect(r.status == 0, "\(r.output) \(r.error)")

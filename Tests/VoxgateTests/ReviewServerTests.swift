@@ -23,12 +23,17 @@ struct ReviewServerTests {
         try TestSupport.write(
             #"{"sentence": "sentence <b>2</b>", "client_id": "spk-2", "consent": true, "license": "CC0-1.0", "locale": "de"}"#,
             to: c.root + "/en/mismatch.json")
-        try TestSupport.write(TestSupport.sidecar(sentence: "sentence 3", client: "spk-0", consent: false), to: c.root + "/en/noconsent.json")
+        try TestSupport.write(
+            TestSupport.sidecar(sentence: "sentence 3", client: "spk-0", consent: false),
+            to: c.root + "/en/noconsent.json")
         return c
     }
 
     static func decisions(_ out: String) throws -> [String: [String: Any]] {
-        Dictionary(uniqueKeysWithValues: try TestSupport.jsonLines(out + "/decisions.jsonl").map { ($0["clip"] as! String, $0) })
+        Dictionary(
+            uniqueKeysWithValues: try TestSupport.jsonLines(out + "/decisions.jsonl").map {
+                ($0["clip"] as! String, $0)
+            })
     }
 
     @Test func everyStatusCodeAndLanguageScoping() async throws {
@@ -67,12 +72,15 @@ struct ReviewServerTests {
         #expect(try await server.request("GET", "/api/clips/de/eins.wav/audio", token: ben).status == 403)
         #expect(try await server.request("GET", "/api/clips/en/nothing.wav/audio", token: ben).status == 404)
         #expect(try await server.request("GET", "/api/clips/en/one.json/audio", token: ben).status == 404)
-        #expect(try await server.request("GET", "/api/clips/..%2F..%2F..%2Fetc%2Fpasswd/audio", token: ana).status == 404)
+        #expect(
+            try await server.request("GET", "/api/clips/..%2F..%2F..%2Fetc%2Fpasswd/audio", token: ana).status == 404)
         #expect(try await server.request("GET", "/api/clips/en/one.wav/audio").status == 401)
 
         // Votes: 400 malformed, 404 unknown clip, 403 another language, 201 stored.
         let json = ["Content-Type": "application/json"]
-        #expect(try await server.request("POST", "/api/votes", token: ben, headers: json, body: Data("{nope".utf8)).status == 400)
+        #expect(
+            try await server.request("POST", "/api/votes", token: ben, headers: json, body: Data("{nope".utf8)).status
+                == 400)
         #expect(try await server.vote("en/one.wav", "maybe", as: "ben").status == 400)
         #expect(
             try await server.request(
@@ -91,7 +99,10 @@ struct ReviewServerTests {
 
         // Repeated bad tokens from one address: refused (429) for a while, even with a good token.
         let from = ["X-Forwarded-For": "203.0.113.7"]
-        for _ in 0..<3 { #expect(try await server.request("GET", "/api/queue?language=en", token: "guess", headers: from).status == 401) }
+        for _ in 0..<3 {
+            #expect(
+                try await server.request("GET", "/api/queue?language=en", token: "guess", headers: from).status == 401)
+        }
         let limited = try await server.request("GET", "/api/queue?language=en", token: ana, headers: from)
         #expect(limited.status == 429 && Int(limited.header("Retry-After") ?? "") ?? 0 > 0)
         // others unaffected
@@ -132,11 +143,14 @@ struct ReviewServerTests {
             #expect(try await server.vote("en/one.wav", "accept", as: "ana").status == 201)
         }
         // A real run with clips to decode, while votes keep arriving: neither waits for the other.
-        _ = try CorpusFixture(clips: [("en/five.wav", 600, 1.3, ["-b", "16"]), ("en/six.wav", 650, 1.6, ["-b", "16"])], into: corpus.root, firstIndex: 10)
+        _ = try CorpusFixture(
+            clips: [("en/five.wav", 600, 1.3, ["-b", "16"]), ("en/six.wav", 650, 1.6, ["-b", "16"])], into: corpus.root,
+            firstIndex: 10)
         let run = Task { try await corpus.ingest(jobs: 2, output: out) }
         var statuses: [Int] = []
         for (i, clip) in ["en/two.flac", "en/mismatch.wav", "en/one.wav", "en/two.flac"].enumerated() {
-            statuses.append(try await server.vote(clip, i % 2 == 0 ? "accept" : "reject", as: i < 2 ? "ana" : "ben").status)
+            statuses.append(
+                try await server.vote(clip, i % 2 == 0 ? "accept" : "reject", as: i < 2 ? "ana" : "ben").status)
         }
         let summary = try await run.value.summary
         #expect(statuses == [201, 201, 201, 201])
@@ -154,7 +168,9 @@ struct ReviewServerTests {
         defer { [out, other].forEach(TestSupport.remove) }
         let server = try await RunningReviewServer.start(output: out)
         for reviewer in ["ana", "ben"] {
-            #expect(try await server.vote("en/mismatch.wav", "accept", as: reviewer, note: "secret-note-\(reviewer)").status == 201)
+            #expect(
+                try await server.vote("en/mismatch.wav", "accept", as: reviewer, note: "secret-note-\(reviewer)").status
+                    == 201)
             #expect(try await server.vote("en/noconsent.wav", "accept", as: reviewer).status == 201)
             #expect(try await server.vote("en/two.flac", "reject", as: reviewer).status == 201)
         }
@@ -164,7 +180,8 @@ struct ReviewServerTests {
         let copy = try VoteStore(output: other)
         for reviewer in ["ana", "ben"] {
             for (clip, accept) in [("en/mismatch.wav", true), ("en/noconsent.wav", true), ("en/two.flac", false)] {
-                try copy.cast(.init(reviewer: reviewer, clip: clip, accept: accept, note: "", at: "2026-01-01T00:00:00Z"))
+                try copy.cast(
+                    .init(reviewer: reviewer, clip: clip, accept: accept, note: "", at: "2026-01-01T00:00:00Z"))
             }
         }
         try copy.cast(.init(reviewer: "ana", clip: "en/one.wav", accept: false, note: "", at: "2026-01-01T00:00:00Z"))
@@ -184,7 +201,9 @@ struct ReviewServerTests {
         #expect(d["en/one.wav"]?["status"] as? String == "accepted")
         #expect((d["en/one.wav"]?["review"] as? [String: Int]) == ["accept": 0, "reject": 1])
         #expect(d["de/eins.wav"]?["review"] == nil)
-        let totals = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/totals.json"))) as! [String: Any]
+        let totals =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/totals.json")))
+            as! [String: Any]
         let en = (totals["locales"] as! [String: Any])["en"] as! [String: Any]
         #expect(en["reviewed"] as? Int == 4 && en["overturned"] as? Int == 2)
         #expect((en["rejectedByReason"] as? [String: Int])?["rejected_by_review"] == 1)
@@ -214,13 +233,20 @@ struct ReviewServerTests {
         }
         let hash = ReviewerList.hash(token: "t")
         #expect(problem("reviewers: []").contains("lists no reviewers"))
-        #expect(problem("reviewers:\n  - name: a\n    token_sha256: abc\n    languages: [en]").contains("64 hex digits"))
-        #expect(problem("reviewers:\n  - name: a\n    token_sha256: \(hash)\n    languages: []").contains("non-empty list"))
-        #expect(problem("reviewers:\n  - name: a\n    token_sha256: \(hash)\n    languages: [en]\n    token: t").contains("unknown key"))
         #expect(
-            problem("reviewers:\n  - {name: a, token_sha256: \(hash), languages: [en]}\n  - {name: b, token_sha256: \(hash), languages: [en]}")
-                .contains("the same token"))
-        let list = try ReviewerList.parse(yaml: "reviewers:\n  - {name: a, token_sha256: \(hash.uppercased()), languages: [en]}", file: "r")
+            problem("reviewers:\n  - name: a\n    token_sha256: abc\n    languages: [en]").contains("64 hex digits"))
+        #expect(
+            problem("reviewers:\n  - name: a\n    token_sha256: \(hash)\n    languages: []").contains("non-empty list"))
+        #expect(
+            problem("reviewers:\n  - name: a\n    token_sha256: \(hash)\n    languages: [en]\n    token: t").contains(
+                "unknown key"))
+        #expect(
+            problem(
+                "reviewers:\n  - {name: a, token_sha256: \(hash), languages: [en]}\n  - {name: b, token_sha256: \(hash), languages: [en]}"
+            )
+            .contains("the same token"))
+        let list = try ReviewerList.parse(
+            yaml: "reviewers:\n  - {name: a, token_sha256: \(hash.uppercased()), languages: [en]}", file: "r")
         #expect(list.authenticate(token: "t")?.name == "a")
         #expect(list.authenticate(token: "u") == nil)
     }

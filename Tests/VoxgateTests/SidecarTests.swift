@@ -12,8 +12,10 @@ struct SidecarTests {
             path = dir + "/c.json"
             try TestSupport.write(json, to: path!)
         }
-        return ConsentCheck.findings(for: SidecarReading.read(path: path), withdrawals: Withdrawals(clientIDs: withdrawals))
-            .map(\.reason)
+        return ConsentCheck.findings(
+            for: SidecarReading.read(path: path), withdrawals: Withdrawals(clientIDs: withdrawals)
+        )
+        .map(\.reason)
     }
 
     @Test(

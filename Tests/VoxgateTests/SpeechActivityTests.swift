@@ -72,12 +72,17 @@ struct SpeechActivityTests {
                     estimates.append(estimate)
                     errors.append(abs(estimate - snr))
                 }
-                table.append("\(name) \(pink ? "pink" : "white"): " + estimates.map { String(format: "%.1f", $0) }.joined(separator: " "))
-                #expect(zip(estimates, estimates.dropFirst()).allSatisfy { $0 < $1 }, "not monotonic: \(name) \(estimates)")
+                table.append(
+                    "\(name) \(pink ? "pink" : "white"): "
+                        + estimates.map { String(format: "%.1f", $0) }.joined(separator: " "))
+                #expect(
+                    zip(estimates, estimates.dropFirst()).allSatisfy { $0 < $1 }, "not monotonic: \(name) \(estimates)")
             }
         }
         let mae = errors.reduce(0, +) / Double(errors.count)
-        print("SNR ladder (true 0 5 10 15 20 30 dB), MAE \(String(format: "%.2f", mae)) dB:\n  " + table.joined(separator: "\n  "))
+        print(
+            "SNR ladder (true 0 5 10 15 20 30 dB), MAE \(String(format: "%.2f", mae)) dB:\n  "
+                + table.joined(separator: "\n  "))
         // Measured: MAE 0.88 dB (6 clean recordings, 3 of them real, white and pink noise, 0-30 dB); bound 2 dB (2.3x).
         #expect(mae <= 2.0)
     }
@@ -92,7 +97,11 @@ struct SpeechActivityTests {
             return ((path as NSString).lastPathComponent, FingerprintFixtures.monoMix(d), d.info.sampleRate)
         }
         let d = try DecodedFile(path: TestSupport.testAudioUploads + "/en/pcm16.wav")
-        cases.append(("pcm16.wav padded", [Float](repeating: 0, count: 4000) + d.samples + [Float](repeating: 0, count: 4000), d.info.sampleRate))
+        cases.append(
+            (
+                "pcm16.wav padded", [Float](repeating: 0, count: 4000) + d.samples + [Float](repeating: 0, count: 4000),
+                d.info.sampleRate
+            ))
         for (name, mono, rate) in cases {
             #expect(mono.contains(0), "\(name) has no exact zeros")
             let a = analyse(mono, rate: rate)
@@ -146,7 +155,8 @@ struct SpeechActivityTests {
             let d = try DecodedFile(path: path)
             #expect(d.info.sampleRate == rate)
             let word = FingerprintFixtures.monoMix(d)
-            let first = try #require(word.firstIndex { abs($0) > 0.0316 }), last = try #require(word.lastIndex { abs($0) > 0.0316 })
+            let first = try #require(word.firstIndex { abs($0) > 0.0316 }),
+                last = try #require(word.lastIndex { abs($0) > 0.0316 })
             let offset = rate
             let total = 3 * rate + word.count
             let gain = Float((activeSpeechPower(word, rate: rate) / noisePower / 100).squareRoot())
@@ -156,11 +166,16 @@ struct SpeechActivityTests {
             let start = Double(offset + first) / Double(rate), end = Double(offset + last + 1) / Double(rate)
             let foundEnd = Double(total) / Double(rate) - a.trailingSilenceSeconds
             worst = max(worst, abs(a.leadingSilenceSeconds - start), abs(foundEnd - end))
-            #expect(abs(a.leadingSilenceSeconds - start) <= 0.1, "\(path): speech starts at \(start), found \(a.leadingSilenceSeconds)")
+            #expect(
+                abs(a.leadingSilenceSeconds - start) <= 0.1,
+                "\(path): speech starts at \(start), found \(a.leadingSilenceSeconds)")
             // Known issue (measured 2026-12-06): a word-final unvoiced stop ("Left", "Right") is cut, the end found
             // up to 0.20 s early; the start is within 0.02 s. Kept visible as a known issue, not loosened.
             withKnownIssue("word-final unvoiced consonants are cut from the speech end", isIntermittent: true) {
-                #expect(abs(foundEnd - end) <= 0.1, "\(path): speech ends at \(end), found \(foundEnd); starts at \(start), found \(a.leadingSilenceSeconds)")
+                #expect(
+                    abs(foundEnd - end) <= 0.1,
+                    "\(path): speech ends at \(end), found \(foundEnd); starts at \(start), found \(a.leadingSilenceSeconds)"
+                )
             }
         }
         print("speech edges of 8 real words in real noise at 20 dB SNR: worst error \(worst) s")

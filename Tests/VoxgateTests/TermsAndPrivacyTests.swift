@@ -12,7 +12,10 @@ struct TermsAndPrivacyTests {
     }
 
     func decisions(_ out: String) throws -> [String: [String: Any]] {
-        Dictionary(uniqueKeysWithValues: try TestSupport.jsonLines(out + "/decisions.jsonl").map { ($0["clip"] as! String, $0) })
+        Dictionary(
+            uniqueKeysWithValues: try TestSupport.jsonLines(out + "/decisions.jsonl").map {
+                ($0["clip"] as! String, $0)
+            })
     }
 
     @Test func shardsNeverMixTermsAndConflictsAreRejected() async throws {
@@ -23,7 +26,9 @@ struct TermsAndPrivacyTests {
             to: corpus.root + "/de/TERMS.yaml")
         let base: [String: Any] = ["sentence": "s", "client_id": "ID-SECRET-7", "consent": true]
         try sidecar(corpus, "de/c0", base.merging(["sentence": "inherits"]) { $1 })
-        try sidecar(corpus, "de/c1", base.merging(["sentence": "same licence", "license": "CC-BY-4.0", "attribution": "Anna"]) { $1 })
+        try sidecar(
+            corpus, "de/c1",
+            base.merging(["sentence": "same licence", "license": "CC-BY-4.0", "attribution": "Anna"]) { $1 })
         try sidecar(corpus, "de/c2", base.merging(["sentence": "narrower", "terms": ["regions": ["DE"]]]) { $1 })
         try sidecar(corpus, "de/c3", base.merging(["sentence": "other licence", "license": "CC0-1.0"]) { $1 })
         try sidecar(corpus, "de/c4", base.merging(["sentence": "wider", "terms": ["regions": ["FR"]]]) { $1 })
@@ -49,8 +54,10 @@ struct TermsAndPrivacyTests {
         let groups = Dictionary(grouping: shards.samples.values) { $0.json["terms"] as? String ?? "" }
         #expect(groups.count == 2)
         for (label, samples) in groups {
-            let terms = try JSONSerialization.jsonObject(
-                with: Data(contentsOf: URL(fileURLWithPath: out + "/shards/de/de-\(label).terms.json"))) as! [String: Any]
+            let terms =
+                try JSONSerialization.jsonObject(
+                    with: Data(contentsOf: URL(fileURLWithPath: out + "/shards/de/de-\(label).terms.json")))
+                as! [String: Any]
             #expect(terms["license"] as? String == "CC-BY-4.0")
             #expect(samples.allSatisfy { $0.json["license"] as? String == "CC-BY-4.0" })
         }
@@ -75,11 +82,14 @@ struct TermsAndPrivacyTests {
         let corpus = try CorpusFixture(clips: (0..<6).map { ("en/p\($0).wav", 400 + 10 * $0, 1.2, ["-b", "16"]) })
         defer { corpus.remove() }
         for i in 0..<6 {
-            try sidecar(corpus, "en/p\(i)", [
-                "sentence": "a sentence \(i)", "client_id": "PRIVATE-ID-MARKER-\(i)", "consent": true, "license": "CC0-1.0",
-                "gender": "PRIVATE-GENDER-MARKER", "age": "PRIVATE-AGE-MARKER", "accent": "PRIVATE-ACCENT-MARKER",
-                "locale": i == 0 ? "PRIVATE-LOCALE-MARKER" : "en-GB", "email": "PRIVATE-EMAIL-MARKER@example.org",
-            ])
+            try sidecar(
+                corpus, "en/p\(i)",
+                [
+                    "sentence": "a sentence \(i)", "client_id": "PRIVATE-ID-MARKER-\(i)", "consent": true,
+                    "license": "CC0-1.0",
+                    "gender": "PRIVATE-GENDER-MARKER", "age": "PRIVATE-AGE-MARKER", "accent": "PRIVATE-ACCENT-MARKER",
+                    "locale": i == 0 ? "PRIVATE-LOCALE-MARKER" : "en-GB", "email": "PRIVATE-EMAIL-MARKER@example.org",
+                ])
         }
         try TestSupport.write("PRIVATE-ID-MARKER-5\n", to: corpus.root + "/withdrawals.txt")
         let (summary, out) = try await corpus.ingest(jobs: 2)
@@ -99,18 +109,22 @@ struct TermsAndPrivacyTests {
 
     @Test(arguments: [(4, false), (5, true)])
     func demographicsFollowTheRuleOfFive(speakers: Int, published: Bool) async throws {
-        let corpus = try CorpusFixture(clips: (0..<speakers).map { ("eu/d\($0).wav", 500 + 10 * $0, 1.2, ["-b", "16"]) })
+        let corpus = try CorpusFixture(
+            clips: (0..<speakers).map { ("eu/d\($0).wav", 500 + 10 * $0, 1.2, ["-b", "16"]) })
         defer { corpus.remove() }
         for i in 0..<speakers {
-            try sidecar(corpus, "eu/d\(i)", [
-                "sentence": "s\(i)", "client_id": "speaker-\(i)", "consent": true, "license": "CC0-1.0",
-                "gender": i % 2 == 0 ? "female_feminine" : "male_masculine", "age": "thirties",
-            ])
+            try sidecar(
+                corpus, "eu/d\(i)",
+                [
+                    "sentence": "s\(i)", "client_id": "speaker-\(i)", "consent": true, "license": "CC0-1.0",
+                    "gender": i % 2 == 0 ? "female_feminine" : "male_masculine", "age": "thirties",
+                ])
         }
         let (_, out) = try await corpus.ingest(jobs: 1)
         defer { TestSupport.remove(out) }
-        let totals = try JSONSerialization.jsonObject(
-            with: Data(contentsOf: URL(fileURLWithPath: out + "/totals.json"))) as! [String: Any]
+        let totals =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: out + "/totals.json"))) as! [String: Any]
         let eu = (totals["locales"] as! [String: [String: Any]])["eu"]!
         let datasheet = try String(contentsOfFile: out + "/datasheets/eu.md", encoding: .utf8)
         if published {
@@ -128,12 +142,20 @@ struct TermsAndPrivacyTests {
     @Test func splitsAreStableAcrossReleasesAndSentencesNeverCrossThem() async throws {
         // Release 1: 12 speakers, each reading a unique sentence and a shared one.
         var clips: [(String, Int, Double, [String])] = []
-        for s in 0..<12 { clips += [("fr/a\(s)-1.wav", 300 + 7 * s, 1.1, ["-b", "16"]), ("fr/a\(s)-2.wav", 900 + 7 * s, 1.1, ["-b", "16"])] }
+        for s in 0..<12 {
+            clips += [
+                ("fr/a\(s)-1.wav", 300 + 7 * s, 1.1, ["-b", "16"]), ("fr/a\(s)-2.wav", 900 + 7 * s, 1.1, ["-b", "16"]),
+            ]
+        }
         let corpus = try CorpusFixture(clips: clips)
         defer { corpus.remove() }
         for s in 0..<12 {
-            try sidecar(corpus, "fr/a\(s)-1", ["sentence": "phrase \(s)", "client_id": "spk-\(s)", "consent": true, "license": "CC0-1.0"])
-            try sidecar(corpus, "fr/a\(s)-2", ["sentence": "La même phrase !", "client_id": "spk-\(s)", "consent": true, "license": "CC0-1.0"])
+            try sidecar(
+                corpus, "fr/a\(s)-1",
+                ["sentence": "phrase \(s)", "client_id": "spk-\(s)", "consent": true, "license": "CC0-1.0"])
+            try sidecar(
+                corpus, "fr/a\(s)-2",
+                ["sentence": "La même phrase !", "client_id": "spk-\(s)", "consent": true, "license": "CC0-1.0"])
         }
         let (_, first) = try await corpus.ingest(jobs: 2)
         defer { TestSupport.remove(first) }
@@ -143,8 +165,11 @@ struct TermsAndPrivacyTests {
         let more = try CorpusFixture(clips: (12..<20).map { ("fr/a\($0)-1.wav", 300 + 7 * $0, 1.1, ["-b", "16"]) })
         defer { more.remove() }
         for s in 12..<20 {
-            try FileManager.default.copyItem(atPath: more.root + "/fr/a\(s)-1.wav", toPath: corpus.root + "/fr/a\(s)-1.wav")
-            try sidecar(corpus, "fr/a\(s)-1", ["sentence": "phrase \(s)", "client_id": "spk-\(s)", "consent": true, "license": "CC0-1.0"])
+            try FileManager.default.copyItem(
+                atPath: more.root + "/fr/a\(s)-1.wav", toPath: corpus.root + "/fr/a\(s)-1.wav")
+            try sidecar(
+                corpus, "fr/a\(s)-1",
+                ["sentence": "phrase \(s)", "client_id": "spk-\(s)", "consent": true, "license": "CC0-1.0"])
         }
         let (_, second) = try await corpus.ingest(jobs: 1)
         defer { TestSupport.remove(second) }
@@ -159,8 +184,9 @@ struct TermsAndPrivacyTests {
         let shared = after.filter { $0.key.hasSuffix("-2.wav") }.values
         #expect(Set(shared.compactMap { $0["split"] as? String }).count == 1)
         let leftOut = shared.filter { $0["split"] is NSNull }.count
-        let totals = try JSONSerialization.jsonObject(
-            with: Data(contentsOf: URL(fileURLWithPath: second + "/totals.json"))) as! [String: Any]
+        let totals =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: second + "/totals.json"))) as! [String: Any]
         #expect((totals["locales"] as! [String: [String: Any]])["fr"]?["splitConflicts"] as? Int == leftOut)
         #expect(leftOut > 0)
         // Manifests list exactly the clips with a split (a split in use has its file, an unused one has none),

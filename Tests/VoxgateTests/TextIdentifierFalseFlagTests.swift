@@ -50,7 +50,8 @@ struct TextIdentifierFalseFlagTests {
         let rate = Double(flags + extraFlags) / Double(total + extraTotal)
         print(
             "text checks on correctly tagged sentences: \(flags)/\(total) held-out (identifier alone \(lidFlags)), "
-                + "\(extraFlags)/\(extraTotal) Latin-script Serbian/Bosnian/Montenegrin/Croatian; overall \(rate * 100)%")
+                + "\(extraFlags)/\(extraTotal) Latin-script Serbian/Bosnian/Montenegrin/Croatian; overall \(rate * 100)%"
+        )
         #expect(rate <= 0.0026)
         // Why Latin-script Serbian is not judged: the identifier models Serbian in Cyrillic only, and reads Latin
         // Serbian as Croatian or Slovene (one language in that script, to it); with Croatian standing in for
@@ -67,4 +68,3 @@ struct TextIdentifierFalseFlagTests {
         #expect(srLatin.allSatisfy { !flagged($0, folder: "sr-Latn") && !flagged($0, folder: "sr") })
     }
 }
-

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VoxgateAudio
+
 @testable import VoxgateDSP
 
 /// The true-peak meter skips spans that cannot raise its peak and interpolates the others four outputs at a
@@ -40,9 +41,13 @@ struct TruePeakSkipTests {
         var out: [(String, [Float])] = []
         // Speech, as decoded (mono file, copied to every channel, the last channel at half level).
         let speech = try DecodedFile(path: TestSupport.testAudioUploads + "/en/dup-a-original.wav")
-        out.append(("speech", speech.samples.prefix(rate).flatMap { s in
-            (0..<channels).map { c in c == channels - 1 && channels > 1 ? s / 2 : s }
-        }))
+        out.append(
+            (
+                "speech",
+                speech.samples.prefix(rate).flatMap { s in
+                    (0..<channels).map { c in c == channels - 1 && channels > 1 ? s / 2 : s }
+                }
+            ))
         // Noise whose level rises, falls and rises again: the running peak is overtaken several times.
         var swell: [Float] = []
         for level: Float in [0.05, 0.3, 0.1, 0.6, 0.2, 0.9] { swell += noise(rate / 10, level) }
@@ -56,9 +61,13 @@ struct TruePeakSkipTests {
         }
         out.append(("impulses and bursts", impulses))
         // fs/4 at 45°: every inter-sample peak is 3 dB over the samples.
-        out.append(("fs/4 tone", (0..<rate / 4 * channels).map { i in
-            Float(0.5 * sin(Double.pi / 2 * Double(i / channels) + Double.pi / 4))
-        }))
+        out.append(
+            (
+                "fs/4 tone",
+                (0..<rate / 4 * channels).map { i in
+                    Float(0.5 * sin(Double.pi / 2 * Double(i / channels) + Double.pi / 4))
+                }
+            ))
         return out
     }
 
@@ -72,7 +81,8 @@ struct TruePeakSkipTests {
                     // The meter reports 20·log10 of its Float peak: equal dBTP means the very same peak.
                     #expect(
                         got == 20 * log10(Double(expected)),
-                        "\(name), \(rate) Hz, \(channels) ch, blocks of \(block): \(got) vs unskipped \(20 * log10(Double(expected)))")
+                        "\(name), \(rate) Hz, \(channels) ch, blocks of \(block): \(got) vs unskipped \(20 * log10(Double(expected)))"
+                    )
                 }
             }
         }

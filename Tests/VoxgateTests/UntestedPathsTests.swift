@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VoxgateCorpus
+
 @testable import VoxgateDSP
 @testable import VoxgateOutputs
 
@@ -39,9 +40,11 @@ struct UntestedPathsTests {
         #expect(before[.modificationDate] as? Date == after[.modificationDate] as? Date)
 
         let key = corpus.root + "/../voxgate-test-speaker.key"
-        let plain = try await Ingest.run(IngestOptions(root: corpus.root, output: out, config: PipelineConfig(), jobs: 2, speakerKeyPath: key))
+        let plain = try await Ingest.run(
+            IngestOptions(root: corpus.root, output: out, config: PipelineConfig(), jobs: 2, speakerKeyPath: key))
         #expect(plain.decoded == 0, "without --verify-hashes nothing is decoded again")
-        var verifying = IngestOptions(root: corpus.root, output: out, config: PipelineConfig(), jobs: 2, speakerKeyPath: key)
+        var verifying = IngestOptions(
+            root: corpus.root, output: out, config: PipelineConfig(), jobs: 2, speakerKeyPath: key)
         verifying.verifyHashes = true
         let verified = try await Ingest.run(verifying)
         #expect(verified.decoded == 1, "--verify-hashes decodes exactly the changed clip again: \(verified.decoded)")
@@ -53,8 +56,11 @@ struct UntestedPathsTests {
     @Test func catalogCommandListsLanguagesAndARunsHours() async throws {
         let list = try voxgate(["catalog"])
         #expect(list.status == 0, "\(list.error)")
-        let lines = list.output.split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
-        #expect(lines.first == ["tag", "name", "autonym", "iso639-3", "scripts", "direction", "corpus25", "population"])
+        let lines = list.output.split(separator: "\n").map {
+            $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+        }
+        #expect(
+            lines.first == ["tag", "name", "autonym", "iso639-3", "scripts", "direction", "corpus25", "population"])
         let entries = LanguageCatalog.shared.entries
         #expect(lines.count == entries.count + 1)
         #expect(lines.dropFirst().allSatisfy { $0.count == 8 })
@@ -70,7 +76,9 @@ struct UntestedPathsTests {
         #expect(coverage.status == 0, "\(coverage.error)")
         let rows = coverage.output.split(separator: "\n").map(String.init)
         #expect(rows.first == "tag\tname\taccepted hours\taccepted clips\tcorpus25")
-        #expect(rows.last == "# 2 of \(entries.count) catalog languages have accepted audio; \(entries.count - 2) have none")
+        #expect(
+            rows.last == "# 2 of \(entries.count) catalog languages have accepted audio; \(entries.count - 2) have none"
+        )
         let table = rows.dropFirst().dropLast().map { $0.split(separator: "\t").map(String.init) }
         #expect(table.count == entries.count)
         // Fewest hours first: en and de, the only languages with audio, come last.
@@ -79,7 +87,8 @@ struct UntestedPathsTests {
         let en = try #require(table.first { $0[0] == "en" })
         #expect(en[3] == "4" && Double(en[2])! > 0, "\(en)")
         let missing = try voxgate(["catalog", "--out", out + "/nowhere"])
-        #expect(missing.status == 66 && missing.error.contains("nowhere/totals.json"), "\(missing.status) \(missing.error)")
+        #expect(
+            missing.status == 66 && missing.error.contains("nowhere/totals.json"), "\(missing.status) \(missing.error)")
     }
 
     /// A merge over a tree in which a clip changed after its partition decided it is refused, naming the clip.
@@ -93,20 +102,25 @@ struct UntestedPathsTests {
         let key = try MergeTests.key(dir)
         var parts: [String] = []
         for i in 0..<2 {
-            var options = IngestOptions(root: corpus.root, output: dir + "/p\(i)", config: PipelineConfig(), jobs: 1, speakerKeyPath: key)
+            var options = IngestOptions(
+                root: corpus.root, output: dir + "/p\(i)", config: PipelineConfig(), jobs: 1, speakerKeyPath: key)
             options.partition = Partition(index: i, count: 2)
             _ = try await Ingest.run(options)
             parts.append(options.output)
         }
         try TestSupport.must("sox", [corpus.root + "/en/three.wav", corpus.root + "/en/three.new.wav", "gain", "-1"])
         try FileManager.default.removeItem(atPath: corpus.root + "/en/three.wav")
-        try FileManager.default.moveItem(atPath: corpus.root + "/en/three.new.wav", toPath: corpus.root + "/en/three.wav")
+        try FileManager.default.moveItem(
+            atPath: corpus.root + "/en/three.new.wav", toPath: corpus.root + "/en/three.wav")
         do {
-            _ = try await Merge.run(MergeOptions(partitions: parts, output: dir + "/merged", jobs: 1, speakerKeyPath: key))
+            _ = try await Merge.run(
+                MergeOptions(partitions: parts, output: dir + "/merged", jobs: 1, speakerKeyPath: key))
             Issue.record("merged a changed tree")
         } catch let error as RunError {
             #expect(error.code == .inputUnusable)
-            #expect(error.message.contains("en/three.wav") && error.message.contains("changed after partition"), "\(error.message)")
+            #expect(
+                error.message.contains("en/three.wav") && error.message.contains("changed after partition"),
+                "\(error.message)")
         }
         #expect(!FileManager.default.fileExists(atPath: dir + "/merged/decisions.jsonl"))
     }
@@ -138,11 +152,17 @@ struct UntestedPathsTests {
         stderr += err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         let text = String(decoding: stderr, as: UTF8.self)
-        #expect(process.terminationReason == .exit && process.terminationStatus == 130, "status \(process.terminationStatus): \(text.suffix(600))")
+        #expect(
+            process.terminationReason == .exit && process.terminationStatus == 130,
+            "status \(process.terminationStatus): \(text.suffix(600))")
         #expect(text.contains("voxgate: interrupted; stopping the workers"), "\(text.suffix(600))")
-        let partial = (FileManager.default.enumerator(atPath: out)?.allObjects as? [String] ?? []).filter { $0.hasSuffix(".partial") }
+        let partial = (FileManager.default.enumerator(atPath: out)?.allObjects as? [String] ?? []).filter {
+            $0.hasSuffix(".partial")
+        }
         #expect(partial.isEmpty, "\(partial)")
-        let again = try voxgate(["ingest", TestSupport.testAudioUploads, "--out", out, "--jobs", "2", "--quiet", "--no-report"])
+        let again = try voxgate([
+            "ingest", TestSupport.testAudioUploads, "--out", out, "--jobs", "2", "--quiet", "--no-report",
+        ])
         #expect(again.status == 0, "\(again.error)")
         #expect(again.output.contains("48 clips"), "\(again.output)")
     }
@@ -166,20 +186,26 @@ struct UntestedPathsTests {
         let dir = try TestSupport.temporaryFolder("voxgate-cli")
         defer { TestSupport.remove(dir) }
         let r = try voxgate([
-            "ingest", TestSupport.testAudioUploads, "--out", dir + "/out", "--quiet", "--no-report", "--log-format", "human",
+            "ingest", TestSupport.testAudioUploads, "--out", dir + "/out", "--quiet", "--no-report", "--log-format",
+            "human",
             "--log-file", dir + "/voxgate.log", "--log-level", "debug",
         ])
         #expect(r.status == 0, "\(r.error)")
-        let lines = try String(contentsOfFile: dir + "/voxgate.log", encoding: .utf8).split(separator: "\n").map(String.init)
+        let lines = try String(contentsOfFile: dir + "/voxgate.log", encoding: .utf8).split(separator: "\n").map(
+            String.init)
         #expect(lines.count >= 10)
         let pattern = try NSRegularExpression(
-            pattern: #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (trace|debug|info|notice|warning|error|critical) [\w.-]+: [^\n]+?( [a-z_0-9]+=("[^"]*"|\S+))*$"#)
+            pattern:
+                #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (trace|debug|info|notice|warning|error|critical) [\w.-]+: [^\n]+?( [a-z_0-9]+=("[^"]*"|\S+))*$"#
+        )
         for line in lines {
             let range = NSRange(line.startIndex..., in: line)
             #expect(pattern.firstMatch(in: line, range: range) != nil, "not a human log line: \(line)")
             #expect(!line.hasPrefix("{"), "a JSON line in the human format: \(line)")
         }
-        #expect(lines.contains { $0.contains(" info ") && $0.contains(": plan") && $0.contains("to_decode=48") }, "\(lines.prefix(5))")
+        #expect(
+            lines.contains { $0.contains(" info ") && $0.contains(": plan") && $0.contains("to_decode=48") },
+            "\(lines.prefix(5))")
         #expect(lines.contains { $0.contains(" debug ") }, "--log-level debug wrote no debug line")
     }
 
@@ -200,13 +226,17 @@ struct UntestedPathsTests {
         #expect(keys.count == 3, "\(decisions)")
         #expect(Set(keys).count == 3)
         for key in keys {
-            #expect(key.utf8.count <= 60 && key.allSatisfy { $0.isASCII } && !key.contains(".") && !key.contains(" "), "\(key)")
+            #expect(
+                key.utf8.count <= 60 && key.allSatisfy { $0.isASCII } && !key.contains(".") && !key.contains(" "),
+                "\(key)")
             #expect(key.range(of: #"_[0-9a-f]{12}$"#, options: .regularExpression) != nil, "\(key)")
         }
         #expect(keys.contains { $0.hasPrefix(String(stem.prefix(40)) + "_") }, "\(keys)")
         #expect(keys.contains { $0.hasPrefix("_a_va_bien_v2_") }, "\(keys)")
         let tars = try filesUnder(out).keys.filter { $0.hasSuffix(".tar") }
-        let members = try tars.flatMap { try TestSupport.must("tar", ["-tf", out + "/" + $0]).split(separator: "\n").map(String.init) }
+        let members = try tars.flatMap {
+            try TestSupport.must("tar", ["-tf", out + "/" + $0]).split(separator: "\n").map(String.init)
+        }
         #expect(Set(members.map { String($0.prefix { $0 != "." }) }) == Set(keys))
     }
 
@@ -250,10 +280,13 @@ struct UntestedPathsTests {
         #expect(Array(header[124..<136]) == Array("77777777777".utf8) + [0])
         #expect(Tar.memberSize(largest) == 512 + 8 * 1024 * 1024 * 1024)
         try Data(header).write(to: URL(fileURLWithPath: dir + "/h"))
-        let py = try TestSupport.run("python3", [
-            "-c", "import tarfile,sys; t=tarfile.TarInfo.frombuf(open(sys.argv[1],'rb').read(),'utf-8','strict'); print(t.name, t.size, t.mode, t.type == tarfile.REGTYPE)",
-            dir + "/h",
-        ])
+        let py = try TestSupport.run(
+            "python3",
+            [
+                "-c",
+                "import tarfile,sys; t=tarfile.TarInfo.frombuf(open(sys.argv[1],'rb').read(),'utf-8','strict'); print(t.name, t.size, t.mode, t.type == tarfile.REGTYPE)",
+                dir + "/h",
+            ])
         #expect(py.status == 0, "\(py.error)")
         #expect(py.output.trimmingCharacters(in: .whitespacesAndNewlines) == "\(name) \(largest) 420 True")
         // A whole small archive with the 100-byte name: GNU tar lists it and extracts the content.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VoxgateAudio
+
 @testable import VoxgateCorpus
 
 /// The readers of uploaded text (sidecar JSON, withdrawals.txt) and the sniffer's description of what
@@ -20,7 +21,8 @@ struct UntrustedTextTests {
         (#"{"s": "a\u0000"}"#, "U+0"), (#"{"s": "a\u001f"}"#, "U+1F"), (#"{"s": "a\b"}"#, "control"),
         ("{\"s\": \"a\u{01}\"}", "control byte 0x01"), (#"{"s": "\ud800"}"#, "surrogate"),
         ("[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]", "nest"),
-        (#"{"s": 1} x"#, "after the JSON value"), (#"{"s": 01}"#, "expected ',' or '}'"), (#"{"s": tru}"#, "expected true"),
+        (#"{"s": 1} x"#, "after the JSON value"), (#"{"s": 01}"#, "expected ',' or '}'"),
+        (#"{"s": tru}"#, "expected true"),
     ])
     func rejectsWithTheReason(json: String, words: String) {
         do {
@@ -37,7 +39,8 @@ struct UntrustedTextTests {
     }
 
     @Test func parsesWhatJSONSerializationParses() throws {
-        let text = #"{"sentence": "Grüße, \"du\" \u00e9 \ud83d\ude00\n", "n": -1.5e3, "t": true, "f": false, "z": null, "a": []}"#
+        let text =
+            #"{"sentence": "Grüße, \"du\" \u00e9 \ud83d\ude00\n", "n": -1.5e3, "t": true, "f": false, "z": null, "a": []}"#
         let v = try StrictJSON.parse(Array(text.utf8))
         guard case .object(let o) = v else { Issue.record("not an object"); return }
         #expect(o["sentence"] == .string("Grüße, \"du\" é 😀\n"))
@@ -60,7 +63,10 @@ struct UntrustedTextTests {
 
     @Test func withdrawalsBadBytesAreLocated() {
         for (bytes, words) in [
-            (Array("spk-1\nsp".utf8) + [0x00] + Array("k\n".utf8), "line 2: byte 0x00 at column 3 is a control character"),
+            (
+                Array("spk-1\nsp".utf8) + [0x00] + Array("k\n".utf8),
+                "line 2: byte 0x00 at column 3 is a control character"
+            ),
             (Array("spk-".utf8) + [0xFF], "line 1: byte 0xFF at column 5 is not UTF-8"),
             (Array("\"spk".utf8), "line 1: a quoted id without its closing quote"),
         ] {
@@ -73,7 +79,8 @@ struct UntrustedTextTests {
 
     @Test func notAudioIsDescribedNeverShown() {
         #expect(ContentSniffer.describe(Array("root:x:0:0:root:/root:/bin/bash\n".utf8)) == "text")
-        #expect(ContentSniffer.describe(Array("-----BEGIN OPENSSH PRIVATE KEY-----".utf8)) == "a PEM key or certificate")
+        #expect(
+            ContentSniffer.describe(Array("-----BEGIN OPENSSH PRIVATE KEY-----".utf8)) == "a PEM key or certificate")
         #expect(ContentSniffer.describe(Array("SQLite format 3\u{0}".utf8)) == "an SQLite database")
         #expect(ContentSniffer.describe(Array("{\"a\": 1}".utf8)) == "JSON or other text")
         #expect(ContentSniffer.describe([0x00, 0x8F, 0x13, 0x37, 0xFE]) == "binary data of no known type")
@@ -87,9 +94,13 @@ struct UntrustedTextTests {
         // Opening a FIFO with no writer would block forever; it is refused at once.
         do { _ = try RegularFile.open(dir + "/pipe") } catch { #expect(error.message.contains("named pipe")) }
         do { _ = try RegularFile.open("/dev/zero") } catch { #expect(error.message.contains("character device")) }
-        do { _ = try RegularFile.contents("/dev/zero", limit: 10) } catch { #expect(error.message.contains("character device")) }
+        do { _ = try RegularFile.contents("/dev/zero", limit: 10) } catch {
+            #expect(error.message.contains("character device"))
+        }
         try TestSupport.write("12345678901", to: dir + "/f")
-        do { _ = try RegularFile.contents(dir + "/f", limit: 10) } catch { #expect(error.message.contains("more than")) }
+        do { _ = try RegularFile.contents(dir + "/f", limit: 10) } catch {
+            #expect(error.message.contains("more than"))
+        }
         #expect(try RegularFile.contents(dir + "/f", limit: 11) == Data("12345678901".utf8))
     }
 }

@@ -16,7 +16,9 @@ enum MKV {
         return (0..<n).map { UInt8(truncatingIfNeeded: id >> (8 * UInt32(n - 1 - $0))) }
     }
     static func element(_ i: UInt32, _ payload: [UInt8]) -> [UInt8] { id(i) + vint(payload.count) + payload }
-    static func unknownSize(_ i: UInt32, _ payload: [UInt8]) -> [UInt8] { id(i) + [0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF] + payload }
+    static func unknownSize(_ i: UInt32, _ payload: [UInt8]) -> [UInt8] {
+        id(i) + [0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF] + payload
+    }
     static func uint(_ i: UInt32, _ v: Int) -> [UInt8] { element(i, [UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)]) }
 
     static func opusHead(channels: UInt8 = 1, preSkip: UInt16 = 312) -> [UInt8] {
@@ -27,8 +29,14 @@ enum MKV {
 
     static func file(tracks: [UInt8]? = nil, clusters: [UInt8], segmentKnownSize: Bool = false) -> Data {
         let header = element(0x1A45_DFA3, element(0x4282, Array("webm".utf8)))
-        let track = tracks ?? element(0x1654_AE6B, element(0xAE, uint(0xD7, 1) + element(0x86, Array("A_OPUS".utf8))
-            + element(0x63A2, opusHead())))
+        let track =
+            tracks
+            ?? element(
+                0x1654_AE6B,
+                element(
+                    0xAE,
+                    uint(0xD7, 1) + element(0x86, Array("A_OPUS".utf8))
+                        + element(0x63A2, opusHead())))
         let body = track + clusters
         return Data(header + (segmentKnownSize ? element(0x1853_8067, body) : unknownSize(0x1853_8067, body)))
     }
@@ -40,7 +48,10 @@ enum MKV {
         case 0: break
         case 1: b += [UInt8(count - 1)] + packets.dropLast().map { UInt8($0.count) }
         case 2: b += [UInt8(count - 1)]
-        default: b += [UInt8(count - 1)] + vint(packets[0].count) + Array(repeating: [UInt8(0xBF)], count: count - 2).flatMap { $0 }  // +0 differences
+        default:
+            b +=
+                [UInt8(count - 1)] + vint(packets[0].count)
+                + Array(repeating: [UInt8(0xBF)], count: count - 2).flatMap { $0 }  // +0 differences
         }
         return element(0xA3, b + packets.flatMap { $0 })
     }
@@ -60,7 +71,8 @@ struct WebMDecoderTests {
         let dir = try TestSupport.temporaryFolder()
         defer { TestSupport.remove(dir) }
         try TestSupport.tone(dir + "/in.wav", seconds: 1.7, rate: rate, channels: channels)
-        try TestSupport.must("ffmpeg", ["-loglevel", "error", "-i", dir + "/in.wav", "-c:a", "libopus", dir + "/a.webm"])
+        try TestSupport.must(
+            "ffmpeg", ["-loglevel", "error", "-i", dir + "/in.wav", "-c:a", "libopus", dir + "/a.webm"])
         try TestSupport.must("ffmpeg", ["-loglevel", "error", "-i", dir + "/a.webm", "-f", "f32le", dir + "/ref.raw"])
         let refSamples = try Data(contentsOf: URL(fileURLWithPath: dir + "/ref.raw")).count / 4
         let decoded = try DecodedFile(path: dir + "/a.webm")
@@ -85,8 +97,10 @@ struct WebMDecoderTests {
     @Test func discardPaddingTrimsTheLastBlock() throws {
         let block = MKV.element(0xA1, [0x81, 0, 0, 0x00] + MKV.packet)
         let padding = MKV.element(0x75A2, [0x00, 0x98, 0x96, 0x80])  // 10 000 000 ns = 480 samples
-        let clusters = MKV.element(0x1F43_B675, MKV.uint(0xE7, 0) + MKV.simpleBlock(lacing: 0, count: 1)
-            + MKV.element(0xA0, block + padding))
+        let clusters = MKV.element(
+            0x1F43_B675,
+            MKV.uint(0xE7, 0) + MKV.simpleBlock(lacing: 0, count: 1)
+                + MKV.element(0xA0, block + padding))
         let (dir, path) = try write(MKV.file(clusters: clusters, segmentKnownSize: true))
         defer { TestSupport.remove(dir) }
         #expect(try DecodedFile(path: path).frames == 2 * 960 - 312 - 480)
@@ -100,15 +114,20 @@ struct WebMDecoderTests {
     }
 
     @Test func malformedFilesAreDecodeErrorsNamingTheProblem() throws {
-        let noPrivate = MKV.element(0x1654_AE6B, MKV.element(0xAE, MKV.uint(0xD7, 1) + MKV.element(0x86, Array("A_OPUS".utf8))))
-        let vorbisOnly = MKV.element(0x1654_AE6B, MKV.element(0xAE, MKV.uint(0xD7, 1) + MKV.element(0x86, Array("A_VORBIS".utf8))))
+        let noPrivate = MKV.element(
+            0x1654_AE6B, MKV.element(0xAE, MKV.uint(0xD7, 1) + MKV.element(0x86, Array("A_OPUS".utf8))))
+        let vorbisOnly = MKV.element(
+            0x1654_AE6B, MKV.element(0xAE, MKV.uint(0xD7, 1) + MKV.element(0x86, Array("A_VORBIS".utf8))))
         let cluster = MKV.element(0x1F43_B675, MKV.simpleBlock(lacing: 0, count: 1))
         let cases: [(Data, String)] = [
             (MKV.file(tracks: noPrivate, clusters: cluster), "no CodecPrivate"),
             (MKV.file(tracks: vorbisOnly, clusters: cluster), "no Opus audio track (tracks: A_VORBIS)"),
             (MKV.file(tracks: [], clusters: cluster), "Cluster comes before any Tracks"),
             (MKV.file(clusters: MKV.id(0x1F43_B675) + MKV.vint(1 << 40) + [1, 2, 3]), "remain"),
-            (MKV.file(clusters: MKV.element(0x1F43_B675, MKV.element(0xA3, [0x81, 0, 0, 0x86, 200, 1]))), "lace sizes"),
+            (
+                MKV.file(clusters: MKV.element(0x1F43_B675, MKV.element(0xA3, [0x81, 0, 0, 0x86, 200, 1]))),
+                "lace sizes"
+            ),
         ]
         for (data, words) in cases {
             let (dir, path) = try write(data)
@@ -128,7 +147,8 @@ struct WebMDecoderTests {
         let dir = try TestSupport.temporaryFolder()
         defer { TestSupport.remove(dir) }
         try TestSupport.tone(dir + "/in.wav", seconds: 1.2)
-        try TestSupport.must("ffmpeg", ["-loglevel", "error", "-i", dir + "/in.wav", "-c:a", "libopus", dir + "/a.webm"])
+        try TestSupport.must(
+            "ffmpeg", ["-loglevel", "error", "-i", dir + "/in.wav", "-c:a", "libopus", dir + "/a.webm"])
         let original = try Data(contentsOf: URL(fileURLWithPath: dir + "/a.webm"))
         var rng = SplitMix64(seed: 7)
         var failures = 0
@@ -137,7 +157,9 @@ struct WebMDecoderTests {
             if trial < 40 {
                 bytes = Array(bytes.prefix(bytes.count * trial / 40))
             } else {
-                for _ in 0..<(1 + trial % 4) { bytes[Int(rng.next() % UInt64(bytes.count))] = UInt8(truncatingIfNeeded: rng.next()) }
+                for _ in 0..<(1 + trial % 4) {
+                    bytes[Int(rng.next() % UInt64(bytes.count))] = UInt8(truncatingIfNeeded: rng.next())
+                }
             }
             try Data(bytes).write(to: URL(fileURLWithPath: dir + "/m.webm"))
             do { _ = try DecodedFile(path: dir + "/m.webm") } catch { failures += 1 }

@@ -52,11 +52,13 @@ public enum ContentSniffer {
         let b = Array(bytes.prefix(prefixLength))
         func starts(_ magic: [UInt8]) -> Bool { b.count >= magic.count && Array(b[0..<magic.count]) == magic }
         let known: [([UInt8], String)] = [
-            (Array("%PDF".utf8), "a PDF document"), ([0x50, 0x4B, 0x03, 0x04], "a ZIP archive (or an Office document)"),
+            (Array("%PDF".utf8), "a PDF document"),
+            ([0x50, 0x4B, 0x03, 0x04], "a ZIP archive (or an Office document)"),
             ([0x89, 0x50, 0x4E, 0x47], "a PNG image"), ([0xFF, 0xD8, 0xFF], "a JPEG image"),
             (Array("GIF8".utf8), "a GIF image"), ([0x7F, 0x45, 0x4C, 0x46], "an executable (ELF)"),
             ([0x1F, 0x8B], "gzip-compressed data"), (Array("SQLite format 3".utf8), "an SQLite database"),
-            (Array("-----BEGIN".utf8), "a PEM key or certificate"), (Array("ID3".utf8), "an ID3 tag with no audio after it"),
+            (Array("-----BEGIN".utf8), "a PEM key or certificate"),
+            (Array("ID3".utf8), "an ID3 tag with no audio after it"),
         ]
         if let (_, name) = known.first(where: { starts($0.0) }) { return name }
         if b.isEmpty { return "nothing (no bytes after its header)" }

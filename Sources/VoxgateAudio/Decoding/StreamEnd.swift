@@ -11,7 +11,9 @@ enum StreamEnd {
         let file = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
         guard var head = try? file.read(upToCount: 16), !head.isEmpty else { return nil }
         let tag = ContentSniffer.id3v2Length(head)
-        guard (try? file.seek(toOffset: UInt64(tag))) != nil, let frame = try? file.read(upToCount: 256) else { return nil }
+        guard (try? file.seek(toOffset: UInt64(tag))) != nil, let frame = try? file.read(upToCount: 256) else {
+            return nil
+        }
         head = frame
         let b = Array(head)
         guard b.count >= 4, ContentSniffer.isMPEGAudioLayer3Header(b) else { return nil }

@@ -88,7 +88,9 @@ public final class Resampler {
     }
 
     private func hand(_ frames: Int, _ body: (UnsafeBufferPointer<Float>, Int) throws -> Void) throws {
-        try output.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[0..<frames * channels]), frames) }
+        try output.withUnsafeBufferPointer {
+            try body(UnsafeBufferPointer(rebasing: $0[0..<frames * channels]), frames)
+        }
     }
 
     private static func text(_ error: soxr_error_t?) -> String { error.map { String(cString: $0) } ?? "unknown error" }

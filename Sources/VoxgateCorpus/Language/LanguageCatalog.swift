@@ -81,7 +81,8 @@ public struct LanguageTag: Sendable, Hashable {
     static func parse(_ raw: String, aliases: [String: String]) -> LanguageTag? {
         let parts = raw.trimmingCharacters(in: .whitespaces)
             .split(omittingEmptySubsequences: false, whereSeparator: { $0 == "-" || $0 == "_" }).map(String.init)
-        guard !parts.contains(where: \.isEmpty), let first = parts.first?.lowercased(), (2...3).contains(first.count), first.allSatisfy({ $0.isASCII && $0.isLetter })
+        guard !parts.contains(where: \.isEmpty), let first = parts.first?.lowercased(), (2...3).contains(first.count),
+            first.allSatisfy({ $0.isASCII && $0.isLetter })
         else { return nil }
         var tag = LanguageTag(language: aliases[first] ?? first, script: nil, region: nil, variants: [])
         var rest = parts.dropFirst()[...]
@@ -89,14 +90,16 @@ public struct LanguageTag: Sendable, Hashable {
             tag.script = s.prefix(1).uppercased() + s.dropFirst().lowercased()
             rest = rest.dropFirst()
         }
-        if let r = rest.first, (r.count == 2 && r.allSatisfy({ $0.isASCII && $0.isLetter }))
-            || (r.count == 3 && r.allSatisfy(\.isNumber))
+        if let r = rest.first,
+            (r.count == 2 && r.allSatisfy({ $0.isASCII && $0.isLetter }))
+                || (r.count == 3 && r.allSatisfy(\.isNumber))
         {
             tag.region = r.uppercased()
             rest = rest.dropFirst()
         }
         for v in rest {
-            guard (4...8).contains(v.count) || (v.count >= 4 && v.first!.isNumber), v.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) })
+            guard (4...8).contains(v.count) || (v.count >= 4 && v.first!.isNumber),
+                v.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) })
             else { return nil }
             tag.variants.append(v.lowercased())
         }

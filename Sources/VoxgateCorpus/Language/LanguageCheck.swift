@@ -44,7 +44,8 @@ public enum LanguageCheck {
     }
 
     /// The sidecar's `locale` names another language than the folder (a region or script difference is not one).
-    public static func locale(_ locale: String?, folder: LanguageEntry, catalog: LanguageCatalog = .shared) -> [Finding] {
+    public static func locale(_ locale: String?, folder: LanguageEntry, catalog: LanguageCatalog = .shared) -> [Finding]
+    {
         guard let locale, !locale.isEmpty else { return [] }
         let named: LanguageEntry
         switch catalog.match(locale) {
@@ -65,7 +66,8 @@ public enum LanguageCheck {
         return [
             Finding(
                 .languageMismatch,
-                "the sidecar's locale '\(locale)' is \(named.name) but the clip is in the \(folder.tag) (\(folder.name)) folder")
+                "the sidecar's locale '\(locale)' is \(named.name) but the clip is in the \(folder.tag) (\(folder.name)) folder"
+            )
         ]
     }
 
@@ -99,7 +101,8 @@ public enum LanguageCheck {
         return [
             Finding(
                 .languageMismatch,
-                "the sentence reads as \(name) (\(other)), not \(language.name) (\(language.tag)), with high confidence")
+                "the sentence reads as \(name) (\(other)), not \(language.name) (\(language.tag)), with high confidence"
+            )
         ]
     }
 }

@@ -70,7 +70,9 @@ extension LanguageCatalog {
             { (e: LanguageEntry) in named(e.name) },
             { (e: LanguageEntry) in named(e.autonym) },
         ] {
-            for e in entries.filter(rule).sorted(by: { $0.tag < $1.tag }) where !byLanguage.contains(e) { byLanguage.append(e) }
+            for e in entries.filter(rule).sorted(by: { $0.tag < $1.tag }) where !byLanguage.contains(e) {
+                byLanguage.append(e)
+            }
         }
         let bySpelling = entries.filter { !byLanguage.contains($0) }.map { e in
             (e, min(Self.distance(needle, e.tag.lowercased()), Self.distance(needle, e.name.lowercased())))

@@ -28,7 +28,8 @@ public struct TextLanguageIdentifier: Sendable {
     public static let shared = TextLanguageIdentifier(model: LIDModelData.model)
 
     init(model: String) {
-        var languages: [Language] = [], threshold = 0.0, confusable: Set<String> = [], grams: [String: [(Int, Int)]] = [:]
+        var languages: [Language] = [], threshold = 0.0, confusable: Set<String> = [],
+            grams: [String: [(Int, Int)]] = [:]
         for line in model.split(separator: "\n", omittingEmptySubsequences: true) {
             let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
             switch fields.first {

@@ -163,7 +163,8 @@ public struct StreamingResampler: Sendable {
                                 var s0 = SIMD8<Float>()
                                 var k = 0
                                 while k < bytes {
-                                    s0 += x.loadUnaligned(fromByteOffset: k, as: SIMD8<Float>.self)
+                                    s0 +=
+                                        x.loadUnaligned(fromByteOffset: k, as: SIMD8<Float>.self)
                                         * h.loadUnaligned(fromByteOffset: k, as: SIMD8<Float>.self)
                                     k &+= 32
                                 }
@@ -178,18 +179,23 @@ public struct StreamingResampler: Sendable {
                         var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
                         var k = 0
                         while k &+ 128 <= bytes {
-                            a0 += x.loadUnaligned(fromByteOffset: k, as: SIMD8<Float>.self)
+                            a0 +=
+                                x.loadUnaligned(fromByteOffset: k, as: SIMD8<Float>.self)
                                 * h.loadUnaligned(fromByteOffset: k, as: SIMD8<Float>.self)
-                            a1 += x.loadUnaligned(fromByteOffset: k &+ 32, as: SIMD8<Float>.self)
+                            a1 +=
+                                x.loadUnaligned(fromByteOffset: k &+ 32, as: SIMD8<Float>.self)
                                 * h.loadUnaligned(fromByteOffset: k &+ 32, as: SIMD8<Float>.self)
-                            a2 += x.loadUnaligned(fromByteOffset: k &+ 64, as: SIMD8<Float>.self)
+                            a2 +=
+                                x.loadUnaligned(fromByteOffset: k &+ 64, as: SIMD8<Float>.self)
                                 * h.loadUnaligned(fromByteOffset: k &+ 64, as: SIMD8<Float>.self)
-                            a3 += x.loadUnaligned(fromByteOffset: k &+ 96, as: SIMD8<Float>.self)
+                            a3 +=
+                                x.loadUnaligned(fromByteOffset: k &+ 96, as: SIMD8<Float>.self)
                                 * h.loadUnaligned(fromByteOffset: k &+ 96, as: SIMD8<Float>.self)
                             k &+= 128
                         }
                         while k < bytes {
-                            a0 += x.loadUnaligned(fromByteOffset: k, as: SIMD8<Float>.self)
+                            a0 +=
+                                x.loadUnaligned(fromByteOffset: k, as: SIMD8<Float>.self)
                                 * h.loadUnaligned(fromByteOffset: k, as: SIMD8<Float>.self)
                             k &+= 32
                         }

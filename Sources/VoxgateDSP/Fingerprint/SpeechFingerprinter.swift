@@ -38,7 +38,9 @@ public struct SpeechFingerprinter: Sendable {
     @usableFromInline var power = [Float](repeating: 0, count: frameLength / 2 + 1)
     @usableFromInline var bands = [Float](repeating: 0, count: bandCount)
 
-    public init(sampleRate: Int) { self.init(sampleRate: sampleRate, hop: Self.defaultHop, lag: Self.defaultLag, quietDB: Self.quietFrameDB) }
+    public init(sampleRate: Int) {
+        self.init(sampleRate: sampleRate, hop: Self.defaultHop, lag: Self.defaultLag, quietDB: Self.quietFrameDB)
+    }
 
     /// - Parameter halfBand: halve rates that are multiples of 16 kHz (from 48 kHz) before resampling; false
     ///   only to compare with the single-stage resampler in tests.

@@ -58,7 +58,8 @@ public struct KWeighting: Sendable {
         let (da1, da2, dq1, dq2, dc1, dc2) = (Double(a1), Double(a2), Double(q1), Double(q2), Double(c1), Double(c2))
         let columns = [SIMD4(-da1, -da2, dq1, dq2), SIMD4(1, 0, 0, 0), SIMD4(0, 0, -dc1, -dc2), SIMD4(0, 0, 1, 0)]
         func timesA(_ row: SIMD4<Double>) -> SIMD4<Double> {
-            SIMD4((row * columns[0]).sum(), (row * columns[1]).sum(), (row * columns[2]).sum(), (row * columns[3]).sum())
+            SIMD4(
+                (row * columns[0]).sum(), (row * columns[1]).sum(), (row * columns[2]).sum(), (row * columns[3]).sum())
         }
         var row = SIMD4<Double>(1, 0, 1, 0)  // C
         var power = [SIMD4<Double>(1, 0, 0, 0), SIMD4(0, 1, 0, 0), SIMD4(0, 0, 1, 0), SIMD4(0, 0, 0, 1)]
@@ -121,10 +122,14 @@ public struct KWeighting: Sendable {
         _ x: UnsafeMutablePointer<Float>, count: Int,
         states: inout (SIMD4<Float>, SIMD4<Float>, SIMD4<Float>, SIMD4<Float>)
     ) {
-        let (xg, xp1, xp2, xa1, xa2) = (SIMD4(repeating: g), SIMD4(repeating: p1), SIMD4(repeating: p2),
-            SIMD4(repeating: a1), SIMD4(repeating: a2))
-        let (xq1, xq2, xc1, xc2) = (SIMD4(repeating: q1), SIMD4(repeating: q2), SIMD4(repeating: c1),
-            SIMD4(repeating: c2))
+        let (xg, xp1, xp2, xa1, xa2) = (
+            SIMD4(repeating: g), SIMD4(repeating: p1), SIMD4(repeating: p2),
+            SIMD4(repeating: a1), SIMD4(repeating: a2)
+        )
+        let (xq1, xq2, xc1, xc2) = (
+            SIMD4(repeating: q1), SIMD4(repeating: q2), SIMD4(repeating: c1),
+            SIMD4(repeating: c2)
+        )
         var (s1, s2, h1, h2) = states
         let lanes = UnsafeMutableRawPointer(x)
         // Two instants per iteration, written out: the register moves that rotate the states between iterations
@@ -149,10 +154,14 @@ public struct KWeighting: Sendable {
     /// Transposes four rows of `count` floats (row k at `rows + k·count`) into `count` groups of four
     /// (`lanes + 4t`: element t of every row), or back when `toRows` is set, through 4 × 4 register tiles.
     @inline(__always)
-    static func transpose(rows: UnsafeMutablePointer<Float>, lanes: UnsafeMutablePointer<Float>, count: Int, toRows: Bool) {
+    static func transpose(
+        rows: UnsafeMutablePointer<Float>, lanes: UnsafeMutablePointer<Float>, count: Int, toRows: Bool
+    ) {
         // A tile at instant t: its four vectors start at `from + t·step + j·row` and go to `to + t·step' + j·row'`.
-        let (from, to) = toRows ? (UnsafeRawPointer(lanes), UnsafeMutableRawPointer(rows)) :
-            (UnsafeRawPointer(rows), UnsafeMutableRawPointer(lanes))
+        let (from, to) =
+            toRows
+            ? (UnsafeRawPointer(lanes), UnsafeMutableRawPointer(rows))
+            : (UnsafeRawPointer(rows), UnsafeMutableRawPointer(lanes))
         let (fromStep, fromRow) = toRows ? (16, 16) : (4, count &* 4)  // in bytes
         let (toStep, toRow) = toRows ? (4, count &* 4) : (16, 16)
         var t = 0
@@ -180,8 +189,10 @@ public struct KWeighting: Sendable {
         let L = Self.segment
         // The four segments side by side: scratch[4t + k] is sample t of segment k.
         Self.transpose(rows: UnsafeMutablePointer(mutating: x), lanes: scratch, count: L, toRows: false)
-        var lanes = (SIMD4<Float>(state.z[0], 0, 0, 0), SIMD4<Float>(state.z[1], 0, 0, 0),
-            SIMD4<Float>(state.z[2], 0, 0, 0), SIMD4<Float>(state.z[3], 0, 0, 0))
+        var lanes = (
+            SIMD4<Float>(state.z[0], 0, 0, 0), SIMD4<Float>(state.z[1], 0, 0, 0),
+            SIMD4<Float>(state.z[2], 0, 0, 0), SIMD4<Float>(state.z[3], 0, 0, 0)
+        )
         filterInLanes(scratch, count: L, states: &lanes)
         let (s1, s2, h1, h2) = lanes
         Self.transpose(rows: out, lanes: scratch, count: L, toRows: true)

@@ -99,7 +99,8 @@ public struct TruePeakMeter: Sendable {
                         var start = 0
                         while start < frames {
                             let n = min(Self.span, frames &- start)
-                            let spanPeak = n == Self.span
+                            let spanPeak =
+                                n == Self.span
                                 ? Self.spanPeak(base + start &* channels, vectors: Self.span / 8 &* channels)
                                 : SIMD8(repeating: Self.absolutePeak(base + start &* channels, count: n &* channels))
                             var window = spanPeak
@@ -228,7 +229,8 @@ public struct TruePeakMeter: Sendable {
             // |y| by clearing the sign bit, and lanes past `count` cleared with it; each phase then goes into the
             // running maximum by a masked select of its own (maxps). Comparing the phases with each other first
             // compiled to lane-by-lane branches, mispredicted on noise (kernels bench: 7.8 -> 2.7 ns per sample).
-            let mask = count &- i >= 4
+            let mask =
+                count &- i >= 4
                 ? SIMD4<UInt32>(repeating: 0x7FFF_FFFF)
                 : SIMD4<UInt32>(repeating: 0).replacing(
                     with: 0x7FFF_FFFF, where: SIMD4<Int32>(0, 1, 2, 3) .< Int32(truncatingIfNeeded: count &- i))

@@ -15,7 +15,14 @@ enum LhotseManifest {
             let command = "tar -xOf \(shellQuoted(e.shard)) \(shellQuoted(e.audioMember))"
             let line: JSONText = .object([
                 ("id", .string(e.key)),
-                ("sources", .array([.object([("type", .string("command")), ("channels", .array(channels)), ("source", .string(command))])])),
+                (
+                    "sources",
+                    .array([
+                        .object([
+                            ("type", .string("command")), ("channels", .array(channels)), ("source", .string(command)),
+                        ])
+                    ])
+                ),
                 ("sampling_rate", .int(e.sampleRate)),
                 ("num_samples", .int(e.frames)),
                 ("duration", .double(recordingDuration(e))),
@@ -49,7 +56,9 @@ enum LhotseManifest {
         e.sampleRate > 0 ? Double(e.frames) / Double(e.sampleRate) : 0
     }
 
-    private static func shellQuoted(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+    private static func shellQuoted(_ s: String) -> String {
+        "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
 }
 
 /// A gzip file (RFC 1952) of stored deflate blocks (RFC 1951 §3.2.4: no compression), which any gzip
@@ -68,7 +77,9 @@ enum Gzip {
         } while offset < data.count
         let crc = crc32(data)
         let size = UInt32(truncatingIfNeeded: data.count)
-        for v in [crc, size] { out += [UInt8(v & 0xff), UInt8((v >> 8) & 0xff), UInt8((v >> 16) & 0xff), UInt8(v >> 24)] }
+        for v in [crc, size] {
+            out += [UInt8(v & 0xff), UInt8((v >> 8) & 0xff), UInt8((v >> 16) & 0xff), UInt8(v >> 24)]
+        }
         return out
     }
 

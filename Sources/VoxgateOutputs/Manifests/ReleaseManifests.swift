@@ -41,7 +41,9 @@ enum ReleaseManifests {
                 dataFiles.append((split, .array(shardPaths.map { .string($0) })))
                 counts.append((split, .int(list.count)))
                 try put("\(language)/nemo/\(split).json", Array(NeMoManifest.lines(list).utf8))
-                try put("\(language)/nemo/\(split).tars", Array((NeMoManifest.tarredAudioFilepaths(shardPaths) + "\n").utf8))
+                try put(
+                    "\(language)/nemo/\(split).tars", Array((NeMoManifest.tarredAudioFilepaths(shardPaths) + "\n").utf8)
+                )
                 try put(
                     "\(language)/lhotse/\(language)_recordings_\(split).jsonl.gz",
                     Gzip.stored(Array(LhotseManifest.recordings(list).utf8)))

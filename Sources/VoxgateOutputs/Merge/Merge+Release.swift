@@ -35,7 +35,8 @@ extension Merge {
             config: options.config, withdrawals: job.withdrawals, communityTerms: tree.communityTerms)
         analyzer.reviews = job.reviews
         analyzer.speakerIDs = job.speakerIDs
-        let writer = try ReleaseWriter(output: out, config: options.config, speaker: job.speaker, input: tree, released: [])
+        let writer = try ReleaseWriter(
+            output: out, config: options.config, speaker: job.speaker, input: tree, released: [])
         var books = MergeBooks(speaker: job.speaker)
         var sealed: [ShardInfo] = []
         var termsFiles: [String] = []
@@ -53,7 +54,8 @@ extension Merge {
                 while let (stored, source) = try clips.next() {
                     if Task.isCancelled { throw CancellationError() }
                     let partition = job.partitions[source]
-                    var clip = try Self.clip(stored, source: aligned.source(of: stored), root: tree.root, ids: job.speakerIDs)
+                    var clip = try Self.clip(
+                        stored, source: aligned.source(of: stored), root: tree.root, ids: job.speakerIDs)
                     var audio: ShardAudio?
                     if let shard = stored.shard, let key = stored.member, let sha256 = stored.audioSha256,
                         let m = try members.member(key, shard: partition.folder + "/" + shard)
@@ -65,7 +67,8 @@ extension Merge {
                     }
                     var outcome: ClipOutcome
                     if let earlier = clip.earlier,
-                        let reassessed = analyzer.reassess(clip.source, analysis: earlier, isReleased: false, audio: audio)
+                        let reassessed = analyzer.reassess(
+                            clip.source, analysis: earlier, isReleased: false, audio: audio)
                     {
                         outcome = reassessed
                     } else {
@@ -92,7 +95,8 @@ extension Merge {
                     change.shards.append(
                         ShardRecord(
                             path: shard.path, language: shard.language, license: shard.license, terms: shard.terms,
-                            samples: shard.samples, bytes: shard.bytes, sha256: shard.sha256, createdRun: 0, updatedRun: 0))
+                            samples: shard.samples, bytes: shard.bytes, sha256: shard.sha256, createdRun: 0,
+                            updatedRun: 0))
                     change.pending.append(PendingFile(path: shard.path, op: "rename"))
                 }
                 for path in termsFiles { change.pending.append(PendingFile(path: path, op: "rename")) }
@@ -104,7 +108,9 @@ extension Merge {
             throw error
         }
         let log = options.logger
-        log.info("committed", metadata: ["run": "\(runID)", "new_shards": "\(sealed.count)", "clips_recorded": "\(books.done)"])
+        log.info(
+            "committed",
+            metadata: ["run": "\(runID)", "new_shards": "\(sealed.count)", "clips_recorded": "\(books.done)"])
         try OutputFolder.applyPending(ledger, output: out)
         let shardList = try ledger.shards().map(ShardInfo.init)
         try writer.publish(shards: shardList) { shards in
@@ -142,7 +148,8 @@ extension Merge {
 
     /// What ``IncrementalPlan/load()`` makes of a stored record, for one clip: a changed sidecar (or release
     /// TSV row) is read again and kept as the pseudonym.
-    static func clip(_ record: ClipRecord, source: ClipSource?, root: String, ids: SpeakerIDs) throws(RunError) -> Clip {
+    static func clip(_ record: ClipRecord, source: ClipSource?, root: String, ids: SpeakerIDs) throws(RunError) -> Clip
+    {
         guard let source else {  // the upload is gone: the clip keeps its record and its place
             guard let analysis = try? ClipAnalysis(record: record) else {
                 throw RunError(
@@ -175,7 +182,9 @@ extension Merge {
             reading = ids.keep(source.metadata.read())
         }
         if let reading {
-            if reading.withdrawnBefore { return Clip(source: source, earlier: nil, storedText: nil, file: file, sidecar: sidecar) }
+            if reading.withdrawnBefore {
+                return Clip(source: source, earlier: nil, storedText: nil, file: file, sidecar: sidecar)
+            }
             analysis.sidecar = reading.reading
             analysis.languageFindings = nil
             text = nil

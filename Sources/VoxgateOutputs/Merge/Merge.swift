@@ -46,7 +46,8 @@ public enum Merge {
         let config: PipelineConfig
         do { config = try JSONDecoder().decode(PipelineConfig.self, from: Data(first.config.utf8)) } catch {
             throw RunError(
-                .inputUnusable, "the partitions' pipeline settings cannot be read (\(error)); rerun them with this voxgate",
+                .inputUnusable,
+                "the partitions' pipeline settings cannot be read (\(error)); rerun them with this voxgate",
                 path: options.partitions[0])
         }
         guard config.checks.maxDurationSeconds <= CheckConfig.durationCap, config.checks.minDurationSeconds >= 0 else {
@@ -115,7 +116,8 @@ public enum Merge {
         guard FileManager.default.fileExists(atPath: keyPath) else {
             throw RunError(
                 .inputUnusable,
-                "no speaker key at '\(keyPath)'; pass the key the partitions used with --speaker-key-file", path: keyPath)
+                "no speaker key at '\(keyPath)'; pass the key the partitions used with --speaker-key-file",
+                path: keyPath)
         }
         let speaker = try SpeakerPseudonym(keyPath: keyPath)
         guard speaker.keyID == first.speakerKeyID else {
@@ -142,7 +144,8 @@ public enum Merge {
         var summary = try await release(
             Release(
                 options: ingest, tree: tree, ledger: ledger, speaker: speaker,
-                speakerIDs: speaker.ids(legacyWithdrawals: Set(carried.filter { $0.hashed == .clientID }.map(\.speakerHash))),
+                speakerIDs: speaker.ids(
+                    legacyWithdrawals: Set(carried.filter { $0.hashed == .clientID }.map(\.speakerHash))),
                 withdrawals: withdrawals, partitions: partitions, carriedWithdrawals: carried, reviews: reviews,
                 inputsHash: ReviewVotes.inputsHash(
                     InputsHash.of(
@@ -202,7 +205,9 @@ public enum Merge {
             }
             if m.partitions != n { throw differ("partition count", "\(n)", "\(m.partitions)") }
             if m.version != first.version { throw differ("voxgate version", first.version, m.version) }
-            if m.configHash != first.configHash { throw differ("pipeline configuration", first.configHash, m.configHash) }
+            if m.configHash != first.configHash {
+                throw differ("pipeline configuration", first.configHash, m.configHash)
+            }
             if m.speakerKeyID != first.speakerKeyID { throw differ("speaker key", first.speakerKeyID, m.speakerKeyID) }
             if m.root != first.root { throw differ("upload root", first.root, m.root) }
             if m.input != first.input { throw differ("input options", "\(first.input)", "\(m.input)") }

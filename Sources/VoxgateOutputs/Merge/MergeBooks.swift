@@ -44,15 +44,18 @@ struct MergeBooks {
             mtimeNs: clip.file.mtimeNs, sidecarSize: clip.sidecar?.size, sidecarMtimeNs: clip.sidecar?.mtimeNs,
             fileSha256: analysis.fileSHA256 ?? "", analysis: text ?? analysis.ledgerJSON(),
             fingerprint: text != nil ? stored.fingerprint : analysis.measurement.map { Data($0.fingerprintBytes) },
-            status: outcome.isAccepted ? "accepted" : "rejected", reasons: outcome.reasons.map(\.rawValue).joined(separator: ","),
+            status: outcome.isAccepted ? "accepted" : "rejected",
+            reasons: outcome.reasons.map(\.rawValue).joined(separator: ","),
             detail: outcome.detail, duplicateOf: outcome.duplicateOf, durationS: outcome.measurement?.durationSeconds,
-            shard: placement?.shard, member: placement?.key, audioSha256: placement?.audioSHA256, split: placement?.split,
+            shard: placement?.shard, member: placement?.key, audioSha256: placement?.audioSHA256,
+            split: placement?.split,
             withdrawn: outcome.findings.contains { $0.reason == .consentWithdrawn }, firstRun: 0, analysedRun: 0)
     }
 
     /// The merge's ledger change besides its clips: its run, and an audit record for each contributor withdrawn
     /// for the first time (listed pseudonyms with no clips included), then the partitions' own audit records.
-    func change(run: RunRecord, listed: Set<String>, earlier: Set<String>, carried: [WithdrawalRecord]) -> LedgerChange {
+    func change(run: RunRecord, listed: Set<String>, earlier: Set<String>, carried: [WithdrawalRecord]) -> LedgerChange
+    {
         var change = LedgerChange(run: run)
         change.run.clips = done
         change.run.decoded = decoded
@@ -66,7 +69,8 @@ struct MergeBooks {
             if audits[hash] == nil { audits[hash] = 0 }
         }
         for (hash, clips) in audits.sorted(by: { $0.key < $1.key }) where !earlier.contains(hash) {
-            change.withdrawals.append(WithdrawalRecord(speakerHash: hash, run: 0, at: run.ended, clips: clips, shards: "[]"))
+            change.withdrawals.append(
+                WithdrawalRecord(speakerHash: hash, run: 0, at: run.ended, clips: clips, shards: "[]"))
         }
         for w in carried where !change.withdrawals.contains(where: { $0.speakerHash == w.speakerHash }) {
             change.withdrawals.append(w)

@@ -17,7 +17,9 @@ extension Merge {
     static func verifyMembers(of partition: PartitionClips) async throws(RunError) {
         let dir = partition.folder
         for shard in try partition.ledger.shards() {
-            let placed = try partition.ledger.clips(inShard: shard.path).filter { partition.partition.contains($0.path) }
+            let placed = try partition.ledger.clips(inShard: shard.path).filter {
+                partition.partition.contains($0.path)
+            }
             guard !placed.isEmpty else { continue }
             let index = try TarIndex.audio(of: dir + "/" + shard.path)
             var members: [MemberCheck] = []
@@ -41,7 +43,9 @@ extension Merge {
             // whole shard matches the SHA-256 its partition's ledger recorded for it.
             var shardIntact = false
             if members.contains(where: { $0.sha256 == nil }) {
-                let whole = await IncrementalPlan.concurrentMap([dir + "/" + shard.path]) { FileDigest.sha256(path: $0) }
+                let whole = await IncrementalPlan.concurrentMap([dir + "/" + shard.path]) {
+                    FileDigest.sha256(path: $0)
+                }
                 shardIntact = whole.first.flatMap { $0 } == shard.sha256
             }
             for (m, got) in zip(members, verdicts) {

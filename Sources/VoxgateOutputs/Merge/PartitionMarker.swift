@@ -69,13 +69,15 @@ public struct PartitionMarker: Codable, Sendable, Equatable {
         }
         guard size <= maxBytes, let data = FileManager.default.contents(atPath: path) else {
             throw RunError(
-                .inputDamaged, "'\(path)' is \(size) bytes, more than a partition marker can be (\(maxBytes)); rerun that "
+                .inputDamaged,
+                "'\(path)' is \(size) bytes, more than a partition marker can be (\(maxBytes)); rerun that "
                     + "partition", path: path)
         }
         let marker: PartitionMarker
         do { marker = try JSONDecoder().decode(PartitionMarker.self, from: data) } catch {
             throw RunError(
-                .inputUnusable, "'\(dir)/\(fileName)' is not a voxgate partition marker (\(error)); rerun that partition",
+                .inputUnusable,
+                "'\(dir)/\(fileName)' is not a voxgate partition marker (\(error)); rerun that partition",
                 path: dir)
         }
         guard Partition(index: marker.partition, count: marker.partitions) != nil else { throw outOfRange(dir, marker) }

@@ -2,8 +2,8 @@ import Crypto
 import Foundation
 public import Logging
 import VoxgateAudio
-import VoxgateLedger
 public import VoxgateCorpus
+import VoxgateLedger
 import VoxgatePipeline
 
 /// What `voxgate ingest` was asked to do: a plain value the CLI builds and tests build too.
@@ -113,7 +113,8 @@ public enum Ingest {
             "run started",
             metadata: [
                 "root": "\(options.root)", "out": "\(options.output)", "layout": "\(tree.layout)",
-                "clips": "\(tree.clips.count)", "jobs": "\(options.jobs)", "config": "\(ConfigHash.of(options.config).prefix(12))",
+                "clips": "\(tree.clips.count)", "jobs": "\(options.jobs)",
+                "config": "\(ConfigHash.of(options.config).prefix(12))",
                 "partition": "\(options.partition?.description ?? "all")",
             ])
         for warning in tree.warnings { log.warning("\(warning)") }
@@ -192,8 +193,7 @@ public enum Ingest {
         return result
     }
 
-    static func manifest(_ o: IngestOptions, tree: CorpusInput, shards: [ShardInfo], elapsed: Double) -> JSONText
-    {
+    static func manifest(_ o: IngestOptions, tree: CorpusInput, shards: [ShardInfo], elapsed: Double) -> JSONText {
         .object([
             ("tool", .string("voxgate")),
             ("root", .string(o.root)),

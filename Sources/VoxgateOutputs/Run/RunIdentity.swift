@@ -37,14 +37,18 @@ enum InputsHash {
     ) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        func json<T: Encodable>(_ value: T) -> String { String(decoding: (try? encoder.encode(value)) ?? Data(), as: UTF8.self) }
+        func json<T: Encodable>(_ value: T) -> String {
+            String(decoding: (try? encoder.encode(value)) ?? Data(), as: UTF8.self)
+        }
         let terms = tree.communityTerms.keys.sorted().map { "\($0)=\(json(tree.communityTerms[$0]!))" }
         let parts: [String] = [
             VoxgateVersion.current, LanguageCheck.revision, config.decisionText, tree.layout, json(input),
-            partition?.description ?? "all", listed.map { speaker.withdrawalHash(pseudonym: $0) }.sorted().joined(separator: ","),
+            partition?.description ?? "all",
+            listed.map { speaker.withdrawalHash(pseudonym: $0) }.sorted().joined(separator: ","),
             terms.joined(separator: ";"), speaker.keyID,
         ]
-        return SHA256.hash(data: Data(parts.joined(separator: "\u{0}").utf8)).map { String(format: "%02x", $0) }.joined()
+        return SHA256.hash(data: Data(parts.joined(separator: "\u{0}").utf8)).map { String(format: "%02x", $0) }
+            .joined()
     }
 }
 

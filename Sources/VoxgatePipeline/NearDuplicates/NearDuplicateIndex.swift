@@ -111,7 +111,10 @@ public struct NearDuplicateIndex: Sendable {
     @inline(__always)
     private static func entry(_ sketches: UnsafeRawPointer, _ e: Int) -> (word: UInt32, frame: Int, second: UInt32) {
         let x = sketches.loadUnaligned(fromByteOffset: e * entryBytes, as: UInt64.self)
-        return (UInt32(truncatingIfNeeded: x) & 0xFF_FFFF, Int(truncatingIfNeeded: x >> 24) & 0xFFFF, UInt32(truncatingIfNeeded: x >> 40) & 0xFFFF)
+        return (
+            UInt32(truncatingIfNeeded: x) & 0xFF_FFFF, Int(truncatingIfNeeded: x >> 24) & 0xFFFF,
+            UInt32(truncatingIfNeeded: x >> 40) & 0xFFFF
+        )
     }
 
     /// The bits beside a key that a slot keeps, packed for one comparison: the later word's bits above the key's
@@ -131,7 +134,9 @@ public struct NearDuplicateIndex: Sendable {
         for j in 0..<Self.sketchSize {
             var x: UInt64 = 0
             if j < sketch.words.count {
-                x = UInt64(sketch.words[j] & 0xFF_FFFF) | UInt64(sketch.frames[j]) << 24 | UInt64(sketch.seconds[j]) << 40
+                x =
+                    UInt64(sketch.words[j] & 0xFF_FFFF) | UInt64(sketch.frames[j]) << 24 | UInt64(sketch.seconds[j])
+                    << 40
             }
             for b in 0..<Self.entryBytes { sketches.append(UInt8(truncatingIfNeeded: x >> (8 * UInt64(b)))) }
         }
@@ -160,8 +165,11 @@ public struct NearDuplicateIndex: Sendable {
                 if (0..<j).contains(where: {
                     let other = Self.entry(store, base + $0)
                     return other.word & 0x7F_FFFF == word & 0x7F_FFFF && other.second == second
-                }) { continue }
-                var slot = Self.home(of: FingerprintSketch.key(word, second: second, secondBits: secondKeyBits), capacity: capacity)
+                }) {
+                    continue
+                }
+                var slot = Self.home(
+                    of: FingerprintSketch.key(word, second: second, secondBits: secondKeyBits), capacity: capacity)
                 while raw.loadUnaligned(fromByteOffset: slot * 6, as: UInt32.self) != 0 {
                     slot += 1
                     if slot == capacity { slot = 0 }
@@ -215,7 +223,9 @@ public struct NearDuplicateIndex: Sendable {
     }
 
     /// ``bestMatch(_:excluding:)``, adding what the query did to `work`.
-    public func bestMatch(_ fingerprint: [UInt32], excluding exclude: (Int) -> Bool = { _ in false }, work: inout QueryWork) -> Match? {
+    public func bestMatch(
+        _ fingerprint: [UInt32], excluding exclude: (Int) -> Bool = { _ in false }, work: inout QueryWork
+    ) -> Match? {
         guard count > 0 else { return nil }
         // Candidate (ordinal, offset in frames) pairs, each once.
         var candidates: [Int64] = []
@@ -229,8 +239,9 @@ public struct NearDuplicateIndex: Sendable {
             if exclude(ordinal) { continue }
             let offset = Int(candidate & 0xFFFF_FFFF) - Int(Int32.max) / 2
             guard let m = confirm(fingerprint, ordinal: ordinal, offset: offset) else { continue }
-            if best == nil || (m.similarity, -m.ordinal, -abs(m.offsetMilliseconds), -m.offsetMilliseconds)
-                > (best!.similarity, -best!.ordinal, -abs(best!.offsetMilliseconds), -best!.offsetMilliseconds)
+            if best == nil
+                || (m.similarity, -m.ordinal, -abs(m.offsetMilliseconds), -m.offsetMilliseconds)
+                    > (best!.similarity, -best!.ordinal, -abs(best!.offsetMilliseconds), -best!.offsetMilliseconds)
             {
                 best = m
             }
@@ -260,16 +271,21 @@ public struct NearDuplicateIndex: Sendable {
 
     /// Probes the table with the keys of every stable query frame and appends each (ordinal, offset) whose
     /// sketch holds the key to `candidates`, once.
-    private func collectCandidates(_ query: UnsafeBufferPointer<UInt32>, into candidates: inout [Int64], work: inout QueryWork) {
+    private func collectCandidates(
+        _ query: UnsafeBufferPointer<UInt32>, into candidates: inout [Int64], work: inout QueryWork
+    ) {
         let d = FingerprintSketch.pairDistance
         let n = query.count
         guard n > d + 1 else { return }
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: n) { instabilities in
             let limit = Self.stableFrames(query, instabilities: instabilities.baseAddress!)
             withUnsafeTemporaryAllocation(of: Probe.self, capacity: 3 * n) { probeBuffer in
-                let count = makeProbes(query, instabilities: instabilities.baseAddress!, limit: limit, into: probeBuffer.baseAddress!)
+                let count = makeProbes(
+                    query, instabilities: instabilities.baseAddress!, limit: limit, into: probeBuffer.baseAddress!)
                 work.probes += count
-                runProbes(UnsafeBufferPointer(start: probeBuffer.baseAddress!, count: count), query: query, into: &candidates, work: &work)
+                runProbes(
+                    UnsafeBufferPointer(start: probeBuffer.baseAddress!, count: count), query: query, into: &candidates,
+                    work: &work)
             }
         }
     }
@@ -277,7 +293,9 @@ public struct NearDuplicateIndex: Sendable {
     /// Writes each frame's instability to `instabilities` (``FingerprintSketch/instabilities(_:into:)``) and returns
     /// the largest that is probed: ``maxQueryInstability``, or the bound below which
     /// ``probedShare`` of the frames fall if that is higher.
-    private static func stableFrames(_ query: UnsafeBufferPointer<UInt32>, instabilities: UnsafeMutablePointer<UInt8>) -> Int {
+    private static func stableFrames(_ query: UnsafeBufferPointer<UInt32>, instabilities: UnsafeMutablePointer<UInt8>)
+        -> Int
+    {
         FingerprintSketch.instabilities(query, into: instabilities)
         var histogram = [Int](repeating: 0, count: 67)
         var informative = 0
@@ -288,7 +306,9 @@ public struct NearDuplicateIndex: Sendable {
         var below = 0
         for bound in 0..<histogram.count {
             below += histogram[bound]
-            if Double(below) >= Double(informative) * Self.probedShare { return Swift.max(Self.maxQueryInstability, bound) }
+            if Double(below) >= Double(informative) * Self.probedShare {
+                return Swift.max(Self.maxQueryInstability, bound)
+            }
         }
         return Self.maxQueryInstability
     }
@@ -297,7 +317,8 @@ public struct NearDuplicateIndex: Sendable {
     /// and one frame either side (a copy whose frames fall between the original's keeps the key in one of
     /// them), those giving the same key sharing one probe, and none repeating one of the last four.
     private func makeProbes(
-        _ query: UnsafeBufferPointer<UInt32>, instabilities: UnsafePointer<UInt8>, limit: Int, into probes: UnsafeMutablePointer<Probe>
+        _ query: UnsafeBufferPointer<UInt32>, instabilities: UnsafePointer<UInt8>, limit: Int,
+        into probes: UnsafeMutablePointer<Probe>
     ) -> Int {
         let d = FingerprintSketch.pairDistance
         let buckets = capacity
@@ -306,10 +327,13 @@ public struct NearDuplicateIndex: Sendable {
         var count = 0
         var recent: (UInt64, UInt64, UInt64, UInt64) = (.max, .max, .max, .max)
         @inline(__always) func add(_ frame: Int, _ word: UInt32, _ seconds: (UInt16, UInt16, UInt16)) {
-            let tag = UInt64(word & 0x7F_FFFF) | UInt64(seconds.0) << 23 | UInt64(seconds.1 ^ seconds.0) << 39 | UInt64(seconds.2 ^ seconds.0) << 48
+            let tag =
+                UInt64(word & 0x7F_FFFF) | UInt64(seconds.0) << 23 | UInt64(seconds.1 ^ seconds.0) << 39 | UInt64(
+                    seconds.2 ^ seconds.0) << 48
             if tag == recent.0 || tag == recent.1 || tag == recent.2 || tag == recent.3 { return }
             recent = (tag, recent.0, recent.1, recent.2)
-            let home = Self.home(of: FingerprintSketch.key(word, second: UInt32(seconds.0), secondBits: secondBits), capacity: buckets)
+            let home = Self.home(
+                of: FingerprintSketch.key(word, second: UInt32(seconds.0), secondBits: secondBits), capacity: buckets)
             probes[count] = Probe(home: home, frame: Int32(frame), seconds: seconds)
             count += 1
         }
@@ -337,7 +361,8 @@ public struct NearDuplicateIndex: Sendable {
     /// scanned, so that the cache misses overlap instead of waiting for each other behind the scanning loops'
     /// branches.
     private func runProbes(
-        _ probes: UnsafeBufferPointer<Probe>, query: UnsafeBufferPointer<UInt32>, into candidates: inout [Int64], work: inout QueryWork
+        _ probes: UnsafeBufferPointer<Probe>, query: UnsafeBufferPointer<UInt32>, into candidates: inout [Int64],
+        work: inout QueryWork
     ) {
         let raw = UnsafeRawPointer(table.bytes)
         var touched: UInt32 = 0
@@ -355,7 +380,9 @@ public struct NearDuplicateIndex: Sendable {
             let end = Swift.min(probes.count, start + Self.batch)
             load(end..<Swift.min(probes.count, end + Self.batch))
             for k in start..<end {
-                scan(probes[k], word: query[Int(probes[k].frame)], raw: raw, into: &candidates, slots: &slots, sketches: &sketchesRead)
+                scan(
+                    probes[k], word: query[Int(probes[k].frame)], raw: raw, into: &candidates, slots: &slots,
+                    sketches: &sketchesRead)
             }
             start = end
         }
@@ -369,7 +396,8 @@ public struct NearDuplicateIndex: Sendable {
     /// sketch entries with the key and adds their (ordinal, offset) candidates.
     @inline(__always)
     private func scan(
-        _ p: Probe, word: UInt32, raw: UnsafeRawPointer, into candidates: inout [Int64], slots: inout Int, sketches sketchesRead: inout Int
+        _ p: Probe, word: UInt32, raw: UnsafeRawPointer, into candidates: inout [Int64], slots: inout Int,
+        sketches sketchesRead: inout Int
     ) {
         let capacity = self.capacity
         let seconds = (UInt32(p.seconds.0), UInt32(p.seconds.1), UInt32(p.seconds.2))
@@ -383,7 +411,8 @@ public struct NearDuplicateIndex: Sendable {
         @inline(__always) func agrees(tag: UInt32, second: UInt32) -> Bool {
             guard (second ^ seconds.0) & keyMask == 0 else { return false }
             let b = Self.beside(word: tag << 17, second: second, secondBits: secondBits)
-            return (b ^ besides.0).nonzeroBitCount <= Self.tolerance || (b ^ besides.1).nonzeroBitCount <= Self.tolerance
+            return (b ^ besides.0).nonzeroBitCount <= Self.tolerance
+                || (b ^ besides.1).nonzeroBitCount <= Self.tolerance
                 || (b ^ besides.2).nonzeroBitCount <= Self.tolerance
         }
         var slot = p.home
@@ -417,7 +446,9 @@ public struct NearDuplicateIndex: Sendable {
     func confirm(_ fingerprint: [UInt32], ordinal: Int, offset: Int) -> Match? {
         let base = ordinal * Self.sketchSize
         let entries = sketches.withUnsafeBytes { store in
-            (0..<Self.sketchSize).map { Self.entry(store.baseAddress!, base + $0) }.filter { $0.word & FingerprintSketch.compareMask != 0 }
+            (0..<Self.sketchSize).map { Self.entry(store.baseAddress!, base + $0) }.filter {
+                $0.word & FingerprintSketch.compareMask != 0
+            }
         }
         let needed = Swift.max(8, (entries.count + 1) / 2)
         var best: Match?
@@ -433,7 +464,8 @@ public struct NearDuplicateIndex: Sendable {
             let rate = Double(errors) / Double(compared * FingerprintSketch.compareMask.nonzeroBitCount)
             guard rate <= threshold else { continue }
             let m = Match(
-                ordinal: ordinal, similarity: 1 - rate, offsetMilliseconds: shift * AudioFingerprint.millisecondsPerFrame, compared: compared)
+                ordinal: ordinal, similarity: 1 - rate,
+                offsetMilliseconds: shift * AudioFingerprint.millisecondsPerFrame, compared: compared)
             if best == nil || m.similarity > best!.similarity { best = m }
         }
         return best

@@ -10,9 +10,10 @@ struct CorpusFixture {
     static let voices = ["en", "en-us+f3", "en-gb-scotland+m3", "en+f5", "en-us+m7", "en-gb-x-rp+f2", "en+m2"]
     /// 31 sentences: a key picks one by `hz % 31` and a voice by `hz / 31`, so keys that differ by less than 31
     /// never share a sentence, and those that do (rarely, within one test) differ in voice.
-    static let sentences = FingerprintFixtures.moreSentences + FingerprintFixtures.sentences + [
-        "Seven swans were swimming slowly across the lake."
-    ]
+    static let sentences =
+        FingerprintFixtures.moreSentences + FingerprintFixtures.sentences + [
+            "Seven swans were swimming slowly across the lake."
+        ]
 
     /// The sentence and voice of the clip keyed `hz`.
     static func speech(_ hz: Int) -> (text: String, voice: String) {
@@ -40,7 +41,10 @@ struct CorpusFixture {
             try TestSupport.must(
                 "sox",
                 [speech, "-r", "16000", "-c", "1"] + c.args
-                    + [path, "norm", "-3", "repeat", "30", "trim", "0", String(c.seconds), "vol", String(0.2 + Double(c.hz) / 10_000)])
+                    + [
+                        path, "norm", "-3", "repeat", "30", "trim", "0", String(c.seconds), "vol",
+                        String(0.2 + Double(c.hz) / 10_000),
+                    ])
             let stem = (path as NSString).deletingPathExtension
             try TestSupport.write(
                 TestSupport.sidecar(sentence: "sentence \(i)", client: "spk-\(i % 3)"), to: stem + ".json")
@@ -83,7 +87,8 @@ func filesUnder(_ folder: String) throws -> [String: Data] {
     let fm = FileManager.default
     for case let relative as String in fm.enumerator(atPath: folder)! {
         var isDir: ObjCBool = false
-        if relative != ".voxgate.lock", !relative.hasPrefix(".voxgate/"), relative != ".voxgate", fm.fileExists(atPath: folder + "/" + relative, isDirectory: &isDir),
+        if relative != ".voxgate.lock", !relative.hasPrefix(".voxgate/"), relative != ".voxgate",
+            fm.fileExists(atPath: folder + "/" + relative, isDirectory: &isDir),
             !isDir.boolValue
         {
             files[relative] = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + relative))

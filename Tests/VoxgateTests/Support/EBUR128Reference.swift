@@ -1,5 +1,5 @@
-import Foundation
 import CEbur128
+import Foundation
 
 /// libebur128, the independent reference for loudness and true peak (linked by the tests only).
 struct EBUR128Reference {

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import VoxgateAudio
+
 @testable import VoxgateDSP
 
 /// Speech clips and transformed copies of them for the fingerprint tests, made at test time with espeak-ng,
@@ -37,7 +38,8 @@ enum FingerprintFixtures {
             case .gainDown12: return [("sox", [input, output, "gain", "-12"])]
             case .silenceAdded: return [("sox", [input, output, "pad", "0.4", "0.3"])]
             case .silenceTrimmed: return [("sox", [input, output, "trim", "0.25", "-0.15"])]
-            case .mixdown: return [("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", "-i", stereo, "-ac", "1", output])]
+            case .mixdown:
+                return [("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", "-i", stereo, "-ac", "1", output])]
             case .leftChannel: return [("sox", [stereo, output, "remix", "1"])]
             case .noise: return []  // made in Swift: see `addNoise`
             }
@@ -95,7 +97,8 @@ enum FingerprintFixtures {
 
     /// The recording a clip comes from (a 1.2 s piece and its whole recording are one recording).
     static func recording(_ clip: Clip) -> String {
-        clip.name.hasSuffix("-1.2s") ? String(clip.name.dropLast(5)) : clip.name.hasSuffix("-full") ? String(clip.name.dropLast(5)) : clip.name
+        clip.name.hasSuffix("-1.2s")
+            ? String(clip.name.dropLast(5)) : clip.name.hasSuffix("-full") ? String(clip.name.dropLast(5)) : clip.name
     }
 
     /// More sentences, for a set of distinct recordings: each read by every voice.
@@ -136,7 +139,9 @@ enum FingerprintFixtures {
 
     /// The copy of `clip` that `transformation` makes; for the channel transformations also the stereo
     /// version that stands for the original.
-    static func transform(_ clip: Clip, _ transformation: Transformation, in dir: String) throws -> (original: String, copy: String) {
+    static func transform(_ clip: Clip, _ transformation: Transformation, in dir: String) throws -> (
+        original: String, copy: String
+    ) {
         let copy = dir + "/\(clip.name)-\(transformation).\(transformation.fileExtension)"
         var original = clip.path
         var stereo = ""
@@ -173,7 +178,9 @@ enum FingerprintFixtures {
     static func monoMix(_ d: DecodedFile) -> [Float] {
         var mono = [Float](repeating: 0, count: d.frames)
         d.samples.withUnsafeBufferPointer { s in
-            mono.withUnsafeMutableBufferPointer { Mixdown.mono(s, channels: d.info.channels, frames: d.frames, into: $0) }
+            mono.withUnsafeMutableBufferPointer {
+                Mixdown.mono(s, channels: d.info.channels, frames: d.frames, into: $0)
+            }
         }
         return mono
     }

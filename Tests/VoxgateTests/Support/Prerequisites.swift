@@ -35,7 +35,9 @@ struct Prerequisite: Sendable {
     /// Real recordings of people from Debian packages that `scripts/setup --test` installs (see ``RealSpeech``).
     static let realSpeech = Prerequisite(
         present: RealSpeech.installed,
-        reason: "the real recordings of alsa-utils and klettres-data are not installed (scripts/setup --test installs them)")
+        reason:
+            "the real recordings of alsa-utils and klettres-data are not installed (scripts/setup --test installs them)"
+    )
 
     /// Mounting a small tmpfs (root, and a container allowed to mount).
     static let tmpfsMount: Prerequisite = {
@@ -48,6 +50,8 @@ struct Prerequisite: Sendable {
         if r?.status == 0 { _ = try? TestSupport.run("umount", [probe]) }
         return Prerequisite(
             present: r?.status == 0,
-            reason: "cannot mount a tmpfs here: \(r?.error.trimmingCharacters(in: .whitespacesAndNewlines) ?? "mount did not run")")
+            reason:
+                "cannot mount a tmpfs here: \(r?.error.trimmingCharacters(in: .whitespacesAndNewlines) ?? "mount did not run")"
+        )
     }()
 }

@@ -13,8 +13,11 @@ enum RealSpeech {
     static let klettres = "/usr/share/klettres"
 
     /// The eight spoken words of alsa-utils.
-    static let alsaSpeech = ["Front_Center", "Front_Left", "Front_Right", "Rear_Center", "Rear_Left", "Rear_Right", "Side_Left", "Side_Right"]
-        .map { alsa + "/\($0).wav" }
+    static let alsaSpeech = [
+        "Front_Center", "Front_Left", "Front_Right", "Rear_Center", "Rear_Left", "Rear_Right", "Side_Left",
+        "Side_Right",
+    ]
+    .map { alsa + "/\($0).wav" }
     /// Recorded noise, no speech.
     static let alsaNoise = alsa + "/Noise.wav"
 
@@ -49,10 +52,13 @@ enum RealSpeech {
     static func concatenate(_ files: [String], to output: String, seconds: Double = 10) throws {
         let parts = try FingerprintFixtures.parallelMap(Array(files.indices)) { (i: Int) -> String in
             let part = output + ".part\(i).wav"
-            try TestSupport.must("sox", [
-                files[i], "-b", "16", part, "remix", "-", "rate", "44100", "silence", "1", "0.01", "-45d", "reverse",
-                "silence", "1", "0.01", "-45d", "reverse", "pad", "0", "0.15",
-            ])
+            try TestSupport.must(
+                "sox",
+                [
+                    files[i], "-b", "16", part, "remix", "-", "rate", "44100", "silence", "1", "0.01", "-45d",
+                    "reverse",
+                    "silence", "1", "0.01", "-45d", "reverse", "pad", "0", "0.15",
+                ])
             return part
         }
         defer { parts.forEach(TestSupport.remove) }

@@ -43,7 +43,9 @@ final class RunningReviewServer: @unchecked Sendable {
         options.badTokenLimit = badTokenLimit
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let task = Task {
-            do { try await ReviewServer.serve(options, handleSignals: false) { port in continuation.yield(port) } } catch {
+            do {
+                try await ReviewServer.serve(options, handleSignals: false) { port in continuation.yield(port) }
+            } catch {
                 continuation.finish()
                 throw error
             }
@@ -101,6 +103,7 @@ final class RunningReviewServer: @unchecked Sendable {
     func vote(_ clip: String, _ vote: String, as reviewer: String, note: String = "") async throws -> Reply {
         let body = try JSONSerialization.data(withJSONObject: ["clip": clip, "vote": vote, "note": note])
         return try await request(
-            "POST", "/api/votes", token: Self.tokens[reviewer], headers: ["Content-Type": "application/json"], body: body)
+            "POST", "/api/votes", token: Self.tokens[reviewer], headers: ["Content-Type": "application/json"],
+            body: body)
     }
 }

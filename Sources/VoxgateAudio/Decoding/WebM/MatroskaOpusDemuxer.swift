@@ -95,7 +95,9 @@ struct MatroskaOpusDemuxer {
                 case ID.trackNumber: number = try r.unsigned(h)
                 case ID.codecID: codec = try r.string(h)
                 case ID.codecPrivate:
-                    guard let size = h.size, size <= 64 * 1024 else { throw Failure(message: "an oversized CodecPrivate") }
+                    guard let size = h.size, size <= 64 * 1024 else {
+                        throw Failure(message: "an oversized CodecPrivate")
+                    }
                     priv = try r.bytes(size)
                 default: try r.skip(to: h.end ?? entryEnd)
                 }
@@ -106,7 +108,8 @@ struct MatroskaOpusDemuxer {
             guard let priv else { throw Failure(message: "the Opus track has no CodecPrivate (OpusHead)") }
             return (number, try parseOpusHead(priv))
         }
-        throw Failure(message: "no Opus audio track (tracks: \(codecs.isEmpty ? "none" : codecs.joined(separator: ", ")))")
+        throw Failure(
+            message: "no Opus audio track (tracks: \(codecs.isEmpty ? "none" : codecs.joined(separator: ", ")))")
     }
 
     /// RFC 7845 §5.1.
@@ -142,7 +145,9 @@ struct MatroskaOpusDemuxer {
                 if h.id == ID.cluster {
                     clusterEnd = h.end ?? Int.max
                 } else {
-                    guard let end = h.end else { throw Failure(message: "an unknown-size element other than a Cluster") }
+                    guard let end = h.end else {
+                        throw Failure(message: "an unknown-size element other than a Cluster")
+                    }
                     try reader.skip(to: end)
                 }
                 continue
@@ -150,7 +155,11 @@ struct MatroskaOpusDemuxer {
             if clusterEnd == Int.max, ID.segmentChildren.contains(h.id) {
                 // An unknown-size Cluster ends where the next Segment child begins.
                 clusterEnd = nil
-                if h.id == ID.cluster { clusterEnd = h.end ?? Int.max } else { try reader.skip(to: h.end ?? segmentEnd) }
+                if h.id == ID.cluster {
+                    clusterEnd = h.end ?? Int.max
+                } else {
+                    try reader.skip(to: h.end ?? segmentEnd)
+                }
                 continue
             }
             guard let end = h.end else { throw Failure(message: "an unknown-size element inside a Cluster") }
@@ -225,7 +234,9 @@ struct MatroskaOpusDemuxer {
                     }
                 }
             default:  // fixed
-                guard payload % count == 0 else { throw Failure(message: "fixed lacing that does not divide the block") }
+                guard payload % count == 0 else {
+                    throw Failure(message: "fixed lacing that does not divide the block")
+                }
                 sizes = Array(repeating: payload / count, count: count - 1)
             }
             let used = sizes.reduce(0, +)

@@ -98,10 +98,12 @@ struct RunBooks {
             sidecarSize: plan.sidecars[i]?.size, sidecarMtimeNs: plan.sidecars[i]?.mtimeNs,
             fileSha256: analysis.fileSHA256 ?? "",
             analysis: stands ? before!.analysis : text ?? analysis.ledgerJSON(),
-            fingerprint: stands || text != nil ? before?.fingerprint : analysis.measurement.map { Data($0.fingerprintBytes) },
+            fingerprint: stands || text != nil
+                ? before?.fingerprint : analysis.measurement.map { Data($0.fingerprintBytes) },
             status: outcome.isAccepted ? "accepted" : "rejected", reasons: reasons, detail: outcome.detail,
             duplicateOf: outcome.duplicateOf, durationS: outcome.measurement?.durationSeconds, shard: placement?.shard,
-            member: placement?.key, audioSha256: placement?.audioSHA256, split: placement?.split, withdrawn: isWithdrawn, firstRun: before?.firstRun ?? 0,
+            member: placement?.key, audioSha256: placement?.audioSHA256, split: placement?.split,
+            withdrawn: isWithdrawn, firstRun: before?.firstRun ?? 0,
             analysedRun: outcome.decoded ? 0 : (before?.analysedRun ?? 0))
         if record != before {
             if stands, let stored = try ledger.storedAnalysis(of: clip) {

@@ -69,7 +69,8 @@ struct IncrementalPlan {
         isUnchanged =
             !verifyHashes && tree.clips.count == known.count
             && candidates.allSatisfy { source, record, _, sidecar in
-                guard let record, case .sidecar = source.metadata else { return false }  // a release's TSV: check in load()
+                // A release's TSV row is checked in load().
+                guard let record, case .sidecar = source.metadata else { return false }
                 return sidecar?.size == record.sidecarSize && sidecar?.mtimeNs == record.sidecarMtimeNs
             }
     }
@@ -78,7 +79,9 @@ struct IncrementalPlan {
     /// - Parameter ledger: where the analyses are when `known` holds light records (``Ledger/clips(light:)``): read
     ///   from it in batches, never all records at once. Nil: `known`'s records carry them (a merge's partitions').
     mutating func load(from ledger: Ledger? = nil) async throws(RunError) {
-        typealias Entry = (source: ClipSource, analysis: ClipAnalysis?, file: FileStat, sidecar: FileStat?, text: String?, kept: Bool)
+        typealias Entry = (
+            source: ClipSource, analysis: ClipAnalysis?, file: FileStat, sidecar: FileStat?, text: String?, kept: Bool
+        )
         // The aligned arrays are filled directly (an array of entries beside them doubled the peak); clips only
         // the ledger knows (few) are merged in path order at the end.
         func add(_ e: Entry) {
@@ -107,9 +110,12 @@ struct IncrementalPlan {
         var decoded: [ClipAnalysis?]
         if let ledger {
             var positions: [String: Int] = [:]
-            for (i, isUnchanged) in unchanged.enumerated() where isUnchanged != nil { positions[candidates[i].0.clip] = i }
+            for (i, isUnchanged) in unchanged.enumerated() where isUnchanged != nil {
+                positions[candidates[i].0.clip] = i
+            }
             for (k, path) in gone.enumerated() { positions[path] = candidates.count + k }
-            decoded = try await Self.storedAnalyses(positions, count: candidates.count + gone.count, known: known, ledger: ledger)
+            decoded = try await Self.storedAnalyses(
+                positions, count: candidates.count + gone.count, known: known, ledger: ledger)
         } else {
             decoded = await Self.concurrentMap(Array(zip(candidates, unchanged))) { candidate, isUnchanged in
                 isUnchanged == nil ? nil : candidate.1.flatMap { try? ClipAnalysis(record: $0) }
@@ -135,7 +141,9 @@ struct IncrementalPlan {
             var stands = kept
             let sidecarChanged = sidecar?.size != record.sidecarSize || sidecar?.mtimeNs != record.sidecarMtimeNs
             var reading: (reading: SidecarReading, withdrawnBefore: Bool)?
-            if case .parsed(let read) = source.metadata, !record.withdrawn, speakerIDs.keep(read).reading != analysis.sidecar {
+            if case .parsed(let read) = source.metadata, !record.withdrawn,
+                speakerIDs.keep(read).reading != analysis.sidecar
+            {
                 reading = speakerIDs.keep(read)  // a release's TSV row changed
             } else if sidecarChanged && !record.withdrawn {
                 reading = speakerIDs.keep(source.metadata.read())

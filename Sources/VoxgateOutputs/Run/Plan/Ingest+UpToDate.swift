@@ -2,8 +2,8 @@ import Crypto
 import Foundation
 import Logging
 import VoxgateAudio
-import VoxgateLedger
 import VoxgateCorpus
+import VoxgateLedger
 import VoxgatePipeline
 
 /// Runs that find nothing changed since the last one.
@@ -49,7 +49,9 @@ extension Ingest {
         var languages: [String: IngestSummary.Language] = [:]
         var reasons: [ReasonCode: Int] = [:]
         for record in known.values {
-            var l = languages[record.language] ?? .init(tag: record.language, clips: 0, accepted: 0, totalHours: 0, acceptedHours: 0)
+            var l =
+                languages[record.language]
+                ?? .init(tag: record.language, clips: 0, accepted: 0, totalHours: 0, acceptedHours: 0)
             l.clips += 1
             l.totalHours += (record.durationS ?? 0) / 3600
             if record.status == "accepted" {

@@ -73,7 +73,9 @@ struct LegacyClipPaths {
                 let members = try TarIndex.members(
                     of: output + "/" + shard.path, code: .ledgerUnusable,
                     remedy: "the released shard was changed outside voxgate: restore it from a backup")
-                if members.contains(where: { TarIndex.key(of: $0.name) == key }) { removals[shard.path, default: []].insert(key) }
+                if members.contains(where: { TarIndex.key(of: $0.name) == key }) {
+                    removals[shard.path, default: []].insert(key)
+                }
             }
         }
         return removals

@@ -2,8 +2,8 @@ import Crypto
 import Foundation
 import Logging
 import VoxgateAudio
-import VoxgateLedger
 import VoxgateCorpus
+import VoxgateLedger
 import VoxgatePipeline
 
 /// The release stage every run goes through (a merge takes the same steps, streamed: `Merge+Release.swift`).
@@ -36,7 +36,9 @@ extension Ingest {
     /// Decides every clip of `job` in path order, writes new shards and rewrites, commits the ledger, and
     /// regenerates the release's files: the one path every run takes.
     static func release(_ job: ReleaseJob, progress: @Sendable (IngestProgress) -> Void) async throws -> IngestSummary {
-        let (options, tree, ledger, plan, known, speaker) = (job.options, job.tree, job.ledger, job.plan, job.known, job.speaker)
+        let (options, tree, ledger, plan, known, speaker) = (
+            job.options, job.tree, job.ledger, job.plan, job.known, job.speaker
+        )
         let (out, log, started, releasedShards) = (options.output, options.logger, job.started, job.releasedShards)
         log.info(
             "plan",
@@ -77,7 +79,9 @@ extension Ingest {
         var books = RunBooks(plan: plan, known: known, speaker: speaker, ledger: ledger)
         books.watch(job.legacy.carried)
         books.remove(job.moved)
-        for (shard, keys) in try job.legacy.staleMembers(in: releasedShards, output: out) { books.remove(keys, from: shard) }
+        for (shard, keys) in try job.legacy.staleMembers(in: releasedShards, output: out) {
+            books.remove(keys, from: shard)
+        }
         var accepted = 0
         var audioSeconds = 0.0
         var sealed: [ShardInfo] = []
@@ -126,7 +130,9 @@ extension Ingest {
                 rewrittenShards: rewrites.count, withdrawnClips: books.newlyWithdrawnClips),
             listedWithdrawals: job.withdrawals.clientIDs, earlierWithdrawn: job.withdrawals.speakerHashes)
         change.deletedClips = job.moved.map(\.path) + job.legacy.deleted
-        for path in job.legacy.carried where !books.writtenWatched.contains(path) { if let record = known[path] { change.clips.append(record) } }
+        for path in job.legacy.carried where !books.writtenWatched.contains(path) {
+            if let record = known[path] { change.clips.append(record) }
+        }
         for w in job.carriedWithdrawals where !change.withdrawals.contains(where: { $0.speakerHash == w.speakerHash }) {
             change.withdrawals.append(w)
         }

@@ -154,9 +154,12 @@ struct AttributionLedger {
             text += "Recordings in these shards are released under licences that require attribution.\n"
             let lines = (credits[language] ?? []).sorted()
             if !lines.isEmpty {
-                text += "Contributors who asked to be credited:\n\n" + lines.map { "- \(Markdown.escape($0))\n" }.joined()
+                text +=
+                    "Contributors who asked to be credited:\n\n" + lines.map { "- \(Markdown.escape($0))\n" }.joined()
             }
-            if let n = uncredited[language] { text += "\n\(n) further recording(s) by contributors who gave no credit line.\n" }
+            if let n = uncredited[language] {
+                text += "\n\(n) further recording(s) by contributors who gave no credit line.\n"
+            }
             try AtomicFile.write(text, to: output + "/shards/\(TagFileName.of(language))/ATTRIBUTION.md")
         }
     }
