@@ -22,31 +22,48 @@ enum TarIndex {
         }
         defer { try? handle.close() }
         let fileSize = Int((try? handle.seekToEnd()) ?? 0)
-        try? handle.seek(toOffset: 0)
         var members: [Member] = []
         var offset = 0
-        while true {
-            guard let header = try? handle.read(upToCount: Tar.blockSize), header.count == Tar.blockSize else {
-                throw RunError(code, "shard '\(path)' ends early (truncated); \(remedy)", path: path)
-            }
-            if header.allSatisfy({ $0 == 0 }) { break }
-            let bytes = [UInt8](header)
-            let name = String(decoding: bytes[0..<100].prefix { $0 != 0 }, as: UTF8.self)
-            // Parsed strictly and capped by the file's own size before anything is sized by it.
-            guard
-                let size = Int(
-                    String(decoding: bytes[124..<136].prefix { $0 != 0 && $0 != 32 }, as: UTF8.self), radix: 8),
-                size >= 0, offset + Tar.memberSize(size) <= fileSize
-            else {
-                throw RunError(code, "shard '\(path)' has a damaged member header (\(name)); \(remedy)", path: path)
-            }
-            members.append(Member(name: name, offset: offset + Tar.blockSize, size: size))
-            offset += Tar.memberSize(size)
-            do { try handle.seek(toOffset: UInt64(offset)) } catch {
-                throw RunError(code, "cannot read shard '\(path)' (\(error)); \(remedy)", path: path)
-            }
+        while let m = try header(handle, at: offset, fileSize: fileSize, path: path, code: code, remedy: remedy) {
+            members.append(m)
+            offset = m.offset - Tar.blockSize + Tar.memberSize(m.size)
         }
         return members
+    }
+
+    /// The member whose header block is at `offset` of the open shard `handle` (`fileSize` bytes), or nil at the
+    /// archive's end (a zero block). The header is parsed strictly and its size capped by the file's own size
+    /// before anything is sized by it.
+    static func header(
+        _ handle: FileHandle, at offset: Int, fileSize: Int, path: String, code: RunError.Code, remedy: String
+    ) throws(RunError) -> Member? {
+        guard (try? handle.seek(toOffset: UInt64(offset))) != nil,
+            let block = try? handle.read(upToCount: Tar.blockSize), block.count == Tar.blockSize
+        else {
+            throw RunError(code, "shard '\(path)' ends early (truncated); \(remedy)", path: path)
+        }
+        if block.allSatisfy({ $0 == 0 }) { return nil }
+        let bytes = [UInt8](block)
+        let name = String(decoding: bytes[0..<100].prefix { $0 != 0 }, as: UTF8.self)
+        guard
+            let size = Int(
+                String(decoding: bytes[124..<136].prefix { $0 != 0 && $0 != 32 }, as: UTF8.self), radix: 8),
+            size >= 0, offset + Tar.memberSize(size) <= fileSize
+        else {
+            throw RunError(code, "shard '\(path)' has a damaged member header (\(name)); \(remedy)", path: path)
+        }
+        return Member(name: name, offset: offset + Tar.blockSize, size: size)
+    }
+
+    /// The uniform-audio format a sample's JSON records (`audio_sample_rate`, `audio_channels`, `audio_frames`),
+    /// read from the member at `offset` of the open shard `handle`; nil when it records none.
+    static func format(_ handle: FileHandle, jsonAt offset: Int, size: Int) -> ShardAudio.Format? {
+        guard (try? handle.seek(toOffset: UInt64(offset))) != nil, let data = try? handle.read(upToCount: size),
+            let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
+            let rate = json["audio_sample_rate"] as? Int, let channels = json["audio_channels"] as? Int,
+            let frames = json["audio_frames"] as? Int
+        else { return nil }
+        return ShardAudio.Format(sampleRate: rate, channels: channels, frames: frames)
     }
 
     /// A member's sample key: its name up to the first dot (WebDataset's rule).
@@ -68,13 +85,8 @@ enum TarIndex {
         defer { try? handle.close() }
         for m in all where m.name.hasSuffix(".json") {
             let key = key(of: m.name)
-            guard audio[key] != nil, (try? handle.seek(toOffset: UInt64(m.offset))) != nil,
-                let data = try? handle.read(upToCount: m.size),
-                let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
-                let rate = json["audio_sample_rate"] as? Int, let channels = json["audio_channels"] as? Int,
-                let frames = json["audio_frames"] as? Int
-            else { continue }
-            audio[key]?.format = ShardAudio.Format(sampleRate: rate, channels: channels, frames: frames)
+            guard audio[key] != nil else { continue }
+            audio[key]?.format = format(handle, jsonAt: m.offset, size: m.size)
         }
         return audio
     }

@@ -125,14 +125,7 @@ extension Merge {
         result.newShards = sealed.count
         result.withdrawnClips = books.newlyWithdrawnClips
         result.run = runID
-        if writer.audit.isApplicable { result.notes.append(writer.audit.summaryLine + " (audit.json)") }
-        log.notice(
-            "run finished",
-            metadata: [
-                "run": "\(runID)", "clips": "\(result.clips)", "accepted": "\(result.accepted)",
-                "decoded": "\(result.decoded)", "new_shards": "\(result.newShards)",
-                "elapsed_s": "\(String(format: "%.3f", result.elapsed))",
-            ])
+        Ingest.finish(&result, audit: writer.audit, log: log)
         return result
     }
 

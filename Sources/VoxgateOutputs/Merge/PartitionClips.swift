@@ -141,25 +141,9 @@ struct ShardMembers {
         let fileSize = Int((try? handle.seekToEnd()) ?? 0)
         var offset = offset
         func header(at offset: Int) throws(RunError) -> TarIndex.Member? {
-            guard (try? handle.seek(toOffset: UInt64(offset))) != nil,
-                let block = try? handle.read(upToCount: Tar.blockSize), block.count == Tar.blockSize
-            else {
-                throw RunError(
-                    .inputUnusable, "shard '\(path)' ends early (truncated); rerun that partition", path: path)
-            }
-            if block.allSatisfy({ $0 == 0 }) { return nil }
-            let bytes = [UInt8](block)
-            let name = String(decoding: bytes[0..<100].prefix { $0 != 0 }, as: UTF8.self)
-            guard
-                let size = Int(
-                    String(decoding: bytes[124..<136].prefix { $0 != 0 && $0 != 32 }, as: UTF8.self), radix: 8),
-                size >= 0, offset + Tar.memberSize(size) <= fileSize
-            else {
-                throw RunError(
-                    .inputUnusable, "shard '\(path)' has a damaged member header (\(name)); rerun that partition",
-                    path: path)
-            }
-            return TarIndex.Member(name: name, offset: offset + Tar.blockSize, size: size)
+            try TarIndex.header(
+                handle, at: offset, fileSize: fileSize, path: path, code: .inputUnusable, remedy: "rerun that partition"
+            )
         }
         while let m = try header(at: offset) {
             offset = m.offset - Tar.blockSize + Tar.memberSize(m.size)
@@ -167,14 +151,7 @@ struct ShardMembers {
             var member: TarIndex.AudioMember = (m.name, m.offset, m.size, String(m.name.dropFirst(key.count + 1)), nil)
             if let json = try header(at: offset), json.name == key + ".json" {
                 offset = json.offset - Tar.blockSize + Tar.memberSize(json.size)
-                if (try? handle.seek(toOffset: UInt64(json.offset))) != nil,
-                    let data = try? handle.read(upToCount: json.size),
-                    let fields = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
-                    let rate = fields["audio_sample_rate"] as? Int, let channels = fields["audio_channels"] as? Int,
-                    let frames = fields["audio_frames"] as? Int
-                {
-                    member.format = ShardAudio.Format(sampleRate: rate, channels: channels, frames: frames)
-                }
+                member.format = TarIndex.format(handle, jsonAt: json.offset, size: json.size)
             }
             return (member, offset)
         }

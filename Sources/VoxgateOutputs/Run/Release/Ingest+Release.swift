@@ -184,16 +184,21 @@ extension Ingest {
         result.rewrittenShards = rewrites.count
         result.withdrawnClips = books.newlyWithdrawnClips
         result.run = runID
-        if writer.audit.isApplicable { result.notes.append(writer.audit.summaryLine + " (audit.json)") }
+        finish(&result, audit: writer.audit, log: log)
+        return result
+    }
+
+    /// A run's (or a merge's) last words: the audit's summary among the notes, and the "run finished" record.
+    static func finish(_ result: inout IngestSummary, audit: ReleaseAudit, log: Logger) {
+        if audit.isApplicable { result.notes.append(audit.summaryLine + " (audit.json)") }
         log.notice(
             "run finished",
             metadata: [
-                "run": "\(runID)", "clips": "\(result.clips)", "accepted": "\(result.accepted)",
+                "run": "\(result.run)", "clips": "\(result.clips)", "accepted": "\(result.accepted)",
                 "rejected": "\(result.clips - result.accepted)", "decoded": "\(result.decoded)",
                 "reused": "\(result.reused)", "new_shards": "\(result.newShards)",
                 "rewritten_shards": "\(result.rewrittenShards)", "withdrawn_clips": "\(result.withdrawnClips)",
                 "elapsed_s": "\(String(format: "%.3f", result.elapsed))",
             ])
-        return result
     }
 }
