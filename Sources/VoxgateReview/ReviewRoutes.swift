@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import VoxgateCorpus
 import VoxgateLedger
+import VoxgateReport
 
 /// The JSON API: `/healthz`, `/api/queue`, `/api/clips/<clip>/audio`, `/api/votes`.
 extension ReviewService {
@@ -136,19 +137,8 @@ extension ReviewService {
         return Response.json(["clip": clip.clip, "vote": choice, "reviewer": caller.reviewer.name], status: .created)
     }
 
-    /// Percent-encodes a clip path for a URL, keeping its slashes.
-    static func encode(_ path: String) -> String {
-        let allowed = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~/".utf8)
-        var out = ""
-        for byte in path.utf8 {
-            if allowed.contains(byte) {
-                out.unicodeScalars.append(Unicode.Scalar(byte))
-            } else {
-                out += String(format: "%%%02X", byte)
-            }
-        }
-        return out
-    }
+    /// Percent-encodes a clip path for a URL, keeping its slashes (the report's rule, ``HTML/url(_:)``).
+    static func encode(_ path: String) -> String { HTML.url(path) }
 
     /// `application/x-www-form-urlencoded` fields.
     static func formFields(_ body: String) -> [String: Any] {
