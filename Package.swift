@@ -56,6 +56,8 @@ let package = Package(
         .systemLibrary(
             name: "CSoxr", pkgConfig: "soxr",
             providers: [.apt(["libsoxr-dev"])]),
+        // glibc's <malloc.h> (mallopt): the C library itself, nothing to link.
+        .systemLibrary(name: "CMalloc"),
 
         // MARK: - Thin Swift wrappers over the C libraries
         .target(
@@ -97,7 +99,7 @@ let package = Package(
         .target(
             name: "VoxgateOutputs",
             dependencies: [
-                "VoxgatePipeline", "VoxgateCorpus", "VoxgateLedger",
+                "VoxgatePipeline", "VoxgateCorpus", "VoxgateLedger", "CMalloc",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],

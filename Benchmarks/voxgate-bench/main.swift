@@ -190,6 +190,7 @@ func reportBenchmark(count: Int) throws {
     )
 }
 
+ProcessMemory.returnFreedMemory()  // as the voxgate command does: its peak RSS is what is measured
 let args = CommandLine.arguments
 if args.count == 3, args[1] == "report", let n = Int(args[2]) {
     try reportBenchmark(count: n)

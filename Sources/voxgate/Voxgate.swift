@@ -18,4 +18,9 @@ struct Voxgate: AsyncParsableCommand {
             IngestCommand.self, MergeCommand.self, ReportCommand.self, CatalogCommand.self, VerifyCommand.self,
             ReviewCommand.self,
         ])
+
+    static func main() async {
+        ProcessMemory.returnFreedMemory()
+        await main(nil)
+    }
 }
