@@ -65,20 +65,20 @@ extension Ledger {
         public var fingerprint: Data?
     }
 
-    /// Every clip's stored analysis, `batch` at a time (the light records of ``clips(light:)`` leave them out).
-    public func forEachStoredAnalysis(batch: Int = 4096, _ body: ([StoredAnalysis]) throws -> Void) throws(RunError) {
+    /// The stored analyses of the clips whose paths lie between `first` and `last` (both included), in path order
+    /// (the byte order of the UTF-8 path, SQLite's BINARY collation): a run reads them a range at a time as it
+    /// reaches its clips, never all at once.
+    public func storedAnalyses(from first: String, through last: String) throws(RunError) -> [StoredAnalysis] {
         try read { db in
-            let cursor = try Row.fetchCursor(db, sql: "SELECT path, analysis, fingerprint FROM main.clip")
+            let cursor = try Row.fetchCursor(
+                db,
+                sql: "SELECT path, analysis, fingerprint FROM main.clip WHERE path >= ? AND path <= ? ORDER BY path",
+                arguments: [first, last])
             var rows: [StoredAnalysis] = []
-            rows.reserveCapacity(batch)
             while let row = try cursor.next() {
                 rows.append(StoredAnalysis(path: row[0], analysis: row[1], fingerprint: row[2]))
-                if rows.count == batch {
-                    try body(rows)
-                    rows.removeAll(keepingCapacity: true)
-                }
             }
-            if !rows.isEmpty { try body(rows) }
+            return rows
         }
     }
 

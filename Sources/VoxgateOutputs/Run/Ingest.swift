@@ -163,8 +163,8 @@ public enum Ingest {
             result = try await recordUnchangedRun(
                 options, tree: tree, ledger: ledger, known: known, inputsHash: inputs, started: started)
         } else {
-            // The records stay light (no analysis, no fingerprint): the plan reads the analyses from the ledger in
-            // batches. A folder that may hold legacy clip paths re-keys whole records (rare: made before 0.2).
+            // The records stay light (no analysis, no fingerprint): the run reads the analyses from the ledger in
+            // path order as it reaches them (StoredAnalyses). A folder that may hold legacy clip paths re-keys whole records (rare: made before 0.2).
             if mayHoldLegacyPaths {
                 let movedPaths = Set(moved.map(\.path))
                 known = try ledger.clips()
@@ -179,7 +179,7 @@ public enum Ingest {
                 ReleaseJob(
                     options: options, tree: tree, ledger: ledger, releasedShards: releasedShards, known: known,
                     moved: moved, legacy: legacy, speaker: speaker, withdrawals: withdrawals, plan: plan,
-                    reviews: reviews, inputsHash: inputs, started: started),
+                    fromLedger: !mayHoldLegacyPaths, reviews: reviews, inputsHash: inputs, started: started),
                 progress: progress)
         }
         LegacyClipPaths.mark(output: out)

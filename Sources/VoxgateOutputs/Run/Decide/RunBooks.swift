@@ -58,7 +58,10 @@ struct RunBooks {
     /// Remembers which of `paths` get a record from this run (``writtenWatched``).
     mutating func watch(_ paths: [String]) { watched.formUnion(paths) }
 
-    mutating func record(_ outcome: ClipOutcome, placement: OutputRecords.Placement?) throws(RunError) {
+    /// Records one clip's outcome. `earlier`: what the run re-decided it from (``StoredAnalyses``), nil if decoded.
+    mutating func record(
+        _ outcome: ClipOutcome, earlier: StoredAnalyses.Earlier?, placement: OutputRecords.Placement?
+    ) throws(RunError) {
         let clip = outcome.source.clip
         let i = done  // outcomes arrive once per clip, in the plan's order
         precondition(plan.sources[i].clip == clip, "outcome of \(clip) out of order")
@@ -70,11 +73,11 @@ struct RunBooks {
         }
         let isWithdrawn = outcome.findings.contains { $0.reason == .consentWithdrawn }
         var analysis = outcome.analysis
-        let unchanged = !outcome.decoded && outcome.analysis == plan.earlier[i]
-        var text = unchanged ? plan.storedText[i] : nil
-        // The ledger's analysis text and fingerprint stand (``IncrementalPlan/textInLedger``): `before` is a light
+        let unchanged = !outcome.decoded && earlier != nil && outcome.analysis == earlier?.analysis
+        var text = unchanged ? earlier?.text : nil
+        // The ledger's analysis text and fingerprint stand (``StoredAnalyses/Earlier/stands``): `before` is a light
         // record without them, and the record is written only when something else changed.
-        var stands = unchanged && plan.textInLedger[i] && before != nil
+        var stands = unchanged && earlier?.stands == true && before != nil
         if isWithdrawn && before?.withdrawn != true {
             newlyWithdrawnClips += 1
             if case .valid(let meta) = outcome.analysis.sidecar {

@@ -23,6 +23,8 @@ extension Ingest {
         var speaker: SpeakerPseudonym
         var withdrawals: Withdrawals
         var plan: IncrementalPlan
+        /// The plan's records are light: the stored analyses are read from the ledger (else `known` carries them).
+        var fromLedger = true
         /// Shard audio already at hand, by clip path (a merge's partition shard members).
         var audio: [String: ShardAudio] = [:]
         /// Withdrawal audit records to carry over (a merge's partitions').
@@ -40,16 +42,16 @@ extension Ingest {
             job.options, job.tree, job.ledger, job.plan, job.known, job.speaker
         )
         let (out, log, started, releasedShards) = (options.output, options.logger, job.started, job.releasedShards)
+        let toDecode = plan.reuse.lazy.filter { !$0 }.count
         log.info(
             "plan",
             metadata: [
-                "to_decode": "\(plan.earlier.lazy.filter { $0 == nil }.count)",
-                "unchanged": "\(plan.earlier.lazy.filter { $0 != nil }.count - plan.retained.count)",
+                "to_decode": "\(toDecode)", "unchanged": "\(plan.sources.count - toDecode - plan.retained.count)",
                 "retained_without_upload": "\(plan.retained.count)", "released_shards": "\(releasedShards.count)",
                 "moved_to_other_partitions": "\(job.moved.count)",
             ])
         var pipeline = IngestPipeline(
-            clips: plan.sources, earlier: plan.earlier, config: options.config, withdrawals: job.withdrawals,
+            clips: plan.sources, config: options.config, withdrawals: job.withdrawals,
             communityTerms: tree.communityTerms, reviews: job.reviews, speakerIDs: plan.speakerIDs, jobs: options.jobs)
         for (i, source) in plan.sources.enumerated() {
             if let audio = job.audio[source.clip] { pipeline.audio[i] = audio }
@@ -59,19 +61,23 @@ extension Ingest {
 
         // Clips earlier runs released, and still may: they are the kept ones, and their sentences' splits stay.
         // One this run rejects (withdrawn now, say) is not kept: a copy of it is decided as in every later run.
+        // Their analyses are read from the ledger in path order as this pass reaches them, and read again by the
+        // pipeline: no analysis of every clip is held.
+        let sources = plan.sources
+        func isReleased(_ i: Int) -> Bool {
+            guard let record = known[sources[i].clip] else { return false }
+            return record.shard != nil && !record.withdrawn
+        }
         var duplicates = DuplicateIndex(sameSpeakerSentence: options.config.dedupe.sameSpeakerSentence)
-        for (i, source) in plan.sources.enumerated() {
-            guard let analysis = plan.earlier[i], let record = known[source.clip], record.shard != nil,
-                !record.withdrawn
-            else { continue }
-            pipeline.released.insert(i)
-            guard source.refusal == nil,
+        let releasedAnalyses = StoredAnalyses(plan: plan, ledger: job.fromLedger ? ledger : nil, wanted: isReleased)
+        for (i, source) in sources.enumerated() where plan.reuse[i] && isReleased(i) {
+            guard let analysis = try await releasedAnalyses.earlier(i)?.analysis, source.refusal == nil,
                 pipeline.analyzer.reassess(source, analysis: analysis, isReleased: true)?.isAccepted == true
             else { continue }
             let kept = ClipOutcome(source: source, earlier: analysis)
             duplicates.register(released: kept)
             if let meta = kept.metadata {
-                writer.released(language: source.languageTag, sentence: meta.sentence, split: record.split)
+                writer.released(language: source.languageTag, sentence: meta.sentence, split: known[source.clip]!.split)
             }
         }
 
@@ -88,10 +94,19 @@ extension Ingest {
         var termsFiles: [String] = []
         var rewrites: [(path: String, result: ShardRewriter.Result?)] = []
         do {
-            try await pipeline.run(duplicates: duplicates) { outcome in
+            // The analyses the pipeline asks for, in path order, until the books record their clips: the work in flight.
+            let stored = StoredAnalyses(plan: plan, ledger: job.fromLedger ? ledger : nil)
+            var inFlight: [Int: StoredAnalyses.Earlier] = [:]
+            let provide: (Int) async throws -> IngestPipeline.Earlier? = { i in
+                guard let earlier = try await stored.earlier(i) else { return nil }
+                inFlight[i] = earlier
+                return (earlier.analysis, isReleased(i))
+            }
+            try await pipeline.run(duplicates: duplicates, earlier: provide) { outcome in
                 let released = books.releasedPlace(of: outcome)
                 let placement = try writer.consume(outcome, released: released)
-                try books.record(outcome, placement: placement)
+                let earlier = inFlight.removeValue(forKey: books.done)
+                try books.record(outcome, earlier: earlier, placement: placement)
                 log.debug(
                     "clip",
                     metadata: [
