@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import GRDB
 public import VoxgateCorpus
 
@@ -53,42 +53,5 @@ extension Ledger {
             sql: "INSERT OR REPLACE INTO main.clip (\(names.joined(separator: ", "))) "
                 + "SELECT \(values.joined(separator: ", ")) FROM \(stageTable) ORDER BY rowid")
         try db.execute(sql: "DELETE FROM \(stageTable)")
-    }
-}
-
-/// Reading the stored analyses without holding every record.
-extension Ledger {
-    /// A clip's stored analysis (JSON) and fingerprint.
-    public struct StoredAnalysis: Sendable {
-        public var path: String
-        public var analysis: String
-        public var fingerprint: Data?
-    }
-
-    /// The stored analyses of the clips whose paths lie between `first` and `last` (both included), in path order
-    /// (the byte order of the UTF-8 path, SQLite's BINARY collation): a run reads them a range at a time as it
-    /// reaches its clips, never all at once.
-    public func storedAnalyses(from first: String, through last: String) throws(RunError) -> [StoredAnalysis] {
-        try read { db in
-            let cursor = try Row.fetchCursor(
-                db,
-                sql: "SELECT path, analysis, fingerprint FROM main.clip WHERE path >= ? AND path <= ? ORDER BY path",
-                arguments: [first, last])
-            var rows: [StoredAnalysis] = []
-            while let row = try cursor.next() {
-                rows.append(StoredAnalysis(path: row[0], analysis: row[1], fingerprint: row[2]))
-            }
-            return rows
-        }
-    }
-
-    /// One clip's stored analysis, or nil when the ledger holds no such clip.
-    public func storedAnalysis(of path: String) throws(RunError) -> StoredAnalysis? {
-        try read { db in
-            try Row.fetchOne(
-                db, sql: "SELECT path, analysis, fingerprint FROM main.clip WHERE path = ?", arguments: [path]
-            )
-            .map { StoredAnalysis(path: $0[0], analysis: $0[1], fingerprint: $0[2]) }
-        }
     }
 }

@@ -27,6 +27,27 @@ struct IncrementalPlan {
         }
     }
 
+    /// What the plan keeps of a ledger record: its file's and sidecar's stat as analysed, its state, and (only
+    /// when every file is hashed again) its SHA-256.
+    struct KnownClip: Sendable {
+        var size: Int
+        var mtimeNs: Int64
+        var sidecarSize: Int?
+        var sidecarMtimeNs: Int64?
+        /// In a shard and not withdrawn: a clip an earlier run released.
+        var released: Bool
+        var withdrawn: Bool
+        var fileSha256: String?
+        init(_ record: ClipRecord, hash: Bool) {
+            (size, mtimeNs, sidecarSize, sidecarMtimeNs) = (
+                record.size, record.mtimeNs, record.sidecarSize, record.sidecarMtimeNs
+            )
+            released = record.shard != nil && !record.withdrawn
+            withdrawn = record.withdrawn
+            fileSha256 = hash ? record.fileSha256 : nil
+        }
+    }
+
     /// Every clip of the run in path order: the tree's, then (merged in order) those only the ledger knows.
     var sources: [ClipSource] = []
     /// Aligned with `sources`: the clip's file is unchanged and the ledger holds its analysis, which the run reads
@@ -39,7 +60,11 @@ struct IncrementalPlan {
     var retained: Set<String> = []
 
     private let tree: CorpusInput
-    let known: [String: ClipRecord]
+    /// The ledger's clips, by path: what the plan compares the tree with (a few numbers per clip, not records).
+    let known: [String: KnownClip]
+    /// Whole records, when the run holds them (a folder that may hold legacy clip paths re-keys them): the
+    /// analyses are then read from them, not from the ledger. Nil: read from the ledger.
+    let records: [String: ClipRecord]?
     private let verifyHashes: Bool
     /// How a client_id read from a sidecar is kept (the corpus's pseudonym), here and by the run's analyzer.
     let speakerIDs: SpeakerIDs
@@ -50,10 +75,14 @@ struct IncrementalPlan {
     /// Stats every file of `tree` against the ledger's records (`known`); ``load(from:)`` then lists the run's clips.
     /// Until then `sources`, `files`, `sidecars` and `reuse` (the file has the recorded size and time) are the tree's.
     /// - Parameter speakerIDs: how a sidecar read again keeps its client_id (the corpus's pseudonym).
-    init(tree: CorpusInput, known: [String: ClipRecord], verifyHashes: Bool, speakerIDs: SpeakerIDs) {
+    init(
+        tree: CorpusInput, known: [String: KnownClip], records: [String: ClipRecord]? = nil, verifyHashes: Bool,
+        speakerIDs: SpeakerIDs
+    ) {
         self.speakerIDs = speakerIDs
         self.tree = tree
         self.known = known
+        self.records = records
         self.verifyHashes = verifyHashes
         sources = tree.clips  // the tree's storage, shared (no copy of every clip's source)
         files.reserveCapacity(sources.count)
@@ -84,9 +113,8 @@ struct IncrementalPlan {
     /// Lists every clip of the run and which ones reuse their stored analysis. Nothing is decoded but the records
     /// of clips whose upload is gone (few: their source is rebuilt from the stored sidecar reading); the others'
     /// analyses are read when the run reaches them (``StoredAnalyses``), so no analysis of every clip is held.
-    /// - Parameter ledger: where the analyses are when `known` holds light records (``Ledger/clips(light:)``).
-    ///   Nil: `known`'s records carry them.
-    mutating func load(from ledger: Ledger? = nil) async throws(RunError) {
+    /// - Parameter ledger: where the gone clips' records are when the plan holds no ``records``.
+    mutating func load(from ledger: Ledger) async throws(RunError) {
         let (known, sources) = (self.known, self.sources)
         if verifyHashes {  // every unchanged file is read again: its SHA-256 must be the recorded one
             let indices = reuse.indices.filter { reuse[$0] }
@@ -106,12 +134,10 @@ struct IncrementalPlan {
         guard !gone.isEmpty else { return }
         var late: [(ClipSource, FileStat, FileStat?)] = []
         for path in gone {
-            let record = known[path]!
-            var stored = record
-            if let ledger, let row = try ledger.storedAnalysis(of: path) {
-                (stored.analysis, stored.fingerprint) = (row.analysis, row.fingerprint)
-            }
-            guard let analysis = try? ClipAnalysis(record: stored) else {
+            var record = records?[path]
+            if records == nil { record = try ledger.clip(at: path) }
+            guard let record, let analysis = try? ClipAnalysis(record: record)
+            else {
                 throw RunError(
                     .ledgerUnusable,
                     "the ledger's record of '\(path)' cannot be read; restore the ledger from a backup, or rerun "

@@ -5,9 +5,10 @@ import VoxgatePipeline
 
 /// The stored analyses a run re-decides its unchanged clips from, read as the run reaches them.
 ///
-/// The run asks for its clips in path order (``IncrementalPlan/sources``); the analyses are read from the ledger a
-/// path range at a time (``Ledger/storedAnalyses(from:through:)``, merge-joined with the plan by path) and decoded
-/// in parallel, ``batch`` clips ahead. What is resident is that batch, never an analysis per clip of the corpus.
+/// The run asks for its clips in path order (``IncrementalPlan/sources``); their records are read from the ledger a
+/// path range at a time (``Ledger/clips(from:through:)``, merge-joined with the plan by path) and their analyses
+/// decoded in parallel, ``batch`` clips ahead. What is resident is that batch, never a record or an analysis per
+/// clip of the corpus.
 ///
 /// **Change policy** (as ``IncrementalPlan`` describes it): a changed sidecar (or release TSV row) is read again
 /// and kept as the pseudonym; the analysis then holds the new reading and no language findings. A contributor
@@ -15,6 +16,8 @@ import VoxgatePipeline
 final class StoredAnalyses {
     /// A clip's stored analysis, as the run re-decides it.
     struct Earlier: Sendable {
+        /// The clip's record, whole (what the run compares its new record with).
+        var before: ClipRecord
         var analysis: ClipAnalysis
         /// The analysis text to store unchanged (nil: encode the outcome's analysis).
         var text: String?
@@ -25,7 +28,7 @@ final class StoredAnalyses {
 
     static let batch = 256
     private let plan: IncrementalPlan
-    private let ledger: Ledger?
+    private let ledger: Ledger
     private let wanted: (Int) -> Bool
     /// Read and decoded, not asked for yet.
     private var ahead: [Int: Earlier] = [:]
@@ -33,9 +36,9 @@ final class StoredAnalyses {
     private var next = 0
 
     /// - Parameters:
-    ///   - ledger: where the analyses are when the plan's records are light; nil: the records carry them.
+    ///   - ledger: where the records are (unless the plan holds them, ``IncrementalPlan/records``).
     ///   - wanted: which of the plan's reused clips will be asked for (the others are not read).
-    init(plan: IncrementalPlan, ledger: Ledger?, wanted: @escaping (Int) -> Bool = { _ in true }) {
+    init(plan: IncrementalPlan, ledger: Ledger, wanted: @escaping (Int) -> Bool = { _ in true }) {
         self.plan = plan
         self.ledger = ledger
         self.wanted = wanted
@@ -54,32 +57,29 @@ final class StoredAnalyses {
         var items: [Item] = []
         var j = start
         while j < plan.sources.count, items.count < Self.batch {
-            if plan.reuse[j], wanted(j), let record = plan.known[plan.sources[j].clip] {
+            if plan.reuse[j], wanted(j) {
+                let clip = plan.sources[j].clip
                 items.append(
                     Item(
-                        index: j, source: plan.sources[j], record: record, sidecar: plan.sidecars[j],
-                        retained: plan.retained.contains(plan.sources[j].clip)))
+                        index: j, source: plan.sources[j], record: plan.records?[clip], sidecar: plan.sidecars[j],
+                        retained: plan.retained.contains(clip)))
             }
             j += 1
         }
         next = j
         guard let first = items.first, let last = items.last else { return }
-        if let ledger {  // merge-join the path range's rows with the items, both in path order
-            let rows = try ledger.storedAnalyses(from: first.source.clip, through: last.source.clip)
+        let kept = plan.records == nil  // the ledger's text and fingerprint stand while the analysis is unchanged
+        if kept {  // merge-join the path range's records with the items, both in path order
+            let rows = try ledger.clips(from: first.source.clip, through: last.source.clip)
             var r = 0
             for k in items.indices {
                 let clip = items[k].source.clip
                 while r < rows.count, rows[r].path.utf8.lexicographicallyPrecedes(clip.utf8) { r += 1 }
-                guard r < rows.count, rows[r].path == clip else {
-                    items[k].record.analysis = ""  // not in the ledger any more: decoded again
-                    continue
-                }
-                items[k].record.analysis = rows[r].analysis
-                items[k].record.fingerprint = rows[r].fingerprint
+                guard r < rows.count, rows[r].path == clip else { continue }  // not in the ledger: decoded again
+                items[k].record = rows[r]
                 r += 1
             }
         }
-        let kept = ledger != nil
         let ids = plan.speakerIDs
         let decoded = await IncrementalPlan.concurrentMap(items) { Self.earlier($0, kept: kept, ids: ids) }
         for (item, earlier) in zip(items, decoded) {
@@ -91,7 +91,7 @@ final class StoredAnalyses {
     private struct Item: Sendable {
         var index: Int
         var source: ClipSource
-        var record: ClipRecord
+        var record: ClipRecord?
         var sidecar: IncrementalPlan.FileStat?
         var retained: Bool
     }
@@ -99,10 +99,9 @@ final class StoredAnalyses {
     /// What the run re-decides `item` from (nil: decode it).
     /// - Parameter kept: the record came from the ledger, whose analysis text and fingerprint stand.
     private static func earlier(_ item: Item, kept: Bool, ids: SpeakerIDs) -> Earlier? {
-        let record = item.record
-        guard var analysis = try? ClipAnalysis(record: record) else { return nil }
+        guard let record = item.record, var analysis = try? ClipAnalysis(record: record) else { return nil }
         let text: String? = kept ? nil : record.analysis
-        if item.retained { return Earlier(analysis: analysis, text: text, stands: kept) }
+        if item.retained { return Earlier(before: record, analysis: analysis, text: text, stands: kept) }
         let sidecarChanged = item.sidecar?.size != record.sidecarSize || item.sidecar?.mtimeNs != record.sidecarMtimeNs
         var reading: (reading: SidecarReading, withdrawnBefore: Bool)?
         if case .parsed(let read) = item.source.metadata, !record.withdrawn, ids.keep(read).reading != analysis.sidecar
@@ -111,10 +110,10 @@ final class StoredAnalyses {
         } else if sidecarChanged && !record.withdrawn {
             reading = ids.keep(item.source.metadata.read())
         }
-        guard let reading else { return Earlier(analysis: analysis, text: text, stands: kept) }
+        guard let reading else { return Earlier(before: record, analysis: analysis, text: text, stands: kept) }
         if reading.withdrawnBefore { return nil }  // decoded again: the analyzer matches the id as read
         analysis.sidecar = reading.reading
         analysis.languageFindings = nil
-        return Earlier(analysis: analysis, text: nil, stands: false)
+        return Earlier(before: record, analysis: analysis, text: nil, stands: false)
     }
 }

@@ -14,17 +14,14 @@ extension Ingest {
         var tree: CorpusInput
         var ledger: Ledger
         var releasedShards: [ShardRecord]
-        /// The output ledger's clips.
-        var known: [String: ClipRecord]
         /// Clips to remove from the release and the ledger (they belong to another partition now).
         var moved: [ClipRecord] = []
         /// Records of legacy clip paths carried over or dropped (``LegacyClipPaths``).
         var legacy = LegacyClipPaths()
         var speaker: SpeakerPseudonym
         var withdrawals: Withdrawals
+        /// The run's clips, and what the ledger knows of them (``IncrementalPlan/known``, ``IncrementalPlan/records``).
         var plan: IncrementalPlan
-        /// The plan's records are light: the stored analyses are read from the ledger (else `known` carries them).
-        var fromLedger = true
         /// Shard audio already at hand, by clip path (a merge's partition shard members).
         var audio: [String: ShardAudio] = [:]
         /// Withdrawal audit records to carry over (a merge's partitions').
@@ -38,9 +35,7 @@ extension Ingest {
     /// Decides every clip of `job` in path order, writes new shards and rewrites, commits the ledger, and
     /// regenerates the release's files: the one path every run takes.
     static func release(_ job: ReleaseJob, progress: @Sendable (IngestProgress) -> Void) async throws -> IngestSummary {
-        let (options, tree, ledger, plan, known, speaker) = (
-            job.options, job.tree, job.ledger, job.plan, job.known, job.speaker
-        )
+        let (options, tree, ledger, plan, speaker) = (job.options, job.tree, job.ledger, job.plan, job.speaker)
         let (out, log, started, releasedShards) = (options.output, options.logger, job.started, job.releasedShards)
         let toDecode = plan.reuse.lazy.filter { !$0 }.count
         log.info(
@@ -63,26 +58,23 @@ extension Ingest {
         // One this run rejects (withdrawn now, say) is not kept: a copy of it is decided as in every later run.
         // Their analyses are read from the ledger in path order as this pass reaches them, and read again by the
         // pipeline: no analysis of every clip is held.
-        let sources = plan.sources
-        func isReleased(_ i: Int) -> Bool {
-            guard let record = known[sources[i].clip] else { return false }
-            return record.shard != nil && !record.withdrawn
-        }
+        let (sources, known) = (plan.sources, plan.known)
+        func isReleased(_ i: Int) -> Bool { known[sources[i].clip]?.released == true }
         var duplicates = DuplicateIndex(sameSpeakerSentence: options.config.dedupe.sameSpeakerSentence)
-        let releasedAnalyses = StoredAnalyses(plan: plan, ledger: job.fromLedger ? ledger : nil, wanted: isReleased)
+        let releasedAnalyses = StoredAnalyses(plan: plan, ledger: ledger, wanted: isReleased)
         for (i, source) in sources.enumerated() where plan.reuse[i] && isReleased(i) {
-            guard let analysis = try await releasedAnalyses.earlier(i)?.analysis, source.refusal == nil,
-                pipeline.analyzer.reassess(source, analysis: analysis, isReleased: true)?.isAccepted == true
+            guard let earlier = try await releasedAnalyses.earlier(i), source.refusal == nil,
+                pipeline.analyzer.reassess(source, analysis: earlier.analysis, isReleased: true)?.isAccepted == true
             else { continue }
-            let kept = ClipOutcome(source: source, earlier: analysis)
+            let kept = ClipOutcome(source: source, earlier: earlier.analysis)
             duplicates.register(released: kept)
             if let meta = kept.metadata {
-                writer.released(language: source.languageTag, sentence: meta.sentence, split: known[source.clip]!.split)
+                writer.released(language: source.languageTag, sentence: meta.sentence, split: earlier.before.split)
             }
         }
 
         try ledger.discardStage()
-        var books = RunBooks(plan: plan, known: known, speaker: speaker, ledger: ledger)
+        var books = RunBooks(plan: plan, speaker: speaker, ledger: ledger)
         books.watch(job.legacy.carried)
         books.remove(job.moved)
         for (shard, keys) in try job.legacy.staleMembers(in: releasedShards, output: out) {
@@ -95,7 +87,7 @@ extension Ingest {
         var rewrites: [(path: String, result: ShardRewriter.Result?)] = []
         do {
             // The analyses the pipeline asks for, in path order, until the books record their clips: the work in flight.
-            let stored = StoredAnalyses(plan: plan, ledger: job.fromLedger ? ledger : nil)
+            let stored = StoredAnalyses(plan: plan, ledger: ledger)
             var inFlight: [Int: StoredAnalyses.Earlier] = [:]
             let provide: (Int) async throws -> IngestPipeline.Earlier? = { i in
                 guard let earlier = try await stored.earlier(i) else { return nil }
@@ -103,10 +95,11 @@ extension Ingest {
                 return (earlier.analysis, isReleased(i))
             }
             try await pipeline.run(duplicates: duplicates, earlier: provide) { outcome in
-                let released = books.releasedPlace(of: outcome)
-                let placement = try writer.consume(outcome, released: released)
                 let earlier = inFlight.removeValue(forKey: books.done)
-                try books.record(outcome, earlier: earlier, placement: placement)
+                let before = try books.before(outcome.source.clip, earlier: earlier)
+                let released = books.releasedPlace(of: outcome, before: before)
+                let placement = try writer.consume(outcome, released: released)
+                try books.record(outcome, earlier: earlier, before: before, placement: placement)
                 log.debug(
                     "clip",
                     metadata: [
@@ -146,7 +139,7 @@ extension Ingest {
             listedWithdrawals: job.withdrawals.clientIDs, earlierWithdrawn: job.withdrawals.speakerHashes)
         change.deletedClips = job.moved.map(\.path) + job.legacy.deleted
         for path in job.legacy.carried where !books.writtenWatched.contains(path) {
-            if let record = known[path] { change.clips.append(record) }
+            if let record = plan.records?[path] { change.clips.append(record) }
         }
         for w in job.carriedWithdrawals where !change.withdrawals.contains(where: { $0.speakerHash == w.speakerHash }) {
             change.withdrawals.append(w)
