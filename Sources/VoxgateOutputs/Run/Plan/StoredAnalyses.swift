@@ -76,8 +76,7 @@ final class StoredAnalyses {
                 let clip = items[k].source.clip
                 while r < rows.count, rows[r].path.utf8.lexicographicallyPrecedes(clip.utf8) { r += 1 }
                 guard r < rows.count, rows[r].path == clip else { continue }  // not in the ledger: decoded again
-                items[k].record = rows[r]
-                r += 1
+                items[k].record = rows[r]  // `r` stays: two uploads may share a clip path (a conflict)
             }
         }
         let ids = plan.speakerIDs
