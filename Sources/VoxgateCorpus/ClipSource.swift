@@ -49,7 +49,8 @@ public enum MetadataSource: Sendable, Hashable {
     /// A `<clip-id>.json` sidecar, exactly as spelled on disk; nil when the clip has none.
     case sidecar(path: String?)
     /// Metadata the input layout parsed itself (e.g. a Common Voice TSV row).
-    case parsed(SidecarReading)
+    /// (Boxed: a `SidecarReading` is hundreds of bytes inline, and every listed clip carries a `MetadataSource`.)
+    indirect case parsed(SidecarReading)
 
     /// Reads the metadata (file I/O for a sidecar).
     public func read() -> SidecarReading {

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import GRDB
 public import VoxgateCorpus
 
@@ -53,42 +53,5 @@ extension Ledger {
             sql: "INSERT OR REPLACE INTO main.clip (\(names.joined(separator: ", "))) "
                 + "SELECT \(values.joined(separator: ", ")) FROM \(stageTable) ORDER BY rowid")
         try db.execute(sql: "DELETE FROM \(stageTable)")
-    }
-}
-
-/// Reading the stored analyses without holding every record.
-extension Ledger {
-    /// A clip's stored analysis (JSON) and fingerprint.
-    public struct StoredAnalysis: Sendable {
-        public var path: String
-        public var analysis: String
-        public var fingerprint: Data?
-    }
-
-    /// Every clip's stored analysis, `batch` at a time (the light records of ``clips(light:)`` leave them out).
-    public func forEachStoredAnalysis(batch: Int = 4096, _ body: ([StoredAnalysis]) throws -> Void) throws(RunError) {
-        try read { db in
-            let cursor = try Row.fetchCursor(db, sql: "SELECT path, analysis, fingerprint FROM main.clip")
-            var rows: [StoredAnalysis] = []
-            rows.reserveCapacity(batch)
-            while let row = try cursor.next() {
-                rows.append(StoredAnalysis(path: row[0], analysis: row[1], fingerprint: row[2]))
-                if rows.count == batch {
-                    try body(rows)
-                    rows.removeAll(keepingCapacity: true)
-                }
-            }
-            if !rows.isEmpty { try body(rows) }
-        }
-    }
-
-    /// One clip's stored analysis, or nil when the ledger holds no such clip.
-    public func storedAnalysis(of path: String) throws(RunError) -> StoredAnalysis? {
-        try read { db in
-            try Row.fetchOne(
-                db, sql: "SELECT path, analysis, fingerprint FROM main.clip WHERE path = ?", arguments: [path]
-            )
-            .map { StoredAnalysis(path: $0[0], analysis: $0[1], fingerprint: $0[2]) }
-        }
     }
 }

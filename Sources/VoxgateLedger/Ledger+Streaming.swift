@@ -16,6 +16,34 @@ extension Ledger {
         }
     }
 
+    /// Every clip, in path order, one at a time (a cursor: no array of every record).
+    /// - Parameter light: leave out the analyses and fingerprints.
+    public func forEachClip(light: Bool = false, _ body: (ClipRecord) throws -> Void) throws(RunError) {
+        try read { db in
+            let cursor = try ClipRecord.fetchCursor(
+                db, sql: "SELECT \(light ? Self.lightColumns : "*") FROM clip ORDER BY path")
+            while let record = try cursor.next() { try body(record) }
+        }
+    }
+
+    /// The clips whose paths lie between `first` and `last` (both included), whole, in path order: a run reads the
+    /// records it re-decides a range at a time as it reaches them, never all at once.
+    public func clips(from first: String, through last: String) throws(RunError) -> [ClipRecord] {
+        try read { db in
+            try ClipRecord.fetchAll(
+                db, sql: "SELECT * FROM clip WHERE path >= ? AND path <= ? ORDER BY path", arguments: [first, last])
+        }
+    }
+
+    /// One clip's record, or nil when the ledger holds no such clip.
+    /// - Parameter light: leave out the analysis and fingerprint.
+    public func clip(at path: String, light: Bool = false) throws(RunError) -> ClipRecord? {
+        try read { db in
+            try ClipRecord.fetchOne(
+                db, sql: "SELECT \(light ? Self.lightColumns : "*") FROM clip WHERE path = ?", arguments: [path])
+        }
+    }
+
     /// The paths of the clips whose contributor withdrew (their metadata is erased).
     public func withdrawnClips() throws(RunError) -> [String] {
         try read { db in try String.fetchAll(db, sql: "SELECT path FROM clip WHERE withdrawn = 1 ORDER BY path") }

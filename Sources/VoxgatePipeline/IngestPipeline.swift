@@ -10,7 +10,7 @@ public import VoxgateCorpus
 /// `jobs` is: outputs are deterministic.
 public struct IngestPipeline: Sendable {
     public var clips: [ClipSource]
-    /// For each clip, an earlier run's analysis when its file is unchanged (it is then not decoded).
+    /// For each clip, an earlier run's analysis when its file is unchanged (it is then not decoded); empty: none.
     public var earlier: [ClipAnalysis?]
     /// The clips (indices) an earlier run released: their audio is in a shard already.
     public var released: Set<Int> = []
@@ -32,7 +32,7 @@ public struct IngestPipeline: Sendable {
         precondition(jobs >= 1)
         precondition(earlier.isEmpty || earlier.count == clips.count)
         self.clips = clips
-        self.earlier = earlier.isEmpty ? Array(repeating: nil, count: clips.count) : earlier
+        self.earlier = earlier  // empty: no slot per clip (an optional analysis is hundreds of bytes even when nil)
         self.analyzer = ClipAnalyzer(config: config, withdrawals: withdrawals, communityTerms: communityTerms)
         self.analyzer.reviews = reviews
         self.analyzer.speakerIDs = speakerIDs
@@ -40,10 +40,20 @@ public struct IngestPipeline: Sendable {
         self.window = max(jobs, jobs * config.run.clipsInFlightPerJob)
     }
 
+    /// An earlier run's analysis of a clip, and whether that run released it (its audio is in a shard already).
+    public typealias Earlier = (analysis: ClipAnalysis, isReleased: Bool)
+
     /// Runs every clip and calls `consume` once per clip, in path order, on one task at a time.
-    /// - Parameter duplicates: the duplicate index, holding the clips kept by earlier runs.
-    /// - Throws: what `consume` throws (output errors stop the run), or `CancellationError`.
-    public func run(duplicates: DuplicateIndex? = nil, _ consume: (ClipOutcome) async throws -> Void) async throws {
+    /// - Parameters:
+    ///   - duplicates: the duplicate index, holding the clips kept by earlier runs.
+    ///   - earlier: the earlier analysis of the clip at an index, or nil to decode it; asked once per clip, in
+    ///     index order, as the clip is started (so the caller reads analyses as the run reaches them and never
+    ///     holds them all). Nil: ``earlier`` and ``released``.
+    /// - Throws: what `earlier` or `consume` throw (output errors stop the run), or `CancellationError`.
+    public func run(
+        duplicates: DuplicateIndex? = nil, earlier provide: ((Int) async throws -> Earlier?)? = nil,
+        _ consume: (ClipOutcome) async throws -> Void
+    ) async throws {
         var duplicates =
             duplicates ?? DuplicateIndex(sameSpeakerSentence: analyzer.config.dedupe.sameSpeakerSentence)
         var pending: [Int: ClipOutcome] = [:]
@@ -56,14 +66,20 @@ public struct IngestPipeline: Sendable {
         let audio = audio
         try await withThrowingTaskGroup(of: (Int, ClipOutcome).self) { group in
             var running = 0
-            func startMore() {
+            func startMore() async throws {
                 while running < jobs, next < clips.count, next < emit + window {
                     let index = next
                     let source = clips[index]
-                    if let analysis = earlier[index] {
+                    var stored: Earlier?
+                    if let provide {
+                        stored = try await provide(index)
+                    } else if !earlier.isEmpty {
+                        stored = earlier[index].map { ($0, released.contains(index)) }
+                    }
+                    if let stored {
                         // No decoding: cheap enough to run here, unless its shard audio must be re-encoded.
                         if let outcome = analyzer.reassess(
-                            source, analysis: analysis, isReleased: released.contains(index), audio: audio[index])
+                            source, analysis: stored.analysis, isReleased: stored.isReleased, audio: audio[index])
                         {
                             pending[index] = outcome
                             next += 1
@@ -82,11 +98,11 @@ public struct IngestPipeline: Sendable {
                     emit += 1
                 }
             }
-            startMore()
+            try await startMore()
             try await drain()
             while emit < clips.count {
                 if running == 0 {  // everything in the window was reused: no task to wait for
-                    startMore()
+                    try await startMore()
                     try await drain()
                     try Task.checkCancellation()
                     continue
@@ -96,7 +112,7 @@ public struct IngestPipeline: Sendable {
                 pending[index] = outcome
                 try await drain()
                 try Task.checkCancellation()
-                startMore()
+                try await startMore()
                 try await drain()
             }
         }

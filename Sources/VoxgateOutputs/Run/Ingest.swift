@@ -126,9 +126,16 @@ public enum Ingest {
         try OutputFolder.recover(ledger, output: out)
         let releasedShards = try ledger.shards()
         try await OutputFolder.verify(releasedShards, output: out, ledger: ledger, hashes: options.verifyHashes)
-        var known = try ledger.clips(light: true)  // all of each record only when something changed
+        // What the run compares the tree with: a few numbers per ledger clip (IncrementalPlan.KnownClip), read with a
+        // cursor. Whole records only in a folder that may hold legacy clip paths (rare: made before 0.2): re-keyed.
         let mayHoldLegacyPaths = LegacyClipPaths.mayHoldLegacyPaths(output: out, runs: try ledger.runs().count)
-        var legacy = mayHoldLegacyPaths ? LegacyClipPaths(tree: tree, known: &known) : LegacyClipPaths()
+        var records: [String: ClipRecord]?
+        var legacy = LegacyClipPaths()
+        if mayHoldLegacyPaths {
+            var light = try ledger.clips(light: true)
+            legacy = LegacyClipPaths(tree: tree, known: &light)
+            records = light
+        }
         let speaker = try SpeakerPseudonym(keyPath: options.speakerKeyPath ?? out + "/speaker.key")
         try SpeakerPseudonym.check(speaker, against: ledger, keyPath: options.speakerKeyPath ?? out + "/speaker.key")
         try ledger.keepPseudonyms(speaker.ids())  // a ledger made before pseudonyms: its raw ids replaced, once
@@ -143,16 +150,25 @@ public enum Ingest {
         if let partition = options.partition {
             unlink(out + "/" + PartitionMarker.fileName)  // not complete until this run is
             tree.clips = tree.clips.filter { partition.contains($0.clip) }
-            moved = known.values.filter { !partition.contains($0.path) }.sorted { $0.path < $1.path }
-            for record in moved { known.removeValue(forKey: record.path) }
         }
+        var known: [String: IncrementalPlan.KnownClip] = [:]
+        let keep = { (record: ClipRecord) in
+            if let partition = options.partition, !partition.contains(record.path) {
+                moved.append(record)
+            } else {
+                known[record.path] = .init(record, hash: options.verifyHashes)
+            }
+        }
+        if let all = records { all.values.forEach(keep) } else { try ledger.forEachClip(light: true, keep) }
+        moved.sort { $0.path < $1.path }
         let listed = Set(tree.withdrawals.union(options.withdraw).map { speaker($0) })
         let earlierWithdrawn = try ledger.withdrawnSpeakers()
         let ids = speaker.ids(legacyWithdrawals: try ledger.withdrawnSpeakers(hashed: .clientID))
         let withdrawals = Withdrawals(
             clientIDs: listed, speakerHashes: earlierWithdrawn, hash: { speaker.withdrawalHash(pseudonym: $0) },
-            erasedClips: Set(known.values.filter(\.withdrawn).map(\.path)))
-        var plan = IncrementalPlan(tree: tree, known: known, verifyHashes: options.verifyHashes, speakerIDs: ids)
+            erasedClips: Set(known.lazy.filter(\.value.withdrawn).map(\.key)))
+        var plan = IncrementalPlan(
+            tree: tree, known: known, records: records, verifyHashes: options.verifyHashes, speakerIDs: ids)
         let reviews = try ReviewVotes.load(output: out)
         let inputs = ReviewVotes.inputsHash(
             InputsHash.of(
@@ -161,25 +177,25 @@ public enum Ingest {
         var result: IngestSummary
         if moved.isEmpty, legacy.isEmpty, try await isUpToDate(out, ledger: ledger, plan: plan, inputsHash: inputs) {
             result = try await recordUnchangedRun(
-                options, tree: tree, ledger: ledger, known: known, inputsHash: inputs, started: started)
+                options, tree: tree, ledger: ledger, inputsHash: inputs, started: started)
         } else {
-            // The records stay light (no analysis, no fingerprint): the plan reads the analyses from the ledger in
-            // batches. A folder that may hold legacy clip paths re-keys whole records (rare: made before 0.2).
+            // The run reads each clip's record and analysis from the ledger in path order as it reaches it
+            // (StoredAnalyses). A folder that may hold legacy clip paths re-keys whole records (rare: made before 0.2).
             if mayHoldLegacyPaths {
                 let movedPaths = Set(moved.map(\.path))
-                known = try ledger.clips()
-                legacy = LegacyClipPaths(tree: tree, known: &known)
-                known = known.filter { !movedPaths.contains($0.key) }
-                plan = IncrementalPlan(tree: tree, known: known, verifyHashes: options.verifyHashes, speakerIDs: ids)
-                try await plan.load()
-            } else {
-                try await plan.load(from: ledger)
+                var full = try ledger.clips()
+                legacy = LegacyClipPaths(tree: tree, known: &full)
+                full = full.filter { !movedPaths.contains($0.key) }
+                plan = IncrementalPlan(
+                    tree: tree, known: full.mapValues { .init($0, hash: options.verifyHashes) }, records: full,
+                    verifyHashes: options.verifyHashes, speakerIDs: ids)
             }
+            try await plan.load(from: ledger)
             result = try await release(
                 ReleaseJob(
-                    options: options, tree: tree, ledger: ledger, releasedShards: releasedShards, known: known,
-                    moved: moved, legacy: legacy, speaker: speaker, withdrawals: withdrawals, plan: plan,
-                    reviews: reviews, inputsHash: inputs, started: started),
+                    options: options, tree: tree, ledger: ledger, releasedShards: releasedShards, moved: moved,
+                    legacy: legacy, speaker: speaker, withdrawals: withdrawals, plan: plan, reviews: reviews,
+                    inputsHash: inputs, started: started),
                 progress: progress)
         }
         LegacyClipPaths.mark(output: out)

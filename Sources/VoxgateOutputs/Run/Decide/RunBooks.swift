@@ -12,7 +12,6 @@ import VoxgatePipeline
 struct RunBooks {
     static let stageBatch = 512
     private let plan: IncrementalPlan
-    private let known: [String: ClipRecord]
     private let speaker: SpeakerPseudonym
     private let ledger: Ledger
 
@@ -30,9 +29,8 @@ struct RunBooks {
     private var withdrawn: [String: (clips: Int, shards: Set<String>)] = [:]
     private(set) var newlyWithdrawnClips = 0
 
-    init(plan: IncrementalPlan, known: [String: ClipRecord], speaker: SpeakerPseudonym, ledger: Ledger) {
+    init(plan: IncrementalPlan, speaker: SpeakerPseudonym, ledger: Ledger) {
         self.plan = plan
-        self.known = known
         self.speaker = speaker
         self.ledger = ledger
     }
@@ -47,10 +45,19 @@ struct RunBooks {
     /// Removes samples by key from a released shard (legacy samples no record points to).
     mutating func remove(_ keys: Set<String>, from shard: String) { removals[shard, default: []].formUnion(keys) }
 
-    /// Where an earlier run released this clip, when the clip is unchanged and still accepted.
-    func releasedPlace(of outcome: ClipOutcome) -> OutputRecords.Placement? {
-        guard outcome.isAccepted, !outcome.decoded, let record = known[outcome.source.clip],
-            let shard = record.shard, let member = record.member
+    /// The ledger's record of a clip (nil: a new clip): the one its stored analysis came with (`earlier`), else
+    /// read on its own (a changed clip: few) — the run holds no record per clip.
+    func before(_ clip: String, earlier: StoredAnalyses.Earlier?) throws(RunError) -> ClipRecord? {
+        if let earlier { return earlier.before }
+        guard plan.known[clip] != nil else { return nil }
+        if let records = plan.records { return records[clip] }
+        return try ledger.clip(at: clip, light: true)
+    }
+
+    /// Where an earlier run released this clip (`before`), when the clip is unchanged and still accepted.
+    func releasedPlace(of outcome: ClipOutcome, before: ClipRecord?) -> OutputRecords.Placement? {
+        guard outcome.isAccepted, !outcome.decoded, let record = before, let shard = record.shard,
+            let member = record.member
         else { return nil }
         return OutputRecords.Placement(shard: shard, key: member, split: record.split, audioSHA256: record.audioSha256)
     }
@@ -58,23 +65,27 @@ struct RunBooks {
     /// Remembers which of `paths` get a record from this run (``writtenWatched``).
     mutating func watch(_ paths: [String]) { watched.formUnion(paths) }
 
-    mutating func record(_ outcome: ClipOutcome, placement: OutputRecords.Placement?) throws(RunError) {
+    /// Records one clip's outcome. `earlier`: what the run re-decided it from (``StoredAnalyses``), nil if decoded;
+    /// `before`: the ledger's record of the clip (``before(_:earlier:)``).
+    mutating func record(
+        _ outcome: ClipOutcome, earlier: StoredAnalyses.Earlier?, before: ClipRecord?,
+        placement: OutputRecords.Placement?
+    ) throws(RunError) {
         let clip = outcome.source.clip
         let i = done  // outcomes arrive once per clip, in the plan's order
         precondition(plan.sources[i].clip == clip, "outcome of \(clip) out of order")
         done += 1
         if outcome.decoded { decoded += 1 }
-        let before = known[clip]
         if let before, let shard = before.shard, let member = before.member, placement?.shard != shard {
             removals[shard, default: []].insert(member)
         }
         let isWithdrawn = outcome.findings.contains { $0.reason == .consentWithdrawn }
         var analysis = outcome.analysis
-        let unchanged = !outcome.decoded && outcome.analysis == plan.earlier[i]
-        var text = unchanged ? plan.storedText[i] : nil
-        // The ledger's analysis text and fingerprint stand (``IncrementalPlan/textInLedger``): `before` is a light
-        // record without them, and the record is written only when something else changed.
-        var stands = unchanged && plan.textInLedger[i] && before != nil
+        let unchanged = !outcome.decoded && earlier != nil && outcome.analysis == earlier?.analysis
+        var text = unchanged ? earlier?.text : nil
+        // The ledger's analysis text and fingerprint stand (``StoredAnalyses/Earlier/stands``): they are `before`'s,
+        // and the record is written only when something else changed.
+        var stands = unchanged && earlier?.stands == true && before != nil
         if isWithdrawn && before?.withdrawn != true {
             newlyWithdrawnClips += 1
             if case .valid(let meta) = outcome.analysis.sidecar {
@@ -93,7 +104,7 @@ struct RunBooks {
             stands = false
         }
         let reasons = outcome.reasons.map(\.rawValue).joined(separator: ",")
-        var record = ClipRecord(
+        let record = ClipRecord(
             path: clip, language: outcome.source.languageTag, size: plan.files[i].size, mtimeNs: plan.files[i].mtimeNs,
             sidecarSize: plan.sidecars[i]?.size, sidecarMtimeNs: plan.sidecars[i]?.mtimeNs,
             fileSha256: analysis.fileSHA256 ?? "",
@@ -106,10 +117,6 @@ struct RunBooks {
             withdrawn: isWithdrawn, firstRun: before?.firstRun ?? 0,
             analysedRun: outcome.decoded ? 0 : (before?.analysedRun ?? 0))
         if record != before {
-            if stands, let stored = try ledger.storedAnalysis(of: clip) {
-                record.analysis = stored.analysis
-                record.fingerprint = stored.fingerprint
-            }
             records.append(record)
             recorded += 1
             if watched.contains(clip) { writtenWatched.insert(clip) }

@@ -27,141 +27,117 @@ struct IncrementalPlan {
         }
     }
 
+    /// What the plan keeps of a ledger record: its file's and sidecar's stat as analysed, its state, and (only
+    /// when every file is hashed again) its SHA-256.
+    struct KnownClip: Sendable {
+        var size: Int
+        var mtimeNs: Int64
+        var sidecarSize: Int?
+        var sidecarMtimeNs: Int64?
+        /// In a shard and not withdrawn: a clip an earlier run released.
+        var released: Bool
+        var withdrawn: Bool
+        var fileSha256: String?
+        init(_ record: ClipRecord, hash: Bool) {
+            (size, mtimeNs, sidecarSize, sidecarMtimeNs) = (
+                record.size, record.mtimeNs, record.sidecarSize, record.sidecarMtimeNs
+            )
+            released = record.shard != nil && !record.withdrawn
+            withdrawn = record.withdrawn
+            fileSha256 = hash ? record.fileSha256 : nil
+        }
+    }
+
     /// Every clip of the run in path order: the tree's, then (merged in order) those only the ledger knows.
     var sources: [ClipSource] = []
-    /// Aligned with `sources`: the analysis to reuse, or nil to decode.
-    var earlier: [ClipAnalysis?] = []
+    /// Aligned with `sources`: the clip's file is unchanged and the ledger holds its analysis, which the run reads
+    /// when it gets there (``StoredAnalyses``); false: decode the clip.
+    var reuse: [Bool] = []
     /// Aligned with `sources`: the file's and the sidecar's size and time as analysed.
     var files: [FileStat] = []
     var sidecars: [FileStat?] = []
-    /// Aligned with `sources`: the analysis text to store unchanged (nil: encode the outcome's analysis).
-    var storedText: [String?] = []
-    /// Aligned with `sources`: the ledger holds this clip's analysis text and fingerprint, which stand while the
-    /// analysis is unchanged (the plan was loaded from light records, ``load(from:)``; `storedText` is nil).
-    var textInLedger: [Bool] = []
     /// Clips only the ledger knows (their upload is gone).
     var retained: Set<String> = []
 
     private let tree: CorpusInput
-    private let known: [String: ClipRecord]
+    /// The ledger's clips, by path: what the plan compares the tree with (a few numbers per clip, not records).
+    let known: [String: KnownClip]
+    /// Whole records, when the run holds them (a folder that may hold legacy clip paths re-keys them): the
+    /// analyses are then read from them, not from the ledger. Nil: read from the ledger.
+    let records: [String: ClipRecord]?
     private let verifyHashes: Bool
     /// How a client_id read from a sidecar is kept (the corpus's pseudonym), here and by the run's analyzer.
     let speakerIDs: SpeakerIDs
-    private var candidates: [(ClipSource, ClipRecord?, FileStat, FileStat?)] = []
     /// Every clip of the tree is one the ledger holds, with the same file and sidecar (size and time), and the
     /// ledger holds no other: nothing about the clips changed since the last run.
     private(set) var isUnchanged = false
 
-    /// Stats every file of `tree` against the ledger's records (`known`); ``load()`` then reads what is needed.
+    /// Stats every file of `tree` against the ledger's records (`known`); ``load(from:)`` then lists the run's clips.
+    /// Until then `sources`, `files`, `sidecars` and `reuse` (the file has the recorded size and time) are the tree's.
     /// - Parameter speakerIDs: how a sidecar read again keeps its client_id (the corpus's pseudonym).
-    init(tree: CorpusInput, known: [String: ClipRecord], verifyHashes: Bool, speakerIDs: SpeakerIDs) {
+    init(
+        tree: CorpusInput, known: [String: KnownClip], records: [String: ClipRecord]? = nil, verifyHashes: Bool,
+        speakerIDs: SpeakerIDs
+    ) {
         self.speakerIDs = speakerIDs
         self.tree = tree
         self.known = known
+        self.records = records
         self.verifyHashes = verifyHashes
-        candidates = tree.clips.map { source in
+        sources = tree.clips  // the tree's storage, shared (no copy of every clip's source)
+        files.reserveCapacity(sources.count)
+        sidecars.reserveCapacity(sources.count)
+        reuse.reserveCapacity(sources.count)
+        var unchanged = !verifyHashes && sources.count == known.count
+        for source in sources {
             let file = FileStat(path: source.path) ?? FileStat(size: source.byteSize, mtimeNs: 0)
             var sidecar: FileStat?
             if case .sidecar(let path?) = source.metadata { sidecar = FileStat(path: path) }
             let record = known[source.clip].flatMap { $0.size == file.size && $0.mtimeNs == file.mtimeNs ? $0 : nil }
-            return (source, record, file, sidecar)
-        }
-        isUnchanged =
-            !verifyHashes && tree.clips.count == known.count
-            && candidates.allSatisfy { source, record, _, sidecar in
-                // A release's TSV row is checked in load().
-                guard let record, case .sidecar = source.metadata else { return false }
-                return sidecar?.size == record.sidecarSize && sidecar?.mtimeNs == record.sidecarMtimeNs
-            }
-    }
-
-    /// Decodes the unchanged clips' analyses (in parallel) and lists every clip of the run.
-    /// - Parameter ledger: where the analyses are when `known` holds light records (``Ledger/clips(light:)``): read
-    ///   from it in batches, never all records at once. Nil: `known`'s records carry them (a merge's partitions').
-    mutating func load(from ledger: Ledger? = nil) async throws(RunError) {
-        typealias Entry = (
-            source: ClipSource, analysis: ClipAnalysis?, file: FileStat, sidecar: FileStat?, text: String?, kept: Bool
-        )
-        // The aligned arrays are filled directly (an array of entries beside them doubled the peak); clips only
-        // the ledger knows (few) are merged in path order at the end.
-        func add(_ e: Entry) {
-            sources.append(e.source)
-            earlier.append(e.analysis)
-            files.append(e.file)
-            sidecars.append(e.sidecar)
-            storedText.append(e.text)
-            textInLedger.append(e.kept)
-        }
-        var late: [Entry] = []
-        let (known, tree, verifyHashes, candidates, speakerIDs) = (
-            self.known, self.tree, self.verifyHashes, self.candidates, self.speakerIDs
-        )
-        let unchanged = await Self.concurrentMap(candidates) { (source, record, _, _) -> Bool? in
-            guard let record, !verifyHashes || FileDigest.sha256(path: source.path) == record.fileSha256 else {
-                return nil
-            }
-            return true
-        }
-        var seen = Set<String>()
-        for (source, _, _, _) in candidates { seen.insert(source.clip) }
-        let gone = known.keys.filter { !seen.contains($0) }.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-        seen = []
-        // Positions 0..<candidates.count: the tree's clips; after them, the clips only the ledger knows.
-        var decoded: [ClipAnalysis?]
-        if let ledger {
-            var positions: [String: Int] = [:]
-            for (i, isUnchanged) in unchanged.enumerated() where isUnchanged != nil {
-                positions[candidates[i].0.clip] = i
-            }
-            for (k, path) in gone.enumerated() { positions[path] = candidates.count + k }
-            decoded = try await Self.storedAnalyses(
-                positions, count: candidates.count + gone.count, known: known, ledger: ledger)
-        } else {
-            decoded = await Self.concurrentMap(Array(zip(candidates, unchanged))) { candidate, isUnchanged in
-                isUnchanged == nil ? nil : candidate.1.flatMap { try? ClipAnalysis(record: $0) }
-            }
-            decoded += gone.map { known[$0].flatMap { try? ClipAnalysis(record: $0) } }
-        }
-        let kept = ledger != nil  // the ledger's text and fingerprint stand while the analysis is unchanged
-        let count = candidates.count + gone.count  // exact capacities: arrays grown by appending keep slack
-        sources.reserveCapacity(count)
-        earlier.reserveCapacity(count)
-        files.reserveCapacity(count)
-        sidecars.reserveCapacity(count)
-        storedText.reserveCapacity(count)
-        textInLedger.reserveCapacity(count)
-        for (i, (source, record, file, sidecar)) in candidates.enumerated() {
-            let stored = decoded[i]
-            decoded[i] = nil
-            guard let record, var analysis = stored else {
-                add((source, nil, file, sidecar, nil, false))
-                continue
-            }
-            var text: String? = kept ? nil : record.analysis
-            var stands = kept
-            let sidecarChanged = sidecar?.size != record.sidecarSize || sidecar?.mtimeNs != record.sidecarMtimeNs
-            var reading: (reading: SidecarReading, withdrawnBefore: Bool)?
-            if case .parsed(let read) = source.metadata, !record.withdrawn,
-                speakerIDs.keep(read).reading != analysis.sidecar
-            {
-                reading = speakerIDs.keep(read)  // a release's TSV row changed
-            } else if sidecarChanged && !record.withdrawn {
-                reading = speakerIDs.keep(source.metadata.read())
-            }
-            if let reading {
-                if reading.withdrawnBefore {  // decoded again: the analyzer matches the id as read
-                    add((source, nil, file, sidecar, nil, false))
+            files.append(file)
+            sidecars.append(sidecar)
+            reuse.append(record != nil)
+            if unchanged {
+                // A release's TSV row is checked when the analysis is read (StoredAnalyses).
+                guard let record, case .sidecar = source.metadata,
+                    sidecar?.size == record.sidecarSize && sidecar?.mtimeNs == record.sidecarMtimeNs
+                else {
+                    unchanged = false
                     continue
                 }
-                analysis.sidecar = reading.reading
-                analysis.languageFindings = nil
-                (text, stands) = (nil, false)
             }
-            add((source, analysis, file, sidecar, text, stands))
         }
-        for (k, path) in gone.enumerated() {
-            let record = known[path]!
-            guard let analysis = decoded[candidates.count + k] else {
+        isUnchanged = unchanged
+    }
+
+    /// Lists every clip of the run and which ones reuse their stored analysis. Nothing is decoded but the records
+    /// of clips whose upload is gone (few: their source is rebuilt from the stored sidecar reading); the others'
+    /// analyses are read when the run reaches them (``StoredAnalyses``), so no analysis of every clip is held.
+    /// - Parameter ledger: where the gone clips' records are when the plan holds no ``records``.
+    mutating func load(from ledger: Ledger) async throws(RunError) {
+        let (known, sources) = (self.known, self.sources)
+        if verifyHashes {  // every unchanged file is read again: its SHA-256 must be the recorded one
+            let indices = reuse.indices.filter { reuse[$0] }
+            let same = await Self.concurrentMap(indices) { i -> Bool? in
+                FileDigest.sha256(path: sources[i].path) == known[sources[i].clip]?.fileSha256
+            }
+            for (i, same) in zip(indices, same) where same != true { reuse[i] = false }
+        }
+        // Clips only the ledger knows (few) are merged in path order.
+        var gone: [String] = []
+        var listed = 0
+        for source in sources where known[source.clip] != nil { listed += 1 }
+        if listed != known.count || sources.contains(where: { $0.conflict != nil }) {
+            let seen = Set(sources.lazy.map(\.clip))
+            gone = known.keys.filter { !seen.contains($0) }.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        }
+        guard !gone.isEmpty else { return }
+        var late: [(ClipSource, FileStat, FileStat?)] = []
+        for path in gone {
+            var record = records?[path]
+            if records == nil { record = try ledger.clip(at: path) }
+            guard let record, let analysis = try? ClipAnalysis(record: record)
+            else {
                 throw RunError(
                     .ledgerUnusable,
                     "the ledger's record of '\(path)' cannot be read; restore the ledger from a backup, or rerun "
@@ -174,49 +150,33 @@ struct IncrementalPlan {
                 byteSize: record.size)
             retained.insert(path)
             let sidecar = record.sidecarSize.map { FileStat(size: $0, mtimeNs: record.sidecarMtimeNs ?? 0) }
-            let file = FileStat(size: record.size, mtimeNs: record.mtimeNs)
-            late.append((source, analysis, file, sidecar, kept ? nil : record.analysis, kept))
+            late.append((source, FileStat(size: record.size, mtimeNs: record.mtimeNs), sidecar))
         }
-        decoded = []
-        if !late.isEmpty {
-            var entries: [Entry] = late
-            for k in sources.indices {
-                entries.append((sources[k], earlier[k], files[k], sidecars[k], storedText[k], textInLedger[k]))
+        let (listedFiles, listedSidecars, listedReuse) = (files, sidecars, reuse)
+        let count = sources.count + late.count  // exact capacities: arrays grown by appending keep slack
+        self.sources = []
+        self.files = []
+        self.sidecars = []
+        self.reuse = []
+        self.sources.reserveCapacity(count)
+        self.files.reserveCapacity(count)
+        self.sidecars.reserveCapacity(count)
+        self.reuse.reserveCapacity(count)
+        var k = 0
+        for i in 0...sources.count {
+            while k < late.count, i == sources.count || ClipSource.pathOrder(late[k].0, sources[i]) {
+                self.sources.append(late[k].0)
+                self.files.append(late[k].1)
+                self.sidecars.append(late[k].2)
+                self.reuse.append(true)
+                k += 1
             }
-            entries.sort { ClipSource.pathOrder($0.source, $1.source) }
-            (sources, earlier, files, sidecars, storedText, textInLedger) = ([], [], [], [], [], [])
-            for entry in entries { add(entry) }
+            guard i < sources.count else { break }
+            self.sources.append(sources[i])
+            self.files.append(listedFiles[i])
+            self.sidecars.append(listedSidecars[i])
+            self.reuse.append(listedReuse[i])
         }
-        self.candidates = []  // `sources` and the arrays aligned with it hold what the run needs
-    }
-
-    /// The stored analyses of the clips at `positions`, read from the ledger in batches and decoded in parallel:
-    /// the analysis texts and fingerprints are never all in memory at once, only the decoded analyses.
-    private static func storedAnalyses(
-        _ positions: [String: Int], count: Int, known: [String: ClipRecord], ledger: Ledger
-    ) async throws(RunError) -> [ClipAnalysis?] {
-        nonisolated(unsafe) let ledger = ledger  // used by this one thread while the caller waits
-        let result: Result<[ClipAnalysis?], RunError> = await withCheckedContinuation { continuation in
-            DispatchQueue.global(qos: .userInitiated).async {
-                var analyses = [ClipAnalysis?](repeating: nil, count: count)
-                do throws(RunError) {
-                    try ledger.forEachStoredAnalysis { batch in
-                        let rows = batch.filter { positions[$0.path] != nil }
-                        let decoded = concurrentMapOnDispatchThread(rows) { row -> ClipAnalysis? in
-                            guard var record = known[row.path] else { return nil }
-                            record.analysis = row.analysis
-                            record.fingerprint = row.fingerprint
-                            return try? ClipAnalysis(record: record)
-                        }
-                        for (row, analysis) in zip(rows, decoded) { analyses[positions[row.path]!] = analysis }
-                    }
-                    continuation.resume(returning: .success(analyses))
-                } catch {
-                    continuation.resume(returning: .failure(error))
-                }
-            }
-        }
-        return try result.get()
     }
 
     /// `transform` over `items` on every core, results in order. The work (file hashing, JSON decoding) blocks,

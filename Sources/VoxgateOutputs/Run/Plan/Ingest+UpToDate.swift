@@ -27,34 +27,22 @@ extension Ingest {
         return await PublishedFiles.changed(out, recorded: recorded.filter { $0.key != "run.json" }).isEmpty
     }
 
-    /// Records a run that found nothing to do, and summarises the release from the ledger.
+    /// Records a run that found nothing to do, and summarises the release from the ledger (read with a cursor).
     static func recordUnchangedRun(
-        _ options: IngestOptions, tree: CorpusInput, ledger: Ledger, known: [String: ClipRecord], inputsHash: String,
-        started: Date
+        _ options: IngestOptions, tree: CorpusInput, ledger: Ledger, inputsHash: String, started: Date
     ) async throws(RunError) -> IngestSummary {
-        let accepted = known.values.lazy.filter { $0.status == "accepted" }.count
-        let runID = try ledger.commit(
-            LedgerChange(
-                run: RunRecord(
-                    started: Timestamp.iso(started), ended: Timestamp.iso(Date()), version: VoxgateVersion.current,
-                    configHash: ConfigHash.of(options.config), inputsHash: inputsHash, root: options.root,
-                    clips: known.count, decoded: 0, reused: known.count, accepted: accepted,
-                    rejected: known.count - accepted, newShards: 0, rewrittenShards: 0, withdrawnClips: 0)))
-        let shards = try ledger.shards().map(ShardInfo.init)
-        try AtomicFile.write(
-            manifest(options, tree: tree, shards: shards, elapsed: Date().timeIntervalSince(started)).pretty,
-            to: options.output + "/run.json")
-        try await PublishedFiles.record(options.output, ledger: ledger)
-        try ledger.markPublished(run: runID)
         var languages: [String: IngestSummary.Language] = [:]
         var reasons: [ReasonCode: Int] = [:]
-        for record in known.values {
+        var (clips, accepted) = (0, 0)
+        try ledger.forEachClip(light: true) { record in
+            clips += 1
             var l =
                 languages[record.language]
                 ?? .init(tag: record.language, clips: 0, accepted: 0, totalHours: 0, acceptedHours: 0)
             l.clips += 1
             l.totalHours += (record.durationS ?? 0) / 3600
             if record.status == "accepted" {
+                accepted += 1
                 l.accepted += 1
                 l.acceptedHours += (record.durationS ?? 0) / 3600
             }
@@ -63,13 +51,26 @@ extension Ingest {
                 if let reason = ReasonCode(rawValue: String(code)) { reasons[reason, default: 0] += 1 }
             }
         }
+        let runID = try ledger.commit(
+            LedgerChange(
+                run: RunRecord(
+                    started: Timestamp.iso(started), ended: Timestamp.iso(Date()), version: VoxgateVersion.current,
+                    configHash: ConfigHash.of(options.config), inputsHash: inputsHash, root: options.root,
+                    clips: clips, decoded: 0, reused: clips, accepted: accepted,
+                    rejected: clips - accepted, newShards: 0, rewrittenShards: 0, withdrawnClips: 0)))
+        let shards = try ledger.shards().map(ShardInfo.init)
+        try AtomicFile.write(
+            manifest(options, tree: tree, shards: shards, elapsed: Date().timeIntervalSince(started)).pretty,
+            to: options.output + "/run.json")
+        try await PublishedFiles.record(options.output, ledger: ledger)
+        try ledger.markPublished(run: runID)
         var summary = IngestSummary(
-            clips: known.count, accepted: accepted,
+            clips: clips, accepted: accepted,
             rejectedByReason: ReasonCode.allCases.compactMap { r in reasons[r].map { (r, $0) } },
             languages: languages.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.map { languages[$0]! },
             shards: shards.count, warnings: tree.warnings, outputFolder: options.output,
             elapsed: Date().timeIntervalSince(started))
-        summary.reused = known.count
+        summary.reused = clips
         summary.run = runID
         summary.notes.append("nothing changed since the last run: the release is up to date")
         summary.upToDate = true
@@ -77,7 +78,7 @@ extension Ingest {
             "run finished",
             metadata: [
                 "run": "\(runID)", "clips": "\(summary.clips)", "accepted": "\(accepted)", "decoded": "0",
-                "reused": "\(known.count)", "up_to_date": "true",
+                "reused": "\(clips)", "up_to_date": "true",
                 "elapsed_s": "\(String(format: "%.3f", summary.elapsed))",
             ])
         return summary

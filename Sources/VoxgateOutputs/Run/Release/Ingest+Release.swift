@@ -14,14 +14,13 @@ extension Ingest {
         var tree: CorpusInput
         var ledger: Ledger
         var releasedShards: [ShardRecord]
-        /// The output ledger's clips.
-        var known: [String: ClipRecord]
         /// Clips to remove from the release and the ledger (they belong to another partition now).
         var moved: [ClipRecord] = []
         /// Records of legacy clip paths carried over or dropped (``LegacyClipPaths``).
         var legacy = LegacyClipPaths()
         var speaker: SpeakerPseudonym
         var withdrawals: Withdrawals
+        /// The run's clips, and what the ledger knows of them (``IncrementalPlan/known``, ``IncrementalPlan/records``).
         var plan: IncrementalPlan
         /// Shard audio already at hand, by clip path (a merge's partition shard members).
         var audio: [String: ShardAudio] = [:]
@@ -36,20 +35,18 @@ extension Ingest {
     /// Decides every clip of `job` in path order, writes new shards and rewrites, commits the ledger, and
     /// regenerates the release's files: the one path every run takes.
     static func release(_ job: ReleaseJob, progress: @Sendable (IngestProgress) -> Void) async throws -> IngestSummary {
-        let (options, tree, ledger, plan, known, speaker) = (
-            job.options, job.tree, job.ledger, job.plan, job.known, job.speaker
-        )
+        let (options, tree, ledger, plan, speaker) = (job.options, job.tree, job.ledger, job.plan, job.speaker)
         let (out, log, started, releasedShards) = (options.output, options.logger, job.started, job.releasedShards)
+        let toDecode = plan.reuse.lazy.filter { !$0 }.count
         log.info(
             "plan",
             metadata: [
-                "to_decode": "\(plan.earlier.lazy.filter { $0 == nil }.count)",
-                "unchanged": "\(plan.earlier.lazy.filter { $0 != nil }.count - plan.retained.count)",
+                "to_decode": "\(toDecode)", "unchanged": "\(plan.sources.count - toDecode - plan.retained.count)",
                 "retained_without_upload": "\(plan.retained.count)", "released_shards": "\(releasedShards.count)",
                 "moved_to_other_partitions": "\(job.moved.count)",
             ])
         var pipeline = IngestPipeline(
-            clips: plan.sources, earlier: plan.earlier, config: options.config, withdrawals: job.withdrawals,
+            clips: plan.sources, config: options.config, withdrawals: job.withdrawals,
             communityTerms: tree.communityTerms, reviews: job.reviews, speakerIDs: plan.speakerIDs, jobs: options.jobs)
         for (i, source) in plan.sources.enumerated() {
             if let audio = job.audio[source.clip] { pipeline.audio[i] = audio }
@@ -59,24 +56,25 @@ extension Ingest {
 
         // Clips earlier runs released, and still may: they are the kept ones, and their sentences' splits stay.
         // One this run rejects (withdrawn now, say) is not kept: a copy of it is decided as in every later run.
+        // Their analyses are read from the ledger in path order as this pass reaches them, and read again by the
+        // pipeline: no analysis of every clip is held.
+        let (sources, known) = (plan.sources, plan.known)
+        func isReleased(_ i: Int) -> Bool { known[sources[i].clip]?.released == true }
         var duplicates = DuplicateIndex(sameSpeakerSentence: options.config.dedupe.sameSpeakerSentence)
-        for (i, source) in plan.sources.enumerated() {
-            guard let analysis = plan.earlier[i], let record = known[source.clip], record.shard != nil,
-                !record.withdrawn
+        let releasedAnalyses = StoredAnalyses(plan: plan, ledger: ledger, wanted: isReleased)
+        for (i, source) in sources.enumerated() where plan.reuse[i] && isReleased(i) {
+            guard let earlier = try await releasedAnalyses.earlier(i), source.refusal == nil,
+                pipeline.analyzer.reassess(source, analysis: earlier.analysis, isReleased: true)?.isAccepted == true
             else { continue }
-            pipeline.released.insert(i)
-            guard source.refusal == nil,
-                pipeline.analyzer.reassess(source, analysis: analysis, isReleased: true)?.isAccepted == true
-            else { continue }
-            let kept = ClipOutcome(source: source, earlier: analysis)
+            let kept = ClipOutcome(source: source, earlier: earlier.analysis)
             duplicates.register(released: kept)
             if let meta = kept.metadata {
-                writer.released(language: source.languageTag, sentence: meta.sentence, split: record.split)
+                writer.released(language: source.languageTag, sentence: meta.sentence, split: earlier.before.split)
             }
         }
 
         try ledger.discardStage()
-        var books = RunBooks(plan: plan, known: known, speaker: speaker, ledger: ledger)
+        var books = RunBooks(plan: plan, speaker: speaker, ledger: ledger)
         books.watch(job.legacy.carried)
         books.remove(job.moved)
         for (shard, keys) in try job.legacy.staleMembers(in: releasedShards, output: out) {
@@ -88,10 +86,20 @@ extension Ingest {
         var termsFiles: [String] = []
         var rewrites: [(path: String, result: ShardRewriter.Result?)] = []
         do {
-            try await pipeline.run(duplicates: duplicates) { outcome in
-                let released = books.releasedPlace(of: outcome)
+            // The analyses the pipeline asks for, in path order, until the books record their clips: the work in flight.
+            let stored = StoredAnalyses(plan: plan, ledger: ledger)
+            var inFlight: [Int: StoredAnalyses.Earlier] = [:]
+            let provide: (Int) async throws -> IngestPipeline.Earlier? = { i in
+                guard let earlier = try await stored.earlier(i) else { return nil }
+                inFlight[i] = earlier
+                return (earlier.analysis, isReleased(i))
+            }
+            try await pipeline.run(duplicates: duplicates, earlier: provide) { outcome in
+                let earlier = inFlight.removeValue(forKey: books.done)
+                let before = try books.before(outcome.source.clip, earlier: earlier)
+                let released = books.releasedPlace(of: outcome, before: before)
                 let placement = try writer.consume(outcome, released: released)
-                try books.record(outcome, placement: placement)
+                try books.record(outcome, earlier: earlier, before: before, placement: placement)
                 log.debug(
                     "clip",
                     metadata: [
@@ -131,7 +139,7 @@ extension Ingest {
             listedWithdrawals: job.withdrawals.clientIDs, earlierWithdrawn: job.withdrawals.speakerHashes)
         change.deletedClips = job.moved.map(\.path) + job.legacy.deleted
         for path in job.legacy.carried where !books.writtenWatched.contains(path) {
-            if let record = known[path] { change.clips.append(record) }
+            if let record = plan.records?[path] { change.clips.append(record) }
         }
         for w in job.carriedWithdrawals where !change.withdrawals.contains(where: { $0.speakerHash == w.speakerHash }) {
             change.withdrawals.append(w)

@@ -1,0 +1,118 @@
+import Foundation
+import VoxgateCorpus
+import VoxgateLedger
+import VoxgatePipeline
+
+/// The stored analyses a run re-decides its unchanged clips from, read as the run reaches them.
+///
+/// The run asks for its clips in path order (``IncrementalPlan/sources``); their records are read from the ledger a
+/// path range at a time (``Ledger/clips(from:through:)``, merge-joined with the plan by path) and their analyses
+/// decoded in parallel, ``batch`` clips ahead. What is resident is that batch, never a record or an analysis per
+/// clip of the corpus.
+///
+/// **Change policy** (as ``IncrementalPlan`` describes it): a changed sidecar (or release TSV row) is read again
+/// and kept as the pseudonym; the analysis then holds the new reading and no language findings. A contributor
+/// withdrawn before under their raw id is decoded again (nil), so the analyzer matches the id as read.
+final class StoredAnalyses {
+    /// A clip's stored analysis, as the run re-decides it.
+    struct Earlier: Sendable {
+        /// The clip's record, whole (what the run compares its new record with).
+        var before: ClipRecord
+        var analysis: ClipAnalysis
+        /// The analysis text to store unchanged (nil: encode the outcome's analysis).
+        var text: String?
+        /// The ledger holds this clip's analysis text and fingerprint, which stand while the analysis is unchanged
+        /// (the plan was loaded from light records; `text` is nil).
+        var stands: Bool
+    }
+
+    static let batch = 256
+    private let plan: IncrementalPlan
+    private let ledger: Ledger
+    private let wanted: (Int) -> Bool
+    /// Read and decoded, not asked for yet.
+    private var ahead: [Int: Earlier] = [:]
+    /// The first plan index not read yet.
+    private var next = 0
+
+    /// - Parameters:
+    ///   - ledger: where the records are (unless the plan holds them, ``IncrementalPlan/records``).
+    ///   - wanted: which of the plan's reused clips will be asked for (the others are not read).
+    init(plan: IncrementalPlan, ledger: Ledger, wanted: @escaping (Int) -> Bool = { _ in true }) {
+        self.plan = plan
+        self.ledger = ledger
+        self.wanted = wanted
+    }
+
+    /// The stored analysis of the plan's clip `i`, or nil when it is to be decoded. Asked in increasing `i`.
+    func earlier(_ i: Int) async throws(RunError) -> Earlier? {
+        guard plan.reuse[i] else { return nil }
+        if i >= next { try await read(from: i) }
+        return ahead.removeValue(forKey: i)
+    }
+
+    /// Reads and decodes the next ``batch`` wanted clips from `start` on.
+    private func read(from start: Int) async throws(RunError) {
+        ahead.removeAll(keepingCapacity: true)  // anything before `start` was not asked for
+        var items: [Item] = []
+        var j = start
+        while j < plan.sources.count, items.count < Self.batch {
+            if plan.reuse[j], wanted(j) {
+                let clip = plan.sources[j].clip
+                items.append(
+                    Item(
+                        index: j, source: plan.sources[j], record: plan.records?[clip], sidecar: plan.sidecars[j],
+                        retained: plan.retained.contains(clip)))
+            }
+            j += 1
+        }
+        next = j
+        guard let first = items.first, let last = items.last else { return }
+        let kept = plan.records == nil  // the ledger's text and fingerprint stand while the analysis is unchanged
+        if kept {  // merge-join the path range's records with the items, both in path order
+            let rows = try ledger.clips(from: first.source.clip, through: last.source.clip)
+            var r = 0
+            for k in items.indices {
+                let clip = items[k].source.clip
+                while r < rows.count, rows[r].path.utf8.lexicographicallyPrecedes(clip.utf8) { r += 1 }
+                guard r < rows.count, rows[r].path == clip else { continue }  // not in the ledger: decoded again
+                items[k].record = rows[r]  // `r` stays: two uploads may share a clip path (a conflict)
+            }
+        }
+        let ids = plan.speakerIDs
+        let decoded = await IncrementalPlan.concurrentMap(items) { Self.earlier($0, kept: kept, ids: ids) }
+        for (item, earlier) in zip(items, decoded) {
+            if let earlier { ahead[item.index] = earlier }
+        }
+    }
+
+    /// One clip to read: its plan index and source, its record, and its sidecar's stat now.
+    private struct Item: Sendable {
+        var index: Int
+        var source: ClipSource
+        var record: ClipRecord?
+        var sidecar: IncrementalPlan.FileStat?
+        var retained: Bool
+    }
+
+    /// What the run re-decides `item` from (nil: decode it).
+    /// - Parameter kept: the record came from the ledger, whose analysis text and fingerprint stand.
+    private static func earlier(_ item: Item, kept: Bool, ids: SpeakerIDs) -> Earlier? {
+        guard let record = item.record, var analysis = try? ClipAnalysis(record: record) else { return nil }
+        let text: String? = kept ? nil : record.analysis
+        if item.retained { return Earlier(before: record, analysis: analysis, text: text, stands: kept) }
+        let sidecarChanged = item.sidecar?.size != record.sidecarSize || item.sidecar?.mtimeNs != record.sidecarMtimeNs
+        var reading: (reading: SidecarReading, withdrawnBefore: Bool)?
+        if case .parsed(let read) = item.source.metadata, !record.withdrawn, ids.keep(read).reading != analysis.sidecar
+        {
+            reading = ids.keep(read)  // a release's TSV row changed
+        } else if sidecarChanged && !record.withdrawn {
+            reading = ids.keep(item.source.metadata.read())
+        }
+        guard let reading else { return Earlier(before: record, analysis: analysis, text: text, stands: kept) }
+        if reading.withdrawnBefore { return nil }  // decoded again: the analyzer matches the id as read
+        analysis.sidecar = reading.reading
+        analysis.languageFindings = nil
+        return Earlier(before: record, analysis: analysis, text: nil, stands: false)
+    }
+}
