@@ -23,13 +23,14 @@ public struct TextLanguageIdentifier: Sendable {
     /// Pairs (sorted tags joined by `/`) that are never told apart.
     public let confusable: Set<String>
     private let index: [String: Int]
-    private let grams: [String: [(Int, Int)]]  // n-gram → (language index, quantised −log p)
+    /// n-gram (``key(_:)``) → (language index, quantised −log p).
+    private let grams: [UInt64: [(Int, Int)]]
 
     public static let shared = TextLanguageIdentifier(model: LIDModelData.model)
 
     init(model: String) {
         var languages: [Language] = [], threshold = 0.0, confusable: Set<String> = [],
-            grams: [String: [(Int, Int)]] = [:]
+            grams: [UInt64: [(Int, Int)]] = [:]
         for line in model.split(separator: "\n", omittingEmptySubsequences: true) {
             let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
             switch fields.first {
@@ -43,7 +44,10 @@ public struct TextLanguageIdentifier: Sendable {
             case "#threshold": threshold = Double(fields[1])!
             case "#confusable": confusable = Set(fields.dropFirst().map(String.init))
             default:
-                grams[String(fields[0])] = fields.dropFirst().map { e in
+                // 1- to 3-grams only (what `grams(of:)` yields); a longer key could never match.
+                let scalars = fields[0].unicodeScalars
+                guard (1...3).contains(scalars.count) else { continue }
+                grams[Self.key(scalars)] = fields.dropFirst().map { e in
                     let p = e.split(separator: ":")
                     return (Int(p[0])!, Int(p[1])!)
                 }
@@ -87,8 +91,23 @@ public struct TextLanguageIdentifier: Sendable {
         return best
     }
 
+    /// An n-gram of 1–3 scalars as one integer: 21 bits per scalar (every scalar is below 2²¹), the first in the
+    /// lowest bits. U+0000 is never in an n-gram (a gram holds letters and spaces), so lengths cannot collide.
+    /// Integers instead of Strings: hashing and comparing Strings (with their Unicode rules) was most of the
+    /// identifier's time per sentence (issue 18).
+    @inline(__always)
+    static func key<S: Sequence<Unicode.Scalar>>(_ scalars: S) -> UInt64 {
+        var key: UInt64 = 0
+        var shift: UInt64 = 0
+        for s in scalars {
+            key |= UInt64(s.value) << shift
+            shift += 21
+        }
+        return key
+    }
+
     /// Lower-cased letters with everything else as single spaces, padded; then its 1-, 2- and 3-grams.
-    static func grams(of text: String) -> [String] {
+    static func grams(of text: String) -> [UInt64] {
         var scalars: [Unicode.Scalar] = [" "]
         for s in text.precomposedStringWithCanonicalMapping.lowercased().unicodeScalars {
             let letter: Bool
@@ -99,14 +118,13 @@ public struct TextLanguageIdentifier: Sendable {
             if letter { scalars.append(s) } else if scalars.last != " " { scalars.append(" ") }
         }
         if scalars.last != " " { scalars.append(" ") }
-        var out: [String] = []
+        var out: [UInt64] = []
+        out.reserveCapacity(3 * scalars.count)
         for n in 1...3 where scalars.count >= n {
             for i in 0...(scalars.count - n) {
                 let g = scalars[i..<i + n]
                 guard g.contains(where: { $0 != " " }) else { continue }
-                var s = String.UnicodeScalarView()
-                s.append(contentsOf: g)
-                out.append(String(s))
+                out.append(key(g))
             }
         }
         return out
