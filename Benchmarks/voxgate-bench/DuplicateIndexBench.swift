@@ -33,8 +33,9 @@ func duplicateIndexBenchmark(clips n: Int, seconds: Int, released: Bool, main: B
         return String(decoding: digits, as: UTF8.self)
     }
     // One sidecar parsed, its sentence and speaker replaced per clip (parsing is not what is measured).
-    guard case .valid(let template) = SidecarReading.parse(
-        Array(#"{"sentence": "s", "client_id": "c", "consent": true, "license": "CC0-1.0"}"#.utf8))
+    guard
+        case .valid(let template) = SidecarReading.parse(
+            Array(#"{"sentence": "s", "client_id": "c", "consent": true, "license": "CC0-1.0"}"#.utf8))
     else { fatalError("the template sidecar does not parse") }
     let signal = SignalMetrics(
         integratedLUFS: -20, maxMomentaryLUFS: -18, maxShortTermLUFS: -19, loudnessRangeLU: 3, truePeakDBTP: -3,
@@ -60,7 +61,8 @@ func duplicateIndexBenchmark(clips n: Int, seconds: Int, released: Bool, main: B
             metadata: .sidecar(path: nil), byteSize: 32_000 * seconds)
         var outcome = ClipOutcome(
             source: source,
-            earlier: ClipAnalysis(sidecar: .valid(metadata), measurement: measurement, decodeFailure: nil, fileSHA256: nil))
+            earlier: ClipAnalysis(
+                sidecar: .valid(metadata), measurement: measurement, decodeFailure: nil, fileSHA256: nil))
         outcome.metadata = metadata
         return outcome
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VoxgateCorpus
+
 @testable import VoxgatePipeline
 
 /// The duplicate index on its own (whole runs over it: IngestTests, MergeTests, HistoryIndependenceTests): which
@@ -123,7 +124,8 @@ struct DuplicateIndexTests {
             Self.clip("fr/c.wav", digest: Self.digest(3), client: "spk-9", sentence: "Other.", fingerprint: recording),
             in: &index)
         #expect(copy.duplicateOf == "en/a.wav")
-        #expect(copy.detail == "duplicate: the same recording as en/a.wav (similarity 1.00 at offset +0 ms), which is kept")
+        #expect(
+            copy.detail == "duplicate: the same recording as en/a.wav (similarity 1.00 at offset +0 ms), which is kept")
         // The kept clip decided again (a later run): not a duplicate of itself, by any kind.
         #expect(Self.decided(a, in: &index).isAccepted)
     }
@@ -139,7 +141,8 @@ struct DuplicateIndexTests {
         let kept = Self.decided(Self.clip("en/k.wav", digest: Self.digest(5), client: "spk-5"), in: &index)
         #expect(kept.isAccepted)
         let reanalysed = Self.decided(
-            Self.clip("en/z.wav", digest: Self.digest(5), client: "spk-5", fingerprint: Self.fingerprint(3)), in: &index)
+            Self.clip("en/z.wav", digest: Self.digest(5), client: "spk-5", fingerprint: Self.fingerprint(3)), in: &index
+        )
         #expect(reanalysed.isAccepted && reanalysed.duplicateOf == nil)
         // Released without a measurement (nothing registered), it is still released by its path.
         var noMeasurement = Self.clip("en/y.wav", digest: Self.digest(6))
@@ -182,7 +185,8 @@ struct DuplicateIndexTests {
         var released = DuplicateIndex()
         released.register(released: Self.clip(decomposed, digest: Self.digest(1)))
         #expect(Self.decided(Self.clip(composed, digest: Self.digest(2)), in: &released).isAccepted)
-        #expect(Self.decided(Self.clip("fr/other.wav", digest: Self.digest(1)), in: &released).duplicateOf == decomposed)
+        #expect(
+            Self.decided(Self.clip("fr/other.wav", digest: Self.digest(1)), in: &released).duplicateOf == decomposed)
     }
 
     /// Enough clips, with long paths, to grow every shard of the tables several times and fill several 1 MiB chunks
