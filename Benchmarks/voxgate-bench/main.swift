@@ -8,6 +8,8 @@
 //   voxgate-bench report N                           the validation report of N synthetic decisions
 //   voxgate-bench fingerprint-dump FILE…             each file's sub-fingerprints (hex, one line per file)
 //   voxgate-bench fingerprint-index N                the near-duplicate index at 10k … N clips: memory, inserts/s, queries/s
+//   voxgate-bench duplicate-index N [--seconds S] [--released] [--main | --copied]
+//                                                    resident bytes per kept clip of the duplicate index
 //   voxgate-bench fingerprints FILE…                 each file's sub-fingerprints and fingerprinter time (JSON lines)
 //   --pipeline FILE                                  a pipeline file instead of the defaults
 //   --inline                                         decode/meters: clips one after another on the main task
@@ -194,6 +196,12 @@ ProcessMemory.returnFreedMemory()  // as the voxgate command does: its peak RSS 
 let args = CommandLine.arguments
 if args.count == 3, args[1] == "report", let n = Int(args[2]) {
     try reportBenchmark(count: n)
+    exit(0)
+}
+if args.count >= 3, args[1] == "duplicate-index", let n = Int(args[2]) {
+    duplicateIndexBenchmark(
+        clips: n, seconds: args.firstIndex(of: "--seconds").flatMap { Int(args[$0 + 1]) } ?? 1,
+        released: args.contains("--released"), main: args.contains("--main"), copied: args.contains("--copied"))
     exit(0)
 }
 if args.count >= 3, args[1] == "fingerprint-index", let n = Int(args[2]) {

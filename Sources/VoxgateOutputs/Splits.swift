@@ -1,5 +1,6 @@
 import Foundation
 import VoxgateCorpus
+import VoxgatePipeline
 
 /// Speaker-disjoint train/dev/test splits that never move between releases.
 ///
@@ -9,12 +10,15 @@ import VoxgateCorpus
 /// that keeps the key, whatever else is added. A sentence never appears in two splits: the first
 /// accepted clip of a sentence (in path order) fixes its split, and a later clip of that sentence whose
 /// speaker belongs to another split is left out of every split (`split: null`) and counted.
+///
+/// Memory: each distinct sentence of a language is held as a 16-byte key of its normalised text (``Key128``) and
+/// its split, not as a String: about 30 bytes a sentence in the dictionary.
 struct SplitAssigner {
     enum Split: String, CaseIterable { case train, dev, test }
 
     private let config: SplitConfig
     private let pseudonym: SpeakerPseudonym
-    private var sentenceSplit: [String: [String: Split]] = [:]  // language → normalised sentence → split
+    private var sentenceSplit: [String: [Key128: Split]] = [:]  // language → normalised sentence's key → split
 
     init(config: SplitConfig, pseudonym: SpeakerPseudonym) {
         self.config = config
@@ -31,14 +35,14 @@ struct SplitAssigner {
 
     /// Records the split of a sentence an earlier run released (it never moves).
     mutating func fix(language: String, sentence: String, split: Split) {
-        let key = SentenceKey.normalise(sentence)
+        let key = Key128(hashing: SentenceKey.normalise(sentence))
         if sentenceSplit[language]?[key] == nil { sentenceSplit[language, default: [:]][key] = split }
     }
 
     /// The split of an accepted clip, or nil when its sentence is already in another split.
     mutating func assign(language: String, speaker: ClipMetadata, sentence: String) -> Split? {
         let split = speakerSplit(speaker)
-        let key = SentenceKey.normalise(sentence)
+        let key = Key128(hashing: SentenceKey.normalise(sentence))
         if let fixed = sentenceSplit[language]?[key], fixed != split { return nil }
         sentenceSplit[language, default: [:]][key] = split
         return split

@@ -12,8 +12,9 @@ struct LanguageTotals {
     var frames: [Int: Int] = [:]
     var acceptedFrames: [Int: Int] = [:]
     var decodedClips = 0
-    var speakers: Set<String> = []
-    var acceptedSpeakers: Set<String> = []
+    /// Distinct speakers (all, and of accepted clips), as 16-byte keys of their pseudonyms: only counted.
+    var speakers: Set<Key128> = []
+    var acceptedSpeakers: Set<Key128> = []
     /// Bytes of the input files.
     var size = 0
     var acceptedSize = 0
@@ -23,15 +24,17 @@ struct LanguageTotals {
     /// Accepted clips per age and gender bucket (Common Voice's vocabulary; anything else is `other`).
     var ages: [String: Int] = [:]
     var genders: [String: Int] = [:]
-    /// The kept clips this language's duplicates copy: one per group of duplicates (of any kind).
-    var duplicateGroups: Set<String> = []
+    /// The kept clips this language's duplicates copy, as 16-byte keys of their paths: one per group of duplicates
+    /// (of any kind), only counted.
+    var duplicateGroups: Set<Key128> = []
     /// Clips with reviewers' votes, and those whose decision the votes changed (``ReviewPolicy``).
     var reviewed = 0
     var overturned = 0
 
     var rejected: Int { clips - accepted }
 
-    mutating func add(_ outcome: ClipOutcome, split: String?) {
+    /// - Parameter speaker: the key of the clip's speaker (``CorpusTotals`` computes it once for both tallies).
+    mutating func add(_ outcome: ClipOutcome, split: String?, speaker: Key128?) {
         if outcome.isAccepted {
             if let split, let m = outcome.measurement {
                 splitClips[split, default: 0] += 1
@@ -46,15 +49,15 @@ struct LanguageTotals {
             decodedClips += 1
             frames[m.sampleRate, default: 0] += m.frames
         }
-        if let id = outcome.metadata?.clientID { speakers.insert(id) }
+        if let speaker { speakers.insert(speaker) }
         if outcome.isAccepted {
             accepted += 1
             acceptedSize += outcome.source.byteSize
             if let m = outcome.measurement { acceptedFrames[m.sampleRate, default: 0] += m.frames }
-            if let id = outcome.metadata?.clientID { acceptedSpeakers.insert(id) }
+            if let speaker { acceptedSpeakers.insert(speaker) }
         }
         for reason in outcome.reasons { rejectedByReason[reason, default: 0] += 1 }
-        if let kept = outcome.duplicateOf { duplicateGroups.insert(kept) }
+        if let kept = outcome.duplicateOf { duplicateGroups.insert(Key128(hashing: kept)) }
         if outcome.review != nil { reviewed += 1 }
         if !outcome.reviewLifted.isEmpty || outcome.reasons.contains(.rejectedByReview) { overturned += 1 }
     }
@@ -136,16 +139,20 @@ struct LanguageTotals {
 }
 
 /// The corpus totals: `totals.json` and `totals.csv`.
+///
+/// Memory: per-language aggregates, plus one 16-byte key per distinct speaker (in each language's sets and the
+/// corpus's) and per group of duplicates; nothing per clip.
 struct CorpusTotals {
     private(set) var languages: [String: LanguageTotals] = [:]
-    private var allSpeakers: Set<String> = []
-    private var allAcceptedSpeakers: Set<String> = []
+    private var allSpeakers: Set<Key128> = []
+    private var allAcceptedSpeakers: Set<Key128> = []
 
     mutating func add(_ outcome: ClipOutcome, split: String?) {
-        languages[outcome.source.languageTag, default: LanguageTotals()].add(outcome, split: split)
-        if let id = outcome.metadata?.clientID {
-            allSpeakers.insert(id)
-            if outcome.isAccepted { allAcceptedSpeakers.insert(id) }
+        let speaker = outcome.metadata.map { Key128(hashing: $0.clientID) }
+        languages[outcome.source.languageTag, default: LanguageTotals()].add(outcome, split: split, speaker: speaker)
+        if let speaker {
+            allSpeakers.insert(speaker)
+            if outcome.isAccepted { allAcceptedSpeakers.insert(speaker) }
         }
     }
 

@@ -12,17 +12,38 @@ import VoxgateCorpus
 ///
 /// Only clips accepted so far, and clips ``register(_:)``ed as kept by earlier runs, are registered, so a copy
 /// whose first instance was rejected for another reason (no consent, say) can still be kept.
-/// - Complexity: O(1) per clip for the exact kinds, O(clip length) for the near-duplicate lookup; memory
-///   grows by one digest and about 250 bytes of fingerprint index per kept clip.
+/// - Complexity: O(1) per clip for the exact kinds, O(clip length) for the near-duplicate lookup.
+///
+/// Memory: nothing per clip on the heap but fixed-size values. Each kept clip's path is stored once, as UTF-8 in
+/// ``ClipPaths`` (path bytes + 4), and everything else refers to it by a 32-bit ordinal: the samples' digest as its
+/// first 16 bytes (20-byte entries of a ``ShardedTable``), the reading as a 16-byte keyed hash (the same), the
+/// near-duplicate index's ordinal → clip (4 bytes), and the clips earlier runs released as a table of their paths'
+/// hashes and ordinals (8-byte entries). With 16-byte paths (`en/c00012345.wav`), at 100,000 clips the index
+/// counts 344 bytes per clip registered as kept and 359 as released (about 105 and 120 beside the near-duplicate
+/// index's 234–254), and the process's resident set grows by 361 and 382 (480 and 500 at its peak, when the
+/// near-duplicate table is rebuilt); main's String-keyed index grew it by 929 and 995 (`voxgate-bench
+/// duplicate-index`, `scripts/bench-duplicate-index`).
+///
+/// Why 128 bits are enough for a digest or a reading: two different values of n share them with probability about
+/// n² / 2^129, 1.3 × 10^-24 at 30 million clips; a contributor who wanted two of their own clips to collide would need
+/// about 2^64 SHA-256 evaluations (PCM digests), or the process's random SipHash key (readings), which changes every
+/// run.
 public struct DuplicateIndex: Sendable {
-    private var kept: [String: String] = [:]  // PCM digest → kept clip
-    private var readings: [String: String] = [:]  // language, client_id, sentence → kept clip
+    private var paths = ClipPaths()
+    private var kept = ShardedTable<KeyedOrdinal>()  // PCM digest → kept clip
+    private var readings = ShardedTable<KeyedOrdinal>()  // language, client_id, sentence → kept clip
     private var recordings = NearDuplicateIndex()
-    private var recordingClips: [String] = []  // near-duplicate ordinal → kept clip
+    private var recordingClips: [UInt32] = []  // near-duplicate ordinal → kept clip
     private let sameSpeakerSentence: Bool
-    private var released: Set<String> = []  // clips earlier runs released
+    private var released = ShardedTable<HashedOrdinal>()  // clips earlier runs released, by their paths' hashes
 
     public init(sameSpeakerSentence: Bool = true) { self.sameSpeakerSentence = sameSpeakerSentence }
+
+    /// Bytes the index holds (its tables, paths and the near-duplicate index), for benchmarks.
+    public var memoryBytes: Int {
+        paths.memoryBytes + kept.memoryBytes + readings.memoryBytes + released.memoryBytes + recordings.memoryBytes
+            + recordingClips.capacity * 4
+    }
 
     /// Applies the duplicate check to `outcome`, which must arrive in path order. A clip is never a duplicate of
     /// itself (a clip registered by an earlier run and decided again).
@@ -30,21 +51,28 @@ public struct DuplicateIndex: Sendable {
         guard let measurement = outcome.measurement else { return }
         let clip = outcome.source.clip
         // A clip an earlier run released is the kept one of its group by definition: nothing to look up.
-        if released.contains(clip) { return }
-        let reading = readingKey(outcome)
-        if let first = kept[measurement.pcmSHA256], first != clip {
+        if isReleased(clip) { return }
+        let digest = Self.digestKey(measurement.pcmSHA256)
+        let kept = self.kept.first(at: digest.placement) { $0.key == digest }?.ordinal
+        if let kept, !paths.matches(kept, clip) {
+            let first = paths[kept]
             outcome.duplicateOf = first
             outcome.findings.append(Finding(.duplicate, "the same decoded samples as \(first), which is kept"))
             outcome.shardAudio = nil
-        } else if sameSpeakerSentence, let reading, let first = readings[reading], first != clip {
+        } else if sameSpeakerSentence, let reading = Self.readingKey(outcome),
+            let same = readings.first(at: reading.placement, where: { $0.key == reading })?.ordinal,
+            !paths.matches(same, clip)
+        {
+            let first = paths[same]
             outcome.duplicateOf = first
             outcome.findings.append(
                 Finding(.duplicate, "the same speaker already recorded this sentence in \(first), which is kept"))
             outcome.shardAudio = nil
-        } else if kept[measurement.pcmSHA256] != clip, !measurement.fingerprint.isEmpty,
-            let match = recordings.bestMatch(measurement.fingerprint, excluding: { recordingClips[$0] == clip })
+        } else if kept == nil, !measurement.fingerprint.isEmpty,
+            let match = recordings.bestMatch(
+                measurement.fingerprint, excluding: { paths.matches(recordingClips[$0], clip) })
         {
-            let first = recordingClips[match.ordinal]
+            let first = paths[recordingClips[match.ordinal]]
             outcome.duplicateOf = first
             let similarity = String(format: "%.2f", match.similarity)
             outcome.findings.append(
@@ -61,27 +89,86 @@ public struct DuplicateIndex: Sendable {
     /// Records a clip an earlier run released, before this run's clips are decided: it is the kept clip of
     /// its group whatever comes later (``decide(_:)`` leaves it as it is), and later copies are its duplicates.
     public mutating func register(released outcome: ClipOutcome) {
-        released.insert(outcome.source.clip)
-        register(outcome)
+        let clip = outcome.source.clip
+        let wasReleased = isReleased(clip)
+        let ordinal = store(outcome)
+        if !wasReleased {
+            released.insert(HashedOrdinal(placement: Self.pathHash(clip), ordinal: ordinal ?? paths.append(clip)))
+        }
     }
 
     /// Records `outcome` as a kept clip without deciding it: its samples' digest, its reading (speaker and
     /// sentence) and its fingerprint. Registering a clip twice has no further effect.
-    public mutating func register(_ outcome: ClipOutcome) {
-        guard let measurement = outcome.measurement else { return }
+    public mutating func register(_ outcome: ClipOutcome) { store(outcome) }
+
+    /// ``register(_:)``, returning the ordinal of the clip's path when the index refers to it.
+    @discardableResult
+    private mutating func store(_ outcome: ClipOutcome) -> UInt32? {
+        guard let measurement = outcome.measurement else { return nil }
         let clip = outcome.source.clip
-        if kept[measurement.pcmSHA256] == clip { return }
-        if kept[measurement.pcmSHA256] == nil { kept[measurement.pcmSHA256] = clip }
-        if let reading = readingKey(outcome), readings[reading] == nil { readings[reading] = clip }
+        let digest = Self.digestKey(measurement.pcmSHA256)
+        let kept = self.kept.first(at: digest.placement) { $0.key == digest }?.ordinal
+        if let kept, paths.matches(kept, clip) { return kept }
+        var ordinal: UInt32?
+        func clipOrdinal() -> UInt32 {
+            if let ordinal { return ordinal }
+            let added = paths.append(clip)
+            ordinal = added
+            return added
+        }
+        if kept == nil { self.kept.insert(KeyedOrdinal(digest, ordinal: clipOrdinal())) }
+        if let reading = Self.readingKey(outcome),
+            readings.first(at: reading.placement, where: { $0.key == reading }) == nil
+        {
+            readings.insert(KeyedOrdinal(reading, ordinal: clipOrdinal()))
+        }
         if !measurement.fingerprint.isEmpty {
             recordings.insert(measurement.fingerprint)
-            recordingClips.append(clip)
+            recordingClips.append(clipOrdinal())
         }
+        return ordinal
     }
 
-    private func readingKey(_ outcome: ClipOutcome) -> String? {
+    private func isReleased(_ clip: String) -> Bool {
+        guard released.count > 0 else { return false }
+        let hash = Self.pathHash(clip)
+        return released.first(at: hash) { $0.placement == hash && paths.matches($0.ordinal, clip) } != nil
+    }
+
+    /// 32 bits of the path's hash (Swift's, so canonically equivalent spellings agree, as String equality does).
+    private static func pathHash(_ clip: String) -> UInt32 { UInt32(truncatingIfNeeded: clip.hashValue) }
+
+    /// The first 16 bytes of a lowercase-hex SHA-256 (the form ``PCMDigest`` writes); any other string, its
+    /// ``Key128/init(hashing:)``.
+    static func digestKey(_ digest: String) -> Key128 {
+        var digest = digest
+        let bytes: Key128? = digest.withUTF8 { hex in
+            guard hex.count == 64 else { return nil }
+            var words: (UInt64, UInt64) = (0, 0)
+            for (i, c) in hex.enumerated() {
+                let nibble: UInt8
+                switch c {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = c - UInt8(ascii: "0")
+                case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = c - UInt8(ascii: "a") + 10
+                default: return nil
+                }
+                if i < 16 {
+                    words.0 = words.0 << 4 | UInt64(nibble)
+                } else if i < 32 {
+                    words.1 = words.1 << 4 | UInt64(nibble)
+                }
+            }
+            return Key128(words.0, words.1)
+        }
+        return bytes ?? Key128(hashing: digest)
+    }
+
+    /// The reading's key: language, client_id and normalised sentence.
+    static func readingKey(_ outcome: ClipOutcome) -> Key128? {
         outcome.metadata.map {
-            [outcome.source.languageTag, $0.clientID, SentenceKey.normalise($0.sentence)].joined(separator: "\u{0}")
+            Key128(
+                hashing: [outcome.source.languageTag, $0.clientID, SentenceKey.normalise($0.sentence)].joined(
+                    separator: "\u{0}"))
         }
     }
 }

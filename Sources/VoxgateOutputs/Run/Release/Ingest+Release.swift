@@ -94,7 +94,7 @@ extension Ingest {
                 inFlight[i] = earlier
                 return (earlier.analysis, isReleased(i))
             }
-            try await pipeline.run(duplicates: duplicates, earlier: provide) { outcome in
+            try await pipeline.run(duplicates: consume duplicates, earlier: provide) { outcome in
                 let earlier = inFlight.removeValue(forKey: books.done)
                 let before = try books.before(outcome.source.clip, earlier: earlier)
                 let released = books.releasedPlace(of: outcome, before: before)
