@@ -17,22 +17,7 @@ import VoxgatePipeline
 /// slots read, sketches read, candidates confirmed: what must not grow with the index), median of `repeats` runs, and a
 /// projection for 30M clips.
 func fingerprintIndexBenchmark(maxClips: Int, repeats: Int = 3) {
-    struct Rng {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        /// A mask with each bit set with probability 2^-k: the AND of k random words.
-        mutating func mask(andOf k: Int) -> UInt32 {
-            var m = UInt32.max
-            for _ in 0..<k { m &= UInt32(truncatingIfNeeded: next()) }
-            return m
-        }
-    }
+    typealias Rng = SplitMix
     func clip(_ rng: inout Rng) -> [UInt32] {
         let frames = 125 + Int(rng.next() % 1125)
         var words = [UInt32](repeating: 0, count: frames)
