@@ -10,13 +10,16 @@ grows with N), and a speaker reads a sentence twice now and then (same-speaker d
 8 languages, speakers `spk-<k>` (k = i mod SPEAKERS, each speaker one language), sentences drawn at random
 from data/cv-sentences/<lang>.txt.
 
-Usage: make-scale-corpus.py ROOT FIRST COUNT [--speakers 5000] [--variant V]
+Usage: make-scale-corpus.py ROOT FIRST COUNT [--speakers 5000] [--variant V] [--complete]
   clips FIRST..FIRST+COUNT-1 are written as ROOT/<lang>/c<index>.wav (+ .json);
-  --variant changes the audio of a clip without changing its name (a "changed upload").
+  --variant changes the audio of a clip without changing its name (a "changed upload");
+  --complete: ROOT is a whole tree of COUNT clips (FIRST must be 0), made once: nothing is done when ROOT holds
+  this generator's marker for COUNT clips; otherwise ROOT is removed, written and then marked.
 """
 import argparse
 import multiprocessing
 import os
+import shutil
 import struct
 import sys
 
@@ -122,7 +125,16 @@ def main():
     p.add_argument("count", type=int)
     p.add_argument("--speakers", type=int, default=5000)
     p.add_argument("--variant", type=int, default=0)
+    p.add_argument("--complete", action="store_true")
     a = p.parse_args()
+    marker = os.path.join(a.root, f".complete-v2-{a.count}")
+    if a.complete:
+        if a.first != 0:
+            p.error("--complete makes a whole tree: FIRST must be 0")
+        if os.path.exists(marker):
+            return 0
+        shutil.rmtree(a.root, ignore_errors=True)
+        print(f"generating {a.count} clips in {a.root}…", file=sys.stderr)
     for lang in LANGS:
         os.makedirs(os.path.join(a.root, lang), exist_ok=True)
     global TEXTS
@@ -135,6 +147,8 @@ def main():
         with multiprocessing.Pool(os.cpu_count()) as pool:
             for _ in pool.imap_unordered(write, jobs, chunksize=200):
                 pass
+    if a.complete:
+        open(marker, "w").close()
 
 
 if __name__ == "__main__":
