@@ -36,6 +36,34 @@ struct PseudonymLedgerTests {
         return key
     }
 
+    /// What three of these tests start from: ``corpus()``, a temporary folder holding ``key(_:)``, and the options
+    /// of a run of the corpus into `<dir>/out` with that key.
+    struct Setup {
+        let corpus: CorpusFixture
+        let dir: String
+        let keyPath: String
+        var options: IngestOptions
+        var out: String { options.output }
+
+        init() throws {
+            corpus = try PseudonymLedgerTests.corpus()
+            do {
+                dir = try TestSupport.temporaryFolder("voxgate-pseudonyms")
+                keyPath = try PseudonymLedgerTests.key(dir)
+            } catch {
+                corpus.remove()
+                throw error
+            }
+            options = IngestOptions(
+                root: corpus.root, output: dir + "/out", config: PipelineConfig(), jobs: 2, speakerKeyPath: keyPath)
+        }
+
+        func remove() {
+            corpus.remove()
+            TestSupport.remove(dir)
+        }
+    }
+
     /// Every file under `folder` (the ledger and everything beside it) that holds a raw client_id byte string.
     static func filesHoldingRawIDs(_ folder: String) -> [String] {
         var found: [String] = []
@@ -59,17 +87,11 @@ struct PseudonymLedgerTests {
     }
 
     @Test func noRawClientIDReachesTheLedgerOrAnyOutputAndDecisionsWorkOnThePseudonym() async throws {
-        let corpus = try Self.corpus()
-        let dir = try TestSupport.temporaryFolder("voxgate-pseudonyms")
-        defer {
-            corpus.remove()
-            TestSupport.remove(dir)
-        }
-        let keyPath = try Self.key(dir)
+        let setup = try Setup()
+        defer { setup.remove() }
+        let (corpus, dir, keyPath, out) = (setup.corpus, setup.dir, setup.keyPath, setup.out)
         let speaker = try SpeakerPseudonym(keyPath: keyPath)
-        let out = dir + "/out"
-        var options = IngestOptions(
-            root: corpus.root, output: out, config: PipelineConfig(), jobs: 2, speakerKeyPath: keyPath)
+        var options = setup.options
         let first = try await Ingest.run(options)
         #expect(first.clips == 7 && first.accepted == 6)
 
@@ -170,17 +192,11 @@ struct PseudonymLedgerTests {
     }
 
     @Test func aLedgerMadeBeforePseudonymsIsMigratedOnceAndGivesTheSameRelease() async throws {
-        let corpus = try Self.corpus()
-        let dir = try TestSupport.temporaryFolder("voxgate-pseudonyms")
-        defer {
-            corpus.remove()
-            TestSupport.remove(dir)
-        }
-        let keyPath = try Self.key(dir)
+        let setup = try Setup()
+        defer { setup.remove() }
+        let (corpus, keyPath, out) = (setup.corpus, setup.keyPath, setup.out)
         let speaker = try SpeakerPseudonym(keyPath: keyPath)
-        let out = dir + "/out"
-        var options = IngestOptions(
-            root: corpus.root, output: out, config: PipelineConfig(), jobs: 2, speakerKeyPath: keyPath)
+        var options = setup.options
         options.withdraw = [Self.rawPrefix + "1"]  // once, on the command line: afterwards only the ledger knows
         _ = try await Ingest.run(options)
         options.withdraw = []
@@ -213,16 +229,9 @@ struct PseudonymLedgerTests {
     }
 
     @Test func aMigrationThatCannotFinishChangesNothing() async throws {
-        let corpus = try Self.corpus()
-        let dir = try TestSupport.temporaryFolder("voxgate-pseudonyms")
-        defer {
-            corpus.remove()
-            TestSupport.remove(dir)
-        }
-        let keyPath = try Self.key(dir)
-        let out = dir + "/out"
-        let options = IngestOptions(
-            root: corpus.root, output: out, config: PipelineConfig(), jobs: 2, speakerKeyPath: keyPath)
+        let setup = try Setup()
+        defer { setup.remove() }
+        let (keyPath, out, options) = (setup.keyPath, setup.out, setup.options)
         _ = try await Ingest.run(options)
         try Self.makeLegacy(
             out, speaker: try SpeakerPseudonym(keyPath: keyPath), ids: (0..<3).map { Self.rawPrefix + "\($0)" })
