@@ -112,6 +112,9 @@ public struct IngestPipeline: Sendable {
                 guard let (index, outcome) = try await group.next() else { break }
                 running -= 1
                 pending[index] = outcome
+                // Refill the worker before the consumer runs: the writers take ~2 ms a clip, and a worker left
+                // waiting for them was a core idle for that long after every clip (issue 18).
+                try await startMore()
                 try await drain()
                 try Task.checkCancellation()
                 try await startMore()
