@@ -1,10 +1,10 @@
 import Foundation
 import VoxgatePipeline
 
-/// The per-stage budget of a pipeline run (VOXGATE_STAGE_CLOCK=1): the workers' CPU time in each stage of
-/// ``StageClock``, and the process's CPU time outside them (the run's own thread: listing, duplicates, ledger,
-/// shard writing, release files; the runtime), as one JSON line: nanoseconds per decoded sample and share of
-/// the process's CPU time for each.
+/// The per-stage budget of a pipeline run (VOXGATE_STAGE_CLOCK=1): the CPU time in each stage of ``StageClock``
+/// (the workers' stages, then the consumer's: duplicates, shard writing, ledger, release files), and the
+/// process's CPU time outside them (listing, plan, the consumer's bookkeeping, the runtime), as one JSON line:
+/// nanoseconds per decoded sample and share of the process's CPU time for each.
 func stageBudget(audioSeconds: Double) -> String {
     var usage = rusage()
     getrusage(RUSAGE_SELF.rawValue, &usage)
@@ -24,7 +24,7 @@ func stageBudget(audioSeconds: Double) -> String {
     }
     let rest = max(cpuNS - inStages, 0)
     fields.append(
-        #""outside_workers":{"cpu_s":\#(String(format: "%.3f", rest / 1e9)),"ns_per_sample":\#(String(format: "%.2f", rest / samples)),"share":\#(String(format: "%.4f", rest / cpuNS))}"#
+        #""outside_stages":{"cpu_s":\#(String(format: "%.3f", rest / 1e9)),"ns_per_sample":\#(String(format: "%.2f", rest / samples)),"share":\#(String(format: "%.4f", rest / cpuNS))}"#
     )
     return
         #"{"stages":{"clips":\#(times.clips),"samples":\#(times.samples),"audio_s":\#(String(format: "%.1f", audioSeconds)),"cpu_s":\#(String(format: "%.3f", cpuNS / 1e9)),"#

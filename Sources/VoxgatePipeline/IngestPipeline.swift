@@ -95,7 +95,7 @@ public struct IngestPipeline: Sendable {
             }
             func drain() async throws {
                 while var ready = pending.removeValue(forKey: emit) {
-                    analyzer.decideDuplicates(&ready, in: &duplicates)
+                    StageClock.measure(.duplicates) { analyzer.decideDuplicates(&ready, in: &duplicates) }
                     try await consume(ready)
                     emit += 1
                 }

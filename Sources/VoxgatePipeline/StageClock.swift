@@ -1,11 +1,14 @@
 import Foundation
 
-/// A per-stage CPU clock for the decode-and-measure workers, for benchmarks (issue 18's per-stage budget).
+/// A per-stage CPU clock for the decode-and-measure workers and the run's consumer, for benchmarks (issue 18's
+/// per-stage budget).
 ///
 /// Off unless the environment sets `VOXGATE_STAGE_CLOCK=1`: then ``ClipAnalyzer`` reads the calling thread's
 /// CPU time (CLOCK_THREAD_CPUTIME_ID, so other processes on a shared machine do not count) around each stage
 /// of each clip, sums them per clip in a local ``StageTimes`` and adds that to the process-wide total once per
-/// clip. When off, each stage costs one test of a constant.
+/// clip; the consumer's stages (duplicates, shard writing, ledger) are timed the same way around each call
+/// (``measure(_:_:)``), the release files with the whole process's CPU time (they are written after the workers
+/// stop, partly on other threads). When off, each stage costs one test of a constant.
 public enum StageClock {
     /// The stages a worker spends a clip's CPU time in.
     public enum Stage: Int, CaseIterable, Sendable {
@@ -25,6 +28,14 @@ public enum StageClock {
         case shardEncode
         /// Everything else a worker does for a clip (buffers, decisions, results).
         case otherAnalysis
+        /// Exact and near-duplicate decisions (the duplicate index), in path order on the consumer.
+        case duplicates
+        /// Writing accepted clips' audio and metadata into shards (tar members, their SHA-256 check).
+        case shardWrite
+        /// The ledger: each clip's record (its analysis JSON) and the run's commit.
+        case ledger
+        /// The release files after the commit: decisions, totals, splits, manifests, datasheets, their hashes.
+        case releaseFiles
 
         public var name: String {
             switch self {
@@ -36,6 +47,10 @@ public enum StageClock {
             case .metadata: "metadata_lid"
             case .shardEncode: "shard_flac"
             case .otherAnalysis: "other_analysis"
+            case .duplicates: "duplicates"
+            case .shardWrite: "shard_write"
+            case .ledger: "ledger"
+            case .releaseFiles: "release_files"
             }
         }
     }
@@ -50,6 +65,42 @@ public enum StageClock {
         var ts = timespec()
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
         return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
+    }
+
+    /// The whole process's CPU time in nanoseconds (0 when the clock is off).
+    static func processNow() -> UInt64 {
+        guard isEnabled else { return 0 }
+        var ts = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+        return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
+    }
+
+    /// Runs `body` and adds the CPU time it took to `stage`: the calling thread's (`body` must not wait for other
+    /// threads' work), or with `wholeProcess` every thread's (for a phase nothing else runs beside).
+    @inline(__always)
+    public static func measure<T, E: Error>(
+        _ stage: Stage, wholeProcess: Bool = false, _ body: () throws(E) -> T
+    ) throws(E) -> T {
+        guard isEnabled else { return try body() }
+        let start = wholeProcess ? processNow() : now()
+        defer {
+            var times = StageTimes()
+            times.nanoseconds[stage.rawValue] = (wholeProcess ? processNow() : now()) &- start
+            add(times)
+        }
+        return try body()
+    }
+
+    /// ``measure(_:wholeProcess:_:)`` for an asynchronous phase (timed with the whole process's CPU time).
+    public static func measureProcess<T>(_ stage: Stage, _ body: () async throws -> T) async rethrows -> T {
+        guard isEnabled else { return try await body() }
+        let start = processNow()
+        defer {
+            var times = StageTimes()
+            times.nanoseconds[stage.rawValue] = processNow() &- start
+            add(times)
+        }
+        return try await body()
     }
 
     private static let lock = NSLock()
@@ -72,7 +123,7 @@ public enum StageClock {
 
 /// CPU nanoseconds per ``StageClock/Stage``, and the samples decoded (no allocation: one vector).
 public struct StageTimes: Sendable {
-    public var nanoseconds = SIMD8<UInt64>()
+    public var nanoseconds = SIMD16<UInt64>()
     public var samples = 0
     public var clips = 0
 

@@ -98,8 +98,12 @@ extension Ingest {
                 let earlier = inFlight.removeValue(forKey: books.done)
                 let before = try books.before(outcome.source.clip, earlier: earlier)
                 let released = books.releasedPlace(of: outcome, before: before)
-                let placement = try writer.consume(outcome, released: released)
-                try books.record(outcome, earlier: earlier, before: before, placement: placement)
+                let placement = try StageClock.measure(.shardWrite) { () throws(RunError) in
+                    try writer.consume(outcome, released: released)
+                }
+                try StageClock.measure(.ledger) { () throws(RunError) in
+                    try books.record(outcome, earlier: earlier, before: before, placement: placement)
+                }
                 log.debug(
                     "clip",
                     metadata: [
@@ -165,7 +169,7 @@ extension Ingest {
                 change.pending.append(PendingFile(path: path, op: "delete"))
             }
         }
-        let runID = try ledger.commit(change)
+        let runID = try StageClock.measure(.ledger) { () throws(RunError) in try ledger.commit(change) }
         for w in change.withdrawals {
             log.notice(
                 "withdrawal recorded", metadata: ["clips": "\(w.clips)", "shards": "\(w.shards)", "run": "\(runID)"])
@@ -178,12 +182,15 @@ extension Ingest {
             ])
         try OutputFolder.applyPending(ledger, output: out)
 
-        let shardList = try ledger.shards().map(ShardInfo.init)
-        try writer.publish(shards: shardList) { shards in
-            manifest(options, tree: tree, shards: shards, elapsed: Date().timeIntervalSince(started))
+        let shardList = try await StageClock.measureProcess(.releaseFiles) {
+            let shardList = try ledger.shards().map(ShardInfo.init)
+            try writer.publish(shards: shardList) { shards in
+                manifest(options, tree: tree, shards: shards, elapsed: Date().timeIntervalSince(started))
+            }
+            try await PublishedFiles.record(out, ledger: ledger)
+            try ledger.markPublished(run: runID)
+            return shardList
         }
-        try await PublishedFiles.record(out, ledger: ledger)
-        try ledger.markPublished(run: runID)
         var result = summary(
             writer.totals, tree: tree, shards: shardList, options: options, elapsed: Date().timeIntervalSince(started))
         result.decoded = books.decoded
