@@ -2,13 +2,16 @@
  *
  * Decodes every file named in LIST (one path a line) with libsndfile to 32-bit floats, in blocks of 4096
  * frames, and does nothing else with the samples. With --mpg123, files named *.mp3 go to libmpg123 directly
- * (float output, no libsndfile layer) instead: to measure what that layer costs. JOBS processes take the next file from a shared counter
+ * (float output, no libsndfile layer) instead: to measure what that layer costs. With --memory, each file is read whole
+ * into memory first and libsndfile decodes it from there (sf_open_virtual), as voxgate does with uploads up to 4 MiB:
+ * one read instead of libsndfile's hundreds of small reads and seeks. JOBS processes take the next file from a shared counter
  * (as voxgate's workers do), so a long file does not leave the other process idle. Prints one JSON line:
  * files, frames, audio seconds, wall seconds, failures.
  *
  *   cc -O2 -o decode-limit decode-limit.c -lsndfile -lmpg123
- *   decode-limit LIST [JOBS] [--mpg123]
+ *   decode-limit LIST [JOBS] [--mpg123 | --memory]
  */
+#include <fcntl.h>
 #include <mpg123.h>
 #include <sndfile.h>
 #include <stdatomic.h>
@@ -16,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -34,6 +38,53 @@ static double now(void) {
 }
 
 static int use_mpg123 = 0;
+static int use_memory = 0;
+
+/* A file in memory, as libsndfile's virtual I/O sees it. */
+struct memory_file {
+    const unsigned char *bytes;
+    sf_count_t size, position;
+};
+static sf_count_t memory_length(void *user) { return ((struct memory_file *)user)->size; }
+static sf_count_t memory_seek(sf_count_t offset, int whence, void *user) {
+    struct memory_file *m = user;
+    sf_count_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? m->position : m->size;
+    sf_count_t p = base + offset;
+    m->position = p < 0 ? 0 : p > m->size ? m->size : p;
+    return m->position;
+}
+static sf_count_t memory_read(void *out, sf_count_t count, void *user) {
+    struct memory_file *m = user;
+    if (count > m->size - m->position) count = m->size - m->position;
+    memcpy(out, m->bytes + m->position, (size_t)count);
+    m->position += count;
+    return count;
+}
+static sf_count_t memory_write(const void *in, sf_count_t count, void *user) { return 0; }
+static sf_count_t memory_tell(void *user) { return ((struct memory_file *)user)->position; }
+
+/* Reads PATH whole into *BUFFER (grown as needed); the byte count, or -1. */
+static long read_whole(const char *path, unsigned char **buffer, size_t *capacity) {
+    int fd = open(path, O_RDONLY);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        if (fd >= 0) close(fd);
+        return -1;
+    }
+    if ((size_t)st.st_size > *capacity) {
+        free(*buffer);
+        *capacity = (size_t)st.st_size;
+        *buffer = malloc(*capacity);
+    }
+    size_t got = 0;
+    while (got < (size_t)st.st_size) {
+        ssize_t n = read(fd, *buffer + got, (size_t)st.st_size - got);
+        if (n <= 0) break;
+        got += (size_t)n;
+    }
+    close(fd);
+    return (long)got;
+}
 
 static int ends_with(const char *s, const char *tail) {
     size_t n = strlen(s), m = strlen(tail);
@@ -67,6 +118,8 @@ static void decode_mpg123(const char *path, struct shared *sh, mpg123_handle *mh
 static void worker(char **paths, long count, struct shared *sh) {
     float *block = NULL;
     size_t capacity = 0;
+    unsigned char *image = NULL;
+    size_t image_capacity = 0;
     mpg123_handle *mh = NULL;
     if (use_mpg123) {
         mpg123_init();
@@ -82,7 +135,16 @@ static void worker(char **paths, long count, struct shared *sh) {
         }
         SF_INFO info;
         memset(&info, 0, sizeof info);
-        SNDFILE *f = sf_open(paths[i], SFM_READ, &info);
+        SNDFILE *f;
+        struct memory_file file;
+        if (use_memory) {
+            long size = read_whole(paths[i], &image, &image_capacity);
+            file = (struct memory_file){image, size < 0 ? 0 : size, 0};
+            SF_VIRTUAL_IO io = {memory_length, memory_seek, memory_read, memory_write, memory_tell};
+            f = size < 0 ? NULL : sf_open_virtual(&io, SFM_READ, &info, &file);
+        } else {
+            f = sf_open(paths[i], SFM_READ, &info);
+        }
         if (!f) {
             atomic_fetch_add(&sh->failures, 1);
             continue;
@@ -102,16 +164,18 @@ static void worker(char **paths, long count, struct shared *sh) {
         atomic_fetch_add(&sh->micro_audio_s, (long)((double)frames / info.samplerate * 1e6));
     }
     free(block);
+    free(image);
     if (mh) mpg123_delete(mh);
 }
 
 int main(int argc, char **argv) {
     if (argc < 2) {
-        fprintf(stderr, "usage: decode-limit LIST [JOBS] [--mpg123]\n");
+        fprintf(stderr, "usage: decode-limit LIST [JOBS] [--mpg123 | --memory]\n");
         return 64;
     }
     int jobs = argc > 2 ? atoi(argv[2]) : 1;
     use_mpg123 = argc > 3 && strcmp(argv[3], "--mpg123") == 0;
+    use_memory = argc > 3 && strcmp(argv[3], "--memory") == 0;
     if (jobs < 1) jobs = 1;
     FILE *list = fopen(argv[1], "r");
     if (!list) {
@@ -156,7 +220,7 @@ int main(int argc, char **argv) {
     double wall = now() - start;
     printf("{\"mode\":\"decode-limit%s\",\"jobs\":%d,\"files\":%ld,\"frames\":%ld,\"audio_s\":%.3f,\"wall_s\":%.3f,"
            "\"failures\":%ld}\n",
-           use_mpg123 ? "+mpg123" : "", jobs, count, atomic_load(&sh->frames), atomic_load(&sh->micro_audio_s) / 1e6, wall,
+           use_mpg123 ? "+mpg123" : use_memory ? "+memory" : "", jobs, count, atomic_load(&sh->frames), atomic_load(&sh->micro_audio_s) / 1e6, wall,
            atomic_load(&sh->failures));
     return failed ? 70 : 0;
 }

@@ -46,8 +46,11 @@ public struct ClipAnalyzer: Sendable {
             return decide(source, analysis: analysis, decoded: true)
         }
         let metadata: ClipMetadata? = if case .valid(let m) = sidecar { m } else { nil }
+        // Read once: hashed and decoded from memory (streamed from disk only when larger than FileImage's limit).
+        let image = FileImage.read(path: source.path)
         var analysis = ClipAnalysis(
-            sidecar: sidecar, measurement: nil, decodeFailure: nil, fileSHA256: FileDigest.sha256(path: source.path))
+            sidecar: sidecar, measurement: nil, decodeFailure: nil,
+            fileSHA256: image.map(FileDigest.sha256) ?? FileDigest.sha256(path: source.path))
         clock = times.lap(.fileHash, since: clock)
         let (_, metadataFindings) = checkMetadata(source, analysis: &analysis, metadata: metadata)
         clock = times.lap(.metadata, since: clock)
@@ -55,7 +58,8 @@ public struct ClipAnalyzer: Sendable {
         do {  // a folder where a clip should be was refused above (UploadConfinement)
             // FLAC for the shard is encoded during the one decoding pass, only for clips still acceptable.
             (analysis.measurement, flac) = try decode(
-                source.path, mayBeSharded: metadataFindings.isEmpty || reviewMayLift(source, metadataFindings),
+                source.path, image: image,
+                mayBeSharded: metadataFindings.isEmpty || reviewMayLift(source, metadataFindings),
                 times: &times)
         } catch let error as DecodeError {
             analysis.decodeFailure = error.message
@@ -216,11 +220,11 @@ public struct ClipAnalyzer: Sendable {
     /// for a clip that may still be sharded when `shards.audio` is `flac` or uniform audio is asked for
     /// (``ShardEncoder``: resampled and downmixed on the way), or when its container is one
     /// the shard readers (soundfile, i.e. libsndfile) cannot open, such as WebM.
-    func decode(_ path: String, mayBeSharded: Bool, times: inout StageTimes) throws
+    func decode(_ path: String, image: FileImage? = nil, mayBeSharded: Bool, times: inout StageTimes) throws
         -> (ClipMeasurement, (bytes: [UInt8], frames: Int)?)
     {
         var clock = StageClock.now()
-        var decoder = try AudioDecoder(path: path)
+        var decoder = try AudioDecoder(path: path, image: image)
         clock = times.lap(.decode, since: clock)
         let info = decoder.info
         let blockFrames = config.run.blockFrames

@@ -50,6 +50,9 @@ public enum FileDigest {
     /// SHA-256 of bytes in memory, lowercase hex.
     public static func sha256(_ bytes: [UInt8]) -> String { hex(SHA256.hash(data: bytes)) }
 
+    /// SHA-256 of a file read whole (``FileImage``), lowercase hex.
+    static func sha256(_ image: FileImage) -> String { hex(SHA256.hash(data: image.bytes)) }
+
     static func hex(_ digest: SHA256.Digest) -> String {
         // By table, not String(format:) per byte (Foundation's formatter showed up per clip in profiles).
         let digits = Array("0123456789abcdef".utf8)

@@ -33,10 +33,16 @@ public struct AudioDecoder: ~Copyable {
     public let path: String
     private var framesDecoded = 0
 
-    /// Opens `path` for decoding.
+    /// Opens `path` for decoding; with `image` (the file's bytes, ``FileImage``), libsndfile decodes those
+    /// instead of reading the file again.
     /// - Throws: ``DecodeError`` with `.unreadable`, `.unsupportedFormat` or `.corrupt`.
-    public init(path: String) throws(DecodeError) {
-        let container = try Self.sniff(path: path)
+    public init(path: String, image: FileImage? = nil) throws(DecodeError) {
+        let container: ContainerFormat
+        if let image {
+            container = try Self.sniff(image.bytes, path: path)
+        } else {
+            container = try Self.sniff(path: path)
+        }
         switch container.kind {
         case .webm:
             let webm = try WebMOpusBackend(path: path)
@@ -45,7 +51,7 @@ public struct AudioDecoder: ~Copyable {
                 container: container, encoding: .opus, sampleRate: 48_000, channels: webm.channels,
                 declaredFrames: nil)
         case _ where container.isDecodable:
-            let sndfile = try SndfileBackend(path: path, container: container)
+            let sndfile = try SndfileBackend(path: path, container: container, image: image)
             backend = sndfile
             info = sndfile.info
         default:
@@ -113,16 +119,7 @@ public struct AudioDecoder: ~Copyable {
                 try file.seek(toOffset: UInt64(tag))
                 head = try file.read(upToCount: ContentSniffer.prefixLength) ?? Data()
             }
-            let format = ContentSniffer.sniff(head)
-            guard format != .unknown else {
-                // Never the bytes themselves: the file may be a key, a password file or a private document.
-                throw DecodeError(
-                    .unsupportedFormat,
-                    "content is not a recognised audio format (it looks like \(ContentSniffer.describe(head))); "
-                        + "voxgate reads WAV, FLAC, Ogg Vorbis/Opus and MP3 by content, whatever the file is named",
-                    path: path)
-            }
-            return format
+            return try recognise(head, path: path)
         } catch let error as DecodeError {
             throw error
         } catch {
@@ -130,5 +127,29 @@ public struct AudioDecoder: ~Copyable {
                 .unreadable, "reading the file failed (\(error)); check the disk and permissions",
                 path: path)
         }
+    }
+
+    /// ``sniff(path:)`` of a file already in memory.
+    static func sniff(_ bytes: UnsafeRawBufferPointer, path: String) throws(DecodeError) -> ContainerFormat {
+        guard !bytes.isEmpty else {
+            throw DecodeError(.empty, "the file is empty (0 bytes); the upload failed: ask for it again", path: path)
+        }
+        let tag = ContentSniffer.id3v2Length(bytes.prefix(ContentSniffer.prefixLength))
+        let start = tag > 0 ? min(tag, bytes.count) : 0
+        return try recognise(bytes[start..<min(start + ContentSniffer.prefixLength, bytes.count)], path: path)
+    }
+
+    /// The container of the bytes at the start of a file (past any ID3v2 tag).
+    private static func recognise(_ head: some Collection<UInt8>, path: String) throws(DecodeError) -> ContainerFormat {
+        let format = ContentSniffer.sniff(head)
+        guard format != .unknown else {
+            // Never the bytes themselves: the file may be a key, a password file or a private document.
+            throw DecodeError(
+                .unsupportedFormat,
+                "content is not a recognised audio format (it looks like \(ContentSniffer.describe(head))); "
+                    + "voxgate reads WAV, FLAC, Ogg Vorbis/Opus and MP3 by content, whatever the file is named",
+                path: path)
+        }
+        return format
     }
 }

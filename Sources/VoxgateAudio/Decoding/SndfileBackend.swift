@@ -12,12 +12,25 @@ final class SndfileBackend: DecoderBackend {
     /// The most channels voxgate decodes (every channel is mixed to mono; buffers scale with it).
     public static let maxChannels = 64
 
-    init(path: String, container: ContainerFormat) throws(DecodeError) {
+    /// The file in memory that libsndfile reads through its virtual I/O, when the decoder was given one.
+    private let memory: MemoryReader?
+
+    init(path: String, container: ContainerFormat, image: FileImage? = nil) throws(DecodeError) {
         var sfInfo = SF_INFO()
-        let fd: Int32
-        do { fd = try RegularFile.open(path) } catch { throw DecodeError(.unreadable, error.message, path: path) }
-        // libsndfile closes the descriptor (SF_TRUE) when the handle is closed, or at once when opening fails.
-        guard let handle = sf_open_fd(fd, Int32(SFM_READ), &sfInfo, Int32(SF_TRUE)) else {
+        let opened: OpaquePointer?
+        if let image {
+            let reader = MemoryReader(image)
+            memory = reader
+            var io = MemoryReader.io  // libsndfile copies the callbacks; the reader lives as long as the handle
+            opened = sf_open_virtual(&io, Int32(SFM_READ), &sfInfo, Unmanaged.passUnretained(reader).toOpaque())
+        } else {
+            memory = nil
+            let fd: Int32
+            do { fd = try RegularFile.open(path) } catch { throw DecodeError(.unreadable, error.message, path: path) }
+            // libsndfile closes the descriptor (SF_TRUE) when the handle is closed, or at once when opening fails.
+            opened = sf_open_fd(fd, Int32(SFM_READ), &sfInfo, Int32(SF_TRUE))
+        }
+        guard let handle = opened else {
             let reason = Self.explain(String(cString: sf_strerror(nil)))
             throw DecodeError(
                 .corrupt,
@@ -64,7 +77,10 @@ final class SndfileBackend: DecoderBackend {
         self.path = path
     }
 
-    deinit { sf_close(handle) }
+    deinit {
+        sf_close(handle)
+        withExtendedLifetime(memory) {}
+    }
 
     /// libsndfile's messages that mislead about an upload, said plainly.
     static func explain(_ reason: String) -> String {
@@ -87,4 +103,40 @@ final class SndfileBackend: DecoderBackend {
         }
         return max(got, 0)
     }
+}
+
+/// A ``FileImage`` as a seekable file for libsndfile's virtual I/O (`sf_open_virtual`).
+final class MemoryReader {
+    let image: FileImage
+    var position = 0
+
+    init(_ image: FileImage) { self.image = image }
+
+    private static func reader(_ context: UnsafeMutableRawPointer?) -> MemoryReader {
+        Unmanaged<MemoryReader>.fromOpaque(context!).takeUnretainedValue()
+    }
+
+    /// The callbacks: length, seek (clamped to the file), read (what is left, at most), tell; no writing.
+    static let io = SF_VIRTUAL_IO(
+        get_filelen: { sf_count_t(reader($0).image.bytes.count) },
+        seek: { offset, whence, context in
+            let r = reader(context)
+            let base =
+                switch whence {
+                case SEEK_CUR: r.position
+                case SEEK_END: r.image.bytes.count
+                default: 0
+                }
+            r.position = min(max(base + Int(offset), 0), r.image.bytes.count)
+            return sf_count_t(r.position)
+        },
+        read: { destination, count, context in
+            let r = reader(context)
+            let n = max(0, min(Int(count), r.image.bytes.count - r.position))
+            if n > 0 { destination!.copyMemory(from: r.image.bytes.baseAddress! + r.position, byteCount: n) }
+            r.position += n
+            return sf_count_t(n)
+        },
+        write: { _, _, _ in 0 },
+        tell: { sf_count_t(reader($0).position) })
 }

@@ -6,8 +6,9 @@ struct DecodedFile {
     var samples: [Float]
     var frames: Int { samples.count / info.channels }
 
-    init(path: String, blockFrames: Int = 1000) throws(DecodeError) {
-        var decoder = try AudioDecoder(path: path)
+    /// - Parameter image: decode these bytes of the file (``FileImage``) instead of reading it.
+    init(path: String, image: FileImage? = nil, blockFrames: Int = 1000) throws(DecodeError) {
+        var decoder = try AudioDecoder(path: path, image: image)
         info = decoder.info
         var block = [Float](repeating: 0, count: blockFrames * decoder.info.channels)
         var all: [Float] = []
