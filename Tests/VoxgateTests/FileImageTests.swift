@@ -11,7 +11,9 @@ import VoxgateAudio
         let names = (FileManager.default.enumerator(atPath: root)?.allObjects as? [String]) ?? []
         return names.filter { !$0.hasSuffix(".json") && !$0.hasSuffix(".txt") && !$0.hasSuffix(".tsv") }
             .map { root + "/" + $0 }
-            .filter { var st = stat(); return lstat($0, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG }
+            .filter {
+                var st = stat(); return lstat($0, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
+            }
             .sorted()
     }
 
