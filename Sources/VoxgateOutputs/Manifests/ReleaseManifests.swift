@@ -31,7 +31,8 @@ enum ReleaseManifests {
         }
         if mixed {
             written = []
-            let byLanguage = Dictionary(grouping: try ReleaseEntries.read(output: output, shards: shards), by: \.language)
+            let entries = try ReleaseEntries.read(output: output, shards: shards)
+            let byLanguage = Dictionary(grouping: entries, by: \.language)
             for language in byLanguage.keys.sorted() {
                 try write(language, byLanguage[language]!, into: output, written: &written)
             }

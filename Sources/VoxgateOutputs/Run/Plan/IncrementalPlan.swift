@@ -144,7 +144,9 @@ struct IncrementalPlan {
             if !list(through: Array(record.path.utf8), record: record) { gone.append(record.path) }
         }
         if let records {
-            for path in records.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) { visit(records[path]!) }
+            for path in records.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+                visit(records[path]!)
+            }
         } else {
             try ledger.forEachClip(light: true, visit)
         }
