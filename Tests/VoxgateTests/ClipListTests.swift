@@ -50,6 +50,9 @@ struct ClipListTests {
             clip(
                 "en/caf\u{e9}.wav", path: root + "/en/\(nfd).wav", id: "caf\u{e9}",
                 sidecar: .some(root + "/en/\(nfd).json")),  // NFD on disk, NFC as the clip
+            clip(
+                "en/na\u{ef}ve.wav", path: root + "/en/nai\u{308}ve.wav", id: "na\u{ef}ve",
+                sidecar: .some(nil)),  // NFD on disk, no sidecar: only the path tells
             clip("en/d.tar.gz"), clip("en/.hidden"), clip("en/noext"), refused, conflict,
             ClipSource(
                 clip: "clips/x.mp3", path: root + "/clips/x.mp3", languageTag: "en", clipID: "x",
@@ -82,11 +85,11 @@ struct ClipListTests {
         var list = ClipList(root: Self.root, Self.mixed)
         list[0].refusal = "refused later"
         list[1].byteSize = 5
-        list[4].clip = "en/h.wav"  // another path: kept whole
+        list[5].clip = "en/h.wav"  // another path: kept whole
         var expected = Self.mixed
         expected[0].refusal = "refused later"
         expected[1].byteSize = 5
-        expected[4].clip = "en/h.wav"
+        expected[5].clip = "en/h.wav"
         for (read, want) in zip(list, expected) { #expect(Self.same(read, want), "\(want.clip)") }
         let english: ClipList = list.filter { $0.languageTag == "en" }
         #expect(english.map(\.clip) == expected.filter { $0.languageTag == "en" }.map(\.clip))
