@@ -292,7 +292,7 @@ if mode == "pipeline" {
         }
     } else {
         audioSeconds = await decodeOnly(
-            tree.clips, jobs: jobs, blockFrames: blockFrames, meters: mode == "meters", fingerprint: fingerprint)
+            Array(tree.clips), jobs: jobs, blockFrames: blockFrames, meters: mode == "meters", fingerprint: fingerprint)
     }
 }
 let wall = Date().timeIntervalSince(started)

@@ -7,8 +7,8 @@ public struct CorpusInput: Sendable {
     public var root: String
     /// The layout recognised, e.g. `upload-tree`, `common-voice`.
     public var layout: String
-    /// Every input audio file, in ``ClipSource/pathOrder(_:_:)``.
-    public var clips: [ClipSource]
+    /// Every input audio file, in ``ClipSource/pathOrder(_:_:)`` (compactly: ``ClipList``).
+    public var clips: ClipList
     /// client_ids whose consent was withdrawn.
     public var withdrawals: Set<String>
     /// Things found that are not part of the layout, as sentences for the operator.
@@ -25,7 +25,7 @@ public struct CorpusInput: Sendable {
     public var communityTerms: [String: Terms] = [:]
 
     public init(
-        root: String, layout: String, clips: [ClipSource], withdrawals: Set<String> = [], warnings: [String] = [],
+        root: String, layout: String, clips: ClipList, withdrawals: Set<String> = [], warnings: [String] = [],
         declaredDurationsMs: [String: Int] = [:], missingFiles: [String] = []
     ) {
         self.root = root

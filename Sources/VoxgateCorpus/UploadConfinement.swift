@@ -61,10 +61,11 @@ public struct UploadConfinement {
     public static func apply(to input: inout CorpusInput) {
         var confinement = UploadConfinement(root: input.root)
         for i in input.clips.indices {
-            if let problem = confinement.problem(input.clips[i].path) {
+            let clip = input.clips[i]
+            if let problem = confinement.problem(clip.path) {
                 input.clips[i].refusal = problem
             }
-            if case .sidecar(let path?) = input.clips[i].metadata, let problem = confinement.problem(path) {
+            if case .sidecar(let path?) = clip.metadata, let problem = confinement.problem(path) {
                 let detail = problem.replacingOccurrences(of: "the file is", with: "the sidecar is")
                 input.clips[i].metadata = .parsed(.invalid(detail))
             }

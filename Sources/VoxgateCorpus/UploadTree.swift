@@ -24,7 +24,7 @@ public enum UploadTree: InputLayout {
                 "cannot list upload root '\(root)' (\(String(cString: strerror(errno)))); check permissions",
                 path: root)
         }
-        var clips: [ClipSource] = []
+        var clips = ClipList(root: root)  // compact: what the run keeps of every clip
         var warnings: [String] = []
         var withdrawals: Set<String> = []
         var communityTerms: [String: Terms] = [:]
@@ -52,7 +52,11 @@ public enum UploadTree: InputLayout {
             // The clip keeps the folder as written (its path); its language is the catalog's tag for it.
             let folder = entry.precomposedStringWithCanonicalMapping
             let tag = LanguageCatalog.shared.entry(for: folder)?.tag ?? folder
-            clips += scanLanguage(dir: full, folder: folder, tag: tag, warnings: &warnings)
+            // One folder's clips at a time as ClipSources, in order (the whole list is then in order, but for
+            // folders whose names are the same after NFC, sorted below).
+            clips.append(
+                contentsOf: scanLanguage(dir: full, folder: folder, tag: tag, warnings: &warnings).sorted(
+                    by: ClipSource.pathOrder))
             if fm.fileExists(atPath: full + "/" + termsFile) {
                 if let problem = confinement.problem(full + "/" + termsFile) {
                     throw RunError(

@@ -35,26 +35,34 @@ enum UploadTreeNames {
     /// (else the first in byte order of its spelling) keeps the path as its identity; each other one gets its
     /// own spelling, escaped (`en/cafe\u{301}.wav`), as its `clip` (so nothing collides) and is decided
     /// `invalid_metadata`, naming the first.
-    static func markConflicts(_ clips: inout [ClipSource], root: String) {
+    static func markConflicts(_ clips: inout ClipList, root: String) {
         func spelled(_ c: ClipSource) -> String { String(c.path.dropFirst(root.count + 1)) }
+        // Two uploads share a path only if one of them is not spelled as its path (two NFC spellings that are
+        // canonically equivalent are the same bytes): only the paths of such uploads are looked at.
+        var suspects: Set<String> = []
+        for c in clips where !spelled(c).utf8.elementsEqual(c.clip.utf8) { suspects.insert(c.clip) }
+        guard !suspects.isEmpty else { return }
+        var group: [Int: ClipSource] = [:]
+        for (i, c) in clips.enumerated() where suspects.contains(c.clip) { group[i] = c }
         var first: [String: Int] = [:]
-        let order = clips.indices.sorted { a, b in
-            let (sa, sb) = (spelled(clips[a]), spelled(clips[b]))
+        let order = group.keys.sorted { a, b in
+            let (ca, cb) = (group[a]!, group[b]!)
+            let (sa, sb) = (spelled(ca), spelled(cb))
             // Bytes, not `==`: Swift's String equality is canonical equivalence, under which NFC == NFD.
-            let (na, nb) = (sa.utf8.elementsEqual(clips[a].clip.utf8), sb.utf8.elementsEqual(clips[b].clip.utf8))
+            let (na, nb) = (sa.utf8.elementsEqual(ca.clip.utf8), sb.utf8.elementsEqual(cb.clip.utf8))
             return na != nb ? na : sa.utf8.lexicographicallyPrecedes(sb.utf8)
         }
         for i in order {
-            guard let j = first[clips[i].clip] else {
-                first[clips[i].clip] = i
+            guard let j = first[group[i]!.clip] else {
+                first[group[i]!.clip] = i
                 continue
             }
-            let other = spelled(clips[j])
+            let other = spelled(group[j]!)
             clips[i].conflict =
-                "'\(escapedUnicode(spelled(clips[i])))' is the same path as '\(escapedUnicode(other))' once Unicode-normalised "
+                "'\(escapedUnicode(spelled(group[i]!)))' is the same path as '\(escapedUnicode(other))' once Unicode-normalised "
                 + "(NFC): two uploads cannot share a path; rename one of them"
             // Its spelling, escaped: a Swift String of the raw spelling would equal the first's path.
-            clips[i].clip = escapedUnicode(spelled(clips[i]))
+            clips[i].clip = escapedUnicode(spelled(group[i]!))
         }
     }
 

@@ -9,7 +9,7 @@ public import VoxgateCorpus
 /// acceptable clip, never on the size of the corpus. The consumer sees the same sequence whatever
 /// `jobs` is: outputs are deterministic.
 public struct IngestPipeline: Sendable {
-    public var clips: [ClipSource]
+    public var clips: ClipList
     /// For each clip, an earlier run's analysis when its file is unchanged (it is then not decoded); empty: none.
     public var earlier: [ClipAnalysis?]
     /// The clips (indices) an earlier run released: their audio is in a shard already.
@@ -25,7 +25,7 @@ public struct IngestPipeline: Sendable {
     ///   - earlier: aligned with `clips`: the analysis to reuse instead of decoding, or nil (empty: none).
     ///   - jobs: decode workers (≥ 1).
     public init(
-        clips: [ClipSource], earlier: [ClipAnalysis?] = [], config: PipelineConfig, withdrawals: Withdrawals,
+        clips: ClipList, earlier: [ClipAnalysis?] = [], config: PipelineConfig, withdrawals: Withdrawals,
         communityTerms: [String: Terms] = [:], reviews: [String: ReviewTally] = [:], speakerIDs: SpeakerIDs = .asRead,
         jobs: Int
     ) {

@@ -14,9 +14,36 @@ import VoxgateCorpus
 enum ReleaseManifests {
     static let folder = "manifests"
 
+    /// Writes every language's manifests, reading one language's shards at a time: what is held is one language's
+    /// samples, not every released sample.
     static func write(into output: String, shards: [ShardInfo]) throws(RunError) {
-        let entries = try ReleaseEntries.read(output: output, shards: shards)
         var written: Set<String> = []
+        let byShardLanguage = Dictionary(grouping: shards, by: \.language)
+        var mixed = false
+        for language in byShardLanguage.keys.sorted() {
+            let entries = try ReleaseEntries.read(output: output, shards: byShardLanguage[language]!)
+            // A sample of another language than its shard's (not a shard voxgate wrote): every shard at once.
+            guard entries.allSatisfy({ $0.language == language }) else {
+                mixed = true
+                break
+            }
+            if !entries.isEmpty { try write(language, entries, into: output, written: &written) }
+        }
+        if mixed {
+            written = []
+            let entries = try ReleaseEntries.read(output: output, shards: shards)
+            let byLanguage = Dictionary(grouping: entries, by: \.language)
+            for language in byLanguage.keys.sorted() {
+                try write(language, byLanguage[language]!, into: output, written: &written)
+            }
+        }
+        removeStale(under: output + "/" + folder, keeping: written)
+    }
+
+    /// Writes one language's manifests from its samples (in shard and member order).
+    private static func write(
+        _ language: String, _ entries: [ReleaseEntry], into output: String, written: inout Set<String>
+    ) throws(RunError) {
         func put(_ name: String, _ bytes: [UInt8]) throws(RunError) {
             let path = output + "/" + folder + "/" + name
             do {
@@ -30,9 +57,8 @@ enum ReleaseManifests {
             try file.commit()
             written.insert(path)
         }
-        let byLanguage = Dictionary(grouping: entries, by: \.language)
-        for language in byLanguage.keys.sorted() {
-            let bySplit = Dictionary(grouping: byLanguage[language]!, by: \.split)
+        do {
+            let bySplit = Dictionary(grouping: entries, by: \.split)
             var dataFiles: [(String, JSONText)] = []
             var counts: [(String, JSONText)] = []
             for split in bySplit.keys.sorted() {
@@ -54,7 +80,7 @@ enum ReleaseManifests {
             // Hugging Face's webdataset builder infers one set of member types (its columns) from the first
             // samples and refuses shards whose first samples differ: a release of uploads as they came (WAV,
             // MP3, Opus… side by side) is not offered to it; one of FLAC is.
-            let types = Set(byLanguage[language]!.map { String($0.audioMember.split(separator: ".").last ?? "") })
+            let types = Set(entries.map { String($0.audioMember.split(separator: ".").last ?? "") })
             var hf: [(String, JSONText)] = [
                 ("builder", .string("webdataset")),
                 ("data_files", .object(dataFiles)),
@@ -73,7 +99,6 @@ enum ReleaseManifests {
             }
             try put("\(language)/huggingface.json", Array(JSONText.object(hf).pretty.utf8))
         }
-        removeStale(under: output + "/" + folder, keeping: written)
     }
 
     /// Deletes the manifests of languages and splits this release no longer has.

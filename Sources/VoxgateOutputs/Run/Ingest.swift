@@ -126,8 +126,8 @@ public enum Ingest {
         try OutputFolder.recover(ledger, output: out)
         let releasedShards = try ledger.shards()
         try await OutputFolder.verify(releasedShards, output: out, ledger: ledger, hashes: options.verifyHashes)
-        // What the run compares the tree with: a few numbers per ledger clip (IncrementalPlan.KnownClip), read with a
-        // cursor. Whole records only in a folder that may hold legacy clip paths (rare: made before 0.2): re-keyed.
+        // What the run compares the tree with: the ledger's clips, read with a cursor in path order (IncrementalPlan).
+        // Whole records only in a folder that may hold legacy clip paths (rare: made before 0.2): re-keyed.
         let mayHoldLegacyPaths = LegacyClipPaths.mayHoldLegacyPaths(output: out, runs: try ledger.runs().count)
         var records: [String: ClipRecord]?
         var legacy = LegacyClipPaths()
@@ -146,29 +146,21 @@ public enum Ingest {
 
         // A partition run decides its share of the tree; clips its ledger holds that now belong to another
         // partition (N changed) leave this partition's release.
-        var moved: [ClipRecord] = []
         if let partition = options.partition {
             unlink(out + "/" + PartitionMarker.fileName)  // not complete until this run is
             tree.clips = tree.clips.filter { partition.contains($0.clip) }
         }
-        var known: [String: IncrementalPlan.KnownClip] = [:]
-        let keep = { (record: ClipRecord) in
-            if let partition = options.partition, !partition.contains(record.path) {
-                moved.append(record)
-            } else {
-                known[record.path] = .init(record, hash: options.verifyHashes)
-            }
-        }
-        if let all = records { all.values.forEach(keep) } else { try ledger.forEachClip(light: true, keep) }
-        moved.sort { $0.path < $1.path }
         let listed = Set(tree.withdrawals.union(options.withdraw).map { speaker($0) })
         let earlierWithdrawn = try ledger.withdrawnSpeakers()
         let ids = speaker.ids(legacyWithdrawals: try ledger.withdrawnSpeakers(hashed: .clientID))
+        // The tree merge-joined with the ledger's clips in path order (a cursor): a few bytes per clip, no record.
+        var plan = try IncrementalPlan(
+            tree: tree, ledger: ledger, records: records, partition: options.partition,
+            verifyHashes: options.verifyHashes, speakerIDs: ids)
+        let moved = plan.moved.sorted { $0.path < $1.path }
         let withdrawals = Withdrawals(
             clientIDs: listed, speakerHashes: earlierWithdrawn, hash: { speaker.withdrawalHash(pseudonym: $0) },
-            erasedClips: Set(known.lazy.filter(\.value.withdrawn).map(\.key)))
-        var plan = IncrementalPlan(
-            tree: tree, known: known, records: records, verifyHashes: options.verifyHashes, speakerIDs: ids)
+            erasedClips: plan.withdrawnClips)
         let reviews = try ReviewVotes.load(output: out)
         let inputs = ReviewVotes.inputsHash(
             InputsHash.of(
@@ -186,8 +178,8 @@ public enum Ingest {
                 var full = try ledger.clips()
                 legacy = LegacyClipPaths(tree: tree, known: &full)
                 full = full.filter { !movedPaths.contains($0.key) }
-                plan = IncrementalPlan(
-                    tree: tree, known: full.mapValues { .init($0, hash: options.verifyHashes) }, records: full,
+                plan = try IncrementalPlan(
+                    tree: tree, ledger: ledger, records: full, partition: options.partition,
                     verifyHashes: options.verifyHashes, speakerIDs: ids)
             }
             try await plan.load(from: ledger)

@@ -49,7 +49,7 @@ struct RunBooks {
     /// read on its own (a changed clip: few) — the run holds no record per clip.
     func before(_ clip: String, earlier: StoredAnalyses.Earlier?) throws(RunError) -> ClipRecord? {
         if let earlier { return earlier.before }
-        guard plan.known[clip] != nil else { return nil }
+        guard plan.ledgered[done].contains(.known) else { return nil }  // `clip` is the plan's clip `done`
         if let records = plan.records { return records[clip] }
         return try ledger.clip(at: clip, light: true)
     }

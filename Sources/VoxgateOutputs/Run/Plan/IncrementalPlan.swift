@@ -27,41 +27,40 @@ struct IncrementalPlan {
         }
     }
 
-    /// What the plan keeps of a ledger record: its file's and sidecar's stat as analysed, its state, and (only
-    /// when every file is hashed again) its SHA-256.
-    struct KnownClip: Sendable {
-        var size: Int
-        var mtimeNs: Int64
-        var sidecarSize: Int?
-        var sidecarMtimeNs: Int64?
+    /// What the ledger says of a clip of the run (``ledgered``): one byte per clip, not a record.
+    struct Ledgered: OptionSet, Sendable {
+        let rawValue: UInt8
+        /// The ledger holds a record of this clip's path.
+        static let known = Ledgered(rawValue: 1)
         /// In a shard and not withdrawn: a clip an earlier run released.
-        var released: Bool
-        var withdrawn: Bool
-        var fileSha256: String?
-        init(_ record: ClipRecord, hash: Bool) {
-            (size, mtimeNs, sidecarSize, sidecarMtimeNs) = (
-                record.size, record.mtimeNs, record.sidecarSize, record.sidecarMtimeNs
-            )
-            released = record.shard != nil && !record.withdrawn
-            withdrawn = record.withdrawn
-            fileSha256 = hash ? record.fileSha256 : nil
-        }
+        static let released = Ledgered(rawValue: 2)
+
+        init(rawValue: UInt8) { self.rawValue = rawValue }
+        init(_ record: ClipRecord) { self = record.shard != nil && !record.withdrawn ? [.known, .released] : .known }
     }
 
     /// Every clip of the run in path order: the tree's, then (merged in order) those only the ledger knows.
-    var sources: [ClipSource] = []
+    var sources: ClipList
     /// Aligned with `sources`: the clip's file is unchanged and the ledger holds its analysis, which the run reads
     /// when it gets there (``StoredAnalyses``); false: decode the clip.
     var reuse: [Bool] = []
     /// Aligned with `sources`: the file's and the sidecar's size and time as analysed.
     var files: [FileStat] = []
     var sidecars: [FileStat?] = []
+    /// Aligned with `sources`: whether the ledger knows the clip, and whether an earlier run released it.
+    var ledgered: [Ledgered] = []
     /// Clips only the ledger knows (their upload is gone).
     var retained: Set<String> = []
+    /// The ledger's withdrawn clips (of this run's partition).
+    private(set) var withdrawnClips: Set<String> = []
+    /// The ledger's clips that belong to another partition now (the run's partition changed), in path order.
+    private(set) var moved: [ClipRecord] = []
 
     private let tree: CorpusInput
-    /// The ledger's clips, by path: what the plan compares the tree with (a few numbers per clip, not records).
-    let known: [String: KnownClip]
+    /// The ledger's clips (of the partition) no upload of the tree is, in path order: ``load(from:)`` adds them.
+    private var gone: [String] = []
+    /// With `verifyHashes`: the recorded SHA-256 of the unchanged clips' files, by index.
+    private var hashes: [Int: String] = [:]
     /// Whole records, when the run holds them (a folder that may hold legacy clip paths re-keys them): the
     /// analyses are then read from them, not from the ledger. Nil: read from the ledger.
     let records: [String: ClipRecord]?
@@ -72,42 +71,89 @@ struct IncrementalPlan {
     /// ledger holds no other: nothing about the clips changed since the last run.
     private(set) var isUnchanged = false
 
-    /// Stats every file of `tree` against the ledger's records (`known`); ``load(from:)`` then lists the run's clips.
-    /// Until then `sources`, `files`, `sidecars` and `reuse` (the file has the recorded size and time) are the tree's.
-    /// - Parameter speakerIDs: how a sidecar read again keeps its client_id (the corpus's pseudonym).
+    /// Stats every file of `tree` against the ledger's record of its path: the tree (in path order) and the
+    /// ledger's clips (read with a cursor in path order, or `records` when the run holds them) are merge-joined,
+    /// so no record and no dictionary of every clip is held. ``load(from:)`` then lists the run's clips. Until
+    /// then `sources`, `files`, `sidecars`, `ledgered` and `reuse` (the file has the recorded size and time) are
+    /// the tree's.
+    /// - Parameters:
+    ///   - partition: the run's partition: the ledger's clips outside it are ``moved``, not compared.
+    ///   - speakerIDs: how a sidecar read again keeps its client_id (the corpus's pseudonym).
     init(
-        tree: CorpusInput, known: [String: KnownClip], records: [String: ClipRecord]? = nil, verifyHashes: Bool,
-        speakerIDs: SpeakerIDs
-    ) {
+        tree: CorpusInput, ledger: Ledger, records: [String: ClipRecord]? = nil, partition: Partition? = nil,
+        verifyHashes: Bool, speakerIDs: SpeakerIDs
+    ) throws(RunError) {
         self.speakerIDs = speakerIDs
         self.tree = tree
-        self.known = known
         self.records = records
         self.verifyHashes = verifyHashes
-        sources = tree.clips  // the tree's storage, shared (no copy of every clip's source)
-        files.reserveCapacity(sources.count)
-        sidecars.reserveCapacity(sources.count)
-        reuse.reserveCapacity(sources.count)
-        var unchanged = !verifyHashes && sources.count == known.count
-        for source in sources {
+        let sources = tree.clips  // the tree's storage, shared (no copy of every clip's source)
+        self.sources = sources
+        let count = sources.count
+        var (files, sidecars, reuse, ledgered) = ([FileStat](), [FileStat?](), [Bool](), [Ledgered]())
+        files.reserveCapacity(count)
+        sidecars.reserveCapacity(count)
+        reuse.reserveCapacity(count)
+        ledgered.reserveCapacity(count)
+        var (hashes, withdrawn, moved, gone) = ([Int: String](), Set<String>(), [ClipRecord](), [String]())
+        var (unchanged, knownCount, next) = (!verifyHashes, 0, 0)
+        func add(_ source: ClipSource, record: ClipRecord?) {
             let file = FileStat(path: source.path) ?? FileStat(size: source.byteSize, mtimeNs: 0)
             var sidecar: FileStat?
             if case .sidecar(let path?) = source.metadata { sidecar = FileStat(path: path) }
-            let record = known[source.clip].flatMap { $0.size == file.size && $0.mtimeNs == file.mtimeNs ? $0 : nil }
+            let same = record.flatMap { $0.size == file.size && $0.mtimeNs == file.mtimeNs ? $0 : nil }
+            if verifyHashes, let same { hashes[files.count] = same.fileSha256 }
             files.append(file)
             sidecars.append(sidecar)
-            reuse.append(record != nil)
+            reuse.append(same != nil)
+            ledgered.append(record.map(Ledgered.init) ?? [])
+            // A release's TSV row is checked when the analysis is read (StoredAnalyses).
             if unchanged {
-                // A release's TSV row is checked when the analysis is read (StoredAnalyses).
-                guard let record, case .sidecar = source.metadata,
-                    sidecar?.size == record.sidecarSize && sidecar?.mtimeNs == record.sidecarMtimeNs
+                guard let same, case .sidecar = source.metadata,
+                    sidecar?.size == same.sidecarSize && sidecar?.mtimeNs == same.sidecarMtimeNs
                 else {
                     unchanged = false
-                    continue
+                    return
                 }
             }
         }
-        isUnchanged = unchanged
+        // Lists the tree's clips before `path` in byte order (SQLite's order of paths) as unknown to the ledger,
+        // and those at `path` with `record`; whether any was at `path`.
+        func list(through path: [UInt8]?, record: ClipRecord?) -> Bool {
+            var matched = false
+            while next < count {
+                let source = sources[next]
+                if let path, !source.clip.utf8.lexicographicallyPrecedes(path) {
+                    guard source.clip.utf8.elementsEqual(path) else { break }
+                    add(source, record: record)  // two uploads may share a clip path (a conflict)
+                    matched = true
+                } else {
+                    add(source, record: nil)
+                }
+                next += 1
+            }
+            return matched
+        }
+        func visit(_ record: ClipRecord) {
+            if let partition, !partition.contains(record.path) {
+                moved.append(record)
+                return
+            }
+            knownCount += 1
+            if record.withdrawn { withdrawn.insert(record.path) }
+            if !list(through: Array(record.path.utf8), record: record) { gone.append(record.path) }
+        }
+        if let records {
+            for path in records.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+                visit(records[path]!)
+            }
+        } else {
+            try ledger.forEachClip(light: true, visit)
+        }
+        _ = list(through: nil, record: nil)
+        (self.files, self.sidecars, self.reuse, self.ledgered) = (files, sidecars, reuse, ledgered)
+        (self.hashes, self.withdrawnClips, self.moved, self.gone) = (hashes, withdrawn, moved, gone)
+        isUnchanged = unchanged && knownCount == count
     }
 
     /// Lists every clip of the run and which ones reuse their stored analysis. Nothing is decoded but the records
@@ -115,24 +161,17 @@ struct IncrementalPlan {
     /// analyses are read when the run reaches them (``StoredAnalyses``), so no analysis of every clip is held.
     /// - Parameter ledger: where the gone clips' records are when the plan holds no ``records``.
     mutating func load(from ledger: Ledger) async throws(RunError) {
-        let (known, sources) = (self.known, self.sources)
+        let (hashes, sources) = (self.hashes, self.sources)
         if verifyHashes {  // every unchanged file is read again: its SHA-256 must be the recorded one
             let indices = reuse.indices.filter { reuse[$0] }
             let same = await Self.concurrentMap(indices) { i -> Bool? in
-                FileDigest.sha256(path: sources[i].path) == known[sources[i].clip]?.fileSha256
+                FileDigest.sha256(path: sources[i].path) == hashes[i]
             }
             for (i, same) in zip(indices, same) where same != true { reuse[i] = false }
         }
         // Clips only the ledger knows (few) are merged in path order.
-        var gone: [String] = []
-        var listed = 0
-        for source in sources where known[source.clip] != nil { listed += 1 }
-        if listed != known.count || sources.contains(where: { $0.conflict != nil }) {
-            let seen = Set(sources.lazy.map(\.clip))
-            gone = known.keys.filter { !seen.contains($0) }.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-        }
         guard !gone.isEmpty else { return }
-        var late: [(ClipSource, FileStat, FileStat?)] = []
+        var late: [(ClipSource, FileStat, FileStat?, Ledgered)] = []
         for path in gone {
             var record = records?[path]
             if records == nil { record = try ledger.clip(at: path) }
@@ -150,32 +189,37 @@ struct IncrementalPlan {
                 byteSize: record.size)
             retained.insert(path)
             let sidecar = record.sidecarSize.map { FileStat(size: $0, mtimeNs: record.sidecarMtimeNs ?? 0) }
-            late.append((source, FileStat(size: record.size, mtimeNs: record.mtimeNs), sidecar))
+            late.append((source, FileStat(size: record.size, mtimeNs: record.mtimeNs), sidecar, Ledgered(record)))
         }
-        let (listedFiles, listedSidecars, listedReuse) = (files, sidecars, reuse)
+        let (listedFiles, listedSidecars, listedReuse, listedLedgered) = (files, sidecars, reuse, ledgered)
         let count = sources.count + late.count  // exact capacities: arrays grown by appending keep slack
-        self.sources = []
+        self.sources = ClipList(root: sources.root)
         self.files = []
         self.sidecars = []
         self.reuse = []
+        self.ledgered = []
         self.sources.reserveCapacity(count)
         self.files.reserveCapacity(count)
         self.sidecars.reserveCapacity(count)
         self.reuse.reserveCapacity(count)
+        self.ledgered.reserveCapacity(count)
         var k = 0
         for i in 0...sources.count {
-            while k < late.count, i == sources.count || ClipSource.pathOrder(late[k].0, sources[i]) {
+            let source = i < sources.count ? sources[i] : nil
+            while k < late.count, source == nil || ClipSource.pathOrder(late[k].0, source!) {
                 self.sources.append(late[k].0)
                 self.files.append(late[k].1)
                 self.sidecars.append(late[k].2)
                 self.reuse.append(true)
+                self.ledgered.append(late[k].3)
                 k += 1
             }
-            guard i < sources.count else { break }
-            self.sources.append(sources[i])
+            guard let source else { break }
+            self.sources.append(source)
             self.files.append(listedFiles[i])
             self.sidecars.append(listedSidecars[i])
             self.reuse.append(listedReuse[i])
+            self.ledgered.append(listedLedgered[i])
         }
     }
 

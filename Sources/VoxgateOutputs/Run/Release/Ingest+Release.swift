@@ -20,7 +20,7 @@ extension Ingest {
         var legacy = LegacyClipPaths()
         var speaker: SpeakerPseudonym
         var withdrawals: Withdrawals
-        /// The run's clips, and what the ledger knows of them (``IncrementalPlan/known``, ``IncrementalPlan/records``).
+        /// The run's clips, and what the ledger knows of them (``IncrementalPlan/ledgered``, ``IncrementalPlan/records``).
         var plan: IncrementalPlan
         /// Shard audio already at hand, by clip path (a merge's partition shard members).
         var audio: [String: ShardAudio] = [:]
@@ -58,8 +58,8 @@ extension Ingest {
         // One this run rejects (withdrawn now, say) is not kept: a copy of it is decided as in every later run.
         // Their analyses are read from the ledger in path order as this pass reaches them, and read again by the
         // pipeline: no analysis of every clip is held.
-        let (sources, known) = (plan.sources, plan.known)
-        func isReleased(_ i: Int) -> Bool { known[sources[i].clip]?.released == true }
+        let (sources, ledgered) = (plan.sources, plan.ledgered)
+        func isReleased(_ i: Int) -> Bool { ledgered[i].contains(.released) }
         var duplicates = DuplicateIndex(sameSpeakerSentence: options.config.dedupe.sameSpeakerSentence)
         let releasedAnalyses = StoredAnalyses(plan: plan, ledger: ledger, wanted: isReleased)
         for (i, source) in sources.enumerated() where plan.reuse[i] && isReleased(i) {

@@ -1,0 +1,103 @@
+import Foundation
+import Testing
+import VoxgateCorpus
+
+/// The compact listing (``ClipList``): every clip reads back exactly as appended, byte for byte (NFC and NFD
+/// spellings, sidecars named otherwise, parsed metadata, conflicts and refusals are kept whole), and changes,
+/// filters and sorts keep that. Whole runs over it: IngestTests, ClipIdentityTests, SidecarTests, InputTrustTests.
+@Suite("Clip list")
+struct ClipListTests {
+    static let root = "/uploads/tree"
+
+    static func clip(
+        _ clip: String, path: String? = nil, id: String? = nil, sidecar: String?? = .none, written: String = "en",
+        size: Int = 100
+    ) -> ClipSource {
+        let stem = String(clip.prefix(upTo: clip.lastIndex(of: ".") ?? clip.endIndex))
+        let name = String(stem.split(separator: "/").last!)
+        let side: String? = sidecar ?? (root + "/" + stem + ".json")
+        return ClipSource(
+            clip: clip, path: path ?? root + "/" + clip, languageTag: written == "sv" ? "sv-SE" : written,
+            writtenTag: written, clipID: id ?? name, metadata: .sidecar(path: side), byteSize: size)
+    }
+
+    /// Every field, with strings compared as bytes (Swift's `==` on String is canonical equivalence).
+    static func same(_ a: ClipSource, _ b: ClipSource) -> Bool {
+        func bytes(_ s: String?) -> [UInt8]? { s.map { Array($0.utf8) } }
+        func side(_ m: MetadataSource) -> [UInt8]?? {
+            if case .sidecar(let p) = m { return .some(bytes(p)) }
+            return .none
+        }
+        return bytes(a.clip) == bytes(b.clip) && bytes(a.path) == bytes(b.path)
+            && bytes(a.languageTag) == bytes(b.languageTag) && bytes(a.writtenTag) == bytes(b.writtenTag)
+            && bytes(a.clipID) == bytes(b.clipID) && side(a.metadata) == side(b.metadata) && a.metadata == b.metadata
+            && a.byteSize == b.byteSize && bytes(a.conflict) == bytes(b.conflict)
+            && bytes(a.refusal) == bytes(b.refusal)
+    }
+
+    static let nfd = "cafe\u{301}"
+
+    /// Clips of every kind the layouts make, compact or not.
+    static var mixed: [ClipSource] {
+        var refused = clip("en/f.wav")
+        refused.refusal = "the file is a named pipe"
+        var conflict = clip("en/\\u{301}.wav", path: root + "/en/e\u{301}.wav", id: "e")
+        conflict.conflict = "two uploads cannot share a path"
+        return [
+            clip("de/a.flac", written: "de"),
+            clip("en/b.wav", sidecar: .some(nil)),  // no sidecar
+            clip("en/c.wav", sidecar: .some(root + "/en/c.JSON")),  // the sidecar as spelled on disk
+            clip(
+                "en/caf\u{e9}.wav", path: root + "/en/\(nfd).wav", id: "caf\u{e9}",
+                sidecar: .some(root + "/en/\(nfd).json")),  // NFD on disk, NFC as the clip
+            clip(
+                "en/na\u{ef}ve.wav", path: root + "/en/nai\u{308}ve.wav", id: "na\u{ef}ve",
+                sidecar: .some(nil)),  // NFD on disk, no sidecar: only the path tells
+            clip("en/d.tar.gz"), clip("en/.hidden"), clip("en/noext"), refused, conflict,
+            ClipSource(
+                clip: "clips/x.mp3", path: root + "/clips/x.mp3", languageTag: "en", clipID: "x",
+                metadata: .parsed(.invalid("a TSV row")), byteSize: 7),
+            clip("sv/e.wav", written: "sv", size: 1 << 40),
+            clip("en/g.wav", id: "other-id"),
+        ]
+    }
+
+    @Test func everyClipReadsBackExactly() {
+        let list = ClipList(root: Self.root, Self.mixed)
+        #expect(list.count == Self.mixed.count)
+        for (read, appended) in zip(list, Self.mixed) { #expect(Self.same(read, appended), "\(appended.clip)") }
+        // Without a root nothing is derived: the same clips.
+        let whole: ClipList = [Self.mixed[0], Self.mixed[3]]
+        #expect(Self.same(whole[0], Self.mixed[0]) && Self.same(whole[1], Self.mixed[3]))
+    }
+
+    @Test func derivationsAreCheckedAgainstTheRoot() {
+        // A clip under another root is kept whole, not rebuilt under this one.
+        let elsewhere = Self.clip("en/a.wav", path: "/elsewhere/en/a.wav", sidecar: .some("/elsewhere/en/a.json"))
+        let list = ClipList(root: Self.root, [elsewhere])
+        #expect(Self.same(list[0], elsewhere))
+        // A root that is a prefix of the path's bytes but not followed by "/".
+        let glued = Self.clip("en/a.wav", path: Self.root + "en/a.wav")
+        #expect(Self.same(ClipList(root: Self.root, [glued])[0], glued))
+    }
+
+    @Test func changesFiltersAndSortsKeepEveryField() {
+        var list = ClipList(root: Self.root, Self.mixed)
+        list[0].refusal = "refused later"
+        list[1].byteSize = 5
+        list[5].clip = "en/h.wav"  // another path: kept whole
+        var expected = Self.mixed
+        expected[0].refusal = "refused later"
+        expected[1].byteSize = 5
+        expected[5].clip = "en/h.wav"
+        for (read, want) in zip(list, expected) { #expect(Self.same(read, want), "\(want.clip)") }
+        let english: ClipList = list.filter { $0.languageTag == "en" }
+        #expect(english.map(\.clip) == expected.filter { $0.languageTag == "en" }.map(\.clip))
+        for (read, want) in zip(english, expected.filter { $0.languageTag == "en" }) { #expect(Self.same(read, want)) }
+        var shuffled = ClipList(root: Self.root, Self.mixed.reversed())
+        shuffled.sort(by: ClipSource.pathOrder)
+        let sorted = Self.mixed.sorted(by: ClipSource.pathOrder)
+        #expect(shuffled.count == sorted.count)
+        for (read, want) in zip(shuffled, sorted) { #expect(Self.same(read, want), "\(want.clip)") }
+    }
+}
