@@ -66,9 +66,12 @@ let package = Package(
             swiftSettings: strictSettings),
 
         // MARK: - Pure DSP kernels (no I/O)
+        // The widest kernels again in C, compiled for AVX2 per function (target attributes, no flags) and chosen at
+        // run time by VoxgateDSP's DSPKernels: the binary still runs on any x86-64 and builds on arm64.
+        .target(name: "CVoxgateKernels"),
         .target(
             name: "VoxgateDSP",
-            dependencies: [.product(name: "RealModule", package: "swift-numerics")],
+            dependencies: ["CVoxgateKernels", .product(name: "RealModule", package: "swift-numerics")],
             swiftSettings: optimizedEvenInDebug),
 
         // MARK: - Corpus model, configuration and checks

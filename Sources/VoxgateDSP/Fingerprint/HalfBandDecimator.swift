@@ -1,3 +1,4 @@
+import CVoxgateKernels
 import RealModule
 
 /// A streaming decimator by 2 with a 23-tap half-band low-pass (Kaiser-windowed sinc cut at a quarter of the
@@ -10,6 +11,7 @@ import RealModule
 /// is centred on input 2j (zeros before the first sample and after the last, as ``StreamingResampler`` does),
 /// ceil(n / 2) outputs for n inputs. Memory: at most 23 samples of history and a stage of 64 more; the caller's
 /// block is read in place, never copied whole (the copy was 40% of the decimator's time in a profile, issue 18).
+/// With `kernels` `.avx2` the groups of eight outputs run in AVX2 (``DSPKernels``; the same sums, bit for bit).
 public struct HalfBandDecimator: Sendable {
     /// Half the filter's span: taps run from −11 to +11 around the centre.
     @usableFromInline static let reach = 11
@@ -37,6 +39,9 @@ public struct HalfBandDecimator: Sendable {
         return (Float(taps[reach] / sum), (0..<6).map { Float(taps[reach + 2 * $0 + 1] / sum) })
     }()
 
+    /// The centre tap, then the odd ones, for the AVX2 kernel.
+    static let taps = [center] + odd
+
     /// The inputs from stream index `tailStart` to the end of the stream so far that the next output needs (zeros
     /// before the first sample at first): at most 2 × ``reach`` + 1 of them between blocks.
     @usableFromInline var tail: [Float]
@@ -47,8 +52,10 @@ public struct HalfBandDecimator: Sendable {
     @usableFromInline static let staged = 64
     @usableFromInline var produced = 0
     @usableFromInline var consumed = 0
+    @usableFromInline let kernels: DSPKernels
 
-    public init() {
+    public init(kernels: DSPKernels = .detected) {
+        self.kernels = kernels
         tail = [Float](repeating: 0, count: Self.reach)
         tail.reserveCapacity(4 * Self.reach + Self.staged)
         stage.reserveCapacity(4 * Self.reach + Self.staged)
@@ -95,13 +102,14 @@ public struct HalfBandDecimator: Sendable {
             let o = out.baseAddress! + outStart
             stage.withUnsafeBufferPointer { s in
                 let base = 2 * produced - tailStart
-                Self.filter(s.baseAddress! + base, available: s.count - base, count: fromStage, into: o)
+                Self.filter(
+                    s.baseAddress! + base, available: s.count - base, count: fromStage, into: o, kernels: kernels)
             }
             if total > fromStage {
                 let base = 2 * (produced + fromStage) - start
                 Self.filter(
                     input.baseAddress! + base, available: input.count - base, count: total - fromStage,
-                    into: o + fromStage)
+                    into: o + fromStage, kernels: kernels)
             }
         }
         self.stage = stage
@@ -120,11 +128,24 @@ public struct HalfBandDecimator: Sendable {
 
     /// `count` outputs, the first centred on `x0[0]`; `x0[-reach]` … `x0[available − 1]` are readable.
     @inline(__always)
-    static func filter(_ x0: UnsafePointer<Float>, available: Int, count: Int, into o: UnsafeMutablePointer<Float>) {
+    static func filter(
+        _ x0: UnsafePointer<Float>, available: Int, count: Int, into o: UnsafeMutablePointer<Float>,
+        kernels: DSPKernels
+    ) {
         let c = Self.center
         let h = Self.odd
         let h0 = h[0], h1 = h[1], h2 = h[2], h3 = h[3], h4 = h[4], h5 = h[5]
         var j = 0
+        #if arch(x86_64)
+            if kernels == .avx2 {
+                // The groups the loop below would take (2j + 27 ≤ available for each), in one call.
+                let groups = Swift.min(count / 8, available >= 27 ? (available - 27) / 16 + 1 : 0)
+                if groups > 0 {
+                    Self.taps.withUnsafeBufferPointer { vg_half_band_avx2(x0, groups, $0.baseAddress!, o) }
+                    j = 8 * groups
+                }
+            }
+        #endif
         // Eight outputs at a time: the even lanes of 16 consecutive inputs at each odd distance.
         @inline(__always) func at(_ p: UnsafePointer<Float>, _ d: Int) -> SIMD8<Float> {
             UnsafeRawPointer(p + d).loadUnaligned(as: SIMD16<Float>.self).evenHalf

@@ -1,3 +1,4 @@
+import CVoxgateKernels
 import RealModule
 
 /// The FFT of a real frame of one fixed power-of-two size n (at least 16), with its tables computed once: the
@@ -10,7 +11,8 @@ import RealModule
 /// a complex transform of the same size. The first two passes (twiddles 1 and −i) are one radix-4 pass without
 /// multiplications, the third runs on `SIMD4<Float>`, the others on `SIMD8<Float>` with one contiguous twiddle
 /// row per pass. ``powerSpectrum(_:window:power:re:im:)`` splits four bin pairs at a time. Checked against a
-/// direct DFT in the tests.
+/// direct DFT in the tests. With `kernels` `.avx2` the 8-lane passes run in AVX2 registers (``DSPKernels``;
+/// the same butterflies, bit for bit).
 public struct RealFFT: Sendable {
     public let size: Int
     @usableFromInline let half: Int
@@ -22,10 +24,12 @@ public struct RealFFT: Sendable {
     @usableFromInline let splitSin: [Float]
     /// Bit reversal of log2(n/2) bits.
     @usableFromInline let reversed: [Int32]
+    public let kernels: DSPKernels
 
-    public init(size: Int) {
+    public init(size: Int, kernels: DSPKernels = .detected) {
         precondition(size >= 16 && size & (size - 1) == 0, "real FFT size must be a power of two, at least 16")
         self.size = size
+        self.kernels = kernels
         let m = size / 2
         half = m
         var pc = [Float](repeating: 0, count: m), ps = [Float](repeating: 0, count: m)
@@ -175,6 +179,12 @@ public struct RealFFT: Sendable {
                     ir.storeBytes(of: ai - ti, toByteOffset: q, as: SIMD4<Float>.self)
                     start &+= 8
                 }
+                #if arch(x86_64)
+                    if kernels == .avx2 {
+                        vg_fft_passes_from8_avx2(re, im, pc, ps, m)
+                        return
+                    }
+                #endif
                 var h = 8
                 while h < m {
                     var start = 0

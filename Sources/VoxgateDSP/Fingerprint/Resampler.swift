@@ -7,7 +7,9 @@ import RealModule
 /// (≥ 70 dB from about 700 Hz above it at the default width) before it could alias. The phases are exact when
 /// the output rate divided by gcd(input, output) is at most ``maxPhases`` (every common rate: 8, 11.025,
 /// 16, 22.05, 24, 32, 44.1, 48 kHz), otherwise the fractional position is rounded to 1/``maxPhases`` of an
-/// input sample. Memory: one table of `phases × taps` and at most one block of pending input.
+/// input sample. Memory: one table of `phases × taps` and at most one block of pending input. With a single
+/// phase (an integer ratio such as 24 → 8 kHz) and `kernels` `.avx2`, the dot products run in AVX2 registers
+/// (``DSPKernels``; the same sums, bit for bit).
 public struct StreamingResampler: Sendable {
     public static let maxPhases = 256
     public let inputRate: Int
@@ -23,11 +25,15 @@ public struct StreamingResampler: Sendable {
     /// Index of the next output sample.
     @usableFromInline var produced = 0
     @usableFromInline var consumed = 0
+    @usableFromInline let kernels: DSPKernels
 
-    public init(inputRate: Int, outputRate: Int, cutoffHz: Double, halfWidth: Int = 16) {
+    public init(
+        inputRate: Int, outputRate: Int, cutoffHz: Double, halfWidth: Int = 16, kernels: DSPKernels = .detected
+    ) {
         precondition(inputRate > 0 && outputRate > 0 && cutoffHz < Double(outputRate) / 2)
         self.inputRate = inputRate
         self.outputRate = outputRate
+        self.kernels = kernels
         let ratio = Double(inputRate) / Double(outputRate)
         let stretch = Swift.max(ratio, 1)  // kernel width in input samples per output sample
         // Cut-off in cycles per input sample: cutoffHz itself when downsampling; when upsampling, the same
@@ -105,6 +111,7 @@ public struct StreamingResampler: Sendable {
         var next = produced
         let step = exactPhaseStep
         let singlePhase = step > 0 && scaledPhases == 1
+        let wide = singlePhase && kernels == .avx2
         var written = 0
         output.withUnsafeMutableBufferPointer { out in
             buffer.withUnsafeBufferPointer { buf in
@@ -136,6 +143,17 @@ public struct StreamingResampler: Sendable {
                         guard first + n <= bufferEnd else { break }
                         let x = raw + (first - bufferStart) &* 4
                         let h = traw + phase &* bytes
+                        if wide {
+                            // Every output that is complete, in one call (the same sums as below, in AVX2).
+                            let count = Swift.min((bufferEnd - n - first) / baseStep + 1, cap - written, limit - next)
+                            DSPKernels.resampleSinglePhaseAVX2(
+                                x, step: baseStep, taps: h, count: n, into: out.baseAddress! + (outStart &+ written),
+                                outputs: count)
+                            written &+= count
+                            next &+= count
+                            base &+= count &* baseStep
+                            continue
+                        }
                         if singlePhase {
                             // One phase (an integer ratio): four outputs at a time share each load of the taps.
                             // Every output sums in the same order, alone or in a group of four, so the result does

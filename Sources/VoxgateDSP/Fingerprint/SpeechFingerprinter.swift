@@ -40,23 +40,32 @@ public struct SpeechFingerprinter: Sendable {
     /// The frame's power spectrum, bins 0…frameLength/2.
     @usableFromInline var power = [Float](repeating: 0, count: frameLength / 2 + 1)
     @usableFromInline var bands = [Float](repeating: 0, count: bandCount)
+    /// The resampler's and the FFT's kernels (``DSPKernels``: the same words either way).
+    let kernels: DSPKernels
 
-    public init(sampleRate: Int) {
-        self.init(sampleRate: sampleRate, hop: Self.defaultHop, lag: Self.defaultLag, quietDB: Self.quietFrameDB)
+    public init(sampleRate: Int, kernels: DSPKernels = .detected) {
+        self.init(
+            sampleRate: sampleRate, hop: Self.defaultHop, lag: Self.defaultLag, quietDB: Self.quietFrameDB,
+            kernels: kernels)
     }
 
     /// - Parameter halfBand: halve rates that are multiples of 16 kHz (from 48 kHz) before resampling; false
     ///   only to compare with the single-stage resampler in tests.
-    init(sampleRate: Int, hop: Int, lag: Int, quietDB: Double, halfBand: Bool = true) {
+    init(
+        sampleRate: Int, hop: Int, lag: Int, quietDB: Double, halfBand: Bool = true,
+        kernels: DSPKernels = .detected
+    ) {
+        self.kernels = kernels
         self.hop = hop
         self.lag = lag
         self.quietDB = quietDB
         previousDifferences = [Float](repeating: 0, count: (Self.bandCount - 1) * lag)
         // From 48 kHz up: at 32 kHz the half-band's transition would reach what the second stage keeps.
         let halve = halfBand && sampleRate % (2 * Self.analysisRate) == 0 && sampleRate >= 6 * Self.analysisRate
-        self.halfBand = halve ? HalfBandDecimator() : nil
+        self.halfBand = halve ? HalfBandDecimator(kernels: kernels) : nil
         resampler = StreamingResampler(
-            inputRate: halve ? sampleRate / 2 : sampleRate, outputRate: Self.analysisRate, cutoffHz: 3500)
+            inputRate: halve ? sampleRate / 2 : sampleRate, outputRate: Self.analysisRate, cutoffHz: 3500,
+            kernels: kernels)
         pending.reserveCapacity(8192)
         if halve { halved.reserveCapacity(4096) }
     }
@@ -113,7 +122,9 @@ public struct SpeechFingerprinter: Sendable {
         Float(0.5 - 0.5 * Double.cos(2 * .pi * Double($0) / Double(frameLength)))
     }
 
-    static let fft = RealFFT(size: frameLength)
+    static let portableFFT = RealFFT(size: frameLength, kernels: .portable)
+    /// Made on first use, i.e. only where `.avx2` was chosen.
+    static let avx2FFT = RealFFT(size: frameLength, kernels: .avx2)
 
     mutating func analyzeFrames() {
         let n = Self.frameLength
@@ -127,7 +138,7 @@ public struct SpeechFingerprinter: Sendable {
 
     mutating func analyzeFrame(at start: Int) {
         let edges = Self.bandEdges
-        let fft = Self.fft
+        let fft = kernels == .avx2 ? Self.avx2FFT : Self.portableFFT
         pending.withUnsafeBufferPointer { src in
             Self.window.withUnsafeBufferPointer { w in
                 windowed.withUnsafeMutableBufferPointer { frame in
