@@ -111,7 +111,9 @@ struct PCMIdentityTests {
         while true {
             let got = try block.withUnsafeMutableBufferPointer { try decoder.read(into: $0) }
             if got == 0 { break }
-            block.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[0..<got * channels * 4])) }
+            block.withUnsafeBytes {
+                hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[0..<got * channels * 4]))
+            }
         }
         return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
@@ -183,5 +185,32 @@ struct PCMIdentityTests {
         let got = try CrashSafetyTests.release(out)
         #expect(got.keys.sorted() == expected.keys.sorted())
         for (path, bytes) in expected { #expect(got[path] == bytes, "\(path) differs from a fresh run's") }
+    }
+
+    /// A clip an older voxgate released whose upload is gone cannot be re-identified: it keeps its place and its
+    /// record without an identity, and a copy of it is still found, as the same recording.
+    @Test func aReleasedClipWhoseUploadIsGoneKeepsNoIdentityAndItsCopyIsStillADuplicate() async throws {
+        let corpus = try CorpusFixture(clips: [
+            ("en/a.wav", 300, 2.0, ["-b", "16"]), ("en/b.wav", 340, 2.0, ["-b", "16"]),
+        ])
+        defer { corpus.remove() }
+        let (_, out) = try await corpus.ingest(jobs: 2)
+        defer { TestSupport.remove(out) }
+        try Self.makeVersion1(out, root: corpus.root)
+        try TestSupport.must("sox", [corpus.root + "/en/a.wav", corpus.root + "/en/c.flac"])
+        try TestSupport.write(TestSupport.sidecar(sentence: "a copy", client: "spk-9"), to: corpus.root + "/en/c.json")
+        TestSupport.remove(corpus.root + "/en/a.wav")
+
+        let upgrade = try await corpus.ingest(jobs: 2, output: out).summary
+        #expect(upgrade.reidentified == 1 && upgrade.decoded == 1, "b re-identified, c decoded, a's upload gone")
+        let decisions = try Self.decisions(out)
+        let a = try #require(decisions["en/a.wav"])
+        #expect(a["status"] as? String == "accepted" && a["shard"] is String, "a keeps its place in the release")
+        #expect(a["pcm_xxh3_128"] is NSNull)
+        #expect(decisions["en/b.wav"]?["pcm_xxh3_128"] is String)
+        let copy = try #require(decisions["en/c.flac"]?["detail"] as? String)
+        #expect(copy.hasPrefix("duplicate: the same recording as en/a.wav (similarity 1.00"), "\(copy)")
+        let record = try #require(try Ledger(output: out).clip(at: "en/a.wav"))
+        #expect(try ClipAnalysis(record: record).lacksPCMIdentity)
     }
 }
