@@ -56,6 +56,10 @@ let package = Package(
         .systemLibrary(
             name: "CSoxr", pkgConfig: "soxr",
             providers: [.apt(["libsoxr-dev"])]),
+        // xxHash: XXH3-128, the PCM identity (VoxgatePipeline's PCMDigest).
+        .systemLibrary(
+            name: "CXXHash", pkgConfig: "libxxhash",
+            providers: [.apt(["libxxhash-dev"])]),
         // glibc's <malloc.h> (mallopt): the C library itself, nothing to link.
         .systemLibrary(name: "CMalloc"),
 
@@ -84,7 +88,7 @@ let package = Package(
         .target(
             name: "VoxgatePipeline",
             dependencies: [
-                "VoxgateAudio", "VoxgateDSP", "VoxgateCorpus",
+                "VoxgateAudio", "VoxgateDSP", "VoxgateCorpus", "CXXHash",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings),

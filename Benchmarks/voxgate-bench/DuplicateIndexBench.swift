@@ -6,7 +6,8 @@ import VoxgatePipeline
 /// ``DuplicateIndex`` (or, with `--main`, in ``MainDuplicateIndex``, main's string-keyed index before issue 17's
 /// compact one) and prints what they keep resident per clip: the growth of the process's resident set (current
 /// and peak, `/proc/self/status`) over the registrations, and the index's own count of its bytes. Clips are generated one at a time (nothing but the index grows): paths like
-/// `en/c00012345.wav` in 8 language folders, 64-hex PCM digests, sidecars by 64-hex pseudonyms (50,000 speakers)
+/// `en/c00012345.wav` in 8 language folders, 32-hex PCM identities (XXH3-128; 64-hex SHA-256 digests for `--main`, as
+/// main stored them), sidecars by 64-hex pseudonyms (50,000 speakers)
 /// reading 8-word sentences (each read three times), and fingerprints of `S` seconds (125 sub-fingerprints a
 /// second, as `fingerprint-index` makes them). `--released` registers them as released by an earlier run (a
 /// nightly run's index). `--copied` then copies the index and registers one more clip in the copy, as the pipeline
@@ -54,7 +55,7 @@ func duplicateIndexBenchmark(clips n: Int, seconds: Int, released: Bool, main: B
         metadata.clientID = hex(UInt64(1_000_000_000 + i % 50_000), 4)
         let measurement = ClipMeasurement(
             frames: 16000 * seconds, sampleRate: 16000, channels: 1, container: "wav", contentExtension: "wav",
-            encoding: "pcm_16", rmsDBFS: -20, samplePeakDBFS: -3, signal: signal, pcmSHA256: hex(UInt64(i), 4),
+            encoding: "pcm_16", rmsDBFS: -20, samplePeakDBFS: -3, signal: signal, pcmXXH3: hex(UInt64(i), main ? 4 : 2),
             fingerprint: rng.fingerprint(frames: 125 * seconds))
         let source = ClipSource(
             clip: path, path: "/uploads/" + path, languageTag: language, clipID: "c" + number,
@@ -133,8 +134,9 @@ struct MainDuplicateIndex {
     mutating func register(_ outcome: ClipOutcome) {
         guard let measurement = outcome.measurement else { return }
         let clip = outcome.source.clip
-        if kept[measurement.pcmSHA256] == clip { return }
-        if kept[measurement.pcmSHA256] == nil { kept[measurement.pcmSHA256] = clip }
+        let digest = measurement.pcmXXH3 ?? ""
+        if kept[digest] == clip { return }
+        if kept[digest] == nil { kept[digest] = clip }
         if let reading = readingKey(outcome), readings[reading] == nil { readings[reading] = clip }
         if !measurement.fingerprint.isEmpty {
             recordings.insert(measurement.fingerprint)

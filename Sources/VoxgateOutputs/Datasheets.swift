@@ -78,7 +78,7 @@ struct Datasheets {
             (.lowSNR, "estimated SNR ≥ \(c.minSNRDB) dB"),
             (.unknownLanguage, "the folder's tag is a catalog language"),
             (.languageMismatch, "locale, script and text language agree with the folder"),
-            (.duplicate, "SHA-256 of decoded samples, first in path order kept"),
+            (.duplicate, "XXH3-128 of decoded samples, first in path order kept"),
             (.noConsent, "sidecar says \"consent\": true"), (.consentWithdrawn, "client_id not in withdrawals.txt"),
             (.invalidMetadata, "sentence, client_id and a licence present; terms agree with the community's"),
         ]

@@ -32,7 +32,9 @@ enum OutputRecords {
             ("format", .optional(m.map { "\($0.container)/\($0.encoding)" })),
             ("rms_dbfs", m.map { .rounded($0.rmsDBFS, places: 2) } ?? .null),
             ("sample_peak_dbfs", m.map { .rounded($0.samplePeakDBFS, places: 2) } ?? .null),
-            ("pcm_sha256", .optional(m?.pcmSHA256)),
+            // Identity version 1 (SHA-256): kept in the contract, null since version 2 (`pcm_xxh3_128`).
+            ("pcm_sha256", .null),
+            ("pcm_xxh3_128", .optional(m?.pcmXXH3)),
         ]
         fields += signalFields(m?.signal)
         fields += [
@@ -82,7 +84,8 @@ enum OutputRecords {
                     "metrics",
                     .object(metrics(m))
                 ),
-                ("pcm_sha256", .string(m.pcmSHA256)),
+                ("pcm_sha256", .null),
+                ("pcm_xxh3_128", .optional(m.pcmXXH3)),
                 ("release", .object(metadata.release.keys.sorted().map { ($0, .string(metadata.release[$0]!)) })),
             ] + uniform)
     }

@@ -231,7 +231,7 @@ public struct ClipAnalyzer: Sendable {
         var interleaved = [Float](repeating: 0, count: blockFrames * info.channels)
         var mono = [Float](repeating: 0, count: blockFrames)
         var meters = SignalMeters(sampleRate: info.sampleRate, channels: info.channels)
-        var digest = PCMDigest(sampleRate: info.sampleRate, channels: info.channels)
+        let digest = PCMDigest(sampleRate: info.sampleRate, channels: info.channels)
         var fingerprinter = SpeechFingerprinter(sampleRate: info.sampleRate)
         let maxFrames = Int((config.checks.maxDurationSeconds * Double(info.sampleRate)).rounded(.up))
         var shard: ShardEncoder? =
@@ -267,7 +267,7 @@ public struct ClipAnalyzer: Sendable {
         clock = times.lap(.meters, since: clock)
         let fingerprint = fingerprinter.finish().subFingerprints
         clock = times.lap(.fingerprint, since: clock)
-        let pcmSHA256 = digest.finalize()
+        let pcmXXH3 = digest.finalize()
         clock = times.lap(.pcmHash, since: clock)
         let flac = try shard?.finish()
         times.lap(.shardEncode, since: clock)
@@ -275,7 +275,7 @@ public struct ClipAnalyzer: Sendable {
             frames: frames, sampleRate: info.sampleRate, channels: info.channels,
             container: info.container.description, contentExtension: info.container.fileExtension,
             encoding: info.encoding.rawValue, rmsDBFS: meters.level.rmsDBFS,
-            samplePeakDBFS: meters.level.samplePeakDBFS, signal: signal, pcmSHA256: pcmSHA256,
+            samplePeakDBFS: meters.level.samplePeakDBFS, signal: signal, pcmXXH3: pcmXXH3,
             fingerprint: fingerprint)
         return (measurement, flac)
     }

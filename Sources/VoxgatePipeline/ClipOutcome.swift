@@ -20,8 +20,11 @@ public struct ClipMeasurement: Sendable, Hashable, Codable {
     public var samplePeakDBFS: Double
     /// Loudness, true peak, clipping, speech activity and SNR.
     public var signal: SignalMetrics
-    /// SHA-256 of the decoded PCM (see ``PCMDigest``), lowercase hex.
-    public var pcmSHA256: String
+    /// The PCM identity, version 2: XXH3-128 of the decoded samples (see ``PCMDigest``), 32 lowercase hex digits.
+    /// Nil in an analysis stored by a voxgate before it (which kept a SHA-256, identity version 1, that no
+    /// version-2 value can equal): a run re-identifies such a clip from its file (``PCMDigest/identity(path:expecting:)``)
+    /// before comparing it with any other, and only a clip whose upload is gone keeps none.
+    public var pcmXXH3: String?
     /// Acoustic fingerprint of the mono mix (see ``AudioFingerprint``): one 32-bit sub-fingerprint per 8 ms;
     /// empty when the clip is too short to have one.
     public var fingerprint: [UInt32]
@@ -32,7 +35,7 @@ public struct ClipMeasurement: Sendable, Hashable, Codable {
     /// Every field but the fingerprint, which the ledger keeps as binary beside the rest (``fingerprintBytes``).
     enum CodingKeys: String, CodingKey {
         case frames, sampleRate, channels, container, contentExtension, encoding, rmsDBFS, samplePeakDBFS, signal,
-            pcmSHA256
+            pcmXXH3
     }
 
     public init(from decoder: any Decoder) throws {
@@ -46,13 +49,13 @@ public struct ClipMeasurement: Sendable, Hashable, Codable {
         rmsDBFS = try c.decode(Double.self, forKey: .rmsDBFS)
         samplePeakDBFS = try c.decode(Double.self, forKey: .samplePeakDBFS)
         signal = try c.decode(SignalMetrics.self, forKey: .signal)
-        pcmSHA256 = try c.decode(String.self, forKey: .pcmSHA256)
+        pcmXXH3 = try c.decodeIfPresent(String.self, forKey: .pcmXXH3)  // absent: stored with identity version 1
         fingerprint = []
     }
 
     public init(
         frames: Int, sampleRate: Int, channels: Int, container: String, contentExtension: String, encoding: String,
-        rmsDBFS: Double, samplePeakDBFS: Double, signal: SignalMetrics, pcmSHA256: String, fingerprint: [UInt32]
+        rmsDBFS: Double, samplePeakDBFS: Double, signal: SignalMetrics, pcmXXH3: String?, fingerprint: [UInt32]
     ) {
         self.frames = frames
         self.sampleRate = sampleRate
@@ -63,7 +66,7 @@ public struct ClipMeasurement: Sendable, Hashable, Codable {
         self.rmsDBFS = rmsDBFS
         self.samplePeakDBFS = samplePeakDBFS
         self.signal = signal
-        self.pcmSHA256 = pcmSHA256
+        self.pcmXXH3 = pcmXXH3
         self.fingerprint = fingerprint
     }
 

@@ -3,7 +3,8 @@ import VoxgateCorpus
 
 /// Duplicates, decided in path order: the first acceptable clip is kept and each later one rejected
 /// `duplicate`, naming the kept clip and saying which kind it is:
-/// - the same decoded samples (SHA-256 of the PCM): a copy of an upload, whatever its container;
+/// - the same decoded samples (the PCM identity, XXH3-128: ``PCMDigest``): a copy of an upload, whatever its
+///   container;
 /// - the same speaker reading the same sentence again (normalised: case, punctuation and spacing
 ///   ignored; `dedupe.same_speaker_sentence`);
 /// - the same recording, not bit-identical: re-encoded, resampled, louder or quieter, with silence added or
@@ -15,8 +16,8 @@ import VoxgateCorpus
 /// - Complexity: O(1) per clip for the exact kinds, O(clip length) for the near-duplicate lookup.
 ///
 /// Memory: nothing per clip on the heap but fixed-size values. Each kept clip's path is stored once, as UTF-8 in
-/// ``ClipPaths`` (path bytes + 4), and everything else refers to it by a 32-bit ordinal: the samples' digest as its
-/// first 16 bytes (20-byte entries of a ``ShardedTable``), the reading as a 16-byte keyed hash (the same), the
+/// ``ClipPaths`` (path bytes + 4), and everything else refers to it by a 32-bit ordinal: the samples' identity as its
+/// 16 bytes (20-byte entries of a ``ShardedTable``), the reading as a 16-byte keyed hash (the same), the
 /// near-duplicate index's ordinal → clip (4 bytes), and the clips earlier runs released as a table of their paths'
 /// hashes and ordinals (8-byte entries). With 16-byte paths (`en/c00012345.wav`), at 100,000 clips the index
 /// counts 344 bytes per clip registered as kept and 359 as released (about 105 and 120 beside the near-duplicate
@@ -25,9 +26,12 @@ import VoxgateCorpus
 /// duplicate-index`, `scripts/bench-duplicate-index`).
 ///
 /// Why 128 bits are enough for a digest or a reading: two different values of n share them with probability about
-/// n² / 2^129, 1.3 × 10^-24 at 30 million clips; a contributor who wanted two of their own clips to collide would need
-/// about 2^64 SHA-256 evaluations (PCM digests), or the process's random SipHash key (readings), which changes every
-/// run.
+/// n² / 2^129, 1.3 × 10^-24 at 30 million clips. XXH3 is not a cryptographic hash: a contributor may be able to
+/// make two of their own uploads share an identity, which only makes one of them a duplicate of the other; to have
+/// someone else's clip rejected they would need its exact samples before it is uploaded (a released clip is always
+/// the kept one). A clip without an identity (``ClipMeasurement/pcmXXH3``) is registered by its reading and
+/// fingerprint only.
+/// Readings are keyed by the process's random SipHash key, which changes every run.
 public struct DuplicateIndex: Sendable {
     private var paths = ClipPaths()
     private var kept = ShardedTable<KeyedOrdinal>()  // PCM digest → kept clip
@@ -52,8 +56,7 @@ public struct DuplicateIndex: Sendable {
         let clip = outcome.source.clip
         // A clip an earlier run released is the kept one of its group by definition: nothing to look up.
         if isReleased(clip) { return }
-        let digest = Self.digestKey(measurement.pcmSHA256)
-        let kept = self.kept.first(at: digest.placement) { $0.key == digest }?.ordinal
+        let kept = keptOrdinal(measurement)
         if let kept, !paths.matches(kept, clip) {
             let first = paths[kept]
             outcome.duplicateOf = first
@@ -106,8 +109,8 @@ public struct DuplicateIndex: Sendable {
     private mutating func store(_ outcome: ClipOutcome) -> UInt32? {
         guard let measurement = outcome.measurement else { return nil }
         let clip = outcome.source.clip
-        let digest = Self.digestKey(measurement.pcmSHA256)
-        let kept = self.kept.first(at: digest.placement) { $0.key == digest }?.ordinal
+        let digest = measurement.pcmXXH3.map(Self.digestKey)
+        let kept = keptOrdinal(measurement)
         if let kept, paths.matches(kept, clip) { return kept }
         var ordinal: UInt32?
         func clipOrdinal() -> UInt32 {
@@ -116,7 +119,7 @@ public struct DuplicateIndex: Sendable {
             ordinal = added
             return added
         }
-        if kept == nil { self.kept.insert(KeyedOrdinal(digest, ordinal: clipOrdinal())) }
+        if kept == nil, let digest { self.kept.insert(KeyedOrdinal(digest, ordinal: clipOrdinal())) }
         if let reading = Self.readingKey(outcome),
             readings.first(at: reading.placement, where: { $0.key == reading }) == nil
         {
@@ -129,6 +132,14 @@ public struct DuplicateIndex: Sendable {
         return ordinal
     }
 
+    /// The kept clip with the samples' identity, if any (none without an identity: a clip an older voxgate analysed
+    /// whose upload is gone, ``ClipMeasurement/pcmXXH3``).
+    private func keptOrdinal(_ measurement: ClipMeasurement) -> UInt32? {
+        guard let identity = measurement.pcmXXH3 else { return nil }
+        let digest = Self.digestKey(identity)
+        return kept.first(at: digest.placement) { $0.key == digest }?.ordinal
+    }
+
     private func isReleased(_ clip: String) -> Bool {
         guard released.count > 0 else { return false }
         let hash = Self.pathHash(clip)
@@ -138,12 +149,12 @@ public struct DuplicateIndex: Sendable {
     /// 32 bits of the path's hash (Swift's, so canonically equivalent spellings agree, as String equality does).
     private static func pathHash(_ clip: String) -> UInt32 { UInt32(truncatingIfNeeded: clip.hashValue) }
 
-    /// The first 16 bytes of a lowercase-hex SHA-256 (the form ``PCMDigest`` writes); any other string, its
+    /// The 16 bytes of a lowercase-hex XXH3-128 (the form ``PCMDigest`` writes); any other string, its
     /// ``Key128/init(hashing:)``.
     static func digestKey(_ digest: String) -> Key128 {
         var digest = digest
         let bytes: Key128? = digest.withUTF8 { hex in
-            guard hex.count == 64 else { return nil }
+            guard hex.count == 32 else { return nil }
             var words: (UInt64, UInt64) = (0, 0)
             for (i, c) in hex.enumerated() {
                 let nibble: UInt8
@@ -154,7 +165,7 @@ public struct DuplicateIndex: Sendable {
                 }
                 if i < 16 {
                     words.0 = words.0 << 4 | UInt64(nibble)
-                } else if i < 32 {
+                } else {
                     words.1 = words.1 << 4 | UInt64(nibble)
                 }
             }

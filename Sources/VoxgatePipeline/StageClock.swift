@@ -18,7 +18,7 @@ public enum StageClock {
         case meters
         /// The speech fingerprint (resampling to 8 kHz, FFT, bands).
         case fingerprint
-        /// SHA-256 of the decoded samples (the clip's sound identity).
+        /// XXH3-128 of the decoded samples (the clip's sound identity, ``PCMDigest``).
         case pcmHash
         /// SHA-256 of the file's bytes.
         case fileHash
@@ -42,7 +42,7 @@ public enum StageClock {
             case .decode: "decode"
             case .meters: "meters"
             case .fingerprint: "fingerprint"
-            case .pcmHash: "pcm_sha256"
+            case .pcmHash: "pcm_xxh3"
             case .fileHash: "file_sha256"
             case .metadata: "metadata_lid"
             case .shardEncode: "shard_flac"

@@ -25,7 +25,7 @@ struct DuplicateIndexTests {
             trailingSilenceSeconds: 0, hasSpeech: true, snrDB: 30)
         let measurement = ClipMeasurement(
             frames: 16000, sampleRate: 16000, channels: 1, container: "wav", contentExtension: "wav",
-            encoding: "pcm_16", rmsDBFS: -20, samplePeakDBFS: -3, signal: signal, pcmSHA256: digest,
+            encoding: "pcm_16", rmsDBFS: -20, samplePeakDBFS: -3, signal: signal, pcmXXH3: digest,
             fingerprint: fingerprint)
         let source = ClipSource(
             clip: path, path: "/uploads/" + path, languageTag: String(path.prefix { $0 != "/" }),
@@ -36,10 +36,10 @@ struct DuplicateIndexTests {
             earlier: ClipAnalysis(sidecar: sidecar, measurement: measurement, decodeFailure: nil, fileSHA256: nil))
     }
 
-    /// A lowercase-hex SHA-256 of `n`.
+    /// A PCM identity of `n` in the form ``PCMDigest`` writes (32 lowercase hex digits, XXH3-128).
     static func digest(_ n: Int) -> String {
         var h = UInt64(n) &* 0x9E37_79B9_7F4A_7C15 &+ 1
-        return (0..<4).map { _ in
+        return (0..<2).map { _ in
             h ^= h >> 29
             h = h &* 0xBF58_476D_1CE4_E5B9
             return String(format: "%016llx", h)

@@ -167,6 +167,14 @@ extension Merge {
             return Clip(source: source, earlier: nil, storedText: nil, file: file, sidecar: sidecar)
         }
         var text: String? = record.analysis
+        // An analysis without the current PCM identity gets it from the upload, as a run over it does
+        // (``StoredAnalyses``); only a clip whose upload is gone keeps none (above).
+        if analysis.lacksPCMIdentity, source.refusal == nil {
+            guard let identified = analysis.identified(readingFile: source.path) else {
+                return Clip(source: source, earlier: nil, storedText: nil, file: file, sidecar: sidecar)
+            }
+            (analysis, text) = (identified, nil)
+        }
         let sidecarChanged = sidecar?.size != record.sidecarSize || sidecar?.mtimeNs != record.sidecarMtimeNs
         var reading: (reading: SidecarReading, withdrawnBefore: Bool)?
         if case .parsed(let read) = source.metadata, !record.withdrawn, ids.keep(read).reading != analysis.sidecar {

@@ -75,6 +75,8 @@ public struct IngestSummary: Sendable {
     /// Clips decoded by this run, and clips re-decided from the ledger without decoding.
     public var decoded = 0
     public var reused = 0
+    /// Of the reused clips, those an older voxgate analysed whose PCM identity this run read again from their files.
+    public var reidentified = 0
     /// Shards written by this run, and released shards rewritten to remove clips.
     public var newShards = 0
     public var rewrittenShards = 0

@@ -18,7 +18,7 @@ enum Timestamp {
 
 /// The version recorded in every run and checked by `merge`.
 public enum VoxgateVersion {
-    public static let current = "0.2.0"
+    public static let current = "0.3.0"
 }
 
 enum ConfigHash {

@@ -13,6 +13,11 @@ import VoxgatePipeline
 /// **Change policy** (as ``IncrementalPlan`` describes it): a changed sidecar (or release TSV row) is read again
 /// and kept as the pseudonym; the analysis then holds the new reading and no language findings. A contributor
 /// withdrawn before under their raw id is decoded again (nil), so the analyzer matches the id as read.
+///
+/// **PCM identity.** An analysis an older voxgate stored lacks the current identity (``ClipAnalysis/lacksPCMIdentity``):
+/// its file is decoded again once, for the identity alone (nothing else is measured), so every exact-duplicate
+/// comparison is between identities of one kind; the record is then written with it. A file that no longer
+/// decodes to the recorded frames is analysed again in full (nil). A clip whose upload is gone keeps no identity.
 final class StoredAnalyses {
     /// A clip's stored analysis, as the run re-decides it.
     struct Earlier: Sendable {
@@ -24,12 +29,18 @@ final class StoredAnalyses {
         /// The ledger holds this clip's analysis text and fingerprint, which stand while the analysis is unchanged
         /// (the plan was loaded from light records; `text` is nil).
         var stands: Bool
+        /// The analysis lacked the PCM identity, read again from the file by this run.
+        var reidentified = false
     }
 
     static let batch = 256
     private let plan: IncrementalPlan
     private let ledger: Ledger
     private let wanted: (Int) -> Bool
+    /// PCM identities read again by an earlier pass of this run, by clip path (not read twice).
+    private let identities: [String: String]
+    /// The PCM identities this reader read again from files, by clip path.
+    private(set) var reidentified: [String: String] = [:]
     /// Read and decoded, not asked for yet.
     private var ahead: [Int: Earlier] = [:]
     /// The first plan index not read yet.
@@ -38,10 +49,15 @@ final class StoredAnalyses {
     /// - Parameters:
     ///   - ledger: where the records are (unless the plan holds them, ``IncrementalPlan/records``).
     ///   - wanted: which of the plan's reused clips will be asked for (the others are not read).
-    init(plan: IncrementalPlan, ledger: Ledger, wanted: @escaping (Int) -> Bool = { _ in true }) {
+    ///   - identities: PCM identities an earlier pass read again (its ``reidentified``).
+    init(
+        plan: IncrementalPlan, ledger: Ledger, wanted: @escaping (Int) -> Bool = { _ in true },
+        identities: [String: String] = [:]
+    ) {
         self.plan = plan
         self.ledger = ledger
         self.wanted = wanted
+        self.identities = identities
     }
 
     /// The stored analysis of the plan's clip `i`, or nil when it is to be decoded. Asked in increasing `i`.
@@ -79,10 +95,16 @@ final class StoredAnalyses {
                 items[k].record = rows[r]  // `r` stays: two uploads may share a clip path (a conflict)
             }
         }
-        let ids = plan.speakerIDs
-        let decoded = await IncrementalPlan.concurrentMap(items) { Self.earlier($0, kept: kept, ids: ids) }
+        let (ids, identities) = (plan.speakerIDs, identities)
+        let decoded = await IncrementalPlan.concurrentMap(items) {
+            Self.earlier($0, kept: kept, ids: ids, identities: identities)
+        }
         for (item, earlier) in zip(items, decoded) {
-            if let earlier { ahead[item.index] = earlier }
+            guard let earlier else { continue }
+            ahead[item.index] = earlier
+            if earlier.reidentified, identities[item.source.clip] == nil {
+                reidentified[item.source.clip] = earlier.analysis.measurement?.pcmXXH3
+            }
         }
     }
 
@@ -96,11 +118,25 @@ final class StoredAnalyses {
     }
 
     /// What the run re-decides `item` from (nil: decode it).
-    /// - Parameter kept: the record came from the ledger, whose analysis text and fingerprint stand.
-    private static func earlier(_ item: Item, kept: Bool, ids: SpeakerIDs) -> Earlier? {
+    /// - Parameters:
+    ///   - kept: the record came from the ledger, whose analysis text and fingerprint stand.
+    ///   - identities: PCM identities already read again, by clip path.
+    private static func earlier(_ item: Item, kept: Bool, ids: SpeakerIDs, identities: [String: String]) -> Earlier? {
         guard let record = item.record, var analysis = try? ClipAnalysis(record: record) else { return nil }
-        let text: String? = kept ? nil : record.analysis
-        if item.retained { return Earlier(before: record, analysis: analysis, text: text, stands: kept) }
+        var (text, stands): (String?, Bool) = (kept ? nil : record.analysis, kept)
+        var reidentified = false
+        // An older voxgate's analysis: the identity is read again from the upload (a refused one is never read: the
+        // analyzer rejects it), or, when it is gone, the clip keeps none.
+        if analysis.lacksPCMIdentity, !item.retained, item.source.refusal == nil {
+            if let identity = identities[item.source.clip] {
+                analysis.measurement?.pcmXXH3 = identity
+            } else {
+                guard let identified = analysis.identified(readingFile: item.source.path) else { return nil }
+                analysis = identified
+            }
+            (text, stands, reidentified) = (nil, false, true)
+        }
+        if item.retained { return Earlier(before: record, analysis: analysis, text: text, stands: stands) }
         let sidecarChanged = item.sidecar?.size != record.sidecarSize || item.sidecar?.mtimeNs != record.sidecarMtimeNs
         var reading: (reading: SidecarReading, withdrawnBefore: Bool)?
         if case .parsed(let read) = item.source.metadata, !record.withdrawn, ids.keep(read).reading != analysis.sidecar
@@ -109,10 +145,12 @@ final class StoredAnalyses {
         } else if sidecarChanged && !record.withdrawn {
             reading = ids.keep(item.source.metadata.read())
         }
-        guard let reading else { return Earlier(before: record, analysis: analysis, text: text, stands: kept) }
+        guard let reading else {
+            return Earlier(before: record, analysis: analysis, text: text, stands: stands, reidentified: reidentified)
+        }
         if reading.withdrawnBefore { return nil }  // decoded again: the analyzer matches the id as read
         analysis.sidecar = reading.reading
         analysis.languageFindings = nil
-        return Earlier(before: record, analysis: analysis, text: nil, stands: false)
+        return Earlier(before: record, analysis: analysis, text: nil, stands: false, reidentified: reidentified)
     }
 }

@@ -81,17 +81,20 @@ extension Ingest {
             books.remove(keys, from: shard)
         }
         var accepted = 0
+        var reidentified = 0  // clips an older voxgate analysed, whose PCM identity this run read again
         var audioSeconds = 0.0
         var sealed: [ShardInfo] = []
         var termsFiles: [String] = []
         var rewrites: [(path: String, result: ShardRewriter.Result?)] = []
         do {
             // The analyses the pipeline asks for, in path order, until the books record their clips: the work in flight.
-            let stored = StoredAnalyses(plan: plan, ledger: ledger)
+            // Identities the first pass read again from files are not read twice.
+            let stored = StoredAnalyses(plan: plan, ledger: ledger, identities: releasedAnalyses.reidentified)
             var inFlight: [Int: StoredAnalyses.Earlier] = [:]
             let provide: (Int) async throws -> IngestPipeline.Earlier? = { i in
                 guard let earlier = try await stored.earlier(i) else { return nil }
                 inFlight[i] = earlier
+                if earlier.reidentified { reidentified += 1 }
                 return (earlier.analysis, isReleased(i))
             }
             try await pipeline.run(duplicates: consume duplicates, earlier: provide) { outcome in
@@ -198,6 +201,12 @@ extension Ingest {
         result.newShards = sealed.count
         result.rewrittenShards = rewrites.count
         result.withdrawnClips = books.newlyWithdrawnClips
+        result.reidentified = reidentified
+        if reidentified > 0 {
+            result.notes.append(
+                "\(reidentified) clip(s) analysed by an older voxgate were decoded again once for their PCM identity "
+                    + "(pcm_xxh3_128)")
+        }
         result.run = runID
         finish(&result, audit: writer.audit, log: log)
         return result
