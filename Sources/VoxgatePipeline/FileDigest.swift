@@ -53,17 +53,18 @@ public enum FileDigest {
     /// SHA-256 of a file read whole (``FileImage``), lowercase hex.
     static func sha256(_ image: FileImage) -> String { hex(SHA256.hash(data: image.bytes)) }
 
-    static func hex(_ digest: SHA256.Digest) -> String {
+    static func hex(_ digest: SHA256.Digest) -> String { digest.withUnsafeBytes { hex($0) } }
+
+    /// Bytes as lowercase hex, two digits a byte in order.
+    static func hex(_ bytes: UnsafeRawBufferPointer) -> String {
         // By table, not String(format:) per byte (Foundation's formatter showed up per clip in profiles).
         let digits = Array("0123456789abcdef".utf8)
-        return digest.withUnsafeBytes { bytes in
-            String(unsafeUninitializedCapacity: bytes.count * 2) { out in
-                for (i, b) in bytes.enumerated() {
-                    out[2 * i] = digits[Int(b >> 4)]
-                    out[2 * i + 1] = digits[Int(b & 0x0F)]
-                }
-                return bytes.count * 2
+        return String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+            for (i, b) in bytes.enumerated() {
+                out[2 * i] = digits[Int(b >> 4)]
+                out[2 * i + 1] = digits[Int(b & 0x0F)]
             }
+            return bytes.count * 2
         }
     }
 }

@@ -42,7 +42,7 @@ struct PCMDigest {
     /// analysis predates this identity. Nil when the file does not decode to the frames, rate and channels the
     /// analysis recorded (then the clip is analysed again in full).
     static func identity(path: String, expecting m: ClipMeasurement) -> String? {
-        guard var decoder = try? AudioDecoder(path: path),
+        guard var decoder = try? AudioDecoder(path: path, image: FileImage.read(path: path)),
             decoder.info.sampleRate == m.sampleRate, decoder.info.channels == m.channels
         else { return nil }
         let digest = PCMDigest(sampleRate: m.sampleRate, channels: m.channels)
@@ -79,14 +79,9 @@ final class XXH3State {
 
     /// The digest so far, canonical (high 64 bits first, big-endian), lowercase hex.
     func hex() -> String {
-        let h = XXH3_128bits_digest(state)
-        let digits = Array("0123456789abcdef".utf8)
-        return String(unsafeUninitializedCapacity: 32) { out in
-            for (i, word) in [h.high64, h.low64].enumerated() {
-                for j in 0..<16 { out[i * 16 + j] = digits[Int((word >> UInt64(60 - 4 * j)) & 0xF)] }
-            }
-            return 32
-        }
+        var canonical = XXH128_canonical_t()
+        XXH128_canonicalFromHash(&canonical, XXH3_128bits_digest(state))
+        return withUnsafeBytes(of: canonical) { FileDigest.hex($0) }
     }
 }
 
