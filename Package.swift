@@ -53,6 +53,10 @@ let package = Package(
         .systemLibrary(
             name: "COpus", pkgConfig: "opus",
             providers: [.apt(["libopus-dev"])]),
+        // libogg: Ogg pages and packets for voxgate's own Ogg Opus reader (OggOpusBackend).
+        .systemLibrary(
+            name: "COgg", pkgConfig: "ogg",
+            providers: [.apt(["libogg-dev"])]),
         .systemLibrary(
             name: "CSoxr", pkgConfig: "soxr",
             providers: [.apt(["libsoxr-dev"])]),
@@ -66,7 +70,7 @@ let package = Package(
         // MARK: - Thin Swift wrappers over the C libraries
         .target(
             name: "VoxgateAudio",
-            dependencies: ["CSndfile", "CFLAC", "COpus", "CSoxr"],
+            dependencies: ["CSndfile", "CFLAC", "COpus", "COgg", "CSoxr"],
             swiftSettings: strictSettings),
 
         // MARK: - Pure DSP kernels (no I/O)

@@ -8,7 +8,7 @@ import VoxgateDSP
 enum FuzzTargets {
     static let all: [String: @Sendable (Data) -> Void] = [
         "sniff": sniff,
-        "wav": decode, "flac": decode, "mp3": decode, "ogg": decode, "webm": decode,
+        "wav": decode, "flac": decode, "mp3": decode, "ogg": ogg, "webm": decode,
         "sidecar": { _ = SidecarReading.parse($0) },
         "cv-tsv": cvTSV,
         "withdrawals": { _ = try? WithdrawalsFile.parse($0) },
@@ -60,6 +60,38 @@ enum FuzzTargets {
             }
         }
         _ = fingerprinter.finish()
+    }
+
+    /// Ogg: decoded as ``decode(_:)`` does, and then both ways a run may decode it: from the file in memory (plain Ogg
+    /// Opus files by voxgate's own reader) and from disk by libsndfile. The two must give the same frames bit for bit,
+    /// or both refuse the bytes.
+    static func ogg(_ data: Data) {
+        decode(data)
+        guard FileManager.default.createFile(atPath: scratch, contents: data) else {
+            fatalError("cannot write \(scratch)")
+        }
+        defer { unlink(scratch) }
+        let image = FileImage.read(path: scratch)
+        let fromMemory = frames(scratch, image: image)
+        let fromDisk = frames(scratch, image: nil)
+        guard fromMemory == fromDisk else {
+            fatalError("decoded from memory: \(fromMemory?.count ?? -1) samples; from disk: \(fromDisk?.count ?? -1)")
+        }
+    }
+
+    /// The first 30 s of samples the decoder gives (bit patterns, so NaNs compare), or nil when it refuses the file.
+    static func frames(_ path: String, image: FileImage?) -> [UInt32]? {
+        guard var decoder = try? AudioDecoder(path: path, image: image) else { return nil }
+        var block = [Float](repeating: 0, count: 4096 * decoder.info.channels)
+        var all: [UInt32] = []
+        while all.count < 30 * decoder.info.sampleRate * decoder.info.channels {
+            guard let got = try? block.withUnsafeMutableBufferPointer({ try decoder.read(into: $0) }) else {
+                return nil
+            }
+            if got == 0 { break }
+            all += block[0..<got * decoder.info.channels].map(\.bitPattern)
+        }
+        return all
     }
 
     /// A Common Voice locale folder (`<scratch>-cv/en/validated.tsv` and `clips/`), read as a run reads it.

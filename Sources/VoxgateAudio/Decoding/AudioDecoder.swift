@@ -21,7 +21,8 @@ public struct AudioStreamInfo: Sendable, Hashable {
 }
 
 /// Streams interleaved `Float` frames from an audio file: libsndfile (`sf_open`, `sf_readf_float`) for
-/// WAV, AIFF, FLAC, Ogg Vorbis/Opus/FLAC and MP3; voxgate's own WebM demuxer with libopus for WebM/Opus.
+/// WAV, AIFF, FLAC, Ogg Vorbis/Opus/FLAC and MP3; voxgate's own WebM demuxer with libopus for WebM/Opus, and
+/// libogg with libopus for plain Ogg Opus files in memory (``OggOpusBackend``: libsndfile's samples, faster).
 ///
 /// The format is chosen by content (``ContentSniffer``), never by extension. The decoder owns its C
 /// handles (through its backend, released in `deinit`); memory does not grow with the stream's length.
@@ -43,12 +44,21 @@ public struct AudioDecoder: ~Copyable {
         } else {
             container = try Self.sniff(path: path)
         }
+        // A plain Ogg Opus file in memory is decoded with libopus directly (OggOpusBackend says why): same samples.
+        var opus: OggOpusBackend?
+        if container == .oggOpus, let image { opus = try OggOpusBackend.open(image, path: path) }
         switch container.kind {
         case .webm:
             let webm = try WebMOpusBackend(path: path)
             backend = webm
             info = AudioStreamInfo(
                 container: container, encoding: .opus, sampleRate: 48_000, channels: webm.channels,
+                declaredFrames: nil)
+        case .oggOpus where opus != nil:
+            let opus = opus!
+            backend = opus
+            info = AudioStreamInfo(
+                container: container, encoding: .opus, sampleRate: opus.sampleRate, channels: opus.head.channels,
                 declaredFrames: nil)
         case _ where container.isDecodable:
             let sndfile = try SndfileBackend(path: path, container: container, image: image)
