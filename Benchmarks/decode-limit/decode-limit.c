@@ -4,15 +4,20 @@
  * frames, and does nothing else with the samples. With --mpg123, files named *.mp3 go to libmpg123 directly
  * (float output, no libsndfile layer) instead: to measure what that layer costs. With --memory, each file is read whole
  * into memory first and libsndfile decodes it from there (sf_open_virtual), as voxgate does with uploads up to 4 MiB:
- * one read instead of libsndfile's hundreds of small reads and seeks. JOBS processes take the next file from a shared counter
+ * one read instead of libsndfile's hundreds of small reads and seeks. With --opus, as --memory, and files named *.opus
+ * go to libogg and libopus's single-stream decoder (opus_decode_float) instead of libsndfile, whose multistream path
+ * runs libopus's CPU-feature check (cpuid, which exits to the hypervisor in a VM) about four times a packet: voxgate's
+ * OggOpusBackend does the same. JOBS processes take the next file from a shared counter
  * (as voxgate's workers do), so a long file does not leave the other process idle. Prints one JSON line:
  * files, frames, audio seconds, wall seconds, failures.
  *
- *   cc -O2 -o decode-limit decode-limit.c -lsndfile -lmpg123
- *   decode-limit LIST [JOBS] [--mpg123 | --memory]
+ *   cc -O2 -o decode-limit decode-limit.c -lsndfile -lmpg123 -logg -lopus
+ *   decode-limit LIST [JOBS] [--mpg123 | --memory | --opus]
  */
 #include <fcntl.h>
 #include <mpg123.h>
+#include <ogg/ogg.h>
+#include <opus/opus.h>
 #include <sndfile.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -39,6 +44,7 @@ static double now(void) {
 
 static int use_mpg123 = 0;
 static int use_memory = 0;
+static int use_opus = 0;
 
 /* A file in memory, as libsndfile's virtual I/O sees it. */
 struct memory_file {
@@ -115,6 +121,63 @@ static void decode_mpg123(const char *path, struct shared *sh, mpg123_handle *mh
     atomic_fetch_add(&sh->micro_audio_s, (long)((double)frames / rate * 1e6));
 }
 
+/* One Ogg Opus file in memory through libogg and opus_decode_float: the decoding rate libsndfile picks, the pre-skip
+ * dropped and the end trimmed to the last granule (plain files: one stream, mono or stereo). */
+static void decode_opus(const unsigned char *bytes, long size, struct shared *sh) {
+    ogg_sync_state oy;
+    ogg_stream_state os;
+    ogg_page og;
+    ogg_packet op;
+    static float pcm[5760 * 2];
+    ogg_sync_init(&oy);
+    memcpy(ogg_sync_buffer(&oy, size), bytes, size);
+    ogg_sync_wrote(&oy, size);
+    OpusDecoder *dec = NULL;
+    int started = 0, packets = 0, channels = 1, factor = 1, preskip = 0, bad = 0;
+    long long position = 0;
+    long frames = 0;
+    while (!bad && ogg_sync_pageout(&oy, &og) == 1) {
+        if (!started) ogg_stream_init(&os, ogg_page_serialno(&og));
+        started = 1;
+        ogg_stream_pagein(&os, &og);
+        long long granule = ogg_page_granulepos(&og);
+        while (!bad && ogg_stream_packetout(&os, &op) == 1) {
+            if (packets++ == 0) {
+                if (op.bytes < 19 || memcmp(op.packet, "OpusHead", 8) != 0 || op.packet[9] < 1 || op.packet[9] > 2) {
+                    bad = 1;
+                    break;
+                }
+                channels = op.packet[9];
+                preskip = op.packet[10] | op.packet[11] << 8;
+                int rate = op.packet[12] | op.packet[13] << 8 | op.packet[14] << 16 | op.packet[15] << 24;
+                factor = rate > 24000 ? 1 : rate > 16000 ? 2 : rate > 12000 ? 3 : rate > 8000 ? 4 : 6;
+                int err;
+                dec = opus_decoder_create(48000 / factor, channels, &err);
+                if (err != OPUS_OK) bad = 1;
+                continue;
+            }
+            if (packets == 2) continue; /* OpusTags */
+            int n = opus_decode_float(dec, op.packet, op.bytes, pcm, 5760, 0);
+            if (n < 0) {
+                bad = 1;
+                break;
+            }
+            long long end = position + (long long)n * factor;
+            long len = n;
+            if (ogg_page_eos(&og) && end > granule) len = granule > position ? (granule - position) / factor : 0;
+            long skip = position < preskip ? (preskip - position) / factor : 0;
+            frames += len > skip ? len - skip : 0;
+            position = end;
+        }
+    }
+    if (started) ogg_stream_clear(&os);
+    ogg_sync_clear(&oy);
+    if (dec) opus_decoder_destroy(dec);
+    if (bad || !dec) atomic_fetch_add(&sh->failures, 1);
+    atomic_fetch_add(&sh->frames, frames);
+    atomic_fetch_add(&sh->micro_audio_s, (long)((double)frames / (48000 / factor) * 1e6));
+}
+
 static void worker(char **paths, long count, struct shared *sh) {
     float *block = NULL;
     size_t capacity = 0;
@@ -139,6 +202,10 @@ static void worker(char **paths, long count, struct shared *sh) {
         struct memory_file file;
         if (use_memory) {
             long size = read_whole(paths[i], &image, &image_capacity);
+            if (use_opus && size > 0 && ends_with(paths[i], ".opus")) {
+                decode_opus(image, size, sh);
+                continue;
+            }
             file = (struct memory_file){image, size < 0 ? 0 : size, 0};
             SF_VIRTUAL_IO io = {memory_length, memory_seek, memory_read, memory_write, memory_tell};
             f = size < 0 ? NULL : sf_open_virtual(&io, SFM_READ, &info, &file);
@@ -170,12 +237,13 @@ static void worker(char **paths, long count, struct shared *sh) {
 
 int main(int argc, char **argv) {
     if (argc < 2) {
-        fprintf(stderr, "usage: decode-limit LIST [JOBS] [--mpg123 | --memory]\n");
+        fprintf(stderr, "usage: decode-limit LIST [JOBS] [--mpg123 | --memory | --opus]\n");
         return 64;
     }
     int jobs = argc > 2 ? atoi(argv[2]) : 1;
     use_mpg123 = argc > 3 && strcmp(argv[3], "--mpg123") == 0;
-    use_memory = argc > 3 && strcmp(argv[3], "--memory") == 0;
+    use_opus = argc > 3 && strcmp(argv[3], "--opus") == 0;
+    use_memory = use_opus || (argc > 3 && strcmp(argv[3], "--memory") == 0);
     if (jobs < 1) jobs = 1;
     FILE *list = fopen(argv[1], "r");
     if (!list) {
@@ -220,7 +288,7 @@ int main(int argc, char **argv) {
     double wall = now() - start;
     printf("{\"mode\":\"decode-limit%s\",\"jobs\":%d,\"files\":%ld,\"frames\":%ld,\"audio_s\":%.3f,\"wall_s\":%.3f,"
            "\"failures\":%ld}\n",
-           use_mpg123 ? "+mpg123" : use_memory ? "+memory" : "", jobs, count, atomic_load(&sh->frames), atomic_load(&sh->micro_audio_s) / 1e6, wall,
+           use_mpg123 ? "+mpg123" : use_opus ? "+opus" : use_memory ? "+memory" : "", jobs, count, atomic_load(&sh->frames), atomic_load(&sh->micro_audio_s) / 1e6, wall,
            atomic_load(&sh->failures));
     return failed ? 70 : 0;
 }
