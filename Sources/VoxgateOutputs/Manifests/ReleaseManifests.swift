@@ -1,5 +1,6 @@
 import Foundation
 import VoxgateCorpus
+import VoxgatePipeline
 
 /// `<out>/manifests/<tag>/`: the manifests the speech toolkits load, per language and split, written with
 /// every release from the shards as released (so a withdrawal's removals reach them too):
@@ -11,23 +12,41 @@ import VoxgateCorpus
 ///
 /// Shards hold the samples of every split of their language; each split's manifests list only its own.
 /// Paths are relative to the output folder. Files of languages or splits no longer released are removed.
+///
+/// Per language, not per release: a language's manifests are read and written again only when its shards changed
+/// (a shard added, rewritten or removed). `manifests/<tag>/.shards` (``Stamp``) names the shards, with their sizes
+/// and SHA-256, that the language's manifests were written from, and those manifest files; it is written after
+/// them, so a run killed in between writes them again, and with each file's SHA-256, so a file changed or deleted
+/// outside voxgate is written again too. A night that releases into three languages of three hundred
+/// reads and writes three languages' manifests.
 enum ReleaseManifests {
     static let folder = "manifests"
 
-    /// Writes every language's manifests, reading one language's shards at a time: what is held is one language's
-    /// samples, not every released sample.
+    /// Writes the manifests of every language whose shards changed since its manifests were written, reading one
+    /// language's shards at a time: what is held is one language's samples, not every released sample.
     static func write(into output: String, shards: [ShardInfo]) throws(RunError) {
         var written: Set<String> = []
         let byShardLanguage = Dictionary(grouping: shards, by: \.language)
         var mixed = false
         for language in byShardLanguage.keys.sorted() {
+            let stamp = Stamp(language: language, shards: byShardLanguage[language]!)
+            if let files = stamp.unchangedFiles(in: output) {
+                written.formUnion(files.map { output + "/" + $0 })
+                written.insert(stamp.path(in: output))
+                continue
+            }
             let entries = try ReleaseEntries.read(output: output, shards: byShardLanguage[language]!)
             // A sample of another language than its shard's (not a shard voxgate wrote): every shard at once.
             guard entries.allSatisfy({ $0.language == language }) else {
                 mixed = true
                 break
             }
-            if !entries.isEmpty { try write(language, entries, into: output, written: &written) }
+            guard !entries.isEmpty else { continue }
+            var files: Set<String> = []
+            try write(language, entries, into: output, written: &files)
+            try stamp.write(files: files, in: output)
+            written.formUnion(files)
+            written.insert(stamp.path(in: output))
         }
         if mixed {
             written = []
@@ -98,6 +117,54 @@ enum ReleaseManifests {
                     ))
             }
             try put("\(language)/huggingface.json", Array(JSONText.object(hf).pretty.utf8))
+        }
+    }
+
+    /// What a language's manifests were written from: its shards (path, bytes, SHA-256, samples, in path order), under
+    /// the manifests' format version, and the files written from them (`manifests/<tag>/.shards`).
+    struct Stamp {
+        /// Raised whenever what the manifests hold changes, so a new voxgate writes them again.
+        static let format = "voxgate-manifests 1"
+        static let fileName = ".shards"
+        let language: String
+        let shardLines: String
+
+        init(language: String, shards: [ShardInfo]) {
+            self.language = language
+            shardLines = shards.sorted { $0.path < $1.path }
+                .map { "\($0.path)\t\($0.bytes)\t\($0.sha256)\t\($0.samples)\n" }.joined()
+        }
+
+        func path(in output: String) -> String { output + "/" + folder + "/" + language + "/" + Self.fileName }
+
+        /// The manifest files (relative to `output`) when the stamp on disk names these very shards and every file
+        /// it lists is there; nil when the language's manifests must be written again.
+        func unchangedFiles(in output: String) -> [String]? {
+            guard let text = try? String(contentsOfFile: path(in: output), encoding: .utf8),
+                let split = text.range(of: "--\n"), text[..<split.lowerBound] == Self.format + "\n" + shardLines
+            else { return nil }
+            // Each file as written (its SHA-256): one changed or deleted outside voxgate is written again.
+            var files: [String] = []
+            for line in text[split.upperBound...].split(separator: "\n") {
+                let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
+                guard fields.count == 2, FileDigest.sha256(path: output + "/" + fields[0]) == String(fields[1]) else {
+                    return nil
+                }
+                files.append(String(fields[0]))
+            }
+            return files.isEmpty ? nil : files
+        }
+
+        /// Writes the stamp, after the manifest files it lists (absolute paths under `output`), with their SHA-256.
+        func write(files: Set<String>, in output: String) throws(RunError) {
+            var lines = ""
+            for file in files.sorted() {
+                guard let digest = FileDigest.sha256(path: file) else {
+                    throw RunError(.outputUnusable, "cannot read back the manifest '\(file)' just written", path: file)
+                }
+                lines += "\(file.dropFirst(output.count + 1))\t\(digest)\n"
+            }
+            try AtomicFile.write(Self.format + "\n" + shardLines + "--\n" + lines, to: path(in: output))
         }
     }
 
