@@ -4,6 +4,7 @@ public import Logging
 import VoxgateAudio
 public import VoxgateCorpus
 import VoxgateLedger
+import VoxgateOutputs
 import VoxgatePipeline
 
 /// What `voxgate ingest` was asked to do: a plain value the CLI builds and tests build too.
@@ -99,7 +100,7 @@ public struct IngestSummary: Sendable {
 /// wait as `.partial` files); after it, the renames it owes are journaled in the ledger and replayed by
 /// the next run if this one is killed. The regenerated files are written last.
 public enum Ingest {
-    static let decisionsFile = "decisions.jsonl"
+    static let decisionsFile = ReleaseWriter.decisionsFile
 
     /// Runs one ingest. Rejected clips are not errors.
     /// - Throws: ``RunError``: `.inputUnusable` (root), `.outputUnusable` (output folder unusable or a write

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import VoxgateCorpus
 import VoxgateLedger
+import VoxgateOutputs
 import VoxgatePipeline
 
 /// The release stage of a merge, streamed: the partitions' clips are read in path order (``MergedClips``), each

@@ -2,6 +2,7 @@ import Foundation
 public import Logging
 import VoxgateCorpus
 import VoxgateLedger
+import VoxgateOutputs
 import VoxgatePipeline
 
 /// What `voxgate merge` was asked to do.

@@ -4,6 +4,7 @@ import Logging
 import VoxgateAudio
 import VoxgateCorpus
 import VoxgateLedger
+import VoxgateOutputs
 import VoxgatePipeline
 
 /// The release stage every run goes through (a merge takes the same steps, streamed: `Merge+Release.swift`).
