@@ -4,8 +4,11 @@
 // Layers, one way down (a module never imports one to its right):
 //   C modules → VoxgateAudio (decoding, encoding) → VoxgateDSP (pure kernels)
 //   → VoxgateCorpus (model, config, checks) → VoxgatePipeline (staged workers)
-//   → VoxgateLedger (SQLite: what every run saw and decided) → VoxgateOutputs (decisions, shards, totals)
-//   → voxgate (thin CLI)
+//   → VoxgateLedger (SQLite: what every run saw and decided)
+//   → VoxgateOutputs (the writers: decisions, shards, totals, manifests, datasheets)
+//   → VoxgateRun (the run's stages: list, plan, analyse, decide, release; and merge) → voxgate (thin CLI)
+// VoxgateReport and VoxgateReview read an output folder (VoxgateOutputs), beside VoxgateRun.
+// What one voxgate module gives another and nobody outside the package is `package`, not `public`.
 import PackageDescription
 
 let strictSettings: [SwiftSetting] = [
@@ -29,6 +32,7 @@ let package = Package(
     products: [
         .executable(name: "voxgate", targets: ["voxgate"]),
         .library(name: "VoxgateOutputs", targets: ["VoxgateOutputs"]),
+        .library(name: "VoxgateRun", targets: ["VoxgateRun"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -116,6 +120,16 @@ let package = Package(
             ],
             swiftSettings: strictSettings),
 
+        // MARK: - The run: its stages in order (List, Plan, Analyse, Decide, Release) and Merge, over the writers
+        .target(
+            name: "VoxgateRun",
+            dependencies: [
+                "VoxgateOutputs", "VoxgatePipeline", "VoxgateCorpus", "VoxgateLedger", "VoxgateAudio",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings),
+
         // MARK: - The validation report (reads an output folder)
         .target(
             name: "VoxgateReport",
@@ -141,7 +155,7 @@ let package = Package(
         .executableTarget(
             name: "voxgate",
             dependencies: [
-                "VoxgateOutputs", "VoxgateCorpus", "VoxgateReport", "VoxgateReview",
+                "VoxgateOutputs", "VoxgateRun", "VoxgateCorpus", "VoxgateReport", "VoxgateReview",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -151,7 +165,8 @@ let package = Package(
         .executableTarget(
             name: "voxgate-bench",
             dependencies: [
-                "VoxgateOutputs", "VoxgatePipeline", "VoxgateAudio", "VoxgateCorpus", "VoxgateDSP", "VoxgateReport",
+                "VoxgateOutputs", "VoxgateRun", "VoxgatePipeline", "VoxgateAudio", "VoxgateCorpus", "VoxgateDSP",
+                "VoxgateReport",
             ],
             path: "Benchmarks/voxgate-bench",
             swiftSettings: strictSettings),
@@ -172,7 +187,7 @@ let package = Package(
             name: "VoxgateTests",
             dependencies: [
                 "VoxgateAudio", "VoxgateDSP", "VoxgateCorpus", "VoxgatePipeline", "VoxgateLedger", "VoxgateOutputs",
-                "VoxgateReport", "VoxgateReview", "CEbur128",
+                "VoxgateRun", "VoxgateReport", "VoxgateReview", "CEbur128",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 // Parses the Kubernetes manifests in pipelines/k8s/ (ClusterRecipesTests).

@@ -27,6 +27,7 @@ import VoxgateDSP
 import VoxgateOutputs
 import VoxgatePipeline
 import VoxgateReport
+import VoxgateRun
 
 struct Figures {
     var mode: String

@@ -1,12 +1,12 @@
 import Crypto
 import Foundation
-import VoxgateCorpus
+package import VoxgateCorpus
 
 /// A file written under a temporary name and renamed into place only when complete and on disk
 /// (write, `fsync`, `rename`, `fsync` of the directory): a reader sees the whole file or none of it.
-final class AtomicFile {
+package final class AtomicFile {
     /// The suffix of files still being written; stale ones (from a killed run) are removed at start.
-    static let partialSuffix = ".partial"
+    package static let partialSuffix = ".partial"
 
     let path: String
     let partialPath: String
@@ -127,7 +127,7 @@ final class AtomicFile {
     }
 
     /// Writes a whole small file atomically.
-    static func write(_ text: String, to path: String) throws(RunError) {
+    package static func write(_ text: String, to path: String) throws(RunError) {
         let file = try AtomicFile(path: path)
         try file.write(text)
         try file.commit()
@@ -145,7 +145,7 @@ final class AtomicFile {
 
 extension RunError {
     /// An output failure with the C library's reason for `errno`.
-    static func posix(_ what: String, path: String) -> RunError {
+    package static func posix(_ what: String, path: String) -> RunError {
         let reason = String(cString: strerror(errno))
         return RunError(
             .outputUnusable,

@@ -1,18 +1,18 @@
 import Foundation
-import VoxgateCorpus
-import VoxgateLedger
+package import VoxgateCorpus
+package import VoxgateLedger
 import VoxgatePipeline
 
 /// The output folder's state before a run: refuses folders that are not voxgate's, replays what a
 /// killed run's commit still owed, and removes what an uncommitted run left behind.
-enum OutputFolder {
+package enum OutputFolder {
     /// The files and folders a run writes (all regenerated from the ledger, except `shards/`).
     static let ownedOutputs = [
         "decisions.jsonl", "totals.json", "totals.csv", "run.json", "audit.json", "shards", "splits", "datasheets",
         "report",
     ]
 
-    static func create(_ out: String) throws(RunError) {
+    package static func create(_ out: String) throws(RunError) {
         do { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) } catch {
             throw RunError(
                 .outputUnusable, "cannot create output folder '\(out)' (\(error.localizedDescription))", path: out)
@@ -22,7 +22,7 @@ enum OutputFolder {
     /// Decides whether `out` may be used. A folder with a ledger continues; `--force` starts it over
     /// (the speaker key is kept); a folder without a ledger must be new, empty, or hold only the leftovers
     /// of a first run that was killed before its commit.
-    static func prepare(_ out: String, force: Bool) throws(RunError) {
+    package static func prepare(_ out: String, force: Bool) throws(RunError) {
         let fm = FileManager.default
         // Without a ledger, `shards/` is only removed when everything in it is what voxgate writes there:
         // `--force` replaces voxgate's outputs, never someone else's files.
@@ -68,7 +68,7 @@ enum OutputFolder {
 
     /// Finishes the file operations a committed run owed (its shard renames and deletions), then removes
     /// what no committed run owns: `.partial` files and shards the ledger does not list.
-    static func recover(_ ledger: Ledger, output out: String) throws(RunError) {
+    package static func recover(_ ledger: Ledger, output out: String) throws(RunError) {
         try applyPending(ledger, output: out)
         removePartials(out)
         let released = Set(try ledger.shards().map(\.path))
@@ -80,7 +80,7 @@ enum OutputFolder {
     }
 
     /// Renames and deletes what the ledger's last commit owes, then clears the journal.
-    static func applyPending(_ ledger: Ledger, output out: String) throws(RunError) {
+    package static func applyPending(_ ledger: Ledger, output out: String) throws(RunError) {
         let pending = try ledger.pendingFiles()
         guard !pending.isEmpty else { return }
         TestPause.at("committed")
@@ -101,7 +101,7 @@ enum OutputFolder {
     /// hash is checked for every shard with `hashes` (`--verify-hashes`), otherwise only for shards whose stat
     /// (size, times, inode) is not the one recorded when they were published (``ShardStats``): a shard changed in
     /// place, even to the same size, is found without reading the others.
-    static func verify(
+    package static func verify(
         _ shards: [ShardRecord], output out: String, ledger: Ledger, hashes: Bool = false
     ) async throws(RunError) {
         let stats = try ShardStats.recorded(ledger)
@@ -123,7 +123,7 @@ enum OutputFolder {
             }
             if hashes || stats[shard.path] != stat { toHash.append(shard) }
         }
-        let digests = await IncrementalPlan.concurrentMap(toHash) { FileDigest.sha256(path: out + "/" + $0.path) }
+        let digests = await Concurrent.map(toHash) { FileDigest.sha256(path: out + "/" + $0.path) }
         for (shard, digest) in zip(toHash, digests) where digest != shard.sha256 {
             throw RunError(
                 .ledgerUnusable,

@@ -1,16 +1,20 @@
-import VoxgateCorpus
+package import VoxgateCorpus
 import VoxgatePipeline
 
 /// The JSON records of voxgate's output contract. Fields are only ever added, never renamed.
-enum OutputRecords {
+package enum OutputRecords {
     /// Where an accepted clip went.
-    struct Placement {
-        var shard: String
-        var key: String
+    package struct Placement {
+        package var shard: String
+        package var key: String
         /// `train`, `dev`, `test`, or nil when its sentence is already in another split.
-        var split: String?
+        package var split: String?
         /// SHA-256 of the audio member's content (also in the sample's JSON as `audio_sha256`).
-        var audioSHA256: String?
+        package var audioSHA256: String?
+
+        package init(shard: String, key: String, split: String?, audioSHA256: String?) {
+            (self.shard, self.key, self.split, self.audioSHA256) = (shard, key, split, audioSHA256)
+        }
     }
 
     /// One line of `decisions.jsonl`.
@@ -120,7 +124,7 @@ enum OutputRecords {
 
     /// A WebDataset key for a clip: no dots (WebDataset splits member names at the first dot), ASCII
     /// only, at most 60 bytes, and unique: a readable stem plus 12 hex digits of SHA-256(clip path).
-    static func key(for clip: ClipSource, clipDigest: String) -> String {
+    package static func key(for clip: ClipSource, clipDigest: String) -> String {
         let readable = clip.clipID.unicodeScalars.map { s -> Character in
             s.isASCII && (s.properties.isAlphabetic || ("0"..."9").contains(s) || s == "-" || s == "_")
                 ? Character(s) : "_"

@@ -1,13 +1,13 @@
 import Foundation
-import VoxgateCorpus
-import VoxgateLedger
+package import VoxgateCorpus
+package import VoxgateLedger
 import VoxgatePipeline
 
 /// The release files a run regenerates (decisions, totals, splits, datasheets, attribution, terms, run.json,
 /// audit): their SHA-256s are recorded in the ledger when they are published, so the next run and
 /// `voxgate verify` can tell a file changed outside voxgate (truncated, edited by hand) from the one it wrote.
 /// Shards are not listed here: the ledger's shard table records each one's hash.
-enum PublishedFiles {
+package enum PublishedFiles {
     static let fact = "published_files"
 
     /// The release files under `out`, relative: every regular file except shards' `.tar`s, the ledger folder,
@@ -31,9 +31,9 @@ enum PublishedFiles {
 
     /// Hashes every release file of `out` and records them in `ledger`, with the stat of every shard
     /// (``ShardStats``).
-    static func record(_ out: String, ledger: Ledger) async throws(RunError) {
+    package static func record(_ out: String, ledger: Ledger) async throws(RunError) {
         let files = list(out)
-        let digests = await IncrementalPlan.concurrentMap(files) { FileDigest.sha256(path: out + "/" + $0) }
+        let digests = await Concurrent.map(files) { FileDigest.sha256(path: out + "/" + $0) }
         var map: [String: String] = [:]
         for (file, digest) in zip(files, digests) { map[file] = digest ?? "" }
         let json = String(decoding: (try? JSONEncoder.sorted.encode(map)) ?? Data(), as: UTF8.self)
@@ -42,15 +42,15 @@ enum PublishedFiles {
     }
 
     /// The files recorded at the last publication, or nil when none were (a folder from before this check).
-    static func recorded(_ ledger: Ledger) throws(RunError) -> [String: String]? {
+    package static func recorded(_ ledger: Ledger) throws(RunError) -> [String: String]? {
         guard let text = try ledger.fact(fact) else { return nil }
         return try? JSONDecoder().decode([String: String].self, from: Data(text.utf8))
     }
 
     /// The recorded files that are missing or whose bytes changed since they were published, each with why.
-    static func changed(_ out: String, recorded: [String: String]) async -> [(file: String, why: String)] {
+    package static func changed(_ out: String, recorded: [String: String]) async -> [(file: String, why: String)] {
         let files = recorded.keys.sorted()
-        let digests = await IncrementalPlan.concurrentMap(files) { FileDigest.sha256(path: out + "/" + $0) }
+        let digests = await Concurrent.map(files) { FileDigest.sha256(path: out + "/" + $0) }
         var found: [(String, String)] = []
         for (file, digest) in zip(files, digests) {
             if digest == nil {

@@ -4,7 +4,7 @@ import VoxgatePipeline
 
 /// Compares what a release declares (Common Voice's header-based `clip_durations.tsv`, its TSV rows)
 /// with what voxgate decoded: `<out>/audit.json`.
-struct ReleaseAudit {
+package struct ReleaseAudit {
     /// Declared and decoded durations that differ by more than this are listed.
     static let toleranceMs = 100
 
@@ -25,7 +25,7 @@ struct ReleaseAudit {
     }
 
     /// Whether the layout declared anything to audit.
-    var isApplicable: Bool { !declared.isEmpty || !missingFiles.isEmpty || !unparsable.isEmpty }
+    package var isApplicable: Bool { !declared.isEmpty || !missingFiles.isEmpty || !unparsable.isEmpty }
 
     mutating func add(_ outcome: ClipOutcome) {
         guard isApplicable else { return }
@@ -68,7 +68,7 @@ struct ReleaseAudit {
     }
 
     /// One line for the run's summary.
-    var summaryLine: String {
+    package var summaryLine: String {
         "audit: \(compared) clips compared with declared durations (\(String(format: "%.4f", Double(declaredMs) / 3_600_000)) h "
             + "declared, \(String(format: "%.4f", decodedMs / 3_600_000)) h decoded); \(disagreements.count) differ by more "
             + "than \(Self.toleranceMs) ms, \(failures.count) failed to decode, \(missingFiles.count) listed but missing"

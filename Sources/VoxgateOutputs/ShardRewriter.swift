@@ -1,23 +1,23 @@
 import Foundation
-import VoxgateCorpus
+package import VoxgateCorpus
 import VoxgatePipeline
 
 /// Removes samples from a released shard: the only change a sealed shard ever gets (a withdrawal, or a
 /// clip re-decided as rejected). The shard is copied member by member, without the removed samples'
 /// members, into `<shard>.partial`, sealed, and left for the run's ledger commit to rename into place.
 /// Audio is never re-encoded: kept members (header and padded content) are copied byte for byte, in order.
-enum ShardRewriter {
-    struct Result {
-        var samples: Int
-        var bytes: Int
-        var sha256: String
+package enum ShardRewriter {
+    package struct Result {
+        package var samples: Int
+        package var bytes: Int
+        package var sha256: String
     }
 
     /// Rewrites `path` without the samples whose key is in `removing`. The released shard is an input here:
     /// it is verified against the SHA-256 its ledger recorded (`sha256`) before a byte of it is copied, so a
     /// damaged member is never carried into the new shard.
     /// - Returns: the new shard's figures, or nil when no sample is left (the shard is to be deleted).
-    static func rewrite(_ path: String, removing: Set<String>, sha256: String?) throws(RunError) -> Result? {
+    package static func rewrite(_ path: String, removing: Set<String>, sha256: String?) throws(RunError) -> Result? {
         if let sha256, FileDigest.sha256(path: path) != sha256 {
             throw RunError(
                 .ledgerUnusable,

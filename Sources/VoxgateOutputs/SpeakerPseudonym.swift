@@ -1,11 +1,11 @@
 import Crypto
 import Foundation
-import VoxgateCorpus
-import VoxgateLedger
+package import VoxgateCorpus
+package import VoxgateLedger
 
 /// Replaces a contributor's client_id with HMAC-SHA256(key, client_id): stable within a corpus that
 /// keeps its key, unlinkable across corpora with different keys, and never the raw id.
-struct SpeakerPseudonym: Sendable {
+package struct SpeakerPseudonym: Sendable {
     private let keyBytes: [UInt8]
     private var key: SymmetricKey { SymmetricKey(data: keyBytes) }
 
@@ -15,7 +15,7 @@ struct SpeakerPseudonym: Sendable {
     /// beside the path and linked into place exclusively (`link` fails if the name exists, like `O_EXCL`), so
     /// two first runs racing to create one shared key both end up with the same key, and no run ever reads a
     /// half-written one.
-    init(keyPath path: String) throws(RunError) {
+    package init(keyPath path: String) throws(RunError) {
         for _ in 0..<2 {
             if let bytes = try Self.load(path) {
                 keyBytes = bytes
@@ -84,7 +84,7 @@ struct SpeakerPseudonym: Sendable {
     }
 
     /// What an operator should know about the key file at `path`: readable by others than its owner.
-    static func warnings(keyPath path: String) -> [String] {
+    package static func warnings(keyPath path: String) -> [String] {
         var st = stat()
         guard stat(path, &st) == 0, st.st_mode & 0o044 != 0 else { return [] }
         return [
@@ -94,20 +94,20 @@ struct SpeakerPseudonym: Sendable {
     }
 
     /// The pseudonym of `clientID`, lowercase hex.
-    func callAsFunction(_ clientID: String) -> String {
+    package func callAsFunction(_ clientID: String) -> String {
         HMAC<SHA256>.authenticationCode(for: Data(clientID.utf8), using: key)
             .map { String(format: "%02x", $0) }.joined()
     }
 
     /// Names the key without revealing it: partitions and their merge must share one key.
-    var keyID: String {
+    package var keyID: String {
         HMAC<SHA256>.authenticationCode(for: Data("voxgate key id".utf8), using: key).prefix(8)
             .map { String(format: "%02x", $0) }.joined()
     }
 
     /// The keyed hash the ledger keeps of a withdrawn contributor, from their pseudonym (so it matches a
     /// clip whose ledger record holds only the pseudonym), unlinkable to the pseudonym without the key.
-    func withdrawalHash(pseudonym: String) -> String {
+    package func withdrawalHash(pseudonym: String) -> String {
         HMAC<SHA256>.authenticationCode(for: Data(("withdrawal-pseudonym\u{0}" + pseudonym).utf8), using: key)
             .map { String(format: "%02x", $0) }.joined()
     }
@@ -121,7 +121,7 @@ struct SpeakerPseudonym: Sendable {
 
     /// The run's ``SpeakerIDs``: a raw id becomes its pseudonym and its split point, and is matched against
     /// `legacyWithdrawals` (hashes of raw ids recorded before the ledger kept pseudonyms).
-    func ids(legacyWithdrawals: Set<String> = []) -> SpeakerIDs {
+    package func ids(legacyWithdrawals: Set<String> = []) -> SpeakerIDs {
         let me = self
         return SpeakerIDs(
             pseudonym: { me($0) }, splitPoint: { me.unitInterval(purpose: "split", $0) },
@@ -151,11 +151,11 @@ struct SpeakerPseudonym: Sendable {
 }
 
 extension SpeakerPseudonym {
-    static let keyFact = "speaker_key_id"
+    package static let keyFact = "speaker_key_id"
 
     /// The folder's ledger records the id of the key its release was made with; a run with another key is
     /// refused (its split manifests would carry pseudonyms its shards do not). The first run records it.
-    static func check(_ speaker: SpeakerPseudonym, against ledger: Ledger, keyPath: String) throws(RunError) {
+    package static func check(_ speaker: SpeakerPseudonym, against ledger: Ledger, keyPath: String) throws(RunError) {
         if let recorded = try ledger.fact(keyFact) {
             guard recorded == speaker.keyID else {
                 throw RunError(

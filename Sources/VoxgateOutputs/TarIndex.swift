@@ -1,20 +1,20 @@
-import Foundation
-import VoxgateCorpus
-import VoxgatePipeline
+package import Foundation
+package import VoxgateCorpus
+package import VoxgatePipeline
 
 /// The members of a shard written by voxgate and where their content lies, for copying them into another
 /// shard without decoding or re-encoding (`merge`, and removing samples from a released shard).
-enum TarIndex {
-    struct Member {
-        var name: String
-        var offset: Int
-        var size: Int
+package enum TarIndex {
+    package struct Member {
+        package var name: String
+        package var offset: Int
+        package var size: Int
     }
 
     /// Every member of the shard at `path`, in order.
     /// - Parameters:
     ///   - code, remedy: the error a damaged shard gives, and what the message tells the operator to do.
-    static func members(
+    package static func members(
         of path: String, code: RunError.Code = .inputUnusable, remedy: String = "rerun that partition"
     ) throws(RunError) -> [Member] {
         guard let handle = FileHandle(forReadingAtPath: path) else {
@@ -34,7 +34,7 @@ enum TarIndex {
     /// The member whose header block is at `offset` of the open shard `handle` (`fileSize` bytes), or nil at the
     /// archive's end (a zero block). The header is parsed strictly and its size capped by the file's own size
     /// before anything is sized by it.
-    static func header(
+    package static func header(
         _ handle: FileHandle, at offset: Int, fileSize: Int, path: String, code: RunError.Code, remedy: String
     ) throws(RunError) -> Member? {
         guard (try? handle.seek(toOffset: UInt64(offset))) != nil,
@@ -57,7 +57,7 @@ enum TarIndex {
 
     /// The uniform-audio format a sample's JSON records (`audio_sample_rate`, `audio_channels`, `audio_frames`),
     /// read from the member at `offset` of the open shard `handle`; nil when it records none.
-    static func format(_ handle: FileHandle, jsonAt offset: Int, size: Int) -> ShardAudio.Format? {
+    package static func format(_ handle: FileHandle, jsonAt offset: Int, size: Int) -> ShardAudio.Format? {
         guard (try? handle.seek(toOffset: UInt64(offset))) != nil, let data = try? handle.read(upToCount: size),
             let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
             let rate = json["audio_sample_rate"] as? Int, let channels = json["audio_channels"] as? Int,
@@ -67,14 +67,14 @@ enum TarIndex {
     }
 
     /// A member's sample key: its name up to the first dot (WebDataset's rule).
-    static func key(of name: String) -> String { String(name.prefix { $0 != "." }) }
+    package static func key(of name: String) -> String { String(name.prefix { $0 != "." }) }
 
     /// A shard's audio member: its name, place, extension, and its uniform-audio format when the sample's JSON
     /// records one (`audio_sample_rate`, `audio_channels`, `audio_frames`).
-    typealias AudioMember = (name: String, offset: Int, size: Int, ext: String, format: ShardAudio.Format?)
+    package typealias AudioMember = (name: String, offset: Int, size: Int, ext: String, format: ShardAudio.Format?)
 
     /// The audio member of each sample (by key) in a shard.
-    static func audio(of path: String) throws(RunError) -> [String: AudioMember] {
+    package static func audio(of path: String) throws(RunError) -> [String: AudioMember] {
         var audio: [String: AudioMember] = [:]
         let all = try members(of: path)
         for m in all where !m.name.hasSuffix(".json") {

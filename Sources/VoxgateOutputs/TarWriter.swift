@@ -1,10 +1,10 @@
 /// POSIX ustar (POSIX.1-1988) members, with fixed owner, mode and time so shards are byte-identical
 /// across runs: what WebDataset, Python's `tarfile` and GNU tar all read.
-enum Tar {
-    static let blockSize = 512
+package enum Tar {
+    package static let blockSize = 512
 
     /// The bytes a member of `size` bytes occupies: header plus content padded to a block.
-    static func memberSize(_ size: Int) -> Int { blockSize + (size + blockSize - 1) / blockSize * blockSize }
+    package static func memberSize(_ size: Int) -> Int { blockSize + (size + blockSize - 1) / blockSize * blockSize }
 
     /// The end-of-archive marker: two zero blocks.
     static let trailer = [UInt8](repeating: 0, count: 2 * blockSize)

@@ -1,13 +1,13 @@
 import Foundation
-import VoxgateCorpus
+package import VoxgateCorpus
 import VoxgatePipeline
 
 /// Per-language totals, accumulated clip by clip from exact frame counts; seconds and hours are
 /// derived only when printed.
-struct LanguageTotals {
-    var clips = 0
-    var accepted = 0
-    var rejectedByReason: [ReasonCode: Int] = [:]
+package struct LanguageTotals {
+    package var clips = 0
+    package var accepted = 0
+    package var rejectedByReason: [ReasonCode: Int] = [:]
     /// Decoded frames per sample rate: exact, summed as integers.
     var frames: [Int: Int] = [:]
     var acceptedFrames: [Int: Int] = [:]
@@ -111,8 +111,8 @@ struct LanguageTotals {
         frames.keys.sorted().reduce(0) { $0 + Double(frames[$1]!) / Double($1) }
     }
 
-    var totalSeconds: Double { Self.seconds(frames) }
-    var acceptedSeconds: Double { Self.seconds(acceptedFrames) }
+    package var totalSeconds: Double { Self.seconds(frames) }
+    package var acceptedSeconds: Double { Self.seconds(acceptedFrames) }
 
     /// Field names follow Common Voice's release statistics where the meaning is the same.
     func json(users: Int, validUsers: Int) -> [(String, JSONText)] {
@@ -142,8 +142,8 @@ struct LanguageTotals {
 ///
 /// Memory: per-language aggregates, plus one 16-byte key per distinct speaker (in each language's sets and the
 /// corpus's) and per group of duplicates; nothing per clip.
-struct CorpusTotals {
-    private(set) var languages: [String: LanguageTotals] = [:]
+package struct CorpusTotals {
+    package private(set) var languages: [String: LanguageTotals] = [:]
     private var allSpeakers: Set<Key128> = []
     private var allAcceptedSpeakers: Set<Key128> = []
 
@@ -156,7 +156,7 @@ struct CorpusTotals {
         }
     }
 
-    var sortedTags: [String] { languages.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) } }
+    package var sortedTags: [String] { languages.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) } }
 
     /// The key of the bucket that gathers tags outside the catalog (BCP-47 "undetermined").
     static let unknownBucket = "und"
@@ -176,7 +176,7 @@ struct CorpusTotals {
         return (out, unknown.sorted())
     }
 
-    var overall: LanguageTotals {
+    package var overall: LanguageTotals {
         languages.values.reduce(into: LanguageTotals()) { $0.merge($1) }
     }
 

@@ -4,6 +4,7 @@ import Logging
 import VoxgateCorpus
 import VoxgateOutputs
 import VoxgateReport
+import VoxgateRun
 
 /// `voxgate ingest <root> --out <dir>`.
 struct IngestCommand: AsyncParsableCommand {

@@ -2,6 +2,7 @@ import ArgumentParser
 import VoxgateCorpus
 import VoxgateOutputs
 import VoxgateReport
+import VoxgateRun
 
 /// `voxgate merge <partition dirs…> --out <dir>`.
 struct MergeCommand: AsyncParsableCommand {

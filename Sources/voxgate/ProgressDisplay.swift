@@ -1,6 +1,6 @@
 import Foundation
 import Synchronization
-import VoxgateOutputs
+import VoxgateRun
 
 /// A progress bar on a terminal (clips/s, hours, ETA); plain lines every few seconds otherwise (logs, cron).
 final class ProgressDisplay: Sendable {

@@ -1,6 +1,6 @@
 import Foundation
 import VoxgateCorpus
-import VoxgateOutputs
+import VoxgateRun
 
 /// The end-of-run summary on standard output.
 enum SummaryPrinter {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import VoxgateOutputs
+import VoxgateRun
 
 /// `voxgate`: the command line. Each subcommand builds a plain options value and calls the library.
 @main

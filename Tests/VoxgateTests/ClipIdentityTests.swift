@@ -6,6 +6,7 @@ import VoxgateLedger
 import VoxgateReport
 
 @testable import VoxgateOutputs
+@testable import VoxgateRun
 
 /// A clip is its path: folders as contributors name them (`en-US`, `EN`, bare `sv`, `sr-Latn`, `zh`, NFC/NFD
 /// twins, `index`, 245 bytes, non-UTF-8 names), real sentences of each language spoken by espeak-ng.

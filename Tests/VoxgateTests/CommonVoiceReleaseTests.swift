@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VoxgateCorpus
 import VoxgateOutputs
+import VoxgateRun
 
 @Suite("Common Voice releases as input", .serialized)
 struct CommonVoiceReleaseTests {

@@ -3,6 +3,7 @@ import Testing
 
 @testable import VoxgateCorpus
 @testable import VoxgateOutputs
+@testable import VoxgateRun
 
 /// Issue 23 rows 5–9: a Common Voice release's TSVs are parsed strictly (BOM, UTF-8, control characters,
 /// duplicated columns, unusable duration rows), and a folder named like a clip is named as one.

@@ -4,6 +4,7 @@ import VoxgateCorpus
 import VoxgatePipeline
 
 @testable import VoxgateOutputs
+@testable import VoxgateRun
 
 @Suite("Ingest: decisions, shards and totals")
 struct IngestTests {

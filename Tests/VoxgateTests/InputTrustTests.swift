@@ -7,6 +7,7 @@ import VoxgateLedger
 import VoxgatePipeline
 
 @testable import VoxgateOutputs
+@testable import VoxgateRun
 
 /// Issue 23: partition folders, earlier outputs and operator-named files are inputs too. Each test gives
 /// one damaged or hostile input, and asserts the exit code, the reason, and that nothing was published

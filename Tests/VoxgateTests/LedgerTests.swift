@@ -7,6 +7,7 @@ import VoxgateLedger
 import VoxgateReport
 
 @testable import VoxgateOutputs
+@testable import VoxgateRun
 
 /// The ledger: incremental runs, re-decisions without decoding, withdrawals that reach every shard, and
 /// output folders in a bad state.

@@ -4,6 +4,7 @@ import VoxgateCorpus
 import VoxgateLedger
 
 @testable import VoxgateOutputs
+@testable import VoxgateRun
 
 /// Partitioned runs and their merge: the merged release is byte-identical to a single run over the tree.
 @Suite("Partitions and merge")

@@ -5,6 +5,7 @@ import Testing
 import VoxgateAudio
 import VoxgateCorpus
 import VoxgatePipeline
+import VoxgateRun
 
 @testable import VoxgateLedger
 @testable import VoxgateOutputs

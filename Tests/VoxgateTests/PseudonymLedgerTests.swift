@@ -7,6 +7,7 @@ import VoxgatePipeline
 
 @testable import VoxgateLedger
 @testable import VoxgateOutputs
+@testable import VoxgateRun
 
 /// The ledger keeps a contributor's client_id only as the corpus's pseudonym: no raw id byte in the ledger
 /// (free pages included) or any output, every speaker-keyed decision taken on the pseudonym, and ledgers made

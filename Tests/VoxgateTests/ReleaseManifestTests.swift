@@ -3,6 +3,7 @@ import Testing
 import VoxgateCorpus
 
 @testable import VoxgateOutputs
+@testable import VoxgateRun
 
 /// Whether python3 imports every module named.
 func pythonHas(_ modules: String...) -> Bool {

@@ -3,6 +3,7 @@ import Testing
 import VoxgateCorpus
 import VoxgateOutputs
 import VoxgateReport
+import VoxgateRun
 
 @Suite("The validation report", .serialized)
 struct ReportTests {

@@ -3,6 +3,7 @@ import Testing
 import VoxgateCorpus
 import VoxgateLedger
 import VoxgateReview
+import VoxgateRun
 
 @testable import VoxgateOutputs
 

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VoxgateCorpus
 import VoxgateOutputs
+import VoxgateRun
 
 @Suite("Terms of use, privacy, rule of five and stable splits")
 struct TermsAndPrivacyTests {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VoxgateCorpus
 import VoxgateOutputs
+import VoxgateRun
 
 @Suite("TestAudio: every fixture gets its expected decision", .serialized)
 struct TestAudioTests {

@@ -4,6 +4,7 @@ import VoxgateCorpus
 
 @testable import VoxgateDSP
 @testable import VoxgateOutputs
+@testable import VoxgateRun
 
 /// Behaviours the suite did not exercise before (issue 19): `--verify-hashes`, `voxgate catalog`, a merge over a
 /// changed tree, a real SIGINT/SIGTERM, `speaker.key` permissions, the human log format, shard-key truncation,

@@ -1,6 +1,7 @@
 import Foundation
 import VoxgateCorpus
 import VoxgateOutputs
+import VoxgateRun
 
 /// A small upload tree of speech clips: espeak-ng speech of its own per clip (words and voice chosen by the
 /// clip's key `hz`), looped to the wanted length at a gain of its own (0.2 + hz/10 000), so every clip is speech

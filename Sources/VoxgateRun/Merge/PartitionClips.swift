@@ -1,6 +1,7 @@
 import Foundation
 import VoxgateCorpus
 import VoxgateLedger
+import VoxgateOutputs
 import VoxgatePipeline
 
 /// One partition's clips in path order, read from its ledger (opened read-only) a window at a time: a merge

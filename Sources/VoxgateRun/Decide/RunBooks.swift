@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import VoxgateCorpus
 import VoxgateLedger
+import VoxgateOutputs
 import VoxgatePipeline
 
 /// What one run changed, kept clip by clip as outcomes arrive: the ledger records to write, the shard

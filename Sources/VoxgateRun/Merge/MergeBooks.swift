@@ -1,6 +1,7 @@
 import Foundation
 import VoxgateCorpus
 import VoxgateLedger
+import VoxgateOutputs
 import VoxgatePipeline
 
 /// What a merge records, clip by clip: ``RunBooks`` for a run whose clips no earlier run of its folder saw

@@ -1,14 +1,16 @@
 import Crypto
 import Foundation
-import VoxgateCorpus
-import VoxgatePipeline
+package import VoxgateCorpus
+package import VoxgatePipeline
 
 /// The one consumer of a run's outcomes, in path order: it owns every output file (decisions, shards,
 /// split manifests, attribution, datasheets, totals, audit) and is their only writer.
 ///
 /// Clips released by earlier runs keep their place (shard, key, split); only newly accepted clips are
 /// written, into new shards. Everything else is regenerated from all clips, every run.
-final class ReleaseWriter {
+package final class ReleaseWriter {
+    /// The per-clip decisions file, regenerated every run.
+    package static let decisionsFile = "decisions.jsonl"
     private let output: String
     private let config: PipelineConfig
     private let speaker: SpeakerPseudonym
@@ -18,17 +20,17 @@ final class ReleaseWriter {
     private var splits: SplitAssigner
     private var attribution = AttributionLedger()
     private var splitConflicts: [String: Int] = [:]
-    private(set) var totals = CorpusTotals()
-    private(set) var audit: ReleaseAudit
+    package private(set) var totals = CorpusTotals()
+    package private(set) var audit: ReleaseAudit
 
     /// - Parameter released: the paths of the shards earlier runs released.
-    init(
+    package init(
         output: String, config: PipelineConfig, speaker: SpeakerPseudonym, input: CorpusInput, released: [String]
     ) throws(RunError) {
         self.output = output
         self.config = config
         self.speaker = speaker
-        decisions = try AtomicFile(path: output + "/" + Ingest.decisionsFile)
+        decisions = try AtomicFile(path: output + "/" + Self.decisionsFile)
         shards = ShardWriter(
             outputRoot: output, maxBytes: config.shards.maxBytes, maxSamples: config.shards.maxSamples,
             released: released)
@@ -39,7 +41,7 @@ final class ReleaseWriter {
     }
 
     /// Fixes the split of a sentence an earlier run released, before any clip is consumed.
-    func released(language: String, sentence: String, split: String?) {
+    package func released(language: String, sentence: String, split: String?) {
         if let split, let s = SplitAssigner.Split(rawValue: split) {
             splits.fix(language: language, sentence: sentence, split: s)
         }
@@ -49,7 +51,7 @@ final class ReleaseWriter {
     /// - Parameter released: where an earlier run released this (accepted, unchanged) clip.
     /// - Returns: where the clip is released now, if accepted.
     @discardableResult
-    func consume(_ outcome: ClipOutcome, released: OutputRecords.Placement? = nil) throws(RunError)
+    package func consume(_ outcome: ClipOutcome, released: OutputRecords.Placement? = nil) throws(RunError)
         -> OutputRecords.Placement?
     {
         var placement: OutputRecords.Placement?
@@ -106,13 +108,14 @@ final class ReleaseWriter {
 
     /// Seals this run's new shards (still `.partial`: the ledger commit owes their renames).
     /// - Returns: the shards, and the `terms.json` files beside them (also still `.partial`).
-    func sealShards() throws(RunError) -> (shards: [ShardInfo], termsFiles: [String]) {
+    package func sealShards() throws(RunError) -> (shards: [ShardInfo], termsFiles: [String]) {
         (try shards.finish(), shards.sealedTermsFiles)
     }
 
     /// Writes the files regenerated every run, from all clips (`shards`: every released shard), and
     /// `decisions.jsonl` last.
-    func publish(shards shardList: [ShardInfo], manifest: (_ shards: [ShardInfo]) -> JSONText) throws(RunError) {
+    package func publish(shards shardList: [ShardInfo], manifest: (_ shards: [ShardInfo]) -> JSONText) throws(RunError)
+    {
         try manifests.commit()
         try ReleaseManifests.write(into: output, shards: shardList)
         try attribution.write(into: output)
@@ -129,7 +132,7 @@ final class ReleaseWriter {
 
     /// Removes what this run wrote and did not commit: for a run that failed or was interrupted. Files of
     /// earlier runs are left as they were.
-    func discard() { shards.removeSealed() }
+    package func discard() { shards.removeSealed() }
 }
 
 /// The credit lines of a language's released clips whose terms require attribution: `ATTRIBUTION.md`.

@@ -4,6 +4,7 @@ import Logging
 import VoxgateAudio
 import VoxgateCorpus
 import VoxgateLedger
+import VoxgateOutputs
 import VoxgatePipeline
 
 /// Runs that find nothing changed since the last one.

@@ -2,6 +2,7 @@ import Foundation
 public import Logging
 import VoxgateCorpus
 import VoxgateLedger
+import VoxgateOutputs
 import VoxgatePipeline
 
 /// What `voxgate merge` was asked to do.
@@ -41,21 +42,7 @@ public enum Merge {
     ) async throws -> IngestSummary {
         let started = Date()
         let log = options.logger
-        let markers = try options.partitions.map { dir throws(RunError) in try PartitionMarker.read(dir) }
-        let first = try checkComplete(markers, folders: options.partitions)
-        let config: PipelineConfig
-        do { config = try JSONDecoder().decode(PipelineConfig.self, from: Data(first.config.utf8)) } catch {
-            throw RunError(
-                .inputUnusable,
-                "the partitions' pipeline settings cannot be read (\(error)); rerun them with this voxgate",
-                path: options.partitions[0])
-        }
-        guard config.checks.maxDurationSeconds <= CheckConfig.durationCap, config.checks.minDurationSeconds >= 0 else {
-            throw RunError(
-                .inputDamaged,
-                "the partitions' checks.max_duration_s (\(config.checks.maxDurationSeconds)) is outside 0...\(CheckConfig.durationCap); "
-                    + "the marker was edited: rerun the partitions", path: options.partitions[0])
-        }
+        let (markers, first, config) = try readMarkers(options)
         log.notice(
             "merge started",
             metadata: ["partitions": "\(markers.count)", "out": "\(options.output)", "root": "\(first.root)"])
@@ -63,90 +50,31 @@ public enum Merge {
         // Every partition's clips, read in path order a window at a time; every released member checked
         // against its recorded SHA-256, shard by shard, before anything is written.
         try checkOutputIsNotAnInput(options)
-        let partitions = try zip(options.partitions, markers).map { dir, marker throws(RunError) in
-            try PartitionClips(folder: dir, marker: marker)
-        }
-        var withdrawnHashes = Set<String>()
-        var carried: [WithdrawalRecord] = []
-        var erased = Set<String>()
-        for partition in partitions {
-            try await verifyMembers(of: partition)
-            let withdrawals = try partition.ledger.withdrawals()
-            withdrawnHashes.formUnion(withdrawals.filter { $0.hashed == .pseudonym }.map(\.speakerHash))
-            carried += withdrawals
-            erased.formUnion(try partition.ledger.withdrawnClips().filter { partition.partition.contains($0) })
-        }
-
+        let inputs = try await readPartitions(options, markers: markers)
         // The tree must be the one the partitions decided: every clip decided, none changed since.
-        let tree = try InputLayouts.scan(root: first.root, options: first.input)
-        var aligned = TreeAlignment(tree: tree, partitions: first.partitions)
-        var light = try MergedClips(partitions.map { $0.restarted(light: true) })
-        while let (record, _) = try light.next() { _ = try aligned.source(of: record) }
-        try aligned.finish()
+        let tree = try alignedTree(first, partitions: inputs.partitions)
 
         let out = options.output
         try OutputFolder.create(out)
         let lock = try RunLock(output: out)
         defer { withExtendedLifetime(lock) {} }
-        // A merge of exactly these partitions (the same markers) that did not finish, or did: the same command
-        // makes the same release again, so a retried cluster job finishes it.
-        let identity = mergeIdentity(markers)
-        var retry = false
-        if FileManager.default.fileExists(atPath: out + "/" + Ledger.relativePath) && !options.force {
-            // The identity is in the ledger once recorded, and in a file written before the ledger is created: a
-            // merge killed between the two (or while SQLite creates the ledger) is still known as this one.
-            retry =
-                (try? Ledger(readingInput: out).fact(Self.mergeFact)) == identity
-                || (try? String(contentsOfFile: out + "/" + Self.identityFile, encoding: .utf8)) == identity
-            guard retry else {
-                throw RunError(
-                    .outputUnusable,
-                    "'\(out)' already holds a release; a merge writes a whole new one: choose an empty --out, or pass "
-                        + "--force to replace it", path: out)
-            }
-            log.notice("merge resumed", metadata: ["out": "\(out)"])
-        }
-        try OutputFolder.prepare(out, force: options.force || retry)
-        try OutputFolder.create(out + "/.voxgate")
-        try AtomicFile.write(identity, to: out + "/" + Self.identityFile)
-        let ledger = try Ledger(output: out)
-        try ledger.setFact(Self.mergeFact, identity)
-        try OutputFolder.recover(ledger, output: out)
-        let keyPath = options.speakerKeyPath ?? options.partitions[0] + "/speaker.key"
-        guard FileManager.default.fileExists(atPath: keyPath) else {
-            throw RunError(
-                .inputUnusable,
-                "no speaker key at '\(keyPath)'; pass the key the partitions used with --speaker-key-file",
-                path: keyPath)
-        }
-        let speaker = try SpeakerPseudonym(keyPath: keyPath)
-        guard speaker.keyID == first.speakerKeyID else {
-            throw RunError(
-                .inputUnusable,
-                "the speaker key '\(keyPath)' is not the one the partitions used (key id \(speaker.keyID), partitions "
-                    + "\(first.speakerKeyID)); pass theirs with --speaker-key-file", path: keyPath)
-        }
-        try ledger.setFact(SpeakerPseudonym.keyFact, speaker.keyID)
-        try ledger.keepPseudonyms(speaker.ids())
-        if options.speakerKeyPath == nil {  // the corpus's key, beside its release as a single run keeps it
-            try? FileManager.default.removeItem(atPath: out + "/speaker.key")
-            try? FileManager.default.copyItem(atPath: keyPath, toPath: out + "/speaker.key")
-            chmod(out + "/speaker.key", 0o600)
-        }
+        let ledger = try openOutput(options, identity: mergeIdentity(markers))
+        let speaker = try speakerKey(options, partitions: first, ledger: ledger)
 
         var ingest = IngestOptions(
             root: first.root, output: out, config: config, jobs: options.jobs, input: first.input)
         ingest.logger = log
         let withdrawals = Withdrawals(
-            clientIDs: Set(tree.withdrawals.map { speaker($0) }), speakerHashes: withdrawnHashes,
-            hash: { speaker.withdrawalHash(pseudonym: $0) }, erasedClips: erased)
+            clientIDs: Set(tree.withdrawals.map { speaker($0) }), speakerHashes: inputs.withdrawnHashes,
+            hash: { speaker.withdrawalHash(pseudonym: $0) }, erasedClips: inputs.erased)
         let reviews = try ReviewVotes.load(output: out)
+        let carried = inputs.carried
         var summary = try await release(
             Release(
                 options: ingest, tree: tree, ledger: ledger, speaker: speaker,
                 speakerIDs: speaker.ids(
                     legacyWithdrawals: Set(carried.filter { $0.hashed == .clientID }.map(\.speakerHash))),
-                withdrawals: withdrawals, partitions: partitions, carriedWithdrawals: carried, reviews: reviews,
+                withdrawals: withdrawals, partitions: inputs.partitions, carriedWithdrawals: carried, reviews: reviews,
                 inputsHash: ReviewVotes.inputsHash(
                     InputsHash.of(
                         config: config, tree: tree, input: first.input, partition: nil, listed: withdrawals.clientIDs,

@@ -1,6 +1,7 @@
 import Foundation
 public import VoxgateCorpus
 import VoxgateLedger
+import VoxgateOutputs
 
 /// `<out>/PARTITION_DONE`: written last by a partition run that completed, removed when a partition run
 /// starts. It says which partition the folder holds and with what it was decided, so `merge` can refuse a

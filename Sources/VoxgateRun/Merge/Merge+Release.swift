@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import VoxgateCorpus
 import VoxgateLedger
+import VoxgateOutputs
 import VoxgatePipeline
 
 /// The release stage of a merge, streamed: the partitions' clips are read in path order (``MergedClips``), each
@@ -47,43 +48,8 @@ extension Merge {
         let runID: Int64
         do {
             runID = try ledger.commit(run: placeholder) { _, insert in
-                var clips = try MergedClips(job.partitions)
-                var aligned = TreeAlignment(tree: tree, partitions: job.partitions.first?.marker.partitions ?? 1)
-                var members = ShardMembers()
-                var duplicates = DuplicateIndex(sameSpeakerSentence: options.config.dedupe.sameSpeakerSentence)
-                while let (stored, source) = try clips.next() {
-                    if Task.isCancelled { throw CancellationError() }
-                    let partition = job.partitions[source]
-                    var clip = try Self.clip(
-                        stored, source: aligned.source(of: stored), root: tree.root, ids: job.speakerIDs)
-                    var audio: ShardAudio?
-                    if let shard = stored.shard, let key = stored.member, let sha256 = stored.audioSha256,
-                        let m = try members.member(key, shard: partition.folder + "/" + shard)
-                    {
-                        audio = ShardAudio(
-                            content: .fileRange(path: partition.folder + "/" + shard, offset: m.offset, size: m.size),
-                            fileExtension: m.ext, sha256: sha256)
-                        audio?.format = m.format
-                    }
-                    var outcome: ClipOutcome
-                    if let earlier = clip.earlier,
-                        let reassessed = analyzer.reassess(
-                            clip.source, analysis: earlier, isReleased: false, audio: audio)
-                    {
-                        outcome = reassessed
-                    } else {
-                        outcome = analyzer.analyze(clip.source)  // only a record its ledger could not read
-                        clip.storedText = nil
-                    }
-                    analyzer.decideDuplicates(&outcome, in: &duplicates)
-                    let placement = try writer.consume(outcome)
-                    try insert(books.record(outcome, placement: placement, clip: clip, stored: stored))
-                    progress(
-                        IngestProgress(
-                            done: books.done, total: tree.clips.count, accepted: books.accepted,
-                            audioSeconds: books.audioSeconds, elapsed: Date().timeIntervalSince(started)))
-                }
-                try aligned.finish()
+                try decideAll(
+                    job, analyzer: analyzer, writer: writer, books: &books, insert: insert, progress: progress)
                 (sealed, termsFiles) = try writer.sealShards()
                 var run = placeholder
                 run.ended = Timestamp.iso(Date())
@@ -91,15 +57,7 @@ extension Merge {
                 var change = books.change(
                     run: run, listed: job.withdrawals.clientIDs, earlier: job.withdrawals.speakerHashes,
                     carried: job.carriedWithdrawals)
-                for shard in sealed {
-                    change.shards.append(
-                        ShardRecord(
-                            path: shard.path, language: shard.language, license: shard.license, terms: shard.terms,
-                            samples: shard.samples, bytes: shard.bytes, sha256: shard.sha256, createdRun: 0,
-                            updatedRun: 0))
-                    change.pending.append(PendingFile(path: shard.path, op: "rename"))
-                }
-                for path in termsFiles { change.pending.append(PendingFile(path: path, op: "rename")) }
+                record(sealed, termsFiles: termsFiles, into: &change)
                 return change
             }
         } catch {
@@ -107,6 +65,81 @@ extension Merge {
             writer.discard()
             throw error
         }
+        return try await publish(job, writer: writer, books: books, sealed: sealed, runID: runID)
+    }
+
+    /// Decides every clip of the partitions again, in path order, from its stored analysis (a clip whose record
+    /// cannot be read is analysed), hands it to `writer` and records it with `insert`; then checks that the tree
+    /// held no clip the partitions did not decide.
+    static func decideAll(
+        _ job: Release, analyzer: ClipAnalyzer, writer: ReleaseWriter, books: inout MergeBooks,
+        insert: (ClipRecord) throws -> Void, progress: @Sendable (IngestProgress) -> Void
+    ) throws {
+        let (options, tree, started) = (job.options, job.tree, job.started)
+        var clips = try MergedClips(job.partitions)
+        var aligned = TreeAlignment(tree: tree, partitions: job.partitions.first?.marker.partitions ?? 1)
+        var members = ShardMembers()
+        var duplicates = DuplicateIndex(sameSpeakerSentence: options.config.dedupe.sameSpeakerSentence)
+        while let (stored, source) = try clips.next() {
+            if Task.isCancelled { throw CancellationError() }
+            let partition = job.partitions[source]
+            var clip = try Self.clip(
+                stored, source: aligned.source(of: stored), root: tree.root, ids: job.speakerIDs)
+            let audio = try shardAudio(of: stored, in: partition, members: &members)
+            var outcome: ClipOutcome
+            if let earlier = clip.earlier,
+                let reassessed = analyzer.reassess(
+                    clip.source, analysis: earlier, isReleased: false, audio: audio)
+            {
+                outcome = reassessed
+            } else {
+                outcome = analyzer.analyze(clip.source)  // only a record its ledger could not read
+                clip.storedText = nil
+            }
+            analyzer.decideDuplicates(&outcome, in: &duplicates)
+            let placement = try writer.consume(outcome)
+            try insert(books.record(outcome, placement: placement, clip: clip, stored: stored))
+            progress(
+                IngestProgress(
+                    done: books.done, total: tree.clips.count, accepted: books.accepted,
+                    audioSeconds: books.audioSeconds, elapsed: Date().timeIntervalSince(started)))
+        }
+        try aligned.finish()
+    }
+
+    /// The audio member of the sample a partition released for this clip, if any: copied byte for byte.
+    static func shardAudio(
+        of stored: ClipRecord, in partition: PartitionClips, members: inout ShardMembers
+    ) throws -> ShardAudio? {
+        guard let shard = stored.shard, let key = stored.member, let sha256 = stored.audioSha256,
+            let m = try members.member(key, shard: partition.folder + "/" + shard)
+        else { return nil }
+        var audio = ShardAudio(
+            content: .fileRange(path: partition.folder + "/" + shard, offset: m.offset, size: m.size),
+            fileExtension: m.ext, sha256: sha256)
+        audio.format = m.format
+        return audio
+    }
+
+    /// The merge's new shards in its ledger change, and their renames (and their `terms.json` files') journaled.
+    static func record(_ sealed: [ShardInfo], termsFiles: [String], into change: inout LedgerChange) {
+        for shard in sealed {
+            change.shards.append(
+                ShardRecord(
+                    path: shard.path, language: shard.language, license: shard.license, terms: shard.terms,
+                    samples: shard.samples, bytes: shard.bytes, sha256: shard.sha256, createdRun: 0,
+                    updatedRun: 0))
+            change.pending.append(PendingFile(path: shard.path, op: "rename"))
+        }
+        for path in termsFiles { change.pending.append(PendingFile(path: path, op: "rename")) }
+    }
+
+    /// After the commit: the renames applied, the release's files regenerated, and the summary.
+    static func publish(
+        _ job: Release, writer: ReleaseWriter, books: MergeBooks, sealed: [ShardInfo], runID: Int64
+    ) async throws -> IngestSummary {
+        let (options, tree, ledger, started) = (job.options, job.tree, job.ledger, job.started)
+        let out = options.output
         let log = options.logger
         log.info(
             "committed",

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import VoxgateCorpus
 import VoxgateLedger
+import VoxgateOutputs
 import VoxgatePipeline
 
 // What identifies a run in the ledger: its time stamps, the voxgate version, and the hashes of its
@@ -49,13 +50,5 @@ enum InputsHash {
         ]
         return SHA256.hash(data: Data(parts.joined(separator: "\u{0}").utf8)).map { String(format: "%02x", $0) }
             .joined()
-    }
-}
-
-extension ShardInfo {
-    init(_ record: ShardRecord) {
-        self.init(
-            path: record.path, language: record.language, license: record.license, terms: record.terms,
-            samples: record.samples, bytes: record.bytes, sha256: record.sha256)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import VoxgateCorpus
 import VoxgateLedger
+import VoxgateOutputs
 import VoxgatePipeline
 
 /// The stored analyses a run re-decides its unchanged clips from, read as the run reaches them.
@@ -96,7 +97,7 @@ final class StoredAnalyses {
             }
         }
         let (ids, identities) = (plan.speakerIDs, identities)
-        let decoded = await IncrementalPlan.concurrentMap(items) {
+        let decoded = await Concurrent.map(items) {
             Self.earlier($0, kept: kept, ids: ids, identities: identities)
         }
         for (item, earlier) in zip(items, decoded) {

@@ -1,5 +1,6 @@
 public import Foundation
 public import VoxgateCorpus
+import VoxgateOutputs
 
 /// A Prometheus text-format file for node_exporter's textfile collector (`--metrics-file`), written
 /// atomically at the end of each successful run: clips seen, accepted and rejected by reason, hours

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import VoxgateCorpus
 import VoxgateLedger
+import VoxgateOutputs
 
 /// Output folders written before a clip's identity was its path as written: their ledgers key an upload-tree
 /// clip by `<catalog tag>/<file name in NFC>` (`EN/y.wav` as `en/y.wav`, `sr-Latn/a.wav` as `sr/a.wav`,

@@ -1,6 +1,7 @@
 import Foundation
 import VoxgateCorpus
 import VoxgateLedger
+import VoxgateOutputs
 import VoxgatePipeline
 
 /// Which clips a run must decode, and which it re-decides from the ledger.
@@ -164,7 +165,7 @@ struct IncrementalPlan {
         let (hashes, sources) = (self.hashes, self.sources)
         if verifyHashes {  // every unchanged file is read again: its SHA-256 must be the recorded one
             let indices = reuse.indices.filter { reuse[$0] }
-            let same = await Self.concurrentMap(indices) { i -> Bool? in
+            let same = await Concurrent.map(indices) { i -> Bool? in
                 FileDigest.sha256(path: sources[i].path) == hashes[i]
             }
             for (i, same) in zip(indices, same) where same != true { reuse[i] = false }
@@ -221,34 +222,5 @@ struct IncrementalPlan {
             self.reuse.append(listedReuse[i])
             self.ledgered.append(listedLedgered[i])
         }
-    }
-
-    /// `transform` over `items` on every core, results in order. The work (file hashing, JSON decoding) blocks,
-    /// so it runs on a Dispatch thread while the calling task is suspended: a thread of Swift's cooperative
-    /// pool is never held by `concurrentPerform`.
-    static func concurrentMap<T: Sendable, R: Sendable>(
-        _ items: [T], _ transform: @escaping @Sendable (T) -> R?
-    ) async -> [R?] {
-        if items.isEmpty { return [] }
-        return await withCheckedContinuation { (continuation: CheckedContinuation<[R?], Never>) in
-            DispatchQueue.global(qos: .userInitiated).async {
-                continuation.resume(returning: concurrentMapOnDispatchThread(items, transform))
-            }
-        }
-    }
-
-    /// The body of ``concurrentMap(_:_:)``, for code already running on a Dispatch thread (never from async code,
-    /// where it would hold a thread of the cooperative pool).
-    static func concurrentMapOnDispatchThread<T: Sendable, R>(_ items: [T], _ transform: @Sendable (T) -> R?) -> [R?] {
-        var results = [R?](repeating: nil, count: items.count)
-        let chunk = 256
-        results.withUnsafeMutableBufferPointer { out in
-            let base = out.baseAddress!
-            nonisolated(unsafe) let target = base
-            DispatchQueue.concurrentPerform(iterations: (items.count + chunk - 1) / chunk) { c in
-                for i in c * chunk..<min(items.count, (c + 1) * chunk) { target[i] = transform(items[i]) }
-            }
-        }
-        return results
     }
 }

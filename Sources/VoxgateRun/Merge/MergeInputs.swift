@@ -1,6 +1,7 @@
 import Foundation
 import VoxgateCorpus
 import VoxgateLedger
+import VoxgateOutputs
 import VoxgatePipeline
 
 extension Merge {
@@ -36,14 +37,14 @@ extension Merge {
                         clip: record.path, partition: partition.name, folder: dir, shard: shard.path, name: m.name,
                         offset: m.offset, size: m.size, sha256: record.audioSha256))
             }
-            let verdicts = await IncrementalPlan.concurrentMap(members) { m in
+            let verdicts = await Concurrent.map(members) { m in
                 FileDigest.sha256(path: m.folder + "/" + m.shard, offset: m.offset, size: m.size)
             }
             // Members with no hash of their own (released before member hashes were recorded) stand when their
             // whole shard matches the SHA-256 its partition's ledger recorded for it.
             var shardIntact = false
             if members.contains(where: { $0.sha256 == nil }) {
-                let whole = await IncrementalPlan.concurrentMap([dir + "/" + shard.path]) {
+                let whole = await Concurrent.map([dir + "/" + shard.path]) {
                     FileDigest.sha256(path: $0)
                 }
                 shardIntact = whole.first.flatMap { $0 } == shard.sha256

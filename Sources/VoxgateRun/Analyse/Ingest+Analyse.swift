@@ -1,0 +1,51 @@
+import VoxgateCorpus
+import VoxgateLedger
+import VoxgateOutputs
+import VoxgatePipeline
+
+/// The analyse stage: the pipeline that decodes new and changed clips and re-decides unchanged ones from their
+/// stored analyses, and the clips earlier runs released, registered before any clip is decided.
+extension Ingest {
+    /// The pipeline over the plan's clips, with the shard audio the job already holds.
+    static func pipeline(for job: ReleaseJob) -> IngestPipeline {
+        let (options, plan) = (job.options, job.plan)
+        var pipeline = IngestPipeline(
+            clips: plan.sources, config: options.config, withdrawals: job.withdrawals,
+            communityTerms: job.tree.communityTerms, reviews: job.reviews, speakerIDs: plan.speakerIDs,
+            jobs: options.jobs)
+        for (i, source) in plan.sources.enumerated() {
+            if let audio = job.audio[source.clip] { pipeline.audio[i] = audio }
+        }
+        return pipeline
+    }
+
+    /// Whether the plan's clip at an index is one an earlier run released (in a shard, not withdrawn).
+    static func isReleased(in plan: IncrementalPlan) -> (Int) -> Bool {
+        let ledgered = plan.ledgered
+        return { ledgered[$0].contains(.released) }
+    }
+
+    /// Registers the clips earlier runs released, and still may, in `duplicates`, and fixes their sentences'
+    /// splits in `writer`: they are the kept ones. One this run rejects (withdrawn now, say) is not kept: a copy
+    /// of it is decided as in every later run. Their analyses are read from the ledger in path order as this pass
+    /// reaches them, and read again by the pipeline: no analysis of every clip is held.
+    /// - Returns: the PCM identities this pass read again from files (not read twice).
+    static func keepReleased(
+        _ job: ReleaseJob, pipeline: IngestPipeline, writer: ReleaseWriter, duplicates: inout DuplicateIndex
+    ) async throws -> [String: String] {
+        let (plan, sources) = (job.plan, job.plan.sources)
+        let isReleased = isReleased(in: plan)
+        let releasedAnalyses = StoredAnalyses(plan: plan, ledger: job.ledger, wanted: isReleased)
+        for (i, source) in sources.enumerated() where plan.reuse[i] && isReleased(i) {
+            guard let earlier = try await releasedAnalyses.earlier(i), source.refusal == nil,
+                pipeline.analyzer.reassess(source, analysis: earlier.analysis, isReleased: true)?.isAccepted == true
+            else { continue }
+            let kept = ClipOutcome(source: source, earlier: earlier.analysis)
+            duplicates.register(released: kept)
+            if let meta = kept.metadata {
+                writer.released(language: source.languageTag, sentence: meta.sentence, split: earlier.before.split)
+            }
+        }
+        return releasedAnalyses.reidentified
+    }
+}
