@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VoxgateCorpus
+import VoxgateRun
 
 @testable import VoxgateOutputs
 
