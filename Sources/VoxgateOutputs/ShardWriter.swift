@@ -66,7 +66,8 @@ final class ShardWriter {
     /// Adds one sample: its members (`<key>.<ext>` names and bytes) go into the stream's current shard.
     /// A member copied from a file is hashed as it is copied and must match `sha256` (the hash recorded for
     /// it when it was analysed or first sharded): an upload changed since, or a partition's member damaged
-    /// in transit, is never published.
+    /// in transit, is never published. An upload still in memory (``ShardAudio/Content/upload(_:)``) is written
+    /// as analysed: its hash was taken over those bytes.
     func add(language: String, terms: Terms, members: [(name: String, data: ShardAudio.Content, sha256: String?)])
         throws(RunError)
     {
@@ -83,6 +84,8 @@ final class ShardWriter {
             try shard.file.write(Tar.header(name: member.name, size: member.data.size))
             switch member.data {
             case .bytes(let bytes): try shard.file.write(bytes)
+            case .upload(let upload):  // the bytes analysed: `sha256` was taken over them (UploadBytes)
+                try upload.withBytes { bytes throws(RunError) in try shard.file.write(bytes) }
             case .file(let path, let size):
                 let got = try shard.file.copy(from: path, size: size, hashing: member.sha256 != nil)
                 if let want = member.sha256, got != want {

@@ -90,8 +90,12 @@ public struct ShardAudio: Sendable, Hashable {
     public enum Content: Sendable, Hashable {
         /// Bytes made by the pipeline (FLAC re-encodes), at most `checks.max_duration_s` of audio.
         case bytes([UInt8])
-        /// The uploaded file itself, streamed into the shard in chunks: memory does not grow with it.
+        /// The uploaded file itself, streamed into the shard in chunks: memory does not grow with it. Hashed as it
+        /// is copied: a file changed since it was analysed is refused.
         case file(path: String, size: Int)
+        /// The uploaded file's bytes as analysed, held since they were read whole (at most
+        /// ``FileImage/inMemoryLimit``): written as they are, their SHA-256 being the one taken over them.
+        case upload(UploadBytes)
         /// A member of a shard already written (a partition's, for `merge`): `size` bytes at `offset`.
         case fileRange(path: String, offset: Int, size: Int)
 
@@ -99,6 +103,7 @@ public struct ShardAudio: Sendable, Hashable {
             switch self {
             case .bytes(let b): b.count
             case .file(_, let size): size
+            case .upload(let upload): upload.count
             case .fileRange(_, _, let size): size
             }
         }

@@ -97,7 +97,7 @@ public struct HalfBandDecimator: Sendable {
         // least staged − 2 × reach past its start).
         let fromStage = Swift.min(total, Swift.max(0, Self.complete(before: start + head) - produced))
         let outStart = output.count
-        output.append(contentsOf: repeatElement(0, count: total))
+        output.appendZeros(total)
         output.withUnsafeMutableBufferPointer { out in
             let o = out.baseAddress! + outStart
             stage.withUnsafeBufferPointer { s in

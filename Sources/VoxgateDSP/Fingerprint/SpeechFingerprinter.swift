@@ -93,8 +93,8 @@ public struct SpeechFingerprinter: Sendable {
         analyzeFrames()
         // Frames more than 40 dB below the loud frames (the 90th percentile of frame energy) carry noise or
         // codec artefacts only: mark them 0. A word needs both of its frames above that floor.
-        let sorted = energies.sorted()
-        let loud = sorted.isEmpty ? 0 : sorted[Int(Double(sorted.count - 1) * 0.9)]
+        let loud =
+            energies.isEmpty ? 0 : OrderStatistic.values(energies, at: [Int(Double(energies.count - 1) * 0.9)])[0]
         let floor = loud * Float(Double.pow(10, -quietDB / 10))
         var out = words
         for i in out.indices where !(energies[i] > floor && energies[i + lag] > floor) || loud <= 0 { out[i] = 0 }

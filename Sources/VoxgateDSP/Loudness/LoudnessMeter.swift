@@ -116,10 +116,11 @@ public struct LoudnessMeter: Sendable {
         let aboveAbsolute = energies.filter { lufs($0) > absoluteGate }
         guard !aboveAbsolute.isEmpty else { return nil }
         let relativeGate = lufs(aboveAbsolute.reduce(0, +) / Double(aboveAbsolute.count)) - 20
-        let values = aboveAbsolute.map(lufs).filter { $0 > relativeGate }.sorted()
+        let values = aboveAbsolute.map(lufs).filter { $0 > relativeGate }
         guard values.count >= 2 else { return nil }
-        func percentile(_ p: Double) -> Double { values[Int((Double(values.count - 1) * p).rounded())] }
-        return percentile(0.95) - percentile(0.10)
+        func rank(_ p: Double) -> Int { Int((Double(values.count - 1) * p).rounded()) }
+        let percentiles = OrderStatistic.values(values, at: [rank(0.95), rank(0.10)])
+        return percentiles[0] - percentiles[1]
     }
 }
 

@@ -42,16 +42,31 @@ public struct TruePeakMeter: Sendable {
 
     public init(sampleRate: Int, channels: Int) {
         factor = sampleRate < 96_000 ? 4 : sampleRate < 192_000 ? 2 : 1
-        let taps = Self.interpolationTaps(factor: factor)
-        history = max(taps.count - 1, 0)
-        phaseTaps = taps.flatMap { t in (0..<3).map { SIMD4(repeating: t[$0]) } }
-        var sums = SIMD3<Float>.zero
-        for t in taps { sums += t.replacing(with: -t, where: t .< 0) }
-        gain = sums.max() * 1.0001  // rounding margin: never skip a span that could matter
+        // Made once per factor, not per clip (issue 18: its sines and cosines showed in a run's profile).
+        let design = factor == 4 ? Self.designs.four : factor == 2 ? Self.designs.two : Self.designs.one
+        (history, phaseTaps, gain) = (design.history, design.phaseTaps, design.gain)
         self.channels = channels
         saved = [Float](repeating: 0, count: channels * history)
         stage = [Float](repeating: 0, count: history + Self.span + 3)
     }
+
+    /// The interpolator at one factor: ``history``, ``phaseTaps`` and ``gain``.
+    struct Design: Sendable {
+        let history: Int
+        let phaseTaps: [SIMD4<Float>]
+        let gain: Float
+
+        init(factor: Int) {
+            let taps = TruePeakMeter.interpolationTaps(factor: factor)
+            history = max(taps.count - 1, 0)
+            phaseTaps = taps.flatMap { t in (0..<3).map { SIMD4(repeating: t[$0]) } }
+            var sums = SIMD3<Float>.zero
+            for t in taps { sums += t.replacing(with: -t, where: t .< 0) }
+            gain = sums.max() * 1.0001  // rounding margin: never skip a span that could matter
+        }
+    }
+
+    static let designs = (one: Design(factor: 1), two: Design(factor: 2), four: Design(factor: 4))
 
     /// Taps of interpolation phases 1, 2, 3 at `factor`× (zeros for phases it does not have): tap k of phase
     /// p is the windowed sinc at k·factor + p, and output p of input n is Σ_k tap[k][p] · x[n − k].

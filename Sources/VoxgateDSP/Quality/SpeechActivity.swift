@@ -69,20 +69,22 @@ public struct SpeechAnalyzer: Sendable {
             hasSpeech: false, speechSeconds: 0, leadingSilenceSeconds: Double(energies.count) * frameSeconds,
             trailingSilenceSeconds: 0, snrDB: nil)
         let db = energies.map { $0 > 0 ? 10 * Double.log10(Double($0)) : -200 }
-        let nonZero = db.filter { $0 > -150 }.sorted()
+        let nonZero = db.filter { $0 > -150 }
         guard nonZero.count >= 5 else { return none }
-        let floor = nonZero[Int(Double(nonZero.count - 1) * 0.10)]
-        let loud = nonZero[Int(Double(nonZero.count - 1) * 0.95)]
+        let percentiles = OrderStatistic.values(
+            nonZero, at: [Int(Double(nonZero.count - 1) * 0.10), Int(Double(nonZero.count - 1) * 0.95)])
+        let (floor, loud) = (percentiles[0], percentiles[1])
         // Speech needs a level (−60 dBFS) and an energy range stationary noise does not have.
         // Speech needs a level (−60 dBFS) and syllabic modulation: over 100 ms windows, stationary noise of any
         // colour varies by well under 3 dB between its 10th and 95th percentiles; speech, even under noise
         // as loud as itself, varies by more.
         let windows = stride(from: 0, to: max(energies.count - 4, 0), by: 5).map { i in
             10 * Double.log10(Double(energies[i..<i + 5].reduce(0, +)) / 5 + 1e-20)
-        }.sorted()
-        guard windows.count >= 3, loud > -60,
-            windows[Int(Double(windows.count - 1) * 0.95)] - windows[Int(Double(windows.count - 1) * 0.10)] >= 3
-        else { return none }
+        }
+        guard windows.count >= 3, loud > -60 else { return none }
+        let spread = OrderStatistic.values(
+            windows, at: [Int(Double(windows.count - 1) * 0.95), Int(Double(windows.count - 1) * 0.10)])
+        guard spread[0] - spread[1] >= 3 else { return none }
         let threshold = floor + Swift.max(6, 0.3 * (loud - floor))
         var speech = db.map { $0 >= threshold }
         // Hangover: keep 60 ms after each speech frame.
