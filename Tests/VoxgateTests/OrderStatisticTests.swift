@@ -5,22 +5,10 @@ import Testing
 /// Percentiles by selection (``OrderStatistic``) against `sorted()`, which they replace (issue 18).
 @Suite("Order statistics: the same values as sorting")
 struct OrderStatisticTests {
-    /// A fixed-seed generator (SplitMix64): the same arrays every run.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// Arrays of every shape the percentiles meet: random, with many repeats, constant, sorted, reversed,
     /// organ-pipe, with signed zeros and infinities, of sizes 1 to 700.
     static func arrays<T: BinaryFloatingPoint>(_: T.Type) -> [[T]] where T.RawSignificand: FixedWidthInteger {
-        var rng = SplitMix(state: 18)
+        var rng = SplitMix64(seed: 18)
         var out: [[T]] = []
         for n in [1, 2, 3, 4, 5, 7, 10, 31, 64, 100, 255, 256, 257, 625, 700] {
             let random = (0..<n).map { _ in T.random(in: -80...10, using: &rng) }
@@ -71,7 +59,7 @@ struct OrderStatisticTests {
 
     /// With a NaN, sorting's order is what it is: the values are sorted as before, bit for bit.
     @Test func withANaNTheValuesAreSortedAsBefore() {
-        var rng = SplitMix(state: 7)
+        var rng = SplitMix64(seed: 7)
         for n in [5, 50, 500] {
             var a = (0..<n).map { _ in Float.random(in: -1...1, using: &rng) }
             a[n / 3] = .nan
