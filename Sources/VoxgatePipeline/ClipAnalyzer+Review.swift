@@ -23,10 +23,12 @@ extension ClipAnalyzer {
     /// copies are not measured against it), and a near-duplicate reviewers accepted keeps its audio.
     /// A withdrawn clip is not checked: a withdrawal supersedes every other finding (see ``decide``), and runs
     /// after it no longer hold the metadata or fingerprint a duplicate finding would come from.
-    public func decideDuplicates(_ outcome: inout ClipOutcome, in duplicates: inout DuplicateIndex) {
+    public func decideDuplicates(
+        _ outcome: inout ClipOutcome, in duplicates: inout DuplicateIndex, standing: StandingNearDuplicate? = nil
+    ) {
         if outcome.findings.contains(where: { $0.reason == .consentWithdrawn }) { return }
         guard let tally = outcome.review else {
-            duplicates.decide(&outcome)
+            duplicates.decide(&outcome, standing: standing)
             return
         }
         if outcome.isAccepted, ReviewPolicy.effect(findings: [], tally: tally, config: config.review) == .reject {
@@ -35,7 +37,7 @@ extension ClipAnalyzer {
         }
         let audio = outcome.shardAudio
         let wasAccepted = outcome.isAccepted
-        duplicates.decide(&outcome)
+        duplicates.decide(&outcome, standing: standing)
         guard wasAccepted, !outcome.isAccepted, audio != nil,
             ReviewPolicy.effect(findings: outcome.findings, tally: tally, config: config.review) == .lift
         else { return }

@@ -51,7 +51,9 @@ public struct DuplicateIndex: Sendable {
 
     /// Applies the duplicate check to `outcome`, which must arrive in path order. A clip is never a duplicate of
     /// itself (a clip registered by an earlier run and decided again).
-    public mutating func decide(_ outcome: inout ClipOutcome) {
+    /// - Parameter standing: an earlier run's near-duplicate decision of this unchanged clip: it replaces the
+    ///   near-duplicate lookup when its kept clip is registered as released (``StandingNearDuplicate``).
+    public mutating func decide(_ outcome: inout ClipOutcome, standing: StandingNearDuplicate? = nil) {
         guard let measurement = outcome.measurement else { return }
         let clip = outcome.source.clip
         // A clip an earlier run released is the kept one of its group by definition: nothing to look up.
@@ -71,6 +73,10 @@ public struct DuplicateIndex: Sendable {
             outcome.findings.append(
                 Finding(.duplicate, "the same speaker already recorded this sentence in \(first), which is kept"))
             outcome.shardAudio = nil
+        } else if kept == nil, !measurement.fingerprint.isEmpty, let standing, isReleased(standing.kept) {
+            outcome.duplicateOf = standing.kept
+            outcome.findings.append(Finding(.duplicate, standing.detail))
+            outcome.shardAudio = nil
         } else if kept == nil, !measurement.fingerprint.isEmpty,
             let match = recordings.bestMatch(
                 measurement.fingerprint, excluding: { paths.matches(recordingClips[$0], clip) })
@@ -78,11 +84,12 @@ public struct DuplicateIndex: Sendable {
             let first = paths[recordingClips[match.ordinal]]
             outcome.duplicateOf = first
             let similarity = String(format: "%.2f", match.similarity)
+            let offset = String(format: "%+d", match.offsetMilliseconds)
             outcome.findings.append(
                 Finding(
                     .duplicate,
-                    "the same recording as \(first) (similarity \(similarity) at offset \(String(format: "%+d", match.offsetMilliseconds)) ms), which is kept"
-                ))
+                    StandingNearDuplicate.prefix(first) + "\(similarity) at offset \(offset)"
+                        + StandingNearDuplicate.suffix))
             outcome.shardAudio = nil
         } else if outcome.isAccepted {
             register(outcome)

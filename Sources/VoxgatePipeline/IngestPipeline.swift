@@ -40,8 +40,9 @@ public struct IngestPipeline: Sendable {
         self.window = max(jobs, jobs * config.run.clipsInFlightPerJob)
     }
 
-    /// An earlier run's analysis of a clip, and whether that run released it (its audio is in a shard already).
-    public typealias Earlier = (analysis: ClipAnalysis, isReleased: Bool)
+    /// An earlier run's analysis of a clip, whether that run released it (its audio is in a shard already), and its
+    /// near-duplicate decision when it stands (``StandingNearDuplicate``).
+    public typealias Earlier = (analysis: ClipAnalysis, isReleased: Bool, standing: StandingNearDuplicate?)
 
     /// Runs every clip and calls `consume` once per clip, in path order, on one task at a time.
     /// - Parameters:
@@ -59,6 +60,7 @@ public struct IngestPipeline: Sendable {
         var duplicates =
             (consume duplicates) ?? DuplicateIndex(sameSpeakerSentence: analyzer.config.dedupe.sameSpeakerSentence)
         var pending: [Int: ClipOutcome] = [:]
+        var standing: [Int: StandingNearDuplicate] = [:]  // of the clips in `pending`
         var next = 0  // index of the next clip to start
         var emit = 0  // index of the next clip to hand to the consumer
         let analyzer = analyzer
@@ -76,7 +78,7 @@ public struct IngestPipeline: Sendable {
                     if let provide {
                         stored = try await provide(index)
                     } else if !earlier.isEmpty {
-                        stored = earlier[index].map { ($0, released.contains(index)) }
+                        stored = earlier[index].map { ($0, released.contains(index), nil) }
                     }
                     if let stored {
                         // No decoding: cheap enough to run here, unless its shard audio must be re-encoded.
@@ -84,6 +86,7 @@ public struct IngestPipeline: Sendable {
                             source, analysis: stored.analysis, isReleased: stored.isReleased, audio: audio[index])
                         {
                             pending[index] = outcome
+                            standing[index] = stored.standing
                             next += 1
                             continue
                         }
@@ -95,7 +98,10 @@ public struct IngestPipeline: Sendable {
             }
             func drain() async throws {
                 while var ready = pending.removeValue(forKey: emit) {
-                    StageClock.measure(.duplicates) { analyzer.decideDuplicates(&ready, in: &duplicates) }
+                    let standing = standing.removeValue(forKey: emit)
+                    StageClock.measure(.duplicates) {
+                        analyzer.decideDuplicates(&ready, in: &duplicates, standing: standing)
+                    }
                     try await consume(ready)
                     emit += 1
                 }

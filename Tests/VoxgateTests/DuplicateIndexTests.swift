@@ -158,6 +158,59 @@ struct DuplicateIndexTests {
         #expect(m.duplicateOf == "en/z.wav")
     }
 
+    /// A near-duplicate decision that stands (``StandingNearDuplicate``) replaces the lookup only while its kept clip
+    /// is registered as released, and never the exact checks that come first.
+    @Test func aStandingNearDuplicateStandsWhileItsKeptClipIsReleased() {
+        let detail = "the same recording as en/x.wav (similarity 0.87 at offset -24 ms), which is kept"
+        let standing = StandingNearDuplicate(kept: "en/x.wav", detail: detail)
+        let x = Self.clip("en/x.wav", digest: Self.digest(1), sentence: "X.", fingerprint: Self.fingerprint(11))
+        // Y's fingerprint matches nothing: what it is found to be comes from the standing decision alone.
+        let y = Self.clip("en/y.wav", digest: Self.digest(2), client: "spk-2", fingerprint: Self.fingerprint(12))
+        var index = DuplicateIndex()
+        index.register(released: x)
+        var decided = y
+        index.decide(&decided, standing: standing)
+        #expect(decided.duplicateOf == "en/x.wav" && decided.shardAudio == nil)
+        #expect(decided.detail == "duplicate: " + detail)
+        // Its kept clip not released (withdrawn, say, so not registered): looked up again, and nothing matches.
+        var fresh = DuplicateIndex()
+        fresh.register(Self.clip("en/x.wav", digest: Self.digest(1), sentence: "X.", fingerprint: Self.fingerprint(11)))
+        var looked = y
+        fresh.decide(&looked, standing: standing)
+        #expect(looked.isAccepted && looked.duplicateOf == nil)
+        // The same samples as a kept clip: the exact finding, whatever stood.
+        var copy = Self.clip("en/z.wav", digest: Self.digest(1), client: "spk-3", fingerprint: Self.fingerprint(12))
+        index.decide(&copy, standing: StandingNearDuplicate(kept: "en/w.wav", detail: detail))
+        #expect(copy.detail == "duplicate: the same decoded samples as en/x.wav, which is kept")
+    }
+
+    /// The standing decision read back from a record's detail is the finding the lookup wrote, word for word; any
+    /// other duplicate finding, or another kept clip, gives none.
+    @Test func aStandingNearDuplicateIsReadBackFromTheRecordWordForWord() throws {
+        var index = DuplicateIndex()
+        let recording = Self.fingerprint(21)
+        _ = Self.decided(Self.clip("en/a b; c.wav", digest: Self.digest(1), fingerprint: recording), in: &index)
+        var copy = Self.clip(
+            "en/d.wav", digest: Self.digest(2), client: "spk-2", sentence: "D.", fingerprint: recording)
+        copy.findings.append(Finding(.languageMismatch, "the text reads as French; which is kept (similarity 1)"))
+        index.decide(&copy)
+        let finding = try #require(copy.findings.first { $0.reason == .duplicate })
+        let read = try #require(StandingNearDuplicate(duplicateOf: copy.duplicateOf, detail: copy.detail))
+        #expect(read == StandingNearDuplicate(kept: "en/a b; c.wav", detail: finding.detail))
+        #expect(StandingNearDuplicate(duplicateOf: "en/other.wav", detail: copy.detail) == nil)
+        #expect(StandingNearDuplicate(duplicateOf: nil, detail: copy.detail) == nil)
+        #expect(
+            StandingNearDuplicate(
+                duplicateOf: "en/a.wav", detail: "duplicate: the same decoded samples as en/a.wav, which is kept")
+                == nil)
+        #expect(
+            StandingNearDuplicate(
+                duplicateOf: "en/a.wav",
+                detail: "duplicate: the same recording as en/a.wav (similarity <b>1</b> at offset +0 ms), which is kept"
+            )
+                == nil)
+    }
+
     @Test func registeringAClipTwiceHasNoFurtherEffect() {
         var index = DuplicateIndex()
         let a = Self.clip("en/a.wav", digest: Self.digest(1), fingerprint: Self.fingerprint(1))

@@ -76,13 +76,17 @@ extension Ingest {
         let isReleased = isReleased(in: plan)
         // Identities the first pass read again from files are not read twice.
         let stored = StoredAnalyses(plan: plan, ledger: job.ledger, identities: identities)
+        let decisionsStand = try nearDuplicatesStand(job)
         var inFlight: [Int: StoredAnalyses.Earlier] = [:]
         var reidentified = 0
         let provide: (Int) async throws -> IngestPipeline.Earlier? = { i in
             guard let earlier = try await stored.earlier(i) else { return nil }
             inFlight[i] = earlier
             if earlier.reidentified { reidentified += 1 }
-            return (earlier.analysis, isReleased(i))
+            let standing =
+                decisionsStand
+                ? StandingNearDuplicate(duplicateOf: earlier.before.duplicateOf, detail: earlier.before.detail) : nil
+            return (earlier.analysis, isReleased(i), standing)
         }
         try await pipeline.run(duplicates: consume duplicates, earlier: provide) { outcome in
             let earlier = inFlight.removeValue(forKey: books.done)
@@ -95,6 +99,13 @@ extension Ingest {
                     audioSeconds: decided.audioSeconds, elapsed: Date().timeIntervalSince(started)))
         }
         decided.reidentified = reidentified
+    }
+
+    /// Whether the ledger's near-duplicate decisions of unchanged clips stand (``StandingNearDuplicate``): the last
+    /// run, which decided every clip the ledger holds, ran this voxgate version with these decision settings.
+    static func nearDuplicatesStand(_ job: ReleaseJob) throws(RunError) -> Bool {
+        guard let last = try job.ledger.runs().last else { return false }
+        return last.version == VoxgateVersion.current && last.configHash == ConfigHash.of(job.options.config)
     }
 
     /// Places one outcome in the release (where an earlier run released it, if it is unchanged and still
