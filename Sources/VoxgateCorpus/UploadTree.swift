@@ -75,7 +75,6 @@ public enum UploadTree: InputLayout {
 
     private static func scanLanguage(dir: String, folder: String, tag: String, warnings: inout [String]) -> [ClipSource]
     {
-        let fm = FileManager.default
         guard let (entries, undecodable) = UploadTreeNames.list(dir) else {
             warnings.append("\(folder)/: cannot list this folder; its clips were not read")
             return []
@@ -84,35 +83,34 @@ public enum UploadTree: InputLayout {
             warnings.append("\(folder)/\(name): a file name that is not UTF-8; not read, rename it in UTF-8")
         }
         var sidecars: [String: String] = [:]  // stem as on disk, and its NFC form → on-disk name
-        var audio: [(name: String, stem: String)] = []
+        var audio: [(name: String, stem: String, size: Int)] = []
         for name in entries where !name.hasPrefix(".") && name != termsFile {
-            var isDir: ObjCBool = false
-            guard fm.fileExists(atPath: dir + "/" + name, isDirectory: &isDir) else { continue }
-            if isDir.boolValue {
+            // One stat per entry (following a link, as opening it would), for its kind and its size.
+            var info = stat()
+            guard stat(dir + "/" + name, &info) == 0 else { continue }
+            if info.st_mode & S_IFMT == S_IFDIR {
                 warnings.append("\(folder)/\(name)/: nested folders are not part of the layout; ignored")
                 continue
             }
             let (stem, ext) = splitExtension(name)
             if ext.lowercased() == "json" {
                 sidecars[stem] = name
-                if sidecars[stem.precomposedStringWithCanonicalMapping] == nil {
-                    sidecars[stem.precomposedStringWithCanonicalMapping] = name
-                }
+                let nfc = SentenceKey.nfc(stem)
+                if sidecars[nfc] == nil { sidecars[nfc] = name }
             } else {
-                audio.append((name, stem))
+                audio.append((name, stem, Int(info.st_size)))
             }
         }
         var clips: [ClipSource] = []
         var used: Set<String> = []  // sidecar names
-        for (name, stem) in audio {
+        for (name, stem, size) in audio {
             let path = dir + "/" + name
-            let size = (try? fm.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-            let nfc = stem.precomposedStringWithCanonicalMapping
+            let nfc = SentenceKey.nfc(stem)
             let sidecarName = sidecars[stem] ?? sidecars[nfc]
             if let sidecarName { used.insert(sidecarName) }
             clips.append(
                 ClipSource(
-                    clip: folder + "/" + name.precomposedStringWithCanonicalMapping, path: path, languageTag: tag,
+                    clip: folder + "/" + SentenceKey.nfc(name), path: path, languageTag: tag,
                     writtenTag: folder, clipID: nfc, metadata: .sidecar(path: sidecarName.map { dir + "/" + $0 }),
                     byteSize: size))
         }
