@@ -62,4 +62,13 @@ import Testing
         #expect(SentenceKey.normalise("Cafe\u{301}, CAFÉ!  café") == "café café café")
         #expect(SentenceKey.normalise("  Hello,   World 42 ") == "hello world 42")
     }
+
+    /// Every ASCII scalar is a word character exactly when Unicode's properties say so, and so is every sample's.
+    @Test func wordCharactersMatchTheUnicodeProperties() {
+        func byProperties(_ c: Unicode.Scalar) -> Bool { c.properties.isAlphabetic || c.properties.numericType != nil }
+        let scalars = (0..<0x80).compactMap(Unicode.Scalar.init) + Self.samples().flatMap(\.unicodeScalars)
+        for c in scalars {
+            #expect(SentenceKey.isWordCharacter(c) == byProperties(c), "U+\(String(c.value, radix: 16))")
+        }
+    }
 }
