@@ -15,7 +15,9 @@ public enum SentenceKey {
     /// `A`–`Z`, `a`–`z` and `0`–`9`, answered without the property tables (which were most of this key's cost).
     static func isWordCharacter(_ scalar: Unicode.Scalar) -> Bool {
         let v = scalar.value
-        guard v >= 0x80 else { return (0x30...0x39).contains(v) || (0x41...0x5A).contains(v) || (0x61...0x7A).contains(v) }
+        guard v >= 0x80 else {
+            return (0x30...0x39).contains(v) || (0x41...0x5A).contains(v) || (0x61...0x7A).contains(v)
+        }
         return scalar.properties.isAlphabetic || scalar.properties.numericType != nil
     }
 
