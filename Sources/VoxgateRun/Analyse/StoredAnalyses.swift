@@ -46,6 +46,9 @@ final class StoredAnalyses {
     private var ahead: [Int: Earlier] = [:]
     /// The first plan index not read yet.
     private var next = 0
+    /// The batch after the one in `ahead`, its records read and its analyses being decoded on another thread while
+    /// the run decides the batch before it.
+    private var coming: Batch?
 
     /// - Parameters:
     ///   - ledger: where the records are (unless the plan holds them, ``IncrementalPlan/records``).
@@ -61,6 +64,8 @@ final class StoredAnalyses {
         self.identities = identities
     }
 
+    deinit { coming?.decoding.cancel() }
+
     /// The stored analysis of the plan's clip `i`, or nil when it is to be decoded. Asked in increasing `i`.
     func earlier(_ i: Int) async throws(RunError) -> Earlier? {
         guard plan.reuse[i] else { return nil }
@@ -68,9 +73,41 @@ final class StoredAnalyses {
         return ahead.removeValue(forKey: i)
     }
 
-    /// Reads and decodes the next ``batch`` wanted clips from `start` on.
+    /// Up to ``batch`` wanted clips from `start` on (plan indices `start..<end`), their records read, their analyses
+    /// being decoded.
+    private struct Batch {
+        var start: Int
+        var end: Int
+        var items: [Item]
+        var decoding: Task<[Earlier?], Never>
+    }
+
+    /// Takes the batch that holds `start` (the one decoded ahead, or one read now), then starts decoding the next:
+    /// two batches are resident at most, and the decoding of one overlaps the decisions of the other.
     private func read(from start: Int) async throws(RunError) {
         ahead.removeAll(keepingCapacity: true)  // anything before `start` was not asked for
+        let batch: Batch
+        if let coming, coming.start <= start, start < coming.end {
+            batch = coming
+        } else {
+            coming?.decoding.cancel()
+            batch = try gather(from: start)
+        }
+        coming = nil
+        next = batch.end
+        let decoded = await batch.decoding.value
+        for (item, earlier) in zip(batch.items, decoded) where item.index >= start {
+            guard let earlier else { continue }
+            ahead[item.index] = earlier
+            if earlier.reidentified, identities[item.source.clip] == nil {
+                reidentified[item.source.clip] = earlier.analysis.measurement?.pcmXXH3
+            }
+        }
+        if next < plan.sources.count { coming = try gather(from: next) }
+    }
+
+    /// Reads the records of the next ``batch`` wanted clips from `start` on, and starts decoding their analyses.
+    private func gather(from start: Int) throws(RunError) -> Batch {
         var items: [Item] = []
         var j = start
         while j < plan.sources.count, items.count < Self.batch {
@@ -83,10 +120,9 @@ final class StoredAnalyses {
             }
             j += 1
         }
-        next = j
-        guard let first = items.first, let last = items.last else { return }
         let kept = plan.records == nil  // the ledger's text and fingerprint stand while the analysis is unchanged
-        if kept {  // merge-join the path range's records with the items, both in path order
+        if kept, let first = items.first, let last = items.last {
+            // Merge-join the path range's records with the items, both in path order.
             let rows = try ledger.clips(from: first.source.clip, through: last.source.clip)
             var r = 0
             for k in items.indices {
@@ -96,17 +132,16 @@ final class StoredAnalyses {
                 items[k].record = rows[r]  // `r` stays: two uploads may share a clip path (a conflict)
             }
         }
-        let (ids, identities) = (plan.speakerIDs, identities)
-        let decoded = await Concurrent.map(items) {
-            Self.earlier($0, kept: kept, ids: ids, identities: identities)
-        }
-        for (item, earlier) in zip(items, decoded) {
-            guard let earlier else { continue }
-            ahead[item.index] = earlier
-            if earlier.reidentified, identities[item.source.clip] == nil {
-                reidentified[item.source.clip] = earlier.analysis.measurement?.pcmXXH3
-            }
-        }
+        return Batch(
+            start: start, end: j, items: items,
+            decoding: Self.decode(items, kept: kept, ids: plan.speakerIDs, identities: identities))
+    }
+
+    /// Decodes `items`' analyses on another thread (``earlier(_:kept:ids:identities:)``).
+    private static func decode(_ items: [Item], kept: Bool, ids: SpeakerIDs, identities: [String: String]) -> Task<
+        [Earlier?], Never
+    > {
+        Task { await Concurrent.map(items) { earlier($0, kept: kept, ids: ids, identities: identities) } }
     }
 
     /// One clip to read: its plan index and source, its record, and its sidecar's stat now.
