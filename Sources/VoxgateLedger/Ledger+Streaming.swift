@@ -35,6 +35,17 @@ extension Ledger {
         }
     }
 
+    /// The released clips' registrations (``ClipRecord/kept``) between `first` and `last` (both included), in path
+    /// order: path, split, registration and fingerprint, no analysis.
+    public func keptClips(from first: String, through last: String) throws(RunError) -> [ClipRecord] {
+        try read { db in
+            try ClipRecord.fetchAll(
+                db,
+                sql: "SELECT \(Self.lightColumns), fingerprint FROM clip WHERE path >= ? AND path <= ? "
+                    + "AND kept IS NOT NULL ORDER BY path", arguments: [first, last])
+        }
+    }
+
     /// One clip's record, or nil when the ledger holds no such clip.
     /// - Parameter light: leave out the analysis and fingerprint.
     public func clip(at path: String, light: Bool = false) throws(RunError) -> ClipRecord? {
@@ -60,7 +71,7 @@ extension Ledger {
     /// Every column but the analysis and the fingerprint.
     static let lightColumns =
         "path, language, size, mtime_ns, sidecar_size, sidecar_mtime_ns, file_sha256, status, reasons, detail, "
-        + "duplicate_of, duration_s, shard, member, audio_sha256, split, withdrawn, first_run, analysed_run"
+        + "duplicate_of, duration_s, shard, member, audio_sha256, split, withdrawn, first_run, analysed_run, kept"
 
     /// Records one run whose clips are streamed in, in one transaction like ``commit(_:)``: `body` gets the
     /// run's id and a function that records a clip (its run fields 0 become the id), and returns the rest of

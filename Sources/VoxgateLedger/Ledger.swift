@@ -193,6 +193,13 @@ public final class Ledger {
             }
         }
         registerPseudonyms(&m, speakerIDs: speakerIDs)
+        m.registerMigration("v4-kept") { db in
+            // What a released clip's registration needs (ClipRecord.kept), and what each run's decisions rest on
+            // (RunRecord.basisHash): a run whose basis is the last run's reads no analysis of a released clip
+            // for its registration. Existing rows are filled as runs rewrite them.
+            try db.alter(table: "clip") { t in t.add(column: "kept", .text) }
+            try db.alter(table: "run") { t in t.add(column: "basis_hash", .text) }
+        }
         return m
     }
 

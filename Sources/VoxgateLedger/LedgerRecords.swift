@@ -40,6 +40,11 @@ public struct ClipRecord: Codable, Sendable, Hashable, FetchableRecord, Persista
     /// The run that first saw the clip, and the last run that decoded it.
     public var firstRun: Int64
     public var analysedRun: Int64
+    /// A released clip's registration in the duplicate index and the splits, as JSON `[identity, client_id,
+    /// sentence]` (the PCM identity or null, the contributor's pseudonym, the sentence): what a later run needs of
+    /// it when nothing it was accepted under changed, so its analysis is not decoded for that. Nil for clips not
+    /// released, and for records made before it was kept.
+    public var kept: String?
 
     public enum Columns {
         public static let path = Column(CodingKeys.path)
@@ -70,6 +75,7 @@ public struct ClipRecord: Codable, Sendable, Hashable, FetchableRecord, Persista
         withdrawn = row["withdrawn"]
         firstRun = row["first_run"]
         analysedRun = row["analysed_run"]
+        kept = row["kept"]
     }
 
     public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
@@ -81,8 +87,9 @@ public struct ClipRecord: Codable, Sendable, Hashable, FetchableRecord, Persista
         duplicateOf: String?,
         durationS: Double?, shard: String?, member: String?, audioSha256: String? = nil, split: String?,
         withdrawn: Bool,
-        firstRun: Int64, analysedRun: Int64
+        firstRun: Int64, analysedRun: Int64, kept: String? = nil
     ) {
+        self.kept = kept
         self.path = path
         self.language = language
         self.size = size
@@ -168,12 +175,19 @@ public struct RunRecord: Codable, Sendable, Hashable, FetchableRecord, MutablePe
     public var newShards: Int
     public var rewrittenShards: Int
     public var withdrawnClips: Int
+    /// SHA-256 of what the run's decisions rest on besides each clip's own analysis and its contributor's consent
+    /// (voxgate version, language revision, decision settings, community terms, votes, speaker key, partition);
+    /// nil for runs made before it was recorded. Equal in the next run: a released clip whose analysis did not
+    /// change is still accepted unless its contributor withdrew (``ClipRecord/kept``).
+    public var basisHash: String?
 
     public init(
         started: String, ended: String, version: String, configHash: String, inputsHash: String, root: String,
         clips: Int, decoded: Int,
-        reused: Int, accepted: Int, rejected: Int, newShards: Int, rewrittenShards: Int, withdrawnClips: Int
+        reused: Int, accepted: Int, rejected: Int, newShards: Int, rewrittenShards: Int, withdrawnClips: Int,
+        basisHash: String? = nil
     ) {
+        self.basisHash = basisHash
         self.started = started
         self.ended = ended
         self.version = version

@@ -107,6 +107,16 @@ public struct DuplicateIndex: Sendable {
         }
     }
 
+    /// ``register(released:)`` from what the index keeps of a clip, without its outcome: its PCM identity, its
+    /// reading (``readingKey(language:clientID:sentence:)``) and its fingerprint.
+    public mutating func register(released clip: String, identity: String, reading: Key128, fingerprint: [UInt32]) {
+        let wasReleased = isReleased(clip)
+        let ordinal = store(clip, identity: identity, reading: reading, fingerprint: fingerprint)
+        if !wasReleased {
+            released.insert(HashedOrdinal(placement: Self.pathHash(clip), ordinal: ordinal ?? paths.append(clip)))
+        }
+    }
+
     /// Records `outcome` as a kept clip without deciding it: its samples' digest, its reading (speaker and
     /// sentence) and its fingerprint. Registering a clip twice has no further effect.
     public mutating func register(_ outcome: ClipOutcome) { store(outcome) }
@@ -115,9 +125,14 @@ public struct DuplicateIndex: Sendable {
     @discardableResult
     private mutating func store(_ outcome: ClipOutcome) -> UInt32? {
         guard let measurement = outcome.measurement else { return nil }
-        let clip = outcome.source.clip
-        let digest = measurement.pcmXXH3.map(Self.digestKey)
-        let kept = keptOrdinal(measurement)
+        return store(
+            outcome.source.clip, identity: measurement.pcmXXH3, reading: Self.readingKey(outcome),
+            fingerprint: measurement.fingerprint)
+    }
+
+    private mutating func store(_ clip: String, identity: String?, reading: Key128?, fingerprint: [UInt32]) -> UInt32? {
+        let digest = identity.map(Self.digestKey)
+        let kept = keptOrdinal(identity: identity)
         if let kept, paths.matches(kept, clip) { return kept }
         var ordinal: UInt32?
         func clipOrdinal() -> UInt32 {
@@ -127,13 +142,11 @@ public struct DuplicateIndex: Sendable {
             return added
         }
         if kept == nil, let digest { self.kept.insert(KeyedOrdinal(digest, ordinal: clipOrdinal())) }
-        if let reading = Self.readingKey(outcome),
-            readings.first(at: reading.placement, where: { $0.key == reading }) == nil
-        {
+        if let reading, readings.first(at: reading.placement, where: { $0.key == reading }) == nil {
             readings.insert(KeyedOrdinal(reading, ordinal: clipOrdinal()))
         }
-        if !measurement.fingerprint.isEmpty {
-            recordings.insert(measurement.fingerprint)
+        if !fingerprint.isEmpty {
+            recordings.insert(fingerprint)
             recordingClips.append(clipOrdinal())
         }
         return ordinal
@@ -141,8 +154,10 @@ public struct DuplicateIndex: Sendable {
 
     /// The kept clip with the samples' identity, if any (none without an identity: a clip an older voxgate analysed
     /// whose upload is gone, ``ClipMeasurement/pcmXXH3``).
-    private func keptOrdinal(_ measurement: ClipMeasurement) -> UInt32? {
-        guard let identity = measurement.pcmXXH3 else { return nil }
+    private func keptOrdinal(_ measurement: ClipMeasurement) -> UInt32? { keptOrdinal(identity: measurement.pcmXXH3) }
+
+    private func keptOrdinal(identity: String?) -> UInt32? {
+        guard let identity else { return nil }
         let digest = Self.digestKey(identity)
         return kept.first(at: digest.placement) { $0.key == digest }?.ordinal
     }
@@ -184,9 +199,12 @@ public struct DuplicateIndex: Sendable {
     /// The reading's key: language, client_id and normalised sentence.
     static func readingKey(_ outcome: ClipOutcome) -> Key128? {
         outcome.metadata.map {
-            Key128(
-                hashing: [outcome.source.languageTag, $0.clientID, SentenceKey.normalise($0.sentence)].joined(
-                    separator: "\u{0}"))
+            readingKey(language: outcome.source.languageTag, clientID: $0.clientID, sentence: $0.sentence)
         }
+    }
+
+    /// The key of a reading by `clientID` of `sentence` in `language`.
+    public static func readingKey(language: String, clientID: String, sentence: String) -> Key128 {
+        Key128(hashing: [language, clientID, SentenceKey.normalise(sentence)].joined(separator: "\u{0}"))
     }
 }

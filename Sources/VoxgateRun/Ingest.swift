@@ -35,7 +35,8 @@ public enum Ingest {
                 options.output, ledger: folder.ledger, plan: planned.plan, inputsHash: planned.inputsHash)
         {
             result = try await recordUnchangedRun(
-                options, tree: tree, ledger: folder.ledger, inputsHash: planned.inputsHash, started: started)
+                options, tree: tree, ledger: folder.ledger, inputsHash: planned.inputsHash,
+                basisHash: planned.basisHash, started: started)
         } else {
             try await planned.load(options, tree: tree, ledger: folder.ledger)
             result = try await release(

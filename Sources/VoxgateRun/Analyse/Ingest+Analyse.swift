@@ -1,3 +1,4 @@
+import Logging
 import VoxgateCorpus
 import VoxgateLedger
 import VoxgateOutputs
@@ -35,8 +36,30 @@ extension Ingest {
     ) async throws -> [String: String] {
         let (plan, sources) = (job.plan, job.plan.sources)
         let isReleased = isReleased(in: plan)
-        let releasedAnalyses = StoredAnalyses(plan: plan, ledger: job.ledger, wanted: isReleased)
+        let stands = try registrationsStand(job)
+        let releasedAnalyses = StoredAnalyses(plan: plan, ledger: job.ledger, wanted: { isReleased($0) && !stands($0) })
+        let keys = ReleasedKeys(plan: plan, ledger: job.ledger, wanted: stands)
+        var fromKeys = 0
         for (i, source) in sources.enumerated() where plan.reuse[i] && isReleased(i) {
+            if stands(i) {
+                // Unchanged, accepted under the same basis: still accepted unless its contributor withdrew.
+                guard let key = try keys.key(i) else {
+                    throw RunError(
+                        .ledgerUnusable,
+                        "the ledger's registration of '\(source.clip)' cannot be read; restore the ledger from a "
+                            + "backup, or rerun with --force", path: source.clip)
+                }
+                let r = key.registration
+                guard !job.withdrawals.contains(r.clientID) else { continue }
+                duplicates.register(
+                    released: source.clip, identity: r.identity,
+                    reading: DuplicateIndex.readingKey(
+                        language: source.languageTag, clientID: r.clientID, sentence: r.sentence),
+                    fingerprint: key.fingerprint)
+                writer.released(language: source.languageTag, sentence: r.sentence, split: key.split)
+                fromKeys += 1
+                continue
+            }
             guard let earlier = try await releasedAnalyses.earlier(i), source.refusal == nil,
                 pipeline.analyzer.reassess(source, analysis: earlier.analysis, isReleased: true)?.isAccepted == true
             else { continue }
@@ -46,6 +69,26 @@ extension Ingest {
                 writer.released(language: source.languageTag, sentence: meta.sentence, split: earlier.before.split)
             }
         }
+        job.options.logger.info(
+            "released clips registered", metadata: ["from_stored_registrations": "\(fromKeys)"])
         return releasedAnalyses.reidentified
+    }
+
+    /// Which released clips are registered from the ledger's registration (``KeptRegistration``) instead of their
+    /// analyses: when the last run's decisions rested on this run's basis (``RunRecord/basisHash``: version,
+    /// language revision, decision settings, terms, votes, key, partition), an unchanged released clip (the same
+    /// file and sidecar, no refusal or conflict now, not erased) was accepted under it and still is, unless its
+    /// contributor withdrew since (checked on the registration's client_id, as the consent check does).
+    static func registrationsStand(_ job: ReleaseJob) throws(RunError) -> (Int) -> Bool {
+        let plan = job.plan
+        guard let basis = job.basisHash, try job.ledger.runs().last?.basisHash == basis else { return { _ in false } }
+        let erased = job.withdrawals.erasedClips
+        return { i in
+            let source = plan.sources[i]
+            guard plan.reuse[i], plan.ledgered[i].isSuperset(of: [.released, .keptStored, .sidecarSame]),
+                case .sidecar = source.metadata, source.refusal == nil, source.conflict == nil
+            else { return false }
+            return !erased.contains(source.clip)
+        }
     }
 }

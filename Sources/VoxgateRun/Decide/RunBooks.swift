@@ -116,7 +116,8 @@ struct RunBooks {
             duplicateOf: outcome.duplicateOf, durationS: outcome.measurement?.durationSeconds, shard: placement?.shard,
             member: placement?.key, audioSha256: placement?.audioSHA256, split: placement?.split,
             withdrawn: isWithdrawn, firstRun: before?.firstRun ?? 0,
-            analysedRun: outcome.decoded ? 0 : (before?.analysedRun ?? 0))
+            analysedRun: outcome.decoded ? 0 : (before?.analysedRun ?? 0),
+            kept: placement != nil && !isWithdrawn ? KeptRegistration(outcome)?.text : nil)
         if record != before {
             records.append(record)
             recorded += 1

@@ -35,9 +35,20 @@ struct IncrementalPlan {
         static let known = Ledgered(rawValue: 1)
         /// In a shard and not withdrawn: a clip an earlier run released.
         static let released = Ledgered(rawValue: 2)
+        /// The ledger holds the clip's registration (``ClipRecord/kept``).
+        static let keptStored = Ledgered(rawValue: 4)
+        /// The clip's sidecar has the size and time the ledger recorded (or it has none, as recorded).
+        static let sidecarSame = Ledgered(rawValue: 8)
 
         init(rawValue: UInt8) { self.rawValue = rawValue }
         init(_ record: ClipRecord) { self = record.shard != nil && !record.withdrawn ? [.known, .released] : .known }
+
+        /// What the ledger says of a listed clip whose sidecar now has `sidecar`'s size and time.
+        init(_ record: ClipRecord, sidecar: FileStat?) {
+            self.init(record)
+            if record.kept != nil { insert(.keptStored) }
+            if sidecar?.size == record.sidecarSize && sidecar?.mtimeNs == record.sidecarMtimeNs { insert(.sidecarSame) }
+        }
     }
 
     /// Every clip of the run in path order: the tree's, then (merged in order) those only the ledger knows.
@@ -107,7 +118,7 @@ struct IncrementalPlan {
             files.append(file)
             sidecars.append(sidecar)
             reuse.append(same != nil)
-            ledgered.append(record.map(Ledgered.init) ?? [])
+            ledgered.append(record.map { Ledgered($0, sidecar: sidecar) } ?? [])
             // A release's TSV row is checked when the analysis is read (StoredAnalyses).
             if unchanged {
                 guard let same, case .sidecar = source.metadata,

@@ -29,6 +29,8 @@ extension Ingest {
         var withdrawals: Withdrawals
         var reviews: [String: ReviewTally]
         var inputsHash: String
+        /// What the run's decisions rest on besides the clips and the withdrawals (``RunRecord/basisHash``).
+        var basisHash: String
     }
 
     /// Takes the folder's lock, checks that the folder is voxgate's, replays what a killed run owed, and verifies
@@ -71,14 +73,17 @@ extension Ingest {
             clientIDs: listed, speakerHashes: earlierWithdrawn, hash: { speaker.withdrawalHash(pseudonym: $0) },
             erasedClips: plan.withdrawnClips)
         let reviews = try ReviewVotes.load(output: out)
-        let inputs = ReviewVotes.inputsHash(
-            InputsHash.of(
-                config: options.config, tree: tree, input: options.input, partition: options.partition, listed: listed,
-                speaker: speaker), votes: reviews, config: options.config.review)
+        func hash(listed: Set<String>) -> String {
+            ReviewVotes.inputsHash(
+                InputsHash.of(
+                    config: options.config, tree: tree, input: options.input, partition: options.partition,
+                    listed: listed, speaker: speaker), votes: reviews, config: options.config.review)
+        }
+        let inputs = hash(listed: listed)
         return Planned(
             plan: plan, mayHoldLegacyPaths: mayHoldLegacyPaths, legacy: legacy, speaker: speaker, speakerIDs: ids,
             moved: plan.moved.sorted { $0.path < $1.path }, withdrawals: withdrawals, reviews: reviews,
-            inputsHash: inputs)
+            inputsHash: inputs, basisHash: hash(listed: []))
     }
 
     /// The corpus's speaker key, checked against the ledger; a ledger made before pseudonyms has its raw ids
@@ -121,6 +126,6 @@ extension Ingest.Planned {
         Ingest.ReleaseJob(
             options: options, tree: tree, ledger: folder.ledger, releasedShards: folder.releasedShards, moved: moved,
             legacy: legacy, speaker: speaker, withdrawals: withdrawals, plan: plan, reviews: reviews,
-            inputsHash: inputsHash, started: started)
+            inputsHash: inputsHash, basisHash: basisHash, started: started)
     }
 }

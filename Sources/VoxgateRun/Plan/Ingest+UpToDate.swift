@@ -30,7 +30,8 @@ extension Ingest {
 
     /// Records a run that found nothing to do, and summarises the release from the ledger (read with a cursor).
     static func recordUnchangedRun(
-        _ options: IngestOptions, tree: CorpusInput, ledger: Ledger, inputsHash: String, started: Date
+        _ options: IngestOptions, tree: CorpusInput, ledger: Ledger, inputsHash: String, basisHash: String,
+        started: Date
     ) async throws(RunError) -> IngestSummary {
         var languages: [String: IngestSummary.Language] = [:]
         var reasons: [ReasonCode: Int] = [:]
@@ -58,7 +59,8 @@ extension Ingest {
                     started: Timestamp.iso(started), ended: Timestamp.iso(Date()), version: VoxgateVersion.current,
                     configHash: ConfigHash.of(options.config), inputsHash: inputsHash, root: options.root,
                     clips: clips, decoded: 0, reused: clips, accepted: accepted,
-                    rejected: clips - accepted, newShards: 0, rewrittenShards: 0, withdrawnClips: 0)))
+                    rejected: clips - accepted, newShards: 0, rewrittenShards: 0, withdrawnClips: 0,
+                    basisHash: basisHash)))
         let shards = try ledger.shards().map(ShardInfo.init)
         try AtomicFile.write(
             manifest(options, tree: tree, shards: shards, elapsed: Date().timeIntervalSince(started)).pretty,

@@ -19,7 +19,8 @@ extension Ingest {
                 clips: plan.sources.count,
                 decoded: books.decoded, reused: plan.sources.count - books.decoded, accepted: decided.accepted,
                 rejected: plan.sources.count - decided.accepted, newShards: decided.sealed.count,
-                rewrittenShards: decided.rewrites.count, withdrawnClips: books.newlyWithdrawnClips),
+                rewrittenShards: decided.rewrites.count, withdrawnClips: books.newlyWithdrawnClips,
+                basisHash: job.basisHash),
             listedWithdrawals: job.withdrawals.clientIDs, earlierWithdrawn: job.withdrawals.speakerHashes)
         carry(job, books: books, into: &change)
         record(decided, released: job.releasedShards, into: &change)

@@ -28,6 +28,8 @@ extension Ingest {
         /// Reviewers' vote counts by clip (``ReviewPolicy``).
         var reviews: [String: ReviewTally] = [:]
         var inputsHash: String
+        /// What the run's decisions rest on besides the clips and the withdrawals (``RunRecord/basisHash``).
+        var basisHash: String? = nil
         var started: Date
     }
 
