@@ -14,6 +14,10 @@ package final class AtomicFile {
     private(set) var bytesWritten = 0
     private var done = false
     private var hasher: SHA256?
+    /// Small writes, gathered and written a block at a time (a decision or split line per clip was a system call per
+    /// clip). Small: a run may hold a file open per language and split.
+    private var pending: [UInt8] = []
+    static let blockSize = 8192
 
     /// Creates `<path>.partial`, replacing a stale one.
     /// - Parameter hashing: keep a SHA-256 of the content (``sha256``).
@@ -36,6 +40,29 @@ package final class AtomicFile {
     }
 
     func write(_ bytes: UnsafeRawBufferPointer) throws(RunError) {
+        bytesWritten += bytes.count
+        hasher?.update(bufferPointer: bytes)
+        if pending.count + bytes.count <= Self.blockSize {
+            pending.append(contentsOf: bytes)
+            return
+        }
+        try flush()
+        if bytes.count < Self.blockSize {
+            pending.append(contentsOf: bytes)
+        } else {
+            try writeOut(bytes)
+        }
+    }
+
+    /// Writes what ``write(_:)`` gathered.
+    private func flush() throws(RunError) {
+        guard !pending.isEmpty else { return }
+        let result = pending.withUnsafeBytes { raw in Result { () throws(RunError) in try writeOut(raw) } }
+        pending.removeAll(keepingCapacity: true)
+        try result.get()
+    }
+
+    private func writeOut(_ bytes: UnsafeRawBufferPointer) throws(RunError) {
         var offset = 0
         while offset < bytes.count {
             let n = Foundation.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
@@ -45,8 +72,6 @@ package final class AtomicFile {
             }
             offset += n
         }
-        bytesWritten += bytes.count
-        hasher?.update(bufferPointer: bytes)
     }
 
     /// SHA-256 of what was written, lowercase hex (only for a file created with `hashing`).
@@ -95,6 +120,7 @@ package final class AtomicFile {
 
     /// Flushes to disk and renames into place.
     func commit() throws(RunError) {
+        try flush()
         guard fsync(fd) == 0 else { throw RunError.posix("cannot flush", path: partialPath) }
         close(fd)
         done = true
@@ -110,6 +136,7 @@ package final class AtomicFile {
     /// Flushes to disk and closes, leaving the file under its `.partial` name: its rename is owed by the
     /// run's ledger commit (``renameIntoPlace(_:)``), or it is removed if the run does not commit.
     func seal() throws(RunError) {
+        try flush()
         guard fsync(fd) == 0 else { throw RunError.posix("cannot flush", path: partialPath) }
         close(fd)
         done = true

@@ -78,7 +78,9 @@ final class SplitManifests {
             files[name] = file
         }
         let fields = [key, shard, clip, speaker, "\(durationSeconds)"].map {
-            $0.replacingOccurrences(of: "\t", with: " ").replacingOccurrences(of: "\n", with: " ")
+            // A tab or newline would break the row: each becomes a space (looked for first: almost none has one).
+            $0.utf8.contains(where: { $0 == 0x09 || $0 == 0x0A })
+                ? $0.replacingOccurrences(of: "\t", with: " ").replacingOccurrences(of: "\n", with: " ") : $0
         }
         try file.write(fields.joined(separator: "\t") + "\n")
     }
