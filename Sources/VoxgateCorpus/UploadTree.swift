@@ -32,6 +32,13 @@ public enum UploadTree: InputLayout {
             warnings.append("\(name): a folder or file name that is not UTF-8; not read, rename it in UTF-8")
         }
         var confinement = UploadConfinement(root: root)
+        // The root's entries in order: a warning, or a language folder to list (listed below, two at a time).
+        enum Step {
+            case warning(String)
+            case folder(Int)
+        }
+        var steps: [Step] = []
+        var folders: [(dir: String, folder: String, tag: String)] = []
         for entry in rootEntries.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) where !entry.hasPrefix(".")
         {
             let full = root + "/" + entry
@@ -40,23 +47,21 @@ public enum UploadTree: InputLayout {
                 continue
             }
             guard fm.fileExists(atPath: full, isDirectory: &isDir), isDir.boolValue else {
-                warnings.append("\(entry): a file at the upload root is not a language folder; ignored")
+                steps.append(.warning("\(entry): a file at the upload root is not a language folder; ignored"))
                 continue
             }
             guard confinement.isInside(folder: full) else {
                 // A linked folder leading out of the root is never listed, let alone read.
-                warnings.append(
-                    "\(entry)/: a link to a folder outside the upload root, which voxgate never follows; ignored")
+                steps.append(
+                    .warning(
+                        "\(entry)/: a link to a folder outside the upload root, which voxgate never follows; ignored"))
                 continue
             }
             // The clip keeps the folder as written (its path); its language is the catalog's tag for it.
             let folder = entry.precomposedStringWithCanonicalMapping
             let tag = LanguageCatalog.shared.entry(for: folder)?.tag ?? folder
-            // One folder's clips at a time as ClipSources, in order (the whole list is then in order, but for
-            // folders whose names are the same after NFC, sorted below).
-            clips.append(
-                contentsOf: scanLanguage(dir: full, folder: folder, tag: tag, warnings: &warnings).sorted(
-                    by: ClipSource.pathOrder))
+            steps.append(.folder(folders.count))
+            folders.append((full, folder, tag))
             if fm.fileExists(atPath: full + "/" + termsFile) {
                 if let problem = confinement.problem(full + "/" + termsFile) {
                     throw RunError(
@@ -64,6 +69,28 @@ public enum UploadTree: InputLayout {
                         path: full + "/" + termsFile)
                 }
                 communityTerms[tag] = try Terms.load(path: full + "/" + termsFile)
+            }
+        }
+        // Each folder's clips as ClipSources, in order (the whole list is then in order, but for folders whose names
+        // are the same after NFC, sorted below). Listing is stat calls: folders are listed on every core.
+        var listed = [(clips: [ClipSource], warnings: [String])](repeating: ([], []), count: folders.count)
+        let jobs = folders
+        listed.withUnsafeMutableBufferPointer { results in
+            nonisolated(unsafe) let results = results
+            DispatchQueue.concurrentPerform(iterations: jobs.count) { k in
+                var found: [String] = []
+                let f = jobs[k]
+                let sources = scanLanguage(dir: f.dir, folder: f.folder, tag: f.tag, warnings: &found)
+                results[k] = (sources.sorted(by: ClipSource.pathOrder), found)
+            }
+        }
+        for step in steps {
+            switch step {
+            case .warning(let text): warnings.append(text)
+            case .folder(let k):
+                clips.append(contentsOf: listed[k].clips)
+                warnings += listed[k].warnings
+                listed[k] = ([], [])
             }
         }
         UploadTreeNames.markConflicts(&clips, root: root)
