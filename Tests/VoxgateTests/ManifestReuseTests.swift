@@ -61,7 +61,7 @@ struct ManifestReuseTests {
     }
 }
 
-/// Each shard's part of its language's manifests (`.voxgate/manifests/<tag>/<shard>`, ``ManifestPart``) is read
+/// Each shard's part of its language's manifests (`.voxgate/manifests/<tag>/<shard>.manifests`, ``ManifestPart``) is read
 /// from the shard once and kept while the shard is unchanged: a nightly run reads only new and rewritten shards.
 /// A part's inode is the observable: a part is written again (AtomicFile: a new inode) exactly when its shard was
 /// read. A part that names a shard rewritten since, or was edited on disk, is never used: the manifests stay those
@@ -102,7 +102,8 @@ struct ManifestPartTests {
     static func fromAllSamples(_ out: String, _ language: String) throws -> [String: Data] {
         let folder = out + "/shards/" + language
         let shards = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".tar") }.map {
-            ShardInfo(path: "shards/\(language)/\($0)", language: language, license: "", terms: "", samples: 0, bytes: 0)
+            ShardInfo(
+                path: "shards/\(language)/\($0)", language: language, license: "", terms: "", samples: 0, bytes: 0)
         }
         let entries = try ReleaseEntries.read(output: out, shards: shards)
         let copy = try TestSupport.temporaryFolder("voxgate-entries")
@@ -121,7 +122,8 @@ struct ManifestPartTests {
         #expect(first.keys.sorted().map { $0.prefix(3) } == ["de/", "en/", "en/"], "\(first.keys.sorted())")
         for language in ["de", "en"] {
             let assembled = try filesUnder(out + "/manifests/" + language).filter { !$0.key.hasPrefix(".") }
-            #expect(assembled == (try Self.fromAllSamples(out, language)), "\(language): the same bytes as before parts")
+            #expect(
+                assembled == (try Self.fromAllSamples(out, language)), "\(language): the same bytes as before parts")
         }
 
         // A new English clip: one new shard read; every other part kept as it was.
@@ -181,7 +183,7 @@ struct ManifestPartTests {
 
         // A part deleted, and one left by a shard no longer released: made again, and removed.
         unlink(path)
-        try TestSupport.write("stale", to: out + "/" + ManifestPart.folder + "/en/en-gone-000009.tar")
+        try TestSupport.write("stale", to: out + "/" + ManifestPart.folder + "/en/en-gone-000009.tar.manifests")
         unlink(out + "/manifests/en/.shards")
         _ = try await corpus.ingest(jobs: 2, config: Self.config(), output: out)
         #expect(try ManifestReuseTests.manifests(out) == kept)

@@ -3,7 +3,7 @@ import Foundation
 import VoxgateCorpus
 
 /// One released shard's part of its language's manifests, kept so a sealed shard is read once, not every run
-/// (`<out>/.voxgate/manifests/<tag>/<shard file name>`): per split, the shard's NeMo lines, Lhotse recording and
+/// (`<out>/.voxgate/manifests/<tag>/<shard file name>.manifests`): per split, the shard's NeMo lines, Lhotse recording and
 /// supervision lines and its sample count, and the audio member types of its split samples. A language's manifests
 /// are these parts put together in shard (path) order (``ManifestAssembly``), the same bytes as from its shards.
 ///
@@ -20,6 +20,8 @@ struct ManifestPart {
     /// Raised whenever what a part holds changes, so a new voxgate reads every shard again.
     static let format = "voxgate-manifest-part 1"
     static let folder = ".voxgate/manifests"
+    /// After the shard's file name (`en-CC0-1.0-000000.tar.manifests`): a part is no tar.
+    static let suffix = ".manifests"
 
     struct Split {
         var name: String
@@ -38,7 +40,7 @@ struct ManifestPart {
 
     /// Where `shard`'s part is kept.
     static func path(of shard: ShardInfo, in output: String) -> String {
-        output + "/" + folder + "/" + shard.language + "/" + (shard.path as NSString).lastPathComponent
+        output + "/" + folder + "/" + shard.language + "/" + (shard.path as NSString).lastPathComponent + suffix
     }
 
     /// Whether a part can be keyed to the shard: the ledger knows its SHA-256.
