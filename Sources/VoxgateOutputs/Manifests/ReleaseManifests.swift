@@ -18,7 +18,11 @@ import VoxgatePipeline
 /// and SHA-256, that the language's manifests were written from, and those manifest files; it is written after
 /// them, so a run killed in between writes them again, and with each file's SHA-256, so a file changed or deleted
 /// outside voxgate is written again too. A night that releases into three languages of three hundred
-/// reads and writes three languages' manifests.
+/// writes three languages' manifests.
+///
+/// Within a language, a sealed shard is read once: its part of the manifests is kept (``ManifestPart``, in
+/// `.voxgate/manifests/<tag>/`) while the shard is unchanged, and the language's files are put together from the
+/// parts (``ManifestAssembly``): a night that adds one shard to a language reads that shard, not every one.
 enum ReleaseManifests {
     static let folder = "manifests"
 
