@@ -180,8 +180,11 @@ struct InputTrustTests {
         #expect(before == after)
         for part in p.parts {
             let names = try FileManager.default.contentsOfDirectory(atPath: part + "/.voxgate").sorted()
-            // The partition run's own files (its ledger and its clip-paths marker), and no journal or WAL.
-            #expect(names == ["clip-paths", "ledger.sqlite"], "no journal or WAL beside the input ledger: \(names)")
+            // The partition run's own files (its ledger, its clip-paths marker and its shards' manifest parts), and no
+            // journal or WAL.
+            #expect(
+                names == ["clip-paths", "ledger.sqlite", "manifests"],
+                "no journal or WAL beside the input ledger: \(names)")
         }
     }
 

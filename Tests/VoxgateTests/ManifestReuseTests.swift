@@ -60,3 +60,151 @@ struct ManifestReuseTests {
         #expect(try Self.manifests(out) == kept, "the deleted file is written again")
     }
 }
+
+/// Each shard's part of its language's manifests (`.voxgate/manifests/<tag>/<shard>.manifests`, ``ManifestPart``) is read
+/// from the shard once and kept while the shard is unchanged: a nightly run reads only new and rewritten shards.
+/// A part's inode is the observable: a part is written again (AtomicFile: a new inode) exactly when its shard was
+/// read. A part that names a shard rewritten since, or was edited on disk, is never used: the manifests stay those
+/// written from the shards themselves.
+@Suite("Manifests put together from each shard's kept part", .serialized)
+struct ManifestPartTests {
+    /// Two clips a shard: English's four clips in two shards, German's two in one.
+    static func config() -> PipelineConfig {
+        var config = PipelineConfig()
+        config.shards.maxSamples = 2
+        return config
+    }
+
+    /// Inode of every kept part, by `<tag>/<shard file name>`.
+    static func parts(_ out: String) -> [String: UInt64] {
+        let root = out + "/" + ManifestPart.folder
+        var found: [String: UInt64] = [:]
+        for case let name as String in FileManager.default.enumerator(atPath: root) ?? .init() {
+            var st = stat()
+            if stat(root + "/" + name, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG { found[name] = UInt64(st.st_ino) }
+        }
+        return found
+    }
+
+    /// The manifests as they are written from scratch: without any kept part or stamp.
+    static func fromScratch(_ corpus: CorpusFixture, _ out: String) async throws -> [String: Data] {
+        let copy = try TestSupport.temporaryFolder("voxgate-scratch")
+        defer { TestSupport.remove(copy) }
+        try TestSupport.must("cp", ["-a", out + "/.", copy])
+        try FileManager.default.removeItem(atPath: copy + "/manifests")
+        try FileManager.default.removeItem(atPath: copy + "/" + ManifestPart.folder)
+        _ = try await corpus.ingest(jobs: 2, config: config(), output: copy)
+        #expect(parts(copy).count == parts(out).count)
+        return try ManifestReuseTests.manifests(copy)
+    }
+
+    /// The manifest files of `language` written by the writer of all its samples at once (as before the parts).
+    static func fromAllSamples(_ out: String, _ language: String) throws -> [String: Data] {
+        let folder = out + "/shards/" + language
+        let shards = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".tar") }.map {
+            ShardInfo(
+                path: "shards/\(language)/\($0)", language: language, license: "", terms: "", samples: 0, bytes: 0)
+        }
+        let entries = try ReleaseEntries.read(output: out, shards: shards)
+        let copy = try TestSupport.temporaryFolder("voxgate-entries")
+        defer { TestSupport.remove(copy) }
+        var written: Set<String> = []
+        try ReleaseManifests.write(language, entries, into: copy, written: &written)
+        return try filesUnder(copy + "/manifests/" + language)
+    }
+
+    @Test func aNightlyRunReadsOnlyNewAndRewrittenShardsAndNeverAStalePart() async throws {
+        let corpus = try CorpusFixture.standard()  // spk-1 recorded en/two.flac and de/eins.wav
+        defer { corpus.remove() }
+        let (_, out) = try await corpus.ingest(jobs: 2, config: Self.config())
+        defer { TestSupport.remove(out) }
+        let first = Self.parts(out)
+        #expect(first.keys.sorted().map { $0.prefix(3) } == ["de/", "en/", "en/"], "\(first.keys.sorted())")
+        for language in ["de", "en"] {
+            let assembled = try filesUnder(out + "/manifests/" + language).filter { !$0.key.hasPrefix(".") }
+            #expect(
+                assembled == (try Self.fromAllSamples(out, language)), "\(language): the same bytes as before parts")
+        }
+
+        // A new English clip: one new shard read; every other part kept as it was.
+        _ = try CorpusFixture(clips: [("en/five.wav", 620, 1.6, ["-b", "16"])], into: corpus.root, firstIndex: 6)
+        _ = try await corpus.ingest(jobs: 2, config: Self.config(), output: out)
+        let second = Self.parts(out)
+        #expect(second.count == 4)
+        #expect(first.allSatisfy { second[$0.key] == $0.value }, "no part of an unchanged shard is made again")
+        let scratch = try await Self.fromScratch(corpus, out)
+        #expect(try ManifestReuseTests.manifests(out) == scratch, "the manifests written from scratch")
+
+        // spk-1 withdrawn: English's first shard and German's shard are rewritten (their parts made again, without
+        // the withdrawn samples); English's second shard and the new one are not read.
+        let decisions = try LedgerTests.decisions(out)
+        let withdrawn = try ["en/two.flac", "de/eins.wav"].map { try #require(decisions[$0]?["key"] as? String) }
+        var options = LedgerTests.options(corpus, out, config: Self.config())
+        options.withdraw = ["spk-1"]
+        _ = try await Ingest.run(options)
+        let third = Self.parts(out)
+        let remade = Set(third.keys.filter { second[$0] != third[$0] })
+        #expect(remade.count == 2 && remade.contains { $0.hasPrefix("de/") }, "\(remade.sorted())")
+        let manifests = try ManifestReuseTests.manifests(out)
+        for (name, data) in manifests where name.hasSuffix(".json") {
+            for key in withdrawn { #expect(!String(decoding: data, as: UTF8.self).contains(key), "\(key) in \(name)") }
+        }
+        let scratchAfter = try await Self.fromScratch(corpus, out)  // the ledger keeps the withdrawal
+        #expect(manifests == scratchAfter, "the manifests written from scratch after the withdrawal")
+        for language in ["de", "en"] {
+            let assembled = try filesUnder(out + "/manifests/" + language).filter { !$0.key.hasPrefix(".") }
+            #expect(assembled == (try Self.fromAllSamples(out, language)), "\(language) after the withdrawal")
+        }
+    }
+
+    @Test func aPartEditedOnDiskIsMadeAgainFromItsShard() async throws {
+        let corpus = try CorpusFixture.standard()
+        defer { corpus.remove() }
+        let (_, out) = try await corpus.ingest(jobs: 2, config: Self.config())
+        defer { TestSupport.remove(out) }
+        let kept = try ManifestReuseTests.manifests(out)
+        let before = Self.parts(out)
+
+        // A sentence changed in an English part (same length), and English's stamp removed so its manifests are
+        // put together again from the parts.
+        let name = try #require(before.keys.sorted().first { $0.hasPrefix("en/") })
+        let path = out + "/" + ManifestPart.folder + "/" + name
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let sentence = try #require(text.range(of: "sentence "))
+        try TestSupport.write(text.replacingCharacters(in: sentence, with: "SENTENCE "), to: path)
+        let edited = try #require(Self.parts(out)[name])
+        unlink(out + "/manifests/en/.shards")
+        _ = try await corpus.ingest(jobs: 2, config: Self.config(), output: out)
+        #expect(try ManifestReuseTests.manifests(out) == kept, "the manifests are those of the shards")
+        let after = Self.parts(out)
+        #expect(after[name] != edited, "the edited part is made again")
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == text)
+        #expect(before.filter { $0.key != name }.allSatisfy { after[$0.key] == $0.value }, "the others are kept")
+
+        // A part deleted, and one left by a shard no longer released: made again, and removed.
+        unlink(path)
+        try TestSupport.write("stale", to: out + "/" + ManifestPart.folder + "/en/en-gone-000009.tar.manifests")
+        unlink(out + "/manifests/en/.shards")
+        _ = try await corpus.ingest(jobs: 2, config: Self.config(), output: out)
+        #expect(try ManifestReuseTests.manifests(out) == kept)
+        #expect(Set(Self.parts(out).keys) == Set(before.keys))
+    }
+
+    /// The gzip written piece by piece is the one written at once, whatever the pieces and however many blocks.
+    @Test func gzipWrittenInPiecesEqualsGzipWrittenAtOnce() throws {
+        let folder = try TestSupport.temporaryFolder("voxgate-gzip")
+        defer { TestSupport.remove(folder) }
+        for size in [0, 1, 65_534, 65_535, 65_536, 131_070, 131_071, 200_003] {
+            let data = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 7) }
+            let file = try GzipStoredFile(path: folder + "/\(size).gz")
+            var offset = 0
+            while offset < size {
+                let n = min(size - offset, 1 + (offset &* 7_919 &+ size) % 70_000)  // pieces of 1 to 70,000 bytes
+                try file.append(data[offset..<offset + n])
+                offset += n
+            }
+            let path = try file.commit()
+            #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data(Gzip.stored(data)), "\(size) bytes")
+        }
+    }
+}

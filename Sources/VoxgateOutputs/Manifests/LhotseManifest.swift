@@ -89,6 +89,14 @@ enum Gzip {
         return c
     }
 
+    /// CRC-32 of content given in pieces: start from `0xffff_ffff`, pass each piece in turn, and xor the last
+    /// result with `0xffff_ffff`.
+    static func crc32(continuing c: UInt32, _ data: ArraySlice<UInt8>) -> UInt32 {
+        var c = c
+        for b in data { c = table[Int((c ^ UInt32(b)) & 0xff)] ^ (c >> 8) }
+        return c
+    }
+
     static func crc32(_ data: [UInt8]) -> UInt32 {
         var c: UInt32 = 0xffff_ffff
         for b in data { c = table[Int((c ^ UInt32(b)) & 0xff)] ^ (c >> 8) }

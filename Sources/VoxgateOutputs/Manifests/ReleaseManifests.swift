@@ -18,36 +18,65 @@ import VoxgatePipeline
 /// and SHA-256, that the language's manifests were written from, and those manifest files; it is written after
 /// them, so a run killed in between writes them again, and with each file's SHA-256, so a file changed or deleted
 /// outside voxgate is written again too. A night that releases into three languages of three hundred
-/// reads and writes three languages' manifests.
+/// writes three languages' manifests.
+///
+/// Within a language, a sealed shard is read once: its part of the manifests is kept (``ManifestPart``, in
+/// `.voxgate/manifests/<tag>/`) while the shard is unchanged, and the language's files are put together from the
+/// parts (``ManifestAssembly``): a night that adds one shard to a language reads that shard, not every one.
 enum ReleaseManifests {
     static let folder = "manifests"
 
-    /// Writes the manifests of every language whose shards changed since its manifests were written, reading one
-    /// language's shards at a time: what is held is one language's samples, not every released sample.
-    static func write(into output: String, shards: [ShardInfo]) throws(RunError) {
+    /// How many shards' parts were read from their shards (new or rewritten shards, or parts that had to be made
+    /// again) and how many were kept from an earlier run (``ManifestPart``).
+    struct PartCounts: Equatable {
+        var read = 0
+        var kept = 0
+    }
+
+    /// Writes the manifests of every language whose shards changed since its manifests were written, from each
+    /// shard's part (``ManifestPart``): a shard is read only when its part is not kept yet (a new or rewritten
+    /// shard), and what is held is one shard's part at a time (``ManifestAssembly``).
+    @discardableResult
+    static func write(into output: String, shards: [ShardInfo]) throws(RunError) -> PartCounts {
         var written: Set<String> = []
+        var parts: Set<String> = []
+        var counts = PartCounts()
         let byShardLanguage = Dictionary(grouping: shards, by: \.language)
         var mixed = false
-        for language in byShardLanguage.keys.sorted() {
-            let stamp = Stamp(language: language, shards: byShardLanguage[language]!)
+        languages: for language in byShardLanguage.keys.sorted() {
+            let languageShards = byShardLanguage[language]!.sorted { $0.path < $1.path }
+            parts.formUnion(languageShards.map { ManifestPart.path(of: $0, in: output) })
+            let stamp = Stamp(language: language, shards: languageShards)
             if let files = stamp.unchangedFiles(in: output) {
                 written.formUnion(files.map { output + "/" + $0 })
                 written.insert(stamp.path(in: output))
                 continue
             }
-            let entries = try ReleaseEntries.read(output: output, shards: byShardLanguage[language]!)
-            // A sample of another language than its shard's (not a shard voxgate wrote): every shard at once.
-            guard entries.allSatisfy({ $0.language == language }) else {
-                mixed = true
-                break
+            let assembly = ManifestAssembly(language: language, output: output)
+            for shard in languageShards {
+                let part: ManifestPart
+                if let kept = ManifestPart.kept(for: shard, in: output) {
+                    part = kept
+                    counts.kept += 1
+                } else {
+                    part = try ManifestPart.make(for: shard, in: output)
+                    try part.keep(for: shard, in: output)  // before the files put together from it, and the stamp
+                    counts.read += 1
+                }
+                // A sample of another language than its shard's (not a shard voxgate wrote): every shard at once.
+                guard part.sameLanguage else {
+                    mixed = true
+                    break languages
+                }
+                try assembly.add(part, shard: shard.path)
             }
-            guard !entries.isEmpty else { continue }
-            var files: Set<String> = []
-            try write(language, entries, into: output, written: &files)
-            try stamp.write(files: files, in: output)
-            written.formUnion(files)
+            guard !assembly.isEmpty else { continue }
+            try assembly.commit()
+            try stamp.write(files: assembly.written, in: output)
+            written.formUnion(assembly.written)
             written.insert(stamp.path(in: output))
         }
+        removeStale(under: output + "/" + ManifestPart.folder, keeping: parts)
         if mixed {
             written = []
             let entries = try ReleaseEntries.read(output: output, shards: shards)
@@ -57,10 +86,12 @@ enum ReleaseManifests {
             }
         }
         removeStale(under: output + "/" + folder, keeping: written)
+        return counts
     }
 
-    /// Writes one language's manifests from its samples (in shard and member order).
-    private static func write(
+    /// Writes one language's manifests from its samples (in shard and member order): for a release whose shards
+    /// mix languages (not voxgate's), and the tests' reference for what ``ManifestAssembly`` puts together.
+    static func write(
         _ language: String, _ entries: [ReleaseEntry], into output: String, written: inout Set<String>
     ) throws(RunError) {
         func put(_ name: String, _ bytes: [UInt8]) throws(RunError) {
@@ -96,28 +127,38 @@ enum ReleaseManifests {
                     "\(language)/lhotse/\(language)_supervisions_\(split).jsonl.gz",
                     Gzip.stored(Array(LhotseManifest.supervisions(list).utf8)))
             }
-            // Hugging Face's webdataset builder infers one set of member types (its columns) from the first
-            // samples and refuses shards whose first samples differ: a release of uploads as they came (WAV,
-            // MP3, Opus… side by side) is not offered to it; one of FLAC is.
             let types = Set(entries.map { String($0.audioMember.split(separator: ".").last ?? "") })
-            var hf: [(String, JSONText)] = [
-                ("builder", .string("webdataset")),
-                ("data_files", .object(dataFiles)),
-                ("split_field", .string("json.split")),
-                ("samples", .object(counts)),
-                ("loadable", .bool(types.count == 1)),
-            ]
-            if types.count > 1 {
-                hf.append(
-                    (
-                        "why_not",
-                        .string(
-                            "the shards mix audio types (\(types.sorted().joined(separator: ", "))) and the webdataset "
-                                + "builder expects one; release with shards.audio: flac")
-                    ))
-            }
-            try put("\(language)/huggingface.json", Array(JSONText.object(hf).pretty.utf8))
+            try put(
+                "\(language)/huggingface.json",
+                Array(huggingFace(dataFiles: dataFiles, counts: counts, types: types).pretty.utf8))
         }
+    }
+
+    /// `huggingface.json`: each split's shards and samples, and whether the webdataset builder can load them (`types`:
+    /// the audio members' extensions).
+    static func huggingFace(dataFiles: [(String, JSONText)], counts: [(String, JSONText)], types: Set<String>)
+        -> JSONText
+    {
+        // Hugging Face's webdataset builder infers one set of member types (its columns) from the first
+        // samples and refuses shards whose first samples differ: a release of uploads as they came (WAV,
+        // MP3, Opus… side by side) is not offered to it; one of FLAC is.
+        var hf: [(String, JSONText)] = [
+            ("builder", .string("webdataset")),
+            ("data_files", .object(dataFiles)),
+            ("split_field", .string("json.split")),
+            ("samples", .object(counts)),
+            ("loadable", .bool(types.count == 1)),
+        ]
+        if types.count > 1 {
+            hf.append(
+                (
+                    "why_not",
+                    .string(
+                        "the shards mix audio types (\(types.sorted().joined(separator: ", "))) and the webdataset "
+                            + "builder expects one; release with shards.audio: flac")
+                ))
+        }
+        return .object(hf)
     }
 
     /// What a language's manifests were written from: its shards (path, bytes, SHA-256, samples, in path order), under

@@ -1,0 +1,142 @@
+import Crypto
+import Foundation
+import VoxgateCorpus
+
+/// One released shard's part of its language's manifests, kept so a sealed shard is read once, not every run
+/// (`<out>/.voxgate/manifests/<tag>/<shard file name>.manifests`): per split, the shard's NeMo lines, Lhotse recording and
+/// supervision lines and its sample count, and the audio member types of its split samples. A language's manifests
+/// are these parts put together in shard (path) order (``ManifestAssembly``), the same bytes as from its shards.
+///
+/// A part is a cache, never trusted blindly: it is used only when it names the very shard (path, language, bytes,
+/// SHA-256 as the ledger records it), holds this format and its own SHA-256 still matches its content; otherwise (a
+/// shard rewritten by a withdrawal, a part missing, edited or unreadable) the shard is read again and its part
+/// written again. Parts live beside the ledger, not in the release: they are the operator's state, not published.
+///
+/// The file: `<format>\t<SHA-256 of the rest>\n`, a JSON line naming the shard (`shard`, `language`, `bytes`,
+/// `sha256`), whether every sample is of the shard's language (`same_language`) and the audio `types`, then per
+/// split (in name order) a JSON line `{"split", "samples": N}` followed by N NeMo lines, N recording lines and N
+/// supervision lines.
+struct ManifestPart {
+    /// Raised whenever what a part holds changes, so a new voxgate reads every shard again.
+    static let format = "voxgate-manifest-part 1"
+    static let folder = ".voxgate/manifests"
+    /// After the shard's file name (`en-CC0-1.0-000000.tar.manifests`): a part is no tar.
+    static let suffix = ".manifests"
+
+    struct Split {
+        var name: String
+        var samples: Int
+        /// Byte ranges of `bytes`: the NeMo lines, the recordings' lines and the supervisions' lines.
+        var nemo: Range<Int>
+        var recordings: Range<Int>
+        var supervisions: Range<Int>
+    }
+
+    let bytes: [UInt8]
+    var splits: [Split] = []
+    var types: Set<String> = []
+    /// Every sample's language is its shard's (else the language's manifests are written from every shard at once).
+    var sameLanguage = true
+
+    /// Where `shard`'s part is kept.
+    static func path(of shard: ShardInfo, in output: String) -> String {
+        output + "/" + folder + "/" + shard.language + "/" + (shard.path as NSString).lastPathComponent + suffix
+    }
+
+    /// Whether a part can be keyed to the shard: the ledger knows its SHA-256.
+    static func isKeyable(_ shard: ShardInfo) -> Bool { shard.sha256.utf8.count == 64 }
+
+    /// The shard's part as kept, when it names this very shard and is intact; nil when it must be made again.
+    static func kept(for shard: ShardInfo, in output: String) -> ManifestPart? {
+        guard isKeyable(shard), let data = FileManager.default.contents(atPath: path(of: shard, in: output)) else {
+            return nil
+        }
+        return ManifestPart(parsing: [UInt8](data), for: shard)
+    }
+
+    /// Reads the shard's samples and renders its part (``ReleaseEntries``, ``NeMoManifest``, ``LhotseManifest``).
+    static func make(for shard: ShardInfo, in output: String) throws(RunError) -> ManifestPart {
+        let entries = try ReleaseEntries.read(output: output, shards: [shard])
+        let bySplit = Dictionary(grouping: entries, by: \.split)  // each split's samples stay in member order
+        let types = Set(entries.map { String($0.audioMember.split(separator: ".").last ?? "") })
+        let head: JSONText = .object([
+            ("shard", .string(shard.path)), ("language", .string(shard.language)), ("bytes", .int(shard.bytes)),
+            ("sha256", .string(shard.sha256)),
+            ("same_language", .bool(entries.allSatisfy { $0.language == shard.language })),
+            ("types", .array(types.sorted().map { .string($0) })),
+        ])
+        var body = head.rendered + "\n"
+        for split in bySplit.keys.sorted() {
+            let list = bySplit[split]!
+            body += JSONText.object([("split", .string(split)), ("samples", .int(list.count))]).rendered + "\n"
+            body += NeMoManifest.lines(list) + LhotseManifest.recordings(list) + LhotseManifest.supervisions(list)
+        }
+        let rest = Array(body.utf8)
+        let bytes = Array("\(format)\t\(hex(SHA256.hash(data: rest)))\n".utf8) + rest
+        guard let part = ManifestPart(parsing: bytes, for: shard) else {
+            throw RunError(
+                .outputUnusable, "the manifests' part of shard '\(shard.path)' does not read back", path: shard.path)
+        }
+        return part
+    }
+
+    /// Writes the part where it is kept (atomically), when it can be keyed to its shard.
+    func keep(for shard: ShardInfo, in output: String) throws(RunError) {
+        guard Self.isKeyable(shard) else { return }
+        let path = Self.path(of: shard, in: output)
+        do {
+            try FileManager.default.createDirectory(
+                atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        } catch {
+            throw RunError(.outputUnusable, "cannot create the folder of '\(path)' (\(error))", path: path)
+        }
+        let file = try AtomicFile(path: path)
+        try file.write(bytes)
+        try file.commit()
+    }
+
+    /// Parses a part's bytes; nil unless they hold this format, match their own SHA-256, name `shard` and hold
+    /// whole sections.
+    private init?(parsing bytes: [UInt8], for shard: ShardInfo) {
+        self.bytes = bytes
+        var cursor = 0
+        /// The next line's range (without its newline), or nil at the end.
+        func line() -> Range<Int>? {
+            guard cursor < bytes.count, let end = bytes[cursor...].firstIndex(of: 0x0a) else { return nil }
+            defer { cursor = end + 1 }
+            return cursor..<end
+        }
+        func json(_ range: Range<Int>) -> [String: Any]? {
+            (try? JSONSerialization.jsonObject(with: Data(bytes[range]))) as? [String: Any]
+        }
+        guard let first = line(),
+            String(decoding: bytes[first], as: UTF8.self)
+                == Self.format + "\t" + Self.hex(SHA256.hash(data: bytes[cursor...])),
+            let headLine = line(), let head = json(headLine),
+            head["shard"] as? String == shard.path, head["language"] as? String == shard.language,
+            (head["bytes"] as? NSNumber)?.intValue == shard.bytes, head["sha256"] as? String == shard.sha256,
+            let sameLanguage = head["same_language"] as? Bool, let types = head["types"] as? [String]
+        else { return nil }
+        self.sameLanguage = sameLanguage
+        self.types = Set(types)
+        while cursor < bytes.count {
+            guard let splitLine = line(), let header = json(splitLine), let name = header["split"] as? String,
+                let samples = (header["samples"] as? NSNumber)?.intValue, samples > 0
+            else { return nil }
+            var sections: [Range<Int>] = []
+            for _ in 0..<3 {
+                let start = cursor
+                for _ in 0..<samples {
+                    guard line() != nil else { return nil }
+                }
+                sections.append(start..<cursor)
+            }
+            splits.append(
+                Split(
+                    name: name, samples: samples, nemo: sections[0], recordings: sections[1],
+                    supervisions: sections[2]))
+        }
+    }
+
+    private static func hex(_ digest: SHA256.Digest) -> String { digest.map { String(format: "%02x", $0) }.joined() }
+}
