@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VoxgateCorpus
+import VoxgatePipeline
 import VoxgateRun
 
 @testable import VoxgateOutputs
@@ -188,6 +189,38 @@ struct ManifestPartTests {
         _ = try await corpus.ingest(jobs: 2, config: Self.config(), output: out)
         #expect(try ManifestReuseTests.manifests(out) == kept)
         #expect(Set(Self.parts(out).keys) == Set(before.keys))
+    }
+
+    /// `ReleaseManifests.write` itself: with every part kept it reads no shard; a part missing costs one shard.
+    @Test func writingCountsTheShardsItReads() async throws {
+        let corpus = try CorpusFixture.standard()
+        defer { corpus.remove() }
+        let (_, out) = try await corpus.ingest(jobs: 2, config: Self.config())
+        defer { TestSupport.remove(out) }
+        var shards: [ShardInfo] = []
+        for language in ["de", "en"] {
+            for name in try FileManager.default.contentsOfDirectory(atPath: out + "/shards/" + language).sorted()
+            where name.hasSuffix(".tar") {
+                let path = "shards/\(language)/\(name)"
+                let bytes = try #require(
+                    try FileManager.default.attributesOfItem(atPath: out + "/" + path)[.size] as? NSNumber)
+                shards.append(
+                    ShardInfo(
+                        path: path, language: language, license: "", terms: "", samples: 0, bytes: bytes.intValue,
+                        sha256: try #require(FileDigest.sha256(path: out + "/" + path))))
+            }
+        }
+        #expect(shards.count == 3)
+        let files = { try ManifestReuseTests.manifests(out).filter { !$0.key.hasSuffix("/.shards") } }
+        let kept = try files()
+        // The stamps name 0 samples a shard (not the ledger's): every language is put together again, from its parts.
+        #expect(try ReleaseManifests.write(into: out, shards: shards) == .init(read: 0, kept: 3))
+        #expect(try files() == kept)
+        unlink(ManifestPart.path(of: shards[1], in: out))
+        unlink(out + "/manifests/en/.shards")
+        #expect(try ReleaseManifests.write(into: out, shards: shards) == .init(read: 1, kept: 1))
+        #expect(try files() == kept)
+        #expect(FileManager.default.fileExists(atPath: ManifestPart.path(of: shards[1], in: out)))
     }
 
     /// The gzip written piece by piece is the one written at once, whatever the pieces and however many blocks.
