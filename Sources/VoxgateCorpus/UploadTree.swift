@@ -72,25 +72,34 @@ public enum UploadTree: InputLayout {
             }
         }
         // Each folder's clips as ClipSources, in order (the whole list is then in order, but for folders whose names
-        // are the same after NFC, sorted below). Listing is stat calls: folders are listed on every core.
-        var listed = [(clips: [ClipSource], warnings: [String])](repeating: ([], []), count: folders.count)
+        // are the same after NFC, sorted below). Listing is stat calls: two folders are listed at a time, one per
+        // core, and each is appended to the compact list before the next two (so the ClipSources held at once are
+        // two folders', never the tree's).
         let jobs = folders
-        listed.withUnsafeMutableBufferPointer { results in
-            nonisolated(unsafe) let results = results
-            DispatchQueue.concurrentPerform(iterations: jobs.count) { k in
-                var found: [String] = []
-                let f = jobs[k]
-                let sources = scanLanguage(dir: f.dir, folder: f.folder, tag: f.tag, warnings: &found)
-                results[k] = (sources.sorted(by: ClipSource.pathOrder), found)
+        let width = 2
+        var listed: [Int: (clips: [ClipSource], warnings: [String])] = [:]
+        func list(from first: Int) {
+            let count = min(width, jobs.count - first)
+            var results = [(clips: [ClipSource], warnings: [String])](repeating: ([], []), count: count)
+            results.withUnsafeMutableBufferPointer { out in
+                nonisolated(unsafe) let out = out
+                DispatchQueue.concurrentPerform(iterations: count) { k in
+                    var found: [String] = []
+                    let f = jobs[first + k]
+                    let sources = scanLanguage(dir: f.dir, folder: f.folder, tag: f.tag, warnings: &found)
+                    out[k] = (sources.sorted(by: ClipSource.pathOrder), found)
+                }
             }
+            for (k, result) in results.enumerated() { listed[first + k] = result }
         }
         for step in steps {
             switch step {
             case .warning(let text): warnings.append(text)
             case .folder(let k):
-                clips.append(contentsOf: listed[k].clips)
-                warnings += listed[k].warnings
-                listed[k] = ([], [])
+                if listed[k] == nil { list(from: k) }
+                clips.append(contentsOf: listed[k]!.clips)
+                warnings += listed[k]!.warnings
+                listed[k] = nil
             }
         }
         UploadTreeNames.markConflicts(&clips, root: root)
