@@ -153,6 +153,24 @@ package final class AtomicFile {
         return true
     }
 
+    /// Writes a whole file atomically, creating its folder first when it is missing.
+    package static func write(_ bytes: [UInt8], creatingFolderOf path: String) throws(RunError) {
+        try createFolder(of: path)
+        let file = try AtomicFile(path: path)
+        try file.write(bytes)
+        try file.commit()
+    }
+
+    /// Creates the folder `path` is to be written in (and the folders above it), when missing.
+    static func createFolder(of path: String) throws(RunError) {
+        do {
+            try FileManager.default.createDirectory(
+                atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        } catch {
+            throw RunError(.outputUnusable, "cannot create the folder of '\(path)' (\(error))", path: path)
+        }
+    }
+
     /// Writes a whole small file atomically.
     package static func write(_ text: String, to path: String) throws(RunError) {
         let file = try AtomicFile(path: path)

@@ -37,12 +37,7 @@ final class ManifestAssembly {
 
     private func path(_ name: String) throws(RunError) -> String {
         let path = output + "/" + ReleaseManifests.folder + "/" + language + "/" + name
-        do {
-            try FileManager.default.createDirectory(
-                atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        } catch {
-            throw RunError(.outputUnusable, "cannot create the folder of '\(path)' (\(error))", path: path)
-        }
+        try AtomicFile.createFolder(of: path)
         return path
     }
 

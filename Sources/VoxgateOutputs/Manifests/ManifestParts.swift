@@ -83,16 +83,7 @@ struct ManifestPart {
     /// Writes the part where it is kept (atomically), when it can be keyed to its shard.
     func keep(for shard: ShardInfo, in output: String) throws(RunError) {
         guard Self.isKeyable(shard) else { return }
-        let path = Self.path(of: shard, in: output)
-        do {
-            try FileManager.default.createDirectory(
-                atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        } catch {
-            throw RunError(.outputUnusable, "cannot create the folder of '\(path)' (\(error))", path: path)
-        }
-        let file = try AtomicFile(path: path)
-        try file.write(bytes)
-        try file.commit()
+        try AtomicFile.write(bytes, creatingFolderOf: Self.path(of: shard, in: output))
     }
 
     /// Parses a part's bytes; nil unless they hold this format, match their own SHA-256, name `shard` and hold

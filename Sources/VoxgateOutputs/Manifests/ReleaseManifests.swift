@@ -96,15 +96,7 @@ enum ReleaseManifests {
     ) throws(RunError) {
         func put(_ name: String, _ bytes: [UInt8]) throws(RunError) {
             let path = output + "/" + folder + "/" + name
-            do {
-                try FileManager.default.createDirectory(
-                    atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            } catch {
-                throw RunError(.outputUnusable, "cannot create the folder of '\(path)' (\(error))", path: path)
-            }
-            let file = try AtomicFile(path: path)
-            try file.write(bytes)
-            try file.commit()
+            try AtomicFile.write(bytes, creatingFolderOf: path)
             written.insert(path)
         }
         do {
