@@ -1,7 +1,6 @@
 import Crypto
 import Foundation
 package import VoxgateCorpus
-import VoxgatePipeline
 
 /// Removes samples from a released shard: the only change a sealed shard ever gets (a withdrawal, or a
 /// clip re-decided as rejected). The shard is copied member by member, without the removed samples'

@@ -99,19 +99,19 @@ public struct DuplicateIndex: Sendable {
     /// Records a clip an earlier run released, before this run's clips are decided: it is the kept clip of
     /// its group whatever comes later (``decide(_:)`` leaves it as it is), and later copies are its duplicates.
     public mutating func register(released outcome: ClipOutcome) {
-        let clip = outcome.source.clip
-        let wasReleased = isReleased(clip)
-        let ordinal = store(outcome)
-        if !wasReleased {
-            released.insert(HashedOrdinal(placement: Self.pathHash(clip), ordinal: ordinal ?? paths.append(clip)))
-        }
+        registerReleased(outcome.source.clip) { $0.store(outcome) }
     }
 
     /// ``register(released:)`` from what the index keeps of a clip, without its outcome: its PCM identity, its
     /// reading (``readingKey(language:clientID:sentence:)``) and its fingerprint.
     public mutating func register(released clip: String, identity: String, reading: Key128, fingerprint: [UInt32]) {
+        registerReleased(clip) { $0.store(clip, identity: identity, reading: reading, fingerprint: fingerprint) }
+    }
+
+    /// Stores a clip (`store`: its ordinal when the index refers to it) and marks it released, once.
+    private mutating func registerReleased(_ clip: String, store: (inout DuplicateIndex) -> UInt32?) {
         let wasReleased = isReleased(clip)
-        let ordinal = store(clip, identity: identity, reading: reading, fingerprint: fingerprint)
+        let ordinal = store(&self)
         if !wasReleased {
             released.insert(HashedOrdinal(placement: Self.pathHash(clip), ordinal: ordinal ?? paths.append(clip)))
         }

@@ -76,15 +76,10 @@ final class ReleasedKeys {
         next = j
         guard let first = indices.first, let last = indices.last else { return }
         let rows = try ledger.keptClips(from: plan.sources[first].clip, through: plan.sources[last].clip)
-        var r = 0
-        for i in indices {  // merge-join by path, both in path order
-            let clip = plan.sources[i].clip
-            while r < rows.count, rows[r].path.utf8.lexicographicallyPrecedes(clip.utf8) { r += 1 }
-            guard r < rows.count, rows[r].path == clip, let text = rows[r].kept,
-                let registration = KeptRegistration(text: text)
-            else { continue }
-            let fingerprint = rows[r].fingerprint.map { $0.withUnsafeBytes { ClipMeasurement.fingerprint(bytes: $0) } }
-            ahead[i] = Key(registration: registration, fingerprint: fingerprint ?? [], split: rows[r].split)
+        for (i, row) in zip(indices, StoredAnalyses.rows(rows, for: indices.map { plan.sources[$0].clip })) {
+            guard let row, let text = row.kept, let registration = KeptRegistration(text: text) else { continue }
+            let fingerprint = row.fingerprint.map { $0.withUnsafeBytes { ClipMeasurement.fingerprint(bytes: $0) } }
+            ahead[i] = Key(registration: registration, fingerprint: fingerprint ?? [], split: row.split)
         }
     }
 }

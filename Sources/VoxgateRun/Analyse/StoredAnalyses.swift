@@ -122,19 +122,23 @@ final class StoredAnalyses {
         }
         let kept = plan.records == nil  // the ledger's text and fingerprint stand while the analysis is unchanged
         if kept, let first = items.first, let last = items.last {
-            // Merge-join the path range's records with the items, both in path order.
+            // Not in the ledger: decoded again.
             let rows = try ledger.clips(from: first.source.clip, through: last.source.clip)
-            var r = 0
-            for k in items.indices {
-                let clip = items[k].source.clip
-                while r < rows.count, rows[r].path.utf8.lexicographicallyPrecedes(clip.utf8) { r += 1 }
-                guard r < rows.count, rows[r].path == clip else { continue }  // not in the ledger: decoded again
-                items[k].record = rows[r]  // `r` stays: two uploads may share a clip path (a conflict)
-            }
+            for (k, row) in zip(items.indices, Self.rows(rows, for: items.map(\.source.clip))) { items[k].record = row }
         }
         return Batch(
             start: start, end: j, items: items,
             decoding: Self.decode(items, kept: kept, ids: plan.speakerIDs, identities: identities))
+    }
+
+    /// The record of each clip of `clips` among `rows` (both in path order: a merge-join by path), or nil. Two uploads
+    /// may share a clip path (a conflict): both get its record.
+    static func rows(_ rows: [ClipRecord], for clips: [String]) -> [ClipRecord?] {
+        var r = 0
+        return clips.map { clip in
+            while r < rows.count, rows[r].path.utf8.lexicographicallyPrecedes(clip.utf8) { r += 1 }
+            return r < rows.count && rows[r].path == clip ? rows[r] : nil
+        }
     }
 
     /// Decodes `items`' analyses on another thread (``earlier(_:kept:ids:identities:)``).
