@@ -76,7 +76,7 @@ package final class AtomicFile {
 
     /// SHA-256 of what was written, lowercase hex (only for a file created with `hashing`).
     func sha256() -> String {
-        (hasher?.finalize()).map { $0.map { String(format: "%02x", $0) }.joined() } ?? ""
+        (hasher?.finalize()).map { $0.hexLowercased } ?? ""
     }
 
     func write(_ bytes: [UInt8]) throws(RunError) {
@@ -115,7 +115,7 @@ package final class AtomicFile {
             chunk.withUnsafeBytes { member?.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
             remaining -= n
         }
-        return (member?.finalize()).map { $0.map { String(format: "%02x", $0) }.joined() } ?? ""
+        return (member?.finalize()).map { $0.hexLowercased } ?? ""
     }
 
     /// Flushes to disk and renames into place.

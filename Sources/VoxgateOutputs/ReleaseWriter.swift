@@ -84,7 +84,7 @@ package final class ReleaseWriter {
         throws(RunError) -> OutputRecords.Placement
     {
         let language = outcome.source.languageTag
-        let digest = SHA256.hash(data: Data(outcome.source.clip.utf8)).map { String(format: "%02x", $0) }.joined()
+        let digest = SHA256.hash(data: Data(outcome.source.clip.utf8)).hexLowercased
         let key = OutputRecords.key(for: outcome.source, clipDigest: digest)
         let split = splits.assign(language: language, speaker: metadata, sentence: metadata.sentence)
         let pseudonym = metadata.clientID  // pseudonymised as it was read (SpeakerIDs)

@@ -26,6 +26,6 @@ package enum ReviewVotes {
             let t = votes[clip]!
             text += "\u{0}\(clip)\u{1}\(t.accept)\u{1}\(t.reject)"
         }
-        return SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        return SHA256.hash(data: Data(text.utf8)).hexLowercased
     }
 }

@@ -84,6 +84,6 @@ package enum ShardRewriter {
                 "the released shard '\(path)' is shorter than its members say (changed outside "
                     + "voxgate); restore it from a backup, then rerun", path: path)
         }
-        return (hasher?.finalize()).map { $0.map { String(format: "%02x", $0) }.joined() } ?? ""
+        return (hasher?.finalize()).map { $0.hexLowercased } ?? ""
     }
 }

@@ -22,7 +22,7 @@ package struct SpeakerPseudonym: Sendable {
                 return
             }
             let fresh = SymmetricKey(size: .bits256)
-            let hex = fresh.withUnsafeBytes { $0.map { String(format: "%02x", $0) }.joined() }
+            let hex = fresh.withUnsafeBytes { $0.hexLowercased }
             let temp = path + ".\(getpid())-\(UInt64.random(in: 0...UInt64.max)).new"
             let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
             guard fd >= 0 else {
@@ -95,28 +95,25 @@ package struct SpeakerPseudonym: Sendable {
 
     /// The pseudonym of `clientID`, lowercase hex.
     package func callAsFunction(_ clientID: String) -> String {
-        HMAC<SHA256>.authenticationCode(for: Data(clientID.utf8), using: key)
-            .map { String(format: "%02x", $0) }.joined()
+        HMAC<SHA256>.authenticationCode(for: Data(clientID.utf8), using: key).hexLowercased
     }
 
     /// Names the key without revealing it: partitions and their merge must share one key.
     package var keyID: String {
-        HMAC<SHA256>.authenticationCode(for: Data("voxgate key id".utf8), using: key).prefix(8)
-            .map { String(format: "%02x", $0) }.joined()
+        HMAC<SHA256>.authenticationCode(for: Data("voxgate key id".utf8), using: key).prefix(8).hexLowercased
     }
 
     /// The keyed hash the ledger keeps of a withdrawn contributor, from their pseudonym (so it matches a
     /// clip whose ledger record holds only the pseudonym), unlinkable to the pseudonym without the key.
     package func withdrawalHash(pseudonym: String) -> String {
         HMAC<SHA256>.authenticationCode(for: Data(("withdrawal-pseudonym\u{0}" + pseudonym).utf8), using: key)
-            .map { String(format: "%02x", $0) }.joined()
+            .hexLowercased
     }
 
     /// The keyed hash ledgers made before pseudonyms kept of a withdrawn contributor's raw id
     /// (``WithdrawalRecord/hashed`` `client_id`): only an id as read from a sidecar can match it.
     func withdrawalHash(clientID: String) -> String {
-        HMAC<SHA256>.authenticationCode(for: Data(("withdrawal\u{0}" + clientID).utf8), using: key)
-            .map { String(format: "%02x", $0) }.joined()
+        HMAC<SHA256>.authenticationCode(for: Data(("withdrawal\u{0}" + clientID).utf8), using: key).hexLowercased
     }
 
     /// The run's ``SpeakerIDs``: a raw id becomes its pseudonym and its split point, and is matched against

@@ -25,7 +25,7 @@ enum TermsRecords {
         let license = t.license ?? "unlicensed"
         let isURL = license.hasPrefix("https://")
         guard isURL || t.hasConditions else { return license }
-        let digest = SHA256.hash(data: Data(json(t).rendered.utf8)).prefix(4).map { String(format: "%02x", $0) }
-        return (isURL ? "custom" : license) + "+" + digest.joined()
+        let digest = SHA256.hash(data: Data(json(t).rendered.utf8)).prefix(4).hexLowercased
+        return (isURL ? "custom" : license) + "+" + digest
     }
 }

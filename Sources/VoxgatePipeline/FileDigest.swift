@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import VoxgateAudio
+import VoxgateCorpus
 
 /// SHA-256 of a file's bytes, read in 1 MiB chunks: how the ledger tells an unchanged upload from one
 /// replaced with the same size and modification time (`--verify-hashes`).
@@ -56,15 +57,5 @@ public enum FileDigest {
     static func hex(_ digest: SHA256.Digest) -> String { digest.withUnsafeBytes { hex($0) } }
 
     /// Bytes as lowercase hex, two digits a byte in order.
-    static func hex(_ bytes: UnsafeRawBufferPointer) -> String {
-        // By table, not String(format:) per byte (Foundation's formatter showed up per clip in profiles).
-        let digits = Array("0123456789abcdef".utf8)
-        return String(unsafeUninitializedCapacity: bytes.count * 2) { out in
-            for (i, b) in bytes.enumerated() {
-                out[2 * i] = digits[Int(b >> 4)]
-                out[2 * i + 1] = digits[Int(b & 0x0F)]
-            }
-            return bytes.count * 2
-        }
-    }
+    static func hex(_ bytes: UnsafeRawBufferPointer) -> String { bytes.hexLowercased }
 }

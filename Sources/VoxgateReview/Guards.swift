@@ -1,4 +1,5 @@
 import Foundation
+import VoxgateCorpus
 
 /// Repeated bad tokens: after `limit` failures from one client within `window` seconds, that client's
 /// sign-ins and token requests are refused (429) until the window has passed, whatever token it sends.
@@ -60,7 +61,7 @@ actor SessionStore {
     /// 32 random bytes as hex (SystemRandomNumberGenerator: the kernel's CSPRNG).
     static func randomToken() -> String {
         var g = SystemRandomNumberGenerator()
-        return (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &g)) }.joined()
+        return (0..<32).map { _ in UInt8.random(in: 0...255, using: &g) }.hexLowercased
     }
 }
 

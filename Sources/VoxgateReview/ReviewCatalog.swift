@@ -149,6 +149,6 @@ public final class ReviewCatalog: @unchecked Sendable {
     }
 
     static func digest(_ s: String) -> String {
-        SHA256.hash(data: Data(s.utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: Data(s.utf8)).prefix(8).hexLowercased
     }
 }

@@ -100,6 +100,6 @@ public struct ReviewerList: Sendable {
 
     /// SHA-256 of a token as lowercase hex: what a reviewers file lists.
     public static func hash(token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: Data(token.utf8)).hexLowercased
     }
 }

@@ -25,7 +25,7 @@ public enum VoxgateVersion {
 enum ConfigHash {
     /// SHA-256 of the configuration's decision settings (``PipelineConfig/decisionText``).
     static func of(_ config: PipelineConfig) -> String {
-        SHA256.hash(data: Data(config.decisionText.utf8)).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: Data(config.decisionText.utf8)).hexLowercased
     }
 }
 
@@ -48,7 +48,6 @@ enum InputsHash {
             listed.map { speaker.withdrawalHash(pseudonym: $0) }.sorted().joined(separator: ","),
             terms.joined(separator: ";"), speaker.keyID,
         ]
-        return SHA256.hash(data: Data(parts.joined(separator: "\u{0}").utf8)).map { String(format: "%02x", $0) }
-            .joined()
+        return SHA256.hash(data: Data(parts.joined(separator: "\u{0}").utf8)).hexLowercased
     }
 }

@@ -129,5 +129,5 @@ struct ManifestPart {
         }
     }
 
-    private static func hex(_ digest: SHA256.Digest) -> String { digest.map { String(format: "%02x", $0) }.joined() }
+    private static func hex(_ digest: SHA256.Digest) -> String { digest.hexLowercased }
 }

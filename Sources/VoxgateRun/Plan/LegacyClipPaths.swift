@@ -60,7 +60,7 @@ struct LegacyClipPaths {
             } else if sources.count > 1, let record = known[legacy], record.language == sources[0].languageTag {
                 known.removeValue(forKey: legacy)
                 if !current.contains(legacy) { deleted.append(legacy) }
-                let digest = SHA256.hash(data: Data(legacy.utf8)).map { String(format: "%02x", $0) }.joined()
+                let digest = SHA256.hash(data: Data(legacy.utf8)).hexLowercased
                 staleKeys.append((record.language, OutputRecords.key(for: sources[0], clipDigest: digest)))
             }
         }
