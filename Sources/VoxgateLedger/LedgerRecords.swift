@@ -258,6 +258,10 @@ public struct PendingFile: Codable, Sendable, Hashable, FetchableRecord, Persist
 extension ClipAnalysis {
     /// An analysis from the ledger's JSON alone (no fingerprint).
     init(ledgerJSON text: String) throws {
+        if let analysis = ClipAnalysis(storedJSON: text) {  // the text this voxgate writes, read without JSONDecoder
+            self = analysis
+            return
+        }
         let decoder = JSONDecoder()
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(
             positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
