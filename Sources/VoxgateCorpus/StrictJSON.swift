@@ -15,8 +15,12 @@ public enum StrictJSON {
     }
 
     /// Parses one JSON value filling `bytes` (whitespace around it allowed).
-    public static func parse(_ bytes: some Collection<UInt8>) throws(Failure) -> JSONValue {
-        var parser = Parser(b: Array(bytes))
+    /// - Parameter refusingUnderflow: refuse a number whose digits are not all zero but whose value rounds to zero
+    ///   (`5e-400`), as Foundation's `JSONDecoder` does (``StoredObject`` must never read more than it).
+    public static func parse(_ bytes: some Collection<UInt8>, refusingUnderflow: Bool = false) throws(Failure)
+        -> JSONValue
+    {
+        var parser = Parser(b: Array(bytes), refusingUnderflow: refusingUnderflow)
         parser.skipSpace()
         let value = try parser.value(depth: 0)
         parser.skipSpace()
@@ -26,6 +30,7 @@ public enum StrictJSON {
 
     struct Parser {
         let b: [UInt8]
+        var refusingUnderflow = false
         var i = 0
 
         func fail(_ what: String) -> Failure { Failure(message: "\(what) at byte \(i)") }
@@ -121,12 +126,16 @@ public enum StrictJSON {
                 i += 1
                 guard digits(&self) > 0 else { throw fail("a number without digits after '.'") }
             }
+            let mantissa = start..<i
             if i < b.count, b[i] | 0x20 == UInt8(ascii: "e") {
                 i += 1
                 if i < b.count, b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") { i += 1 }
                 guard digits(&self) > 0 else { throw fail("a number without exponent digits") }
             }
             guard let d = Double(String(decoding: b[start..<i], as: UTF8.self)) else { throw fail("not a number") }
+            if refusingUnderflow, d == 0, b[mantissa].contains(where: { (0x31...0x39).contains($0) }) {
+                throw fail("a number too small to represent")
+            }
             return d
         }
 

@@ -40,9 +40,13 @@ public struct IngestPipeline: Sendable {
         self.window = max(jobs, jobs * config.run.clipsInFlightPerJob)
     }
 
-    /// An earlier run's analysis of a clip, whether that run released it (its audio is in a shard already), and its
-    /// near-duplicate decision when it stands (``StandingNearDuplicate``).
-    public typealias Earlier = (analysis: ClipAnalysis, isReleased: Bool, standing: StandingNearDuplicate?)
+    /// An earlier run's analysis of a clip, whether that run released it (its audio is in a shard already), its
+    /// near-duplicate decision when it stands (``StandingNearDuplicate``), and the analyzer's
+    /// ``ClipAnalyzer/reassess(_:analysis:isReleased:audio:)`` of it when the provider made it already (on another
+    /// thread, ahead of the run; nil: the run reassesses it).
+    public typealias Earlier = (
+        analysis: ClipAnalysis, isReleased: Bool, standing: StandingNearDuplicate?, reassessed: ClipOutcome?
+    )
 
     /// Runs every clip and calls `consume` once per clip, in path order, on one task at a time.
     /// - Parameters:
@@ -78,12 +82,13 @@ public struct IngestPipeline: Sendable {
                     if let provide {
                         stored = try await provide(index)
                     } else if !earlier.isEmpty {
-                        stored = earlier[index].map { ($0, released.contains(index), nil) }
+                        stored = earlier[index].map { ($0, released.contains(index), nil, nil) }
                     }
                     if let stored {
                         // No decoding: cheap enough to run here, unless its shard audio must be re-encoded.
-                        if let outcome = analyzer.reassess(
-                            source, analysis: stored.analysis, isReleased: stored.isReleased, audio: audio[index])
+                        if let outcome = stored.reassessed
+                            ?? analyzer.reassess(
+                                source, analysis: stored.analysis, isReleased: stored.isReleased, audio: audio[index])
                         {
                             pending[index] = outcome
                             standing[index] = stored.standing

@@ -13,7 +13,9 @@ extension ClipAnalysis {
     /// (``StoredObject``); nil when the text holds anything else: the caller then decodes it with `JSONDecoder`.
     /// The fingerprint is not in the text (the ledger keeps it as binary): it is empty.
     public init?(storedJSON text: String) {
-        guard let value = try? StrictJSON.parse(text.utf8), let analysis = try? Self(stored: value) else { return nil }
+        guard let value = try? StrictJSON.parse(text.utf8, refusingUnderflow: true),
+            let analysis = try? Self(stored: value)
+        else { return nil }
         self = analysis
     }
 

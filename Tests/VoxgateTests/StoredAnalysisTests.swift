@@ -98,6 +98,16 @@ import Testing
         #expect(ClipAnalysis(storedJSON: wrongType) == nil)
         #expect(throws: (any Error).self) { try ClipAnalysis(ledgerJSON: wrongType) }
 
+        // A number that rounds to zero from digits that are not zero: JSONDecoder refuses it (found by the mutants).
+        var exact = try #require(Self.analyses(count: 4).last)
+        exact.measurement?.signal.clippedSampleRatio = 0.5
+        let half = exact.ledgerJSON()
+        #expect(half.contains("\"clippedSampleRatio\":0.5,"))
+        let underflow = half.replacingOccurrences(of: ":0.5,", with: ":5e-624,")
+        #expect(ClipAnalysis(storedJSON: underflow) == nil)
+        #expect(throws: (any Error).self) { try Self.decoded(underflow) }
+        let zero = half.replacingOccurrences(of: ":0.5,", with: ":0e-624,")
+        #expect(try #require(ClipAnalysis(storedJSON: zero)).ledgerJSON() == (try Self.decoded(zero)).ledgerJSON())
         // A control character (which the strict parser refuses in any text) is read by JSONDecoder alone.
         var control = try #require(Self.analyses(count: 4).last)
         control.decodeFailure = "cannot read \u{1}"

@@ -32,7 +32,13 @@ final class StoredAnalyses {
         var stands: Bool
         /// The analysis lacked the PCM identity, read again from the file by this run.
         var reidentified = false
+        /// The clip decided again from `analysis` (``reassess``), on the decoding thread; nil: not done there.
+        var reassessed: ClipOutcome?
     }
+
+    /// Decides a clip again from its stored analysis (the plan index, the analysis): the analyzer's `reassess`, pure,
+    /// done on the decoding thread beside the decoding, so the run's one consumer of outcomes does not.
+    typealias Reassess = @Sendable (Int, ClipAnalysis) -> ClipOutcome?
 
     static let batch = 256
     private let plan: IncrementalPlan
@@ -40,6 +46,7 @@ final class StoredAnalyses {
     private let wanted: (Int) -> Bool
     /// PCM identities read again by an earlier pass of this run, by clip path (not read twice).
     private let identities: [String: String]
+    private let reassess: Reassess?
     /// The PCM identities this reader read again from files, by clip path.
     private(set) var reidentified: [String: String] = [:]
     /// Read and decoded, not asked for yet.
@@ -54,14 +61,16 @@ final class StoredAnalyses {
     ///   - ledger: where the records are (unless the plan holds them, ``IncrementalPlan/records``).
     ///   - wanted: which of the plan's reused clips will be asked for (the others are not read).
     ///   - identities: PCM identities an earlier pass read again (its ``reidentified``).
+    ///   - reassess: decides each clip again as it is decoded (``Earlier/reassessed``).
     init(
         plan: IncrementalPlan, ledger: Ledger, wanted: @escaping (Int) -> Bool = { _ in true },
-        identities: [String: String] = [:]
+        identities: [String: String] = [:], reassess: Reassess? = nil
     ) {
         self.plan = plan
         self.ledger = ledger
         self.wanted = wanted
         self.identities = identities
+        self.reassess = reassess
     }
 
     deinit { coming?.decoding.cancel() }
@@ -128,7 +137,7 @@ final class StoredAnalyses {
         }
         return Batch(
             start: start, end: j, items: items,
-            decoding: Self.decode(items, kept: kept, ids: plan.speakerIDs, identities: identities))
+            decoding: Self.decode(items, kept: kept, ids: plan.speakerIDs, identities: identities, reassess: reassess))
     }
 
     /// The record of each clip of `clips` among `rows` (both in path order: a merge-join by path), or nil. Two uploads
@@ -141,11 +150,18 @@ final class StoredAnalyses {
         }
     }
 
-    /// Decodes `items`' analyses on another thread (``earlier(_:kept:ids:identities:)``).
-    private static func decode(_ items: [Item], kept: Bool, ids: SpeakerIDs, identities: [String: String]) -> Task<
-        [Earlier?], Never
-    > {
-        Task { await Concurrent.map(items) { earlier($0, kept: kept, ids: ids, identities: identities) } }
+    /// Decodes `items`' analyses on another thread (``earlier(_:kept:ids:identities:)``), and decides them again there
+    /// (`reassess`).
+    private static func decode(
+        _ items: [Item], kept: Bool, ids: SpeakerIDs, identities: [String: String], reassess: Reassess?
+    ) -> Task<[Earlier?], Never> {
+        Task {
+            await Concurrent.map(items) { item in
+                guard var found = earlier(item, kept: kept, ids: ids, identities: identities) else { return nil }
+                found.reassessed = reassess?(item.index, found.analysis)
+                return found
+            }
+        }
     }
 
     /// One clip to read: its plan index and source, its record, and its sidecar's stat now.

@@ -75,7 +75,13 @@ extension Ingest {
         let (plan, started, log) = (job.plan, job.started, job.options.logger)
         let isReleased = isReleased(in: plan)
         // Identities the first pass read again from files are not read twice.
-        let stored = StoredAnalyses(plan: plan, ledger: job.ledger, identities: identities)
+        let (analyzer, sources, audio, ledgered) = (pipeline.analyzer, plan.sources, pipeline.audio, plan.ledgered)
+        let stored = StoredAnalyses(
+            plan: plan, ledger: job.ledger, identities: identities,
+            reassess: { i, analysis in
+                analyzer.reassess(
+                    sources[i], analysis: analysis, isReleased: ledgered[i].contains(.released), audio: audio[i])
+            })
         let decisionsStand = try nearDuplicatesStand(job)
         var inFlight: [Int: StoredAnalyses.Earlier] = [:]
         var reidentified = 0
@@ -86,7 +92,7 @@ extension Ingest {
             let standing =
                 decisionsStand
                 ? StandingNearDuplicate(duplicateOf: earlier.before.duplicateOf, detail: earlier.before.detail) : nil
-            return (earlier.analysis, isReleased(i), standing)
+            return (earlier.analysis, isReleased(i), standing, earlier.reassessed)
         }
         try await pipeline.run(duplicates: consume duplicates, earlier: provide) { outcome in
             let earlier = inFlight.removeValue(forKey: books.done)
