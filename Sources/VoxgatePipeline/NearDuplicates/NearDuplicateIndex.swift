@@ -236,9 +236,10 @@ public struct NearDuplicateIndex: Sendable {
         var best: Match?
         for candidate in candidates {
             let ordinal = Int(candidate >> 32)
-            if exclude(ordinal) { continue }
             let offset = Int(candidate & 0xFFFF_FFFF) - Int(Int32.max) / 2
-            guard let m = confirm(fingerprint, ordinal: ordinal, offset: offset) else { continue }
+            // Excluded after the confirmation, not before: few candidates are confirmed, and `exclude` (a path
+            // comparison, for the index's callers) cost as much as confirming every candidate in a 1M-clip run.
+            guard let m = confirm(fingerprint, ordinal: ordinal, offset: offset), !exclude(ordinal) else { continue }
             if best == nil
                 || (m.similarity, -m.ordinal, -abs(m.offsetMilliseconds), -m.offsetMilliseconds)
                     > (best!.similarity, -best!.ordinal, -abs(best!.offsetMilliseconds), -best!.offsetMilliseconds)
