@@ -446,29 +446,36 @@ public struct NearDuplicateIndex: Sendable {
     /// at least half the sketch (and 8 sub-fingerprints) within ``maxBitErrorRate``.
     func confirm(_ fingerprint: [UInt32], ordinal: Int, offset: Int) -> Match? {
         let base = ordinal * Self.sketchSize
-        let entries = sketches.withUnsafeBytes { store in
-            (0..<Self.sketchSize).map { Self.entry(store.baseAddress!, base + $0) }.filter {
-                $0.word & FingerprintSketch.compareMask != 0
+        // The sketch's entries on the stack, not in two arrays: this runs for every candidate of every lookup.
+        return withUnsafeTemporaryAllocation(of: (word: UInt32, frame: Int).self, capacity: Self.sketchSize) { entries in
+            var count = 0
+            sketches.withUnsafeBytes { store in
+                for k in 0..<Self.sketchSize {
+                    let e = Self.entry(store.baseAddress!, base + k)
+                    guard e.word & FingerprintSketch.compareMask != 0 else { continue }
+                    entries[count] = (e.word, e.frame)
+                    count += 1
+                }
             }
-        }
-        let needed = Swift.max(8, (entries.count + 1) / 2)
-        var best: Match?
-        for shift in (offset - 2)...(offset + 2) {
-            var errors = 0, compared = 0
-            for e in entries {
-                let i = e.frame + shift
-                guard i >= 0, i < fingerprint.count, fingerprint[i] != 0 else { continue }
-                errors += ((fingerprint[i] ^ e.word) & FingerprintSketch.compareMask).nonzeroBitCount
-                compared += 1
+            let needed = Swift.max(8, (count + 1) / 2)
+            var best: Match?
+            for shift in (offset - 2)...(offset + 2) {
+                var errors = 0, compared = 0
+                for e in entries[..<count] {
+                    let i = e.frame + shift
+                    guard i >= 0, i < fingerprint.count, fingerprint[i] != 0 else { continue }
+                    errors += ((fingerprint[i] ^ e.word) & FingerprintSketch.compareMask).nonzeroBitCount
+                    compared += 1
+                }
+                guard compared >= needed else { continue }
+                let rate = Double(errors) / Double(compared * FingerprintSketch.compareMask.nonzeroBitCount)
+                guard rate <= threshold else { continue }
+                let m = Match(
+                    ordinal: ordinal, similarity: 1 - rate,
+                    offsetMilliseconds: shift * AudioFingerprint.millisecondsPerFrame, compared: compared)
+                if best == nil || m.similarity > best!.similarity { best = m }
             }
-            guard compared >= needed else { continue }
-            let rate = Double(errors) / Double(compared * FingerprintSketch.compareMask.nonzeroBitCount)
-            guard rate <= threshold else { continue }
-            let m = Match(
-                ordinal: ordinal, similarity: 1 - rate,
-                offsetMilliseconds: shift * AudioFingerprint.millisecondsPerFrame, compared: compared)
-            if best == nil || m.similarity > best!.similarity { best = m }
+            return best
         }
-        return best
     }
 }
