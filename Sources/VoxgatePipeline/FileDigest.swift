@@ -24,7 +24,7 @@ public enum FileDigest {
                 if n == 0 { break }
                 hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: chunk[0..<n]))
             }
-            return hex(hasher.finalize())
+            return hasher.finalize().hexLowercased
         }
     }
 
@@ -45,17 +45,12 @@ public enum FileDigest {
             chunk.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
             remaining -= n
         }
-        return hex(hasher.finalize())
+        return hasher.finalize().hexLowercased
     }
 
     /// SHA-256 of bytes in memory, lowercase hex.
-    public static func sha256(_ bytes: [UInt8]) -> String { hex(SHA256.hash(data: bytes)) }
+    public static func sha256(_ bytes: [UInt8]) -> String { SHA256.hash(data: bytes).hexLowercased }
 
     /// SHA-256 of a file read whole (``FileImage``), lowercase hex.
-    static func sha256(_ image: FileImage) -> String { hex(SHA256.hash(data: image.bytes)) }
-
-    static func hex(_ digest: SHA256.Digest) -> String { digest.withUnsafeBytes { hex($0) } }
-
-    /// Bytes as lowercase hex, two digits a byte in order.
-    static func hex(_ bytes: UnsafeRawBufferPointer) -> String { bytes.hexLowercased }
+    static func sha256(_ image: FileImage) -> String { SHA256.hash(data: image.bytes).hexLowercased }
 }

@@ -1,5 +1,6 @@
 import CXXHash
 import VoxgateAudio
+import VoxgateCorpus
 
 /// XXH3-128 of decoded PCM, the identity of a clip's sound for exact duplicate detection (identity version 2,
 /// ``ClipMeasurement/pcmXXH3``).
@@ -81,7 +82,7 @@ final class XXH3State {
     func hex() -> String {
         var canonical = XXH128_canonical_t()
         XXH128_canonicalFromHash(&canonical, XXH3_128bits_digest(state))
-        return withUnsafeBytes(of: canonical) { FileDigest.hex($0) }
+        return withUnsafeBytes(of: canonical) { $0.hexLowercased }
     }
 }
 

@@ -72,7 +72,7 @@ struct ManifestPart {
             body += NeMoManifest.lines(list) + LhotseManifest.recordings(list) + LhotseManifest.supervisions(list)
         }
         let rest = Array(body.utf8)
-        let bytes = Array("\(format)\t\(hex(SHA256.hash(data: rest)))\n".utf8) + rest
+        let bytes = Array("\(format)\t\(SHA256.hash(data: rest).hexLowercased)\n".utf8) + rest
         guard let part = ManifestPart(parsing: bytes, for: shard) else {
             throw RunError(
                 .outputUnusable, "the manifests' part of shard '\(shard.path)' does not read back", path: shard.path)
@@ -102,7 +102,7 @@ struct ManifestPart {
         }
         guard let first = line(),
             String(decoding: bytes[first], as: UTF8.self)
-                == Self.format + "\t" + Self.hex(SHA256.hash(data: bytes[cursor...])),
+                == Self.format + "\t" + SHA256.hash(data: bytes[cursor...]).hexLowercased,
             let headLine = line(), let head = json(headLine),
             head["shard"] as? String == shard.path, head["language"] as? String == shard.language,
             (head["bytes"] as? NSNumber)?.intValue == shard.bytes, head["sha256"] as? String == shard.sha256,
@@ -128,6 +128,4 @@ struct ManifestPart {
                     supervisions: sections[2]))
         }
     }
-
-    private static func hex(_ digest: SHA256.Digest) -> String { digest.hexLowercased }
 }

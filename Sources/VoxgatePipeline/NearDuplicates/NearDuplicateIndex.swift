@@ -447,7 +447,8 @@ public struct NearDuplicateIndex: Sendable {
     func confirm(_ fingerprint: [UInt32], ordinal: Int, offset: Int) -> Match? {
         let base = ordinal * Self.sketchSize
         // The sketch's entries on the stack, not in two arrays: this runs for every candidate of every lookup.
-        return withUnsafeTemporaryAllocation(of: (word: UInt32, frame: Int).self, capacity: Self.sketchSize) { entries in
+        typealias Entry = (word: UInt32, frame: Int)
+        return withUnsafeTemporaryAllocation(of: Entry.self, capacity: Self.sketchSize) { entries in
             var count = 0
             sketches.withUnsafeBytes { store in
                 for k in 0..<Self.sketchSize {
