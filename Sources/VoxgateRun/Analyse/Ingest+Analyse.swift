@@ -21,7 +21,7 @@ extension Ingest {
     }
 
     /// Whether the plan's clip at an index is one an earlier run released (in a shard, not withdrawn).
-    static func isReleased(in plan: IncrementalPlan) -> (Int) -> Bool {
+    static func isReleased(in plan: IncrementalPlan) -> @Sendable (Int) -> Bool {
         let ledgered = plan.ledgered
         return { ledgered[$0].contains(.released) }
     }

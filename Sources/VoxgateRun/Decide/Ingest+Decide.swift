@@ -75,12 +75,11 @@ extension Ingest {
         let (plan, started, log) = (job.plan, job.started, job.options.logger)
         let isReleased = isReleased(in: plan)
         // Identities the first pass read again from files are not read twice.
-        let (analyzer, sources, audio, ledgered) = (pipeline.analyzer, plan.sources, pipeline.audio, plan.ledgered)
+        let (analyzer, sources, audio) = (pipeline.analyzer, plan.sources, pipeline.audio)
         let stored = StoredAnalyses(
             plan: plan, ledger: job.ledger, identities: identities,
             reassess: { i, analysis in
-                analyzer.reassess(
-                    sources[i], analysis: analysis, isReleased: ledgered[i].contains(.released), audio: audio[i])
+                analyzer.reassess(sources[i], analysis: analysis, isReleased: isReleased(i), audio: audio[i])
             })
         let decisionsStand = try nearDuplicatesStand(job)
         var inFlight: [Int: StoredAnalyses.Earlier] = [:]
