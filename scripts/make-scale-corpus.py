@@ -10,8 +10,10 @@ grows with N), and a speaker reads a sentence twice now and then (same-speaker d
 8 languages, speakers `spk-<k>` (k = i mod SPEAKERS, each speaker one language), sentences drawn at random
 from data/cv-sentences/<lang>.txt.
 
-Usage: make-scale-corpus.py ROOT FIRST COUNT [--speakers 5000] [--variant V] [--complete]
+Usage: make-scale-corpus.py ROOT FIRST COUNT [--speakers 5000] [--variant V] [--format wav|flac] [--complete]
   clips FIRST..FIRST+COUNT-1 are written as ROOT/<lang>/c<index>.wav (+ .json);
+  --format flac writes the same samples as FLAC (c<index>.flac, about a third of the bytes: a tree, and the
+  shards made from it, that fit a smaller disk at a million clips);
   --variant changes the audio of a clip without changing its name (a "changed upload");
   --complete: ROOT is a whole tree of COUNT clips (FIRST must be 0), made once: nothing is done when ROOT holds
   this generator's marker for COUNT clips; otherwise ROOT is removed, written and then marked.
@@ -95,16 +97,27 @@ def wav(pcm):
     return header + b"data" + struct.pack("<I", len(pcm)) + pcm
 
 
+def flac(pcm):
+    import io
+
+    import soundfile
+
+    out = io.BytesIO()
+    soundfile.write(out, np.frombuffer(pcm, dtype="<i2"), RATE, format="FLAC", subtype="PCM_16")
+    return out.getvalue()
+
+
 def write(args):
-    root, i, speakers, variant = args
+    root, i, speakers, variant, form = args
     texts = TEXTS
     speaker = i % speakers
     lang = LANGS[speaker % len(LANGS)]
     pool = texts[lang]
     sentence = pool[int(np.random.default_rng(i + 7_000_000).integers(len(pool)))]
     base = os.path.join(root, lang, "c%08d" % i)
-    with open(base + ".wav", "wb") as f:
-        f.write(wav(clip_samples(i * 1000 + variant)))
+    pcm = clip_samples(i * 1000 + variant)
+    with open(base + "." + form, "wb") as f:
+        f.write(flac(pcm) if form == "flac" else wav(pcm))
     with open(base + ".json", "w", encoding="utf-8") as f:
         f.write(
             '{"sentence": %s, "client_id": "spk-%d", "consent": true, "license": "CC0-1.0"}\n'
@@ -125,9 +138,10 @@ def main():
     p.add_argument("count", type=int)
     p.add_argument("--speakers", type=int, default=5000)
     p.add_argument("--variant", type=int, default=0)
+    p.add_argument("--format", choices=["wav", "flac"], default="wav")
     p.add_argument("--complete", action="store_true")
     a = p.parse_args()
-    marker = os.path.join(a.root, f".complete-v2-{a.count}")
+    marker = os.path.join(a.root, f".complete-v2-{a.count}" + ("" if a.format == "wav" else "-" + a.format))
     if a.complete:
         if a.first != 0:
             p.error("--complete makes a whole tree: FIRST must be 0")
@@ -139,7 +153,7 @@ def main():
         os.makedirs(os.path.join(a.root, lang), exist_ok=True)
     global TEXTS
     TEXTS = sentences()  # inherited by the forked workers
-    jobs = [(a.root, i, a.speakers, a.variant) for i in range(a.first, a.first + a.count)]
+    jobs = [(a.root, i, a.speakers, a.variant, a.format) for i in range(a.first, a.first + a.count)]
     if len(jobs) < 200:
         for j in jobs:
             write(j)
