@@ -167,6 +167,13 @@ package final class AtomicFile {
             try FileManager.default.createDirectory(
                 atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         } catch {
+            // Another writer (a language's manifests beside another's) may have made it in between.
+            var isFolder: ObjCBool = false
+            if FileManager.default.fileExists(
+                atPath: (path as NSString).deletingLastPathComponent, isDirectory: &isFolder), isFolder.boolValue
+            {
+                return
+            }
             throw RunError(.outputUnusable, "cannot create the folder of '\(path)' (\(error))", path: path)
         }
     }

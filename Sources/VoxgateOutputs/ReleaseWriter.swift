@@ -114,10 +114,11 @@ package final class ReleaseWriter {
 
     /// Writes the files regenerated every run, from all clips (`shards`: every released shard), and
     /// `decisions.jsonl` last.
-    package func publish(shards shardList: [ShardInfo], manifest: (_ shards: [ShardInfo]) -> JSONText) throws(RunError)
+    package func publish(shards shardList: [ShardInfo], manifest: (_ shards: [ShardInfo]) -> JSONText)
+        async throws(RunError)
     {
         try manifests.commit()
-        try ReleaseManifests.write(into: output, shards: shardList)
+        try await ReleaseManifests.write(into: output, shards: shardList)
         try attribution.write(into: output)
         let datasheets = Datasheets(config: config, totals: totals, shards: shardList, conflicts: splitConflicts)
         try datasheets.write(into: output)

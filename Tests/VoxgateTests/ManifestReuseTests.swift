@@ -214,11 +214,11 @@ struct ManifestPartTests {
         let files = { try ManifestReuseTests.manifests(out).filter { !$0.key.hasSuffix("/.shards") } }
         let kept = try files()
         // The stamps name 0 samples a shard (not the ledger's): every language is put together again, from its parts.
-        #expect(try ReleaseManifests.write(into: out, shards: shards) == .init(read: 0, kept: 3))
+        #expect(try await ReleaseManifests.write(into: out, shards: shards) == .init(read: 0, kept: 3))
         #expect(try files() == kept)
         unlink(ManifestPart.path(of: shards[1], in: out))
         unlink(out + "/manifests/en/.shards")
-        #expect(try ReleaseManifests.write(into: out, shards: shards) == .init(read: 1, kept: 1))
+        #expect(try await ReleaseManifests.write(into: out, shards: shards) == .init(read: 1, kept: 1))
         #expect(try files() == kept)
         #expect(FileManager.default.fileExists(atPath: ManifestPart.path(of: shards[1], in: out)))
     }

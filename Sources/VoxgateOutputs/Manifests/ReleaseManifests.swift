@@ -35,46 +35,35 @@ enum ReleaseManifests {
 
     /// Writes the manifests of every language whose shards changed since its manifests were written, from each
     /// shard's part (``ManifestPart``): a shard is read only when its part is not kept yet (a new or rewritten
-    /// shard), and what is held is one shard's part at a time (``ManifestAssembly``).
+    /// shard), and what is held is one shard's part at a time per language (``ManifestAssembly``). Each language's
+    /// files are its own, so the languages are written on every core; what they wrote is gathered in language order.
     @discardableResult
-    static func write(into output: String, shards: [ShardInfo]) throws(RunError) -> PartCounts {
+    static func write(into output: String, shards: [ShardInfo]) async throws(RunError) -> PartCounts {
+        let byShardLanguage = Dictionary(grouping: shards, by: \.language)
+        let languages = byShardLanguage.keys.sorted()
+        let results = await Concurrent.map(languages) { language in
+            Result { () throws(RunError) in
+                try write(language, shards: byShardLanguage[language]!.sorted { $0.path < $1.path }, into: output)
+            }
+        }
         var written: Set<String> = []
         var parts: Set<String> = []
         var counts = PartCounts()
-        let byShardLanguage = Dictionary(grouping: shards, by: \.language)
         var mixed = false
-        languages: for language in byShardLanguage.keys.sorted() {
-            let languageShards = byShardLanguage[language]!.sorted { $0.path < $1.path }
-            parts.formUnion(languageShards.map { ManifestPart.path(of: $0, in: output) })
-            let stamp = Stamp(language: language, shards: languageShards)
-            if let files = stamp.unchangedFiles(in: output) {
-                written.formUnion(files.map { output + "/" + $0 })
-                written.insert(stamp.path(in: output))
-                continue
+        for (language, result) in zip(languages, results) {
+            guard let result else {
+                throw RunError(.outputUnusable, "cannot write the manifests of '\(language)'", path: output)
             }
-            let assembly = ManifestAssembly(language: language, output: output)
-            for shard in languageShards {
-                let part: ManifestPart
-                if let kept = ManifestPart.kept(for: shard, in: output) {
-                    part = kept
-                    counts.kept += 1
-                } else {
-                    part = try ManifestPart.make(for: shard, in: output)
-                    try part.keep(for: shard, in: output)  // before the files put together from it, and the stamp
-                    counts.read += 1
-                }
-                // A sample of another language than its shard's (not a shard voxgate wrote): every shard at once.
-                guard part.sameLanguage else {
-                    mixed = true
-                    break languages
-                }
-                try assembly.add(part, shard: shard.path)
+            let done = try result.get()
+            parts.formUnion(done.parts)
+            counts.read += done.counts.read
+            counts.kept += done.counts.kept
+            // A sample of another language than its shard's (not a shard voxgate wrote): every shard at once.
+            if done.mixed {
+                mixed = true
+                break
             }
-            guard !assembly.isEmpty else { continue }
-            try assembly.commit()
-            try stamp.write(files: assembly.written, in: output)
-            written.formUnion(assembly.written)
-            written.insert(stamp.path(in: output))
+            written.formUnion(done.written)
         }
         removeStale(under: output + "/" + ManifestPart.folder, keeping: parts)
         if mixed {
@@ -87,6 +76,53 @@ enum ReleaseManifests {
         }
         removeStale(under: output + "/" + folder, keeping: written)
         return counts
+    }
+
+    /// What writing one language's manifests did: the files it wrote or found unchanged, the shards' parts it
+    /// keeps, how many parts it read and kept, and whether a shard held a sample of another language (`mixed`:
+    /// then nothing after that shard was written).
+    struct LanguageWritten: Sendable {
+        var written: Set<String> = []
+        var parts: Set<String>
+        var counts = PartCounts()
+        var mixed = false
+    }
+
+    /// Writes one language's manifests from its shards' parts (`shards` in path order), unless its stamp says they
+    /// are unchanged.
+    static func write(_ language: String, shards: [ShardInfo], into output: String) throws(RunError)
+        -> LanguageWritten
+    {
+        var done = LanguageWritten(parts: Set(shards.map { ManifestPart.path(of: $0, in: output) }))
+        let stamp = Stamp(language: language, shards: shards)
+        if let files = stamp.unchangedFiles(in: output) {
+            done.written.formUnion(files.map { output + "/" + $0 })
+            done.written.insert(stamp.path(in: output))
+            return done
+        }
+        let assembly = ManifestAssembly(language: language, output: output)
+        for shard in shards {
+            let part: ManifestPart
+            if let kept = ManifestPart.kept(for: shard, in: output) {
+                part = kept
+                done.counts.kept += 1
+            } else {
+                part = try ManifestPart.make(for: shard, in: output)
+                try part.keep(for: shard, in: output)  // before the files put together from it, and the stamp
+                done.counts.read += 1
+            }
+            guard part.sameLanguage else {
+                done.mixed = true
+                return done
+            }
+            try assembly.add(part, shard: shard.path)
+        }
+        guard !assembly.isEmpty else { return done }
+        try assembly.commit()
+        try stamp.write(files: assembly.written, in: output)
+        done.written.formUnion(assembly.written)
+        done.written.insert(stamp.path(in: output))
+        return done
     }
 
     /// Writes one language's manifests from its samples (in shard and member order): for a release whose shards

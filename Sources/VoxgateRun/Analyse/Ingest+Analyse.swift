@@ -38,24 +38,21 @@ extension Ingest {
         let isReleased = isReleased(in: plan)
         let stands = try registrationsStand(job)
         let releasedAnalyses = StoredAnalyses(plan: plan, ledger: job.ledger, wanted: { isReleased($0) && !stands($0) })
-        let keys = ReleasedKeys(plan: plan, ledger: job.ledger, wanted: stands)
+        let keys = ReleasedKeys(plan: plan, ledger: job.ledger, wanted: stands, withdrawals: job.withdrawals)
         var fromKeys = 0
         for (i, source) in sources.enumerated() where plan.reuse[i] && isReleased(i) {
             if stands(i) {
                 // Unchanged, accepted under the same basis: still accepted unless its contributor withdrew.
-                guard let key = try keys.key(i) else {
+                guard let key = try await keys.key(i) else {
                     throw RunError(
                         .ledgerUnusable,
                         "the ledger's registration of '\(source.clip)' cannot be read; restore the ledger from a "
                             + "backup, or rerun with --force", path: source.clip)
                 }
                 let r = key.registration
-                guard !job.withdrawals.contains(r.clientID) else { continue }
+                guard !key.withdrawn else { continue }
                 duplicates.register(
-                    released: source.clip, identity: r.identity,
-                    reading: DuplicateIndex.readingKey(
-                        language: source.languageTag, clientID: r.clientID, sentence: r.sentence),
-                    fingerprint: key.fingerprint)
+                    released: source.clip, identity: r.identity, reading: key.reading, fingerprint: key.fingerprint)
                 writer.released(language: source.languageTag, sentence: r.sentence, split: key.split)
                 fromKeys += 1
                 continue

@@ -9,7 +9,7 @@ import VoxgatePipeline
 /// sentence's split. Kept in the ledger beside the record (``ClipRecord/kept``), so a run whose decisions rest on
 /// what the last run's did (``RunRecord/basisHash``) registers an unchanged released clip without decoding its
 /// analysis.
-struct KeptRegistration: Equatable {
+struct KeptRegistration: Equatable, Sendable {
     var identity: String
     var clientID: String
     var sentence: String
@@ -35,51 +35,101 @@ struct KeptRegistration: Equatable {
 }
 
 /// The stored registrations of the plan's released clips, read from the ledger in path order a range at a time as
-/// the run reaches them (like ``StoredAnalyses``, without an analysis): what is resident is one batch.
+/// the run reaches them (like ``StoredAnalyses``, without an analysis): what is resident is two batches. While the
+/// run registers one batch, the next is read and made ready on another thread (its registrations parsed, their
+/// reading keys and fingerprints made, their contributors checked against the withdrawals), so the one thread that
+/// fills the duplicate index only inserts.
 final class ReleasedKeys {
-    /// A released clip's registration, its fingerprint and its split.
-    struct Key {
+    /// A released clip's registration, its reading key, its fingerprint and its split, and whether its contributor
+    /// is withdrawn now.
+    struct Key: Sendable {
         var registration: KeptRegistration
+        var reading: Key128
         var fingerprint: [UInt32]
         var split: String?
+        var withdrawn: Bool
     }
 
     static let batch = 1024
     private let plan: IncrementalPlan
     private let ledger: Ledger
     private let wanted: (Int) -> Bool
+    private let withdrawals: Withdrawals
     private var ahead: [Int: Key] = [:]
     private var next = 0
+    /// The batch after the one in `ahead`: its rows read, being made ready on another thread.
+    private var coming: Batch?
 
-    /// - Parameter wanted: the plan's clips that will be asked for (the others are not read).
-    init(plan: IncrementalPlan, ledger: Ledger, wanted: @escaping (Int) -> Bool) {
+    private struct Batch {
+        var start: Int
+        var end: Int
+        var ready: Task<[Int: Key], Never>
+    }
+
+    /// - Parameters:
+    ///   - wanted: the plan's clips that will be asked for (the others are not read).
+    ///   - withdrawals: the run's withdrawals (``Key/withdrawn``).
+    init(plan: IncrementalPlan, ledger: Ledger, wanted: @escaping (Int) -> Bool, withdrawals: Withdrawals) {
         self.plan = plan
         self.ledger = ledger
         self.wanted = wanted
+        self.withdrawals = withdrawals
     }
+
+    deinit { coming?.ready.cancel() }
 
     /// The stored registration of the plan's clip `i` (nil when the ledger holds none it can read). Asked in
     /// increasing `i`, for wanted clips only.
-    func key(_ i: Int) throws(RunError) -> Key? {
-        if i >= next { try read(from: i) }
+    func key(_ i: Int) async throws(RunError) -> Key? {
+        if i >= next { try await read(from: i) }
         return ahead.removeValue(forKey: i)
     }
 
-    private func read(from start: Int) throws(RunError) {
-        ahead.removeAll(keepingCapacity: true)
+    /// Takes the batch that holds `start` (the one made ready ahead, or one read now), then starts the next.
+    private func read(from start: Int) async throws(RunError) {
+        let batch: Batch
+        if let coming, coming.start <= start, start < coming.end {
+            batch = coming
+        } else {
+            coming?.ready.cancel()
+            batch = try gather(from: start)
+        }
+        coming = nil
+        next = batch.end
+        ahead = await batch.ready.value
+        if next < plan.sources.count { coming = try gather(from: next) }
+    }
+
+    /// Reads the rows of the next ``batch`` wanted clips from `start` on, and starts making their keys ready.
+    private func gather(from start: Int) throws(RunError) -> Batch {
         var indices: [Int] = []
         var j = start
         while j < plan.sources.count, indices.count < Self.batch {
             if wanted(j) { indices.append(j) }
             j += 1
         }
-        next = j
-        guard let first = indices.first, let last = indices.last else { return }
-        let rows = try ledger.keptClips(from: plan.sources[first].clip, through: plan.sources[last].clip)
-        for (i, row) in zip(indices, StoredAnalyses.rows(rows, for: indices.map { plan.sources[$0].clip })) {
-            guard let row, let text = row.kept, let registration = KeptRegistration(text: text) else { continue }
-            let fingerprint = row.fingerprint.map { $0.withUnsafeBytes { ClipMeasurement.fingerprint(bytes: $0) } }
-            ahead[i] = Key(registration: registration, fingerprint: fingerprint ?? [], split: row.split)
+        guard let first = indices.first, let last = indices.last else {
+            return Batch(start: start, end: j, ready: Task { [:] })
         }
+        let clips = indices.map { plan.sources[$0].clip }
+        let languages = indices.map { plan.sources[$0].languageTag }
+        let rows = StoredAnalyses.rows(
+            try ledger.keptClips(from: plan.sources[first].clip, through: plan.sources[last].clip), for: clips)
+        let withdrawals = self.withdrawals
+        let ready = Task.detached(priority: .userInitiated) { () -> [Int: Key] in
+            var keys: [Int: Key] = [:]
+            for (k, row) in rows.enumerated() {
+                guard let row, let text = row.kept, let registration = KeptRegistration(text: text) else { continue }
+                let fingerprint = row.fingerprint.map { $0.withUnsafeBytes { ClipMeasurement.fingerprint(bytes: $0) } }
+                keys[indices[k]] = Key(
+                    registration: registration,
+                    reading: DuplicateIndex.readingKey(
+                        language: languages[k], clientID: registration.clientID, sentence: registration.sentence),
+                    fingerprint: fingerprint ?? [], split: row.split,
+                    withdrawn: withdrawals.contains(registration.clientID))
+            }
+            return keys
+        }
+        return Batch(start: start, end: j, ready: ready)
     }
 }

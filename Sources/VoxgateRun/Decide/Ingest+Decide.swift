@@ -50,11 +50,7 @@ extension Ingest {
                 job, pipeline: pipeline, duplicates: consume duplicates, identities: identities, writer: writer,
                 books: &books, decided: &decided, progress: progress)
             (decided.sealed, decided.termsFiles) = try writer.sealShards()
-            for (shard, keys) in books.removals.sorted(by: { $0.key < $1.key }) {
-                let recorded = job.releasedShards.first { $0.path == shard }?.sha256
-                decided.rewrites.append(
-                    (shard, try ShardRewriter.rewrite(out + "/" + shard, removing: keys, sha256: recorded)))
-            }
+            try await rewrite(job, removals: books.removals, into: &decided)
             try Task.checkCancellation()
         } catch {
             // Nothing of this run is visible yet: remove its sealed shards and rewrites; the ledger is untouched.
@@ -63,6 +59,32 @@ extension Ingest {
             throw error
         }
         return decided
+    }
+
+    /// Rewrites the released shards that lose samples (``ShardRewriter``), on every core: each reads, hashes and
+    /// copies one shard of up to `shards.max_bytes` (a withdrawal's contributor has clips in many). The rewrites are
+    /// added to `decided` in shard order, every one that was written (so that a failure removes them all), and then
+    /// the first failure in that order is thrown.
+    static func rewrite(
+        _ job: ReleaseJob, removals: [String: Set<String>], into decided: inout Decided
+    ) async throws(RunError) {
+        let out = job.options.output
+        let recorded = Dictionary(job.releasedShards.map { ($0.path, $0.sha256) }, uniquingKeysWith: { a, _ in a })
+        let work = removals.sorted { $0.key < $1.key }.map { (shard: $0.key, keys: $0.value, sha256: recorded[$0.key]) }
+        let results = await Concurrent.map(work) { item in
+            Result { () throws(RunError) in
+                try ShardRewriter.rewrite(out + "/" + item.shard, removing: item.keys, sha256: item.sha256)
+            }
+        }
+        var failure: RunError?
+        for (item, result) in zip(work, results) {
+            switch result {
+            case .success(let rewritten): decided.rewrites.append((item.shard, rewritten))
+            case .failure(let error): failure = failure ?? error
+            case nil: failure = failure ?? RunError(.outputUnusable, "cannot rewrite '\(item.shard)'", path: item.shard)
+            }
+        }
+        if let failure { throw failure }
     }
 
     /// The pipeline's run: the analyses it asks for are read in path order (``StoredAnalyses``) and held until the

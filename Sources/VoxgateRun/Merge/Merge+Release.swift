@@ -146,7 +146,7 @@ extension Merge {
             metadata: ["run": "\(runID)", "new_shards": "\(sealed.count)", "clips_recorded": "\(books.done)"])
         try OutputFolder.applyPending(ledger, output: out)
         let shardList = try ledger.shards().map(ShardInfo.init)
-        try writer.publish(shards: shardList) { shards in
+        try await writer.publish(shards: shardList) { shards in
             Ingest.manifest(options, tree: tree, shards: shards, elapsed: Date().timeIntervalSince(started))
         }
         try await PublishedFiles.record(out, ledger: ledger)

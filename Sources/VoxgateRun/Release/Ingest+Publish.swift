@@ -16,7 +16,7 @@ extension Ingest {
         let (options, tree, ledger, started) = (job.options, job.tree, job.ledger, job.started)
         let shardList = try await StageClock.measureProcess(.releaseFiles) {
             let shardList = try ledger.shards().map(ShardInfo.init)
-            try writer.publish(shards: shardList) { shards in
+            try await writer.publish(shards: shardList) { shards in
                 manifest(options, tree: tree, shards: shards, elapsed: Date().timeIntervalSince(started))
             }
             try await PublishedFiles.record(options.output, ledger: ledger)
