@@ -39,6 +39,7 @@ struct ShardRewriterTests {
 
     @Test func theRewriteIsTheKeptMembersInOrderAndTheTrailer() throws {
         let dir = try TestSupport.temporaryFolder("voxgate-rewrite")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/en-000000.tar"
         let members = try Self.shard(at: path, count: 40, seed: 7)
         let keys = members.map { TarIndex.key(of: $0.name) }
@@ -65,6 +66,7 @@ struct ShardRewriterTests {
 
     @Test func aDamagedShardIsRefusedAndLeavesNoRewrite() throws {
         let dir = try TestSupport.temporaryFolder("voxgate-rewrite")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/en-000000.tar"
         let members = try Self.shard(at: path, count: 12, seed: 11)
         let recorded = try Self.sha256(path)
