@@ -5,22 +5,26 @@ package enum Concurrent {
     /// `transform` over `items` on every core, results in order. The work (file hashing, JSON decoding) blocks,
     /// so it runs on a Dispatch thread while the calling task is suspended: a thread of Swift's cooperative
     /// pool is never held by `concurrentPerform`.
+    /// - Parameter chunk: items per unit of work handed to a core: many for small items (a clip's analysis), 1 for
+    ///   large ones (a shard, a language's manifests), which would otherwise all go to one core.
     package static func map<T: Sendable, R: Sendable>(
-        _ items: [T], _ transform: @escaping @Sendable (T) -> R?
+        _ items: [T], chunk: Int = 256, _ transform: @escaping @Sendable (T) -> R?
     ) async -> [R?] {
         if items.isEmpty { return [] }
         return await withCheckedContinuation { (continuation: CheckedContinuation<[R?], Never>) in
             DispatchQueue.global(qos: .userInitiated).async {
-                continuation.resume(returning: mapOnDispatchThread(items, transform))
+                continuation.resume(returning: mapOnDispatchThread(items, chunk: chunk, transform))
             }
         }
     }
 
     /// The body of ``map(_:_:)``, for code already running on a Dispatch thread (never from async code,
     /// where it would hold a thread of the cooperative pool).
-    package static func mapOnDispatchThread<T: Sendable, R>(_ items: [T], _ transform: @Sendable (T) -> R?) -> [R?] {
+    package static func mapOnDispatchThread<T: Sendable, R>(
+        _ items: [T], chunk: Int = 256, _ transform: @Sendable (T) -> R?
+    ) -> [R?] {
+        precondition(chunk > 0)
         var results = [R?](repeating: nil, count: items.count)
-        let chunk = 256
         results.withUnsafeMutableBufferPointer { out in
             let base = out.baseAddress!
             nonisolated(unsafe) let target = base

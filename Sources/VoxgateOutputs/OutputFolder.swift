@@ -123,7 +123,7 @@ package enum OutputFolder {
             }
             if hashes || stats[shard.path] != stat { toHash.append(shard) }
         }
-        let digests = await Concurrent.map(toHash) { FileDigest.sha256(path: out + "/" + $0.path) }
+        let digests = await Concurrent.map(toHash, chunk: 1) { FileDigest.sha256(path: out + "/" + $0.path) }
         for (shard, digest) in zip(toHash, digests) where digest != shard.sha256 {
             throw RunError(
                 .ledgerUnusable,

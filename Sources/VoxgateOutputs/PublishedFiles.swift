@@ -33,7 +33,7 @@ package enum PublishedFiles {
     /// (``ShardStats``).
     package static func record(_ out: String, ledger: Ledger) async throws(RunError) {
         let files = list(out)
-        let digests = await Concurrent.map(files) { FileDigest.sha256(path: out + "/" + $0) }
+        let digests = await Concurrent.map(files, chunk: 1) { FileDigest.sha256(path: out + "/" + $0) }
         var map: [String: String] = [:]
         for (file, digest) in zip(files, digests) { map[file] = digest ?? "" }
         let json = String(decoding: (try? JSONEncoder.sorted.encode(map)) ?? Data(), as: UTF8.self)
@@ -50,7 +50,7 @@ package enum PublishedFiles {
     /// The recorded files that are missing or whose bytes changed since they were published, each with why.
     package static func changed(_ out: String, recorded: [String: String]) async -> [(file: String, why: String)] {
         let files = recorded.keys.sorted()
-        let digests = await Concurrent.map(files) { FileDigest.sha256(path: out + "/" + $0) }
+        let digests = await Concurrent.map(files, chunk: 1) { FileDigest.sha256(path: out + "/" + $0) }
         var found: [(String, String)] = []
         for (file, digest) in zip(files, digests) {
             if digest == nil {

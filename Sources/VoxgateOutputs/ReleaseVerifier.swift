@@ -29,7 +29,7 @@ public enum ReleaseVerifier {
         for record in clips.values { if let shard = record.shard { placed[shard, default: []].append(record) } }
         report.shards = shards.count
 
-        let digests = await Concurrent.map(shards) { FileDigest.sha256(path: dir + "/" + $0.path) }
+        let digests = await Concurrent.map(shards, chunk: 1) { FileDigest.sha256(path: dir + "/" + $0.path) }
         for (shard, digest) in zip(shards, digests) {
             let path = dir + "/" + shard.path
             guard let digest else {

@@ -41,7 +41,7 @@ enum ReleaseManifests {
     static func write(into output: String, shards: [ShardInfo]) async throws(RunError) -> PartCounts {
         let byShardLanguage = Dictionary(grouping: shards, by: \.language)
         let languages = byShardLanguage.keys.sorted()
-        let results = await Concurrent.map(languages) { language in
+        let results = await Concurrent.map(languages, chunk: 1) { language in
             Result { () throws(RunError) in
                 try write(language, shards: byShardLanguage[language]!.sorted { $0.path < $1.path }, into: output)
             }

@@ -71,7 +71,7 @@ extension Ingest {
         let out = job.options.output
         let recorded = Dictionary(job.releasedShards.map { ($0.path, $0.sha256) }, uniquingKeysWith: { a, _ in a })
         let work = removals.sorted { $0.key < $1.key }.map { (shard: $0.key, keys: $0.value, sha256: recorded[$0.key]) }
-        let results = await Concurrent.map(work) { item in
+        let results = await Concurrent.map(work, chunk: 1) { item in
             Result { () throws(RunError) in
                 try ShardRewriter.rewrite(out + "/" + item.shard, removing: item.keys, sha256: item.sha256)
             }
