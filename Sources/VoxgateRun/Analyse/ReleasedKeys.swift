@@ -60,10 +60,11 @@ final class ReleasedKeys {
     /// The batch after the one in `ahead`: its rows read, being made ready on another thread.
     private var coming: Batch?
 
-    private struct Batch {
+    private struct Batch: ReadAheadBatch {
         var start: Int
         var end: Int
         var ready: Task<[Int: Key], Never>
+        func cancel() { ready.cancel() }
     }
 
     /// - Parameters:
@@ -76,7 +77,7 @@ final class ReleasedKeys {
         self.withdrawals = withdrawals
     }
 
-    deinit { coming?.ready.cancel() }
+    deinit { coming?.cancel() }
 
     /// The stored registration of the plan's clip `i` (nil when the ledger holds none it can read). Asked in
     /// increasing `i`, for wanted clips only.
@@ -87,14 +88,7 @@ final class ReleasedKeys {
 
     /// Takes the batch that holds `start` (the one made ready ahead, or one read now), then starts the next.
     private func read(from start: Int) async throws(RunError) {
-        let batch: Batch
-        if let coming, coming.start <= start, start < coming.end {
-            batch = coming
-        } else {
-            coming?.ready.cancel()
-            batch = try gather(from: start)
-        }
-        coming = nil
+        let batch = try coming.take(holding: start) { start throws(RunError) in try gather(from: start) }
         next = batch.end
         ahead = await batch.ready.value
         if next < plan.sources.count { coming = try gather(from: next) }

@@ -73,7 +73,7 @@ final class StoredAnalyses {
         self.reassess = reassess
     }
 
-    deinit { coming?.decoding.cancel() }
+    deinit { coming?.cancel() }
 
     /// The stored analysis of the plan's clip `i`, or nil when it is to be decoded. Asked in increasing `i`.
     func earlier(_ i: Int) async throws(RunError) -> Earlier? {
@@ -84,25 +84,19 @@ final class StoredAnalyses {
 
     /// Up to ``batch`` wanted clips from `start` on (plan indices `start..<end`), their records read, their analyses
     /// being decoded.
-    private struct Batch {
+    private struct Batch: ReadAheadBatch {
         var start: Int
         var end: Int
         var items: [Item]
         var decoding: Task<[Earlier?], Never>
+        func cancel() { decoding.cancel() }
     }
 
     /// Takes the batch that holds `start` (the one decoded ahead, or one read now), then starts decoding the next:
     /// two batches are resident at most, and the decoding of one overlaps the decisions of the other.
     private func read(from start: Int) async throws(RunError) {
         ahead.removeAll(keepingCapacity: true)  // anything before `start` was not asked for
-        let batch: Batch
-        if let coming, coming.start <= start, start < coming.end {
-            batch = coming
-        } else {
-            coming?.decoding.cancel()
-            batch = try gather(from: start)
-        }
-        coming = nil
+        let batch = try coming.take(holding: start) { start throws(RunError) in try gather(from: start) }
         next = batch.end
         let decoded = await batch.decoding.value
         for (item, earlier) in zip(batch.items, decoded) where item.index >= start {
