@@ -336,6 +336,81 @@ struct NearDuplicateTests {
         #expect(index.memoryBytes / index.count <= 256)
     }
 
+    /// `count` clips that share every bit the index sees (the low 24 bits of each word) with `base`, and differ
+    /// above them: to the index, the same recording registered `count` times.
+    static func indistinguishable(from base: [UInt32], count: Int, rng: inout SplitMix64) -> [[UInt32]] {
+        (0..<count).map { _ in base.map { $0 & 0xFF_FFFF | UInt32(truncatingIfNeeded: rng.next()) << 24 } }
+    }
+
+    @Test func aKeyEveryClipHoldsCostsAQueryTheSameAtAnySize() {
+        // 3,000 clips hold the query's every key. A probe reads the latest clipsPerKey of them, so the query does
+        // as much work at 500 clips as at 3,000, and its best match is the earliest of the latest clipsPerKey.
+        var rng = SplitMix64(seed: 23)
+        let base = (0..<300).map { _ in UInt32(truncatingIfNeeded: rng.next()) | 1 }
+        let clips = Self.indistinguishable(from: base, count: 3000, rng: &rng)
+        var index = NearDuplicateIndex(expectedClips: 16)
+        var works: [Int: NearDuplicateIndex.QueryWork] = [:]
+        for (k, clip) in clips.enumerated() {
+            index.insert(clip)
+            guard [499, 2999].contains(k) else { continue }
+            var work = NearDuplicateIndex.QueryWork()
+            let m = index.bestMatch(base, work: &work)
+            #expect(m?.ordinal == k + 1 - NearDuplicateIndex.clipsPerKey && m?.similarity == 1)
+            works[k] = work
+        }
+        let small = works[499]!, large = works[2999]!
+        // Sketches read also count other keys' entries that agree by chance (their number depends on the runs).
+        #expect(small.candidates == large.candidates)
+        let bound = large.probes * (NearDuplicateIndex.clipsPerKey + NearDuplicateIndex.spareReads)
+        #expect(large.sketches <= bound, "sketches read \(large.sketches), probes \(large.probes)")
+        #expect(large.slots > 3 * small.slots, "the runs of the common keys grow: \(small.slots) → \(large.slots)")
+    }
+
+    @Test func whatAQueryReadsDoesNotDependOnTheTablesLayout() {
+        // The same clips in a table grown from 16 clips (rebuilt many times) and in one sized for them at once:
+        // the slots differ; the candidates each probe finds and the matches do not.
+        var rng = SplitMix64(seed: 29)
+        let base = (0..<300).map { _ in UInt32(truncatingIfNeeded: rng.next()) | 1 }
+        var clips = Self.indistinguishable(from: base, count: 400, rng: &rng)
+        for _ in 0..<2000 {
+            clips.append((0..<(125 + Int(rng.next() % 400))).map { _ in UInt32(truncatingIfNeeded: rng.next()) | 1 })
+        }
+        clips.shuffle(using: &rng)
+        var grown = NearDuplicateIndex(expectedClips: 16)
+        var sized = NearDuplicateIndex(expectedClips: clips.count * 3)
+        for clip in clips {
+            grown.insert(clip)
+            sized.insert(clip)
+        }
+        #expect(grown.keyBits == sized.keyBits)
+        for query in [base] + stride(from: 0, to: clips.count, by: 97).map({ clips[$0] }) {
+            var a = NearDuplicateIndex.QueryWork(), b = NearDuplicateIndex.QueryWork()
+            let m = grown.bestMatch(query, work: &a), n = sized.bestMatch(query, work: &b)
+            #expect(m == n && m != nil)
+            #expect(a.candidates == b.candidates)
+        }
+    }
+
+    @Test func aCopyIsFoundThroughItsRareKeysWhenItsCommonOnesAreCrowded() {
+        // Every clip starts with the same 60 frames (a common sound), then words of its own. A copy of an early
+        // clip is not among the latest clips of the common keys, and is found through the others.
+        var rng = SplitMix64(seed: 31)
+        let common = (0..<60).map { _ in UInt32(truncatingIfNeeded: rng.next()) | 1 }
+        var index = NearDuplicateIndex(expectedClips: 16)
+        var clips: [[UInt32]] = []
+        for _ in 0..<2000 {
+            let own = (0..<240).map { _ in UInt32(truncatingIfNeeded: rng.next()) | 1 }
+            clips.append(common + own)
+            index.insert(common + own)
+        }
+        for k in [0, 5, 700, 1999] {
+            var work = NearDuplicateIndex.QueryWork()
+            let m = index.bestMatch(clips[k], work: &work)
+            #expect(m?.ordinal == k && m?.similarity == 1)
+            #expect(work.sketches <= work.probes * (NearDuplicateIndex.clipsPerKey + NearDuplicateIndex.spareReads))
+        }
+    }
+
     @Test func keysLengthenAsTheIndexGrows() {
         // Tables for 1M, 2.4M, 10M and 30M clips (14 entries per clip at 58% load, midway between growths).
         func bits(clips: Int) -> Int { NearDuplicateIndex.secondKeyBits(capacity: Int(Double(clips * 14) / 0.58)) }
