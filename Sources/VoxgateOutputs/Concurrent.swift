@@ -18,6 +18,17 @@ package enum Concurrent {
         }
     }
 
+    /// ``map(_:chunk:_:)`` for work that can fail: each item's result or error, in order (every item runs, so
+    /// that a caller can undo what the others did when one fails).
+    package static func map<T: Sendable, R: Sendable, E: Error>(
+        _ items: [T], chunk: Int = 256, throwing transform: @escaping @Sendable (T) throws(E) -> R
+    ) async -> [Result<R, E>] {
+        let results = await map(items, chunk: chunk) { item -> Result<R, E>? in
+            Result { () throws(E) in try transform(item) }
+        }
+        return results.map { $0! }  // the transform above never gives nil
+    }
+
     /// The body of ``map(_:_:)``, for code already running on a Dispatch thread (never from async code,
     /// where it would hold a thread of the cooperative pool).
     package static func mapOnDispatchThread<T: Sendable, R>(

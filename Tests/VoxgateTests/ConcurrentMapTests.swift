@@ -16,6 +16,26 @@ struct ConcurrentMapTests {
         }
     }
 
+    struct Odd: Error, Equatable { var value: Int }
+
+    @Test func throwingWorkGivesEachItemsResultOrErrorInOrder() async {
+        // Every item runs, failing or not: a caller undoes the others' work when one fails.
+        let ran = Atomic<Int>(0)
+        let out = await Concurrent.map(Array(0..<300), chunk: 1) { (i: Int) throws(Odd) -> Int in
+            ran.add(1, ordering: .sequentiallyConsistent)
+            guard i % 2 == 0 else { throw Odd(value: i) }
+            return i * 3
+        }
+        #expect(ran.load(ordering: .sequentiallyConsistent) == 300)
+        for (i, result) in out.enumerated() {
+            switch result {
+            case .success(let v): #expect(i % 2 == 0 && v == i * 3)
+            case .failure(let e): #expect(e == Odd(value: i))
+            }
+        }
+        #expect(out.count == 300)
+    }
+
     /// Each of two items waits (up to a minute: other suites' work may hold the cores) until the other has started:
     /// only when they run at once does either see the other.
     static func overlapping(chunk: Int) async -> Int {

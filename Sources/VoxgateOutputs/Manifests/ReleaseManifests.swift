@@ -41,19 +41,14 @@ enum ReleaseManifests {
     static func write(into output: String, shards: [ShardInfo]) async throws(RunError) -> PartCounts {
         let byShardLanguage = Dictionary(grouping: shards, by: \.language)
         let languages = byShardLanguage.keys.sorted()
-        let results = await Concurrent.map(languages, chunk: 1) { language in
-            Result { () throws(RunError) in
-                try write(language, shards: byShardLanguage[language]!.sorted { $0.path < $1.path }, into: output)
-            }
+        let results = await Concurrent.map(languages, chunk: 1) { language throws(RunError) in
+            try write(language, shards: byShardLanguage[language]!.sorted { $0.path < $1.path }, into: output)
         }
         var written: Set<String> = []
         var parts: Set<String> = []
         var counts = PartCounts()
         var mixed = false
-        for (language, result) in zip(languages, results) {
-            guard let result else {
-                throw RunError(.outputUnusable, "cannot write the manifests of '\(language)'", path: output)
-            }
+        for result in results {
             let done = try result.get()
             parts.formUnion(done.parts)
             counts.read += done.counts.read

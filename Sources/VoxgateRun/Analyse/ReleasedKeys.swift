@@ -110,18 +110,22 @@ final class ReleasedKeys {
         let rows = StoredAnalyses.rows(
             try ledger.keptClips(from: plan.sources[first].clip, through: plan.sources[last].clip), for: clips)
         let withdrawals = self.withdrawals
-        let ready = Task.detached(priority: .userInitiated) { () -> [Int: Key] in
-            var keys: [Int: Key] = [:]
-            for (k, row) in rows.enumerated() {
-                guard let row, let text = row.kept, let registration = KeptRegistration(text: text) else { continue }
+        // On a Dispatch thread, as StoredAnalyses decodes its batch: one chunk, the registration thread's company.
+        let ready = Task {
+            let made = await Concurrent.map(Array(rows.indices), chunk: rows.count) { k -> Key? in
+                guard let row = rows[k], let text = row.kept, let registration = KeptRegistration(text: text) else {
+                    return nil
+                }
                 let fingerprint = row.fingerprint.map { $0.withUnsafeBytes { ClipMeasurement.fingerprint(bytes: $0) } }
-                keys[indices[k]] = Key(
+                return Key(
                     registration: registration,
                     reading: DuplicateIndex.readingKey(
                         language: languages[k], clientID: registration.clientID, sentence: registration.sentence),
                     fingerprint: fingerprint ?? [], split: row.split,
                     withdrawn: withdrawals.contains(registration.clientID))
             }
+            var keys: [Int: Key] = [:]
+            for (k, key) in made.enumerated() where key != nil { keys[indices[k]] = key }
             return keys
         }
         return Batch(start: start, end: j, ready: ready)

@@ -71,17 +71,14 @@ extension Ingest {
         let out = job.options.output
         let recorded = Dictionary(job.releasedShards.map { ($0.path, $0.sha256) }, uniquingKeysWith: { a, _ in a })
         let work = removals.sorted { $0.key < $1.key }.map { (shard: $0.key, keys: $0.value, sha256: recorded[$0.key]) }
-        let results = await Concurrent.map(work, chunk: 1) { item in
-            Result { () throws(RunError) in
-                try ShardRewriter.rewrite(out + "/" + item.shard, removing: item.keys, sha256: item.sha256)
-            }
+        let results = await Concurrent.map(work, chunk: 1) { item throws(RunError) in
+            try ShardRewriter.rewrite(out + "/" + item.shard, removing: item.keys, sha256: item.sha256)
         }
         var failure: RunError?
         for (item, result) in zip(work, results) {
             switch result {
             case .success(let rewritten): decided.rewrites.append((item.shard, rewritten))
             case .failure(let error): failure = failure ?? error
-            case nil: failure = failure ?? RunError(.outputUnusable, "cannot rewrite '\(item.shard)'", path: item.shard)
             }
         }
         if let failure { throw failure }
