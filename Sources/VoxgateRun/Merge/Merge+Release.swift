@@ -79,7 +79,8 @@ extension Merge {
         var clips = try MergedClips(job.partitions)
         var aligned = TreeAlignment(tree: tree, partitions: job.partitions.first?.marker.partitions ?? 1)
         var members = ShardMembers()
-        var duplicates = DuplicateIndex(sameSpeakerSentence: options.config.dedupe.sameSpeakerSentence)
+        var duplicates = DuplicateIndex(
+            sameSpeakerSentence: options.config.dedupe.sameSpeakerSentence, expectedClips: tree.clips.count)
         while let (stored, source) = try clips.next() {
             if Task.isCancelled { throw CancellationError() }
             let partition = job.partitions[source]

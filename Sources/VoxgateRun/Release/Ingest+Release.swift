@@ -41,7 +41,8 @@ extension Ingest {
         let writer = try ReleaseWriter(
             output: job.options.output, config: job.options.config, speaker: job.speaker, input: job.tree,
             released: job.releasedShards.map(\.path))
-        var duplicates = DuplicateIndex(sameSpeakerSentence: job.options.config.dedupe.sameSpeakerSentence)
+        var duplicates = DuplicateIndex(
+            sameSpeakerSentence: job.options.config.dedupe.sameSpeakerSentence, expectedClips: job.plan.sources.count)
         let identities = try await keepReleased(job, pipeline: pipeline, writer: writer, duplicates: &duplicates)
         var books = try books(for: job)
         let decided = try await decide(
