@@ -60,7 +60,8 @@ public struct NearDuplicateIndex: Sendable {
         public var probes = 0
         /// Slots read, over all probes.
         public var slots = 0
-        /// Slots that agreed with a probe, each costing a read of the clip's sketch.
+        /// Sketches read: the clips of slots that agreed with a probe, latest first, until ``clipsPerKey`` held its
+        /// key (a slot of another key that agrees by chance costs a read too).
         public var sketches = 0
         /// Distinct (clip, offset) candidates confirmed against their sketch.
         public var candidates = 0
