@@ -462,7 +462,6 @@ public struct NearDuplicateIndex: Sendable {
         let heapCapacity = Self.clipsPerKey + Self.spareReads
         var held = 0
         var below = Int32.max  // only ordinals below this: the clips of a pass before are read
-        var passes = 0
         while true {
             // The latest `heapCapacity` agreeing ordinals below `below`, in a min-heap.
             var count = 0
@@ -485,8 +484,7 @@ public struct NearDuplicateIndex: Sendable {
                     if ordinal > heap[0] { Self.heapReplaceMinimum(ordinal, heap, count) }
                 }
             }
-            if passes == 0 { slots += slot - p.home + (slot < p.home ? capacity : 0) }
-            passes += 1
+            if below == Int32.max { slots += slot - p.home + (slot < p.home ? capacity : 0) }  // the first pass
             // Latest first, each clip once.
             var taken = UnsafeMutableBufferPointer(start: heap, count: count)
             if count > 1 { taken.sort(by: >) }
