@@ -2,8 +2,9 @@
 ///
 /// A clip whose every field follows from its path and the listing's root — the file is `<root>/<clip>` byte for
 /// byte, its id is the file name without its extension, its sidecar (if any) is `<root>/<clip without
-/// extension>.json`, no conflict, no refusal — is kept as its path's UTF-8 bytes, its size, and the index of its
-/// language tags (about 35 bytes instead of a ``ClipSource``'s ~150 bytes inline plus three heap strings). Every
+/// extension>.json`, no conflict, no refusal — is kept as its path's UTF-8 bytes, its size, the index of its
+/// language tags and its listed stamps (about 60 bytes instead of a ``ClipSource``'s ~150 bytes inline plus three heap
+/// strings). Every
 /// other clip (a name spelled in NFD on disk, a `.JSON` sidecar, metadata parsed by the layout, a conflict…) is
 /// kept whole. Reading a clip (`clips[i]`) builds its ``ClipSource``; the fields are exactly those appended.
 public struct ClipList: Sendable {
@@ -17,6 +18,8 @@ public struct ClipList: Sendable {
     /// Index into `tags`.
     private var tagIndex: [UInt16] = []
     private var kinds: [Kind] = []
+    /// A compact clip's listed stamps (``ClipSource/listed``) beside its size: nil when it has none.
+    private var stamps: [Stamps] = []
     /// (language tag, written tag) pairs, and their index by their bytes (String equality would merge NFC and NFD).
     private var tags: [(language: String, written: String)] = []
     private var tagIDs: [[UInt8]: UInt16] = [:]
@@ -25,6 +28,38 @@ public struct ClipList: Sendable {
 
     private enum Kind: UInt8 {
         case compactWithoutSidecar, compactWithSidecar, whole
+    }
+
+    /// ``ListedStamps`` but the file's size (in `sizes`), in 25 bytes; `mtimeNs == .min`: the clip has none.
+    private struct Stamps {
+        var mtimeNs: Int64
+        var sidecarSize: Int64
+        var sidecarMtimeNs: Int64
+        var plain: Bool
+
+        static let none = Stamps(mtimeNs: .min, sidecarSize: 0, sidecarMtimeNs: 0, plain: false)
+
+        init(mtimeNs: Int64, sidecarSize: Int64, sidecarMtimeNs: Int64, plain: Bool) {
+            (self.mtimeNs, self.sidecarSize, self.sidecarMtimeNs, self.plain) =
+                (mtimeNs, sidecarSize, sidecarMtimeNs, plain)
+        }
+
+        init(_ listed: ListedStamps?) {
+            guard let listed else {
+                self = .none
+                return
+            }
+            self.init(
+                mtimeNs: listed.file.mtimeNs, sidecarSize: Int64(listed.sidecar?.size ?? 0),
+                sidecarMtimeNs: listed.sidecar?.mtimeNs ?? 0, plain: listed.plain)
+        }
+
+        func listed(size: Int, hasSidecar: Bool) -> ListedStamps? {
+            guard mtimeNs != .min else { return nil }
+            return ListedStamps(
+                file: FileStamp(size: size, mtimeNs: mtimeNs),
+                sidecar: hasSidecar ? FileStamp(size: Int(sidecarSize), mtimeNs: sidecarMtimeNs) : nil, plain: plain)
+        }
     }
 
     /// An empty list whose clips under `root` are kept compactly.
@@ -41,6 +76,7 @@ public struct ClipList: Sendable {
         sizes.reserveCapacity(n)
         tagIndex.reserveCapacity(n)
         kinds.reserveCapacity(n)
+        stamps.reserveCapacity(n)
     }
 
     public mutating func append(_ clip: ClipSource) {
@@ -49,6 +85,7 @@ public struct ClipList: Sendable {
         sizes.append(clip.byteSize)
         tagIndex.append(0)
         kinds.append(.whole)
+        stamps.append(.none)
         if !store(clip, at: ends.count - 1, start: start) { whole[ends.count - 1] = clip }
     }
 
@@ -94,6 +131,12 @@ public struct ClipList: Sendable {
             kind = .compactWithSidecar
         case .parsed: return false
         }
+        // The stamps' sidecar is the one the metadata names.
+        if let listed = clip.listed,
+            listed.file.size != clip.byteSize || (listed.sidecar != nil) != (kind == .compactWithSidecar)
+        {
+            return false
+        }
         let key = Array(clip.languageTag.utf8) + [0] + Array(clip.writtenTag.utf8)
         var tag = tagIDs[key]
         if tag == nil, tags.count <= Int(UInt16.max) {
@@ -109,6 +152,7 @@ public struct ClipList: Sendable {
         }
         tagIndex[i] = tag
         kinds[i] = kind
+        stamps[i] = Stamps(clip.listed)
         return true
     }
 
@@ -138,10 +182,12 @@ extension ClipList: RandomAccessCollection, MutableCollection {
             let sidecar =
                 kinds[i] == .compactWithSidecar
                 ? root + "/" + String(decoding: path.prefix(split.stem), as: UTF8.self) + ".json" : nil
-            return ClipSource(
+            var source = ClipSource(
                 clip: clip, path: root + "/" + clip, languageTag: tags.language, writtenTag: tags.written,
                 clipID: String(decoding: path.dropFirst(split.name).prefix(split.stem - split.name), as: UTF8.self),
                 metadata: .sidecar(path: sidecar), byteSize: sizes[i])
+            source.listed = listed(at: i)
+            return source
         }
         set {
             sizes[i] = newValue.byteSize
@@ -155,6 +201,14 @@ extension ClipList: RandomAccessCollection, MutableCollection {
             kinds[i] = .whole
             whole[i] = newValue
         }
+    }
+}
+
+extension ClipList {
+    /// The listed stamps of the clip at `i` (``ClipSource/listed``), without building its ``ClipSource``.
+    public func listed(at i: Int) -> ListedStamps? {
+        guard kinds[i] != .whole else { return whole[i]!.listed }
+        return stamps[i].listed(size: sizes[i], hasSidecar: kinds[i] == .compactWithSidecar)
     }
 }
 

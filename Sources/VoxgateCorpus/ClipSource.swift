@@ -22,6 +22,8 @@ public struct ClipSource: Sendable, Hashable {
     /// Why the file must not be opened at all (a link out of the upload root, a named pipe, a device),
     /// found when the tree was listed: the clip is rejected with this detail, and no byte of it is read.
     public var refusal: String?
+    /// The files' stamps as the listing found them (nil: the layout made none; the run then examines the files).
+    public var listed: ListedStamps?
 
     public init(
         clip: String, path: String, languageTag: String, writtenTag: String? = nil, clipID: String,

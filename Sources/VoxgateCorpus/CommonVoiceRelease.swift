@@ -96,12 +96,13 @@ public enum CommonVoiceRelease: InputLayout {
                     row, table: table, bucket: bucket, rowNumber: number + 2, problem: table.problems[number])
                 let given = table.value("locale", in: row).flatMap { $0.isEmpty ? nil : $0 } ?? folderLocale
                 let locale = LanguageCatalog.shared.entry(for: given)?.tag ?? given
-                let size = (try? fm.attributesOfItem(atPath: root + "/clips/" + file)[.size] as? Int) ?? 0
-                input.clips.append(
-                    ClipSource(
-                        clip: clip.precomposedStringWithCanonicalMapping, path: root + "/clips/" + file,
-                        languageTag: locale, clipID: (file as NSString).deletingPathExtension,
-                        metadata: .parsed(reading), byteSize: size))
+                let entry = ListedEntry(path: root + "/clips/" + file)
+                var source = ClipSource(
+                    clip: clip.precomposedStringWithCanonicalMapping, path: root + "/clips/" + file,
+                    languageTag: locale, clipID: (file as NSString).deletingPathExtension,
+                    metadata: .parsed(reading), byteSize: entry?.stamp.size ?? 0)
+                source.listed = entry.map { ListedStamps(file: $0.stamp, sidecar: nil, plain: $0.isPlainFile) }
+                input.clips.append(source)
             }
         }
         let unlisted = onDisk.subtracting(listed).count

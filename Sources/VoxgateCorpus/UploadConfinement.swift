@@ -23,13 +23,16 @@ public struct UploadConfinement {
     }
 
     /// Why `path` must not be read, or nil when it is a regular file inside the root (through links or not).
-    public mutating func problem(_ path: String) -> String? {
+    /// - Parameter listedPlain: the listing found `path` a regular file, not a link (``ListedStamps/plain``): only
+    ///   its folder is examined.
+    public mutating func problem(_ path: String, listedPlain: Bool = false) -> String? {
         let dir = (path as NSString).deletingLastPathComponent
         if folders[dir] == nil { folders[dir] = .some(Self.resolve(dir)) }
         guard let realDir = folders[dir] ?? nil, (realDir + "/").hasPrefix(realRoot) else {
             return "the file is in a folder that links outside the upload root; voxgate never follows links out of "
                 + "the root: upload the files themselves"
         }
+        if listedPlain { return nil }
         var st = stat()
         guard lstat(path, &st) == 0 else {
             return "the file vanished or cannot be examined (\(String(cString: strerror(errno)))); upload it again"
@@ -62,10 +65,11 @@ public struct UploadConfinement {
         var confinement = UploadConfinement(root: input.root)
         for i in input.clips.indices {
             let clip = input.clips[i]
-            if let problem = confinement.problem(clip.path) {
+            let plain = clip.listed?.plain == true  // the listing's lstat found regular files: not examined again
+            if let problem = confinement.problem(clip.path, listedPlain: plain) {
                 input.clips[i].refusal = problem
             }
-            if case .sidecar(let path?) = clip.metadata, let problem = confinement.problem(path) {
+            if case .sidecar(let path?) = clip.metadata, let problem = confinement.problem(path, listedPlain: plain) {
                 let detail = problem.replacingOccurrences(of: "the file is", with: "the sidecar is")
                 input.clips[i].metadata = .parsed(.invalid(detail))
             }

@@ -119,36 +119,41 @@ public enum UploadTree: InputLayout {
             warnings.append("\(folder)/\(name): a file name that is not UTF-8; not read, rename it in UTF-8")
         }
         var sidecars: [String: String] = [:]  // stem as on disk, and its NFC form → on-disk name
-        var audio: [(name: String, stem: String, size: Int)] = []
+        var sidecarEntries: [String: ListedEntry] = [:]  // by on-disk name
+        var audio: [(name: String, stem: String, entry: ListedEntry)] = []
         for name in entries where !name.hasPrefix(".") && name != termsFile {
-            // One stat per entry (following a link, as opening it would), for its kind and its size.
-            var info = stat()
-            guard stat(dir + "/" + name, &info) == 0 else { continue }
-            if info.st_mode & S_IFMT == S_IFDIR {
+            // One lstat per entry (and a stat following a link, as opening it would), for its kind, size and time:
+            // the clip's stamps for the plan and, for a regular file, all the confinement needs.
+            guard let entry = ListedEntry(path: dir + "/" + name) else { continue }
+            if entry.isFolder {
                 warnings.append("\(folder)/\(name)/: nested folders are not part of the layout; ignored")
                 continue
             }
             let (stem, ext) = splitExtension(name)
             if ext.lowercased() == "json" {
                 sidecars[stem] = name
+                sidecarEntries[name] = entry
                 let nfc = SentenceKey.nfc(stem)
                 if sidecars[nfc] == nil { sidecars[nfc] = name }
             } else {
-                audio.append((name, stem, Int(info.st_size)))
+                audio.append((name, stem, entry))
             }
         }
         var clips: [ClipSource] = []
         var used: Set<String> = []  // sidecar names
-        for (name, stem, size) in audio {
+        for (name, stem, entry) in audio {
             let path = dir + "/" + name
             let nfc = SentenceKey.nfc(stem)
             let sidecarName = sidecars[stem] ?? sidecars[nfc]
             if let sidecarName { used.insert(sidecarName) }
-            clips.append(
-                ClipSource(
-                    clip: folder + "/" + SentenceKey.nfc(name), path: path, languageTag: tag,
-                    writtenTag: folder, clipID: nfc, metadata: .sidecar(path: sidecarName.map { dir + "/" + $0 }),
-                    byteSize: size))
+            let sidecar = sidecarName.flatMap { sidecarEntries[$0] }
+            var clip = ClipSource(
+                clip: folder + "/" + SentenceKey.nfc(name), path: path, languageTag: tag,
+                writtenTag: folder, clipID: nfc, metadata: .sidecar(path: sidecarName.map { dir + "/" + $0 }),
+                byteSize: entry.stamp.size)
+            clip.listed = ListedStamps(
+                file: entry.stamp, sidecar: sidecar?.stamp, plain: entry.isPlainFile && sidecar?.isPlainFile != false)
+            clips.append(clip)
         }
         for name in Set(sidecars.values).subtracting(used).sorted() {
             warnings.append("\(folder)/\(name): a sidecar without an audio file; ignored")

@@ -3,7 +3,8 @@ import Testing
 import VoxgateCorpus
 
 /// The compact listing (``ClipList``): every clip reads back exactly as appended, byte for byte (NFC and NFD
-/// spellings, sidecars named otherwise, parsed metadata, conflicts and refusals are kept whole), and changes,
+/// spellings, sidecars named otherwise, parsed metadata, conflicts, refusals and stamps that do not agree with the clip
+/// are kept whole; a compact clip keeps its listed stamps), and changes,
 /// filters and sorts keep that. Whole runs over it: IngestTests, ClipIdentityTests, SidecarTests, InputTrustTests.
 @Suite("Clip list")
 struct ClipListTests {
@@ -32,7 +33,15 @@ struct ClipListTests {
             && bytes(a.languageTag) == bytes(b.languageTag) && bytes(a.writtenTag) == bytes(b.writtenTag)
             && bytes(a.clipID) == bytes(b.clipID) && side(a.metadata) == side(b.metadata) && a.metadata == b.metadata
             && a.byteSize == b.byteSize && bytes(a.conflict) == bytes(b.conflict)
-            && bytes(a.refusal) == bytes(b.refusal)
+            && bytes(a.refusal) == bytes(b.refusal) && a.listed == b.listed
+    }
+
+    /// `clip` with the stamps a listing gives it.
+    static func stamped(_ clip: ClipSource, mtimeNs: Int64, sidecar: FileStamp?, plain: Bool) -> ClipSource {
+        var clip = clip
+        clip.listed = ListedStamps(
+            file: FileStamp(size: clip.byteSize, mtimeNs: mtimeNs), sidecar: sidecar, plain: plain)
+        return clip
     }
 
     static let nfd = "cafe\u{301}"
@@ -59,6 +68,22 @@ struct ClipListTests {
                 metadata: .parsed(.invalid("a TSV row")), byteSize: 7),
             clip("sv/e.wav", written: "sv", size: 1 << 40),
             clip("en/g.wav", id: "other-id"),
+            stamped(
+                clip("en/s1.wav"), mtimeNs: 1_796_687_606_233_734_415,
+                sidecar: FileStamp(size: 112, mtimeNs: -5), plain: true),
+            stamped(clip("en/s2.wav", sidecar: .some(nil)), mtimeNs: 0, sidecar: nil, plain: false),
+            stamped(clip("en/s3.wav", sidecar: .some(nil)), mtimeNs: .max, sidecar: nil, plain: true),
+            // Stamps that do not agree with the clip are kept as given (whole): a sidecar stamp without a sidecar,
+            // none with one, another size.
+            stamped(
+                clip("en/s4.wav", sidecar: .some(nil)), mtimeNs: 1, sidecar: FileStamp(size: 1, mtimeNs: 1), plain: true
+            ),
+            stamped(clip("en/s5.wav"), mtimeNs: 1, sidecar: nil, plain: true),
+            {
+                var c = stamped(clip("en/s6.wav"), mtimeNs: 1, sidecar: FileStamp(size: 1, mtimeNs: 1), plain: true)
+                c.listed!.file.size = 99
+                return c
+            }(),
         ]
     }
 
@@ -66,6 +91,10 @@ struct ClipListTests {
         let list = ClipList(root: Self.root, Self.mixed)
         #expect(list.count == Self.mixed.count)
         for (read, appended) in zip(list, Self.mixed) { #expect(Self.same(read, appended), "\(appended.clip)") }
+        for (i, appended) in Self.mixed.enumerated() {
+            #expect(list.listed(at: i) == appended.listed, "\(appended.clip)")
+        }
+        #expect(Self.mixed.filter { $0.listed != nil }.count == 6)
         // Without a root nothing is derived: the same clips.
         let whole: ClipList = [Self.mixed[0], Self.mixed[3]]
         #expect(Self.same(whole[0], Self.mixed[0]) && Self.same(whole[1], Self.mixed[3]))

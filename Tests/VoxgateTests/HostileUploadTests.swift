@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VoxgateCorpus
 
 /// Issue 16: an upload tree written by a hostile or careless uploader. Every bad clip becomes one
 /// rejection with its reason, the good clip is accepted, the run ends in bounded time and memory, and no
@@ -116,6 +117,37 @@ struct HostileUploadTests {
             if let data = FileManager.default.contents(atPath: dir + "/" + relative) { files.append((relative, data)) }
         }
         return files
+    }
+
+    /// The listing examines each file once (``ListedStamps``): a clip's stamps are its files' own (a link's are its
+    /// target's, as opening it reads), and only a clip whose file and sidecar are regular files reached without a
+    /// link is `plain`, so the confinement skips only those; every other one is refused as before, and a link
+    /// inside the root is still followed.
+    @Test func listingStampsEachFileOnceAndConfinesEveryLink() throws {
+        let tree = try Self.makeTree()
+        defer { TestSupport.remove(tree.base) }
+        let en = tree.root + "/en"
+        try FileManager.default.createSymbolicLink(atPath: en + "/zz-inside.flac", withDestinationPath: "aaa-good.flac")
+        try TestSupport.write(TestSupport.sidecar(sentence: "inside", client: "spk-in"), to: en + "/zz-inside.json")
+        let input = try InputLayouts.scan(root: tree.root)
+        let byName = Dictionary(uniqueKeysWithValues: input.clips.map { ($0.clipID, $0) })
+        func stamp(_ path: String) -> FileStamp? { FileStamp(path: path) }  // stat: follows a link
+        for name in ["aaa-good", "zz-inside", "zero", "passwd", "outside-audio", "linked-sidecar", "fifo"] {
+            let clip = try #require(byName[name], "\(name) listed")
+            let listed = try #require(clip.listed, "\(name) stamped")
+            #expect(listed.file == stamp(clip.path), "\(name)")
+            #expect(listed.sidecar == stamp(en + "/" + name + ".json"), "\(name)")
+            #expect(listed.plain == (name == "aaa-good"), "\(name)")
+        }
+        #expect(byName["aaa-good"]!.refusal == nil && byName["zz-inside"]!.refusal == nil)
+        for name in ["zero", "passwd", "outside-audio", "fifo"] {
+            #expect(byName[name]!.refusal != nil, "\(name) refused")
+        }
+        guard case .parsed(.invalid(let detail)) = byName["linked-sidecar"]!.metadata else {
+            Issue.record("the sidecar linked out of the root is read: \(byName["linked-sidecar"]!.metadata)")
+            return
+        }
+        #expect(detail.contains("sidecar is a symbolic link"))
     }
 
     @Test(

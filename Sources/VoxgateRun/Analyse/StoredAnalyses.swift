@@ -115,11 +115,11 @@ final class StoredAnalyses {
         var j = start
         while j < plan.sources.count, items.count < Self.batch {
             if plan.reuse[j], wanted(j) {
-                let clip = plan.sources[j].clip
+                let source = plan.sources[j]
                 items.append(
                     Item(
-                        index: j, source: plan.sources[j], record: plan.records?[clip], sidecar: plan.sidecars[j],
-                        retained: plan.retained.contains(clip)))
+                        index: j, source: source, record: plan.records?[source.clip], sidecar: plan.stamps(j).sidecar,
+                        retained: plan.retained.contains(source.clip)))
             }
             j += 1
         }
@@ -158,7 +158,7 @@ final class StoredAnalyses {
         }
     }
 
-    /// One clip to read: its plan index and source, its record, and its sidecar's stat now.
+    /// One clip to read: its plan index and source, its record, and its sidecar's stamp as listed.
     private struct Item: Sendable {
         var index: Int
         var source: ClipSource

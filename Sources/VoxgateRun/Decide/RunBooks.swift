@@ -105,9 +105,10 @@ struct RunBooks {
             stands = false
         }
         let reasons = outcome.reasons.map(\.rawValue).joined(separator: ",")
+        let (file, sidecar) = plan.stamps(i)
         let record = ClipRecord(
-            path: clip, language: outcome.source.languageTag, size: plan.files[i].size, mtimeNs: plan.files[i].mtimeNs,
-            sidecarSize: plan.sidecars[i]?.size, sidecarMtimeNs: plan.sidecars[i]?.mtimeNs,
+            path: clip, language: outcome.source.languageTag, size: file.size, mtimeNs: file.mtimeNs,
+            sidecarSize: sidecar?.size, sidecarMtimeNs: sidecar?.mtimeNs,
             fileSha256: analysis.fileSHA256 ?? "",
             analysis: stands ? before!.analysis : text ?? analysis.ledgerJSON(),
             fingerprint: stands || text != nil

@@ -194,9 +194,7 @@ extension Merge {
                 file: .init(size: record.size, mtimeNs: record.mtimeNs),
                 sidecar: record.sidecarSize.map { .init(size: $0, mtimeNs: record.sidecarMtimeNs ?? 0) })
         }
-        let file = IncrementalPlan.FileStat(path: source.path) ?? .init(size: source.byteSize, mtimeNs: 0)
-        var sidecar: IncrementalPlan.FileStat?
-        if case .sidecar(let path?) = source.metadata { sidecar = IncrementalPlan.FileStat(path: path) }
+        let (file, sidecar) = IncrementalPlan.stamps(of: source)
         guard var analysis = try? ClipAnalysis(record: record) else {
             return Clip(source: source, earlier: nil, storedText: nil, file: file, sidecar: sidecar)
         }

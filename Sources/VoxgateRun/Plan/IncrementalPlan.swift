@@ -13,19 +13,16 @@ import VoxgatePipeline
 /// A clip the ledger knows but the upload tree no longer holds keeps its record and its place in the
 /// release: deleting an upload never un-releases it (a withdrawal does).
 struct IncrementalPlan {
-    struct FileStat: Equatable {
-        var size: Int
-        var mtimeNs: Int64
-        init(size: Int, mtimeNs: Int64) {
-            self.size = size
-            self.mtimeNs = mtimeNs
-        }
-        init?(path: String) {
-            var s = stat()
-            guard stat(path, &s) == 0 else { return nil }
-            size = Int(s.st_size)
-            mtimeNs = Int64(s.st_mtim.tv_sec) * 1_000_000_000 + Int64(s.st_mtim.tv_nsec)
-        }
+    typealias FileStat = FileStamp
+
+    /// A clip's file and sidecar stamps: the listing's (``ClipSource/listed``), else examined now (a layout that
+    /// made none). A file that cannot be examined has its listed size and no time.
+    static func stamps(of source: ClipSource) -> (file: FileStat, sidecar: FileStat?) {
+        if let listed = source.listed { return (listed.file, listed.sidecar) }
+        let file = FileStat(path: source.path) ?? FileStat(size: source.byteSize, mtimeNs: 0)
+        var sidecar: FileStat?
+        if case .sidecar(let path?) = source.metadata { sidecar = FileStat(path: path) }
+        return (file, sidecar)
     }
 
     /// What the ledger says of a clip of the run (``ledgered``): one byte per clip, not a record.
@@ -56,9 +53,8 @@ struct IncrementalPlan {
     /// Aligned with `sources`: the clip's file is unchanged and the ledger holds its analysis, which the run reads
     /// when it gets there (``StoredAnalyses``); false: decode the clip.
     var reuse: [Bool] = []
-    /// Aligned with `sources`: the file's and the sidecar's size and time as analysed.
-    var files: [FileStat] = []
-    var sidecars: [FileStat?] = []
+    /// The stamps of clips the listing did not stamp (``file(_:)``), by index: none for an upload tree.
+    private var unlisted: [Int: (file: FileStat, sidecar: FileStat?)] = [:]
     /// Aligned with `sources`: whether the ledger knows the clip, and whether an earlier run released it.
     var ledgered: [Ledgered] = []
     /// Clips only the ledger knows (their upload is gone).
@@ -83,11 +79,11 @@ struct IncrementalPlan {
     /// ledger holds no other: nothing about the clips changed since the last run.
     private(set) var isUnchanged = false
 
-    /// Stats every file of `tree` against the ledger's record of its path: the tree (in path order) and the
-    /// ledger's clips (read with a cursor in path order, or `records` when the run holds them) are merge-joined,
-    /// so no record and no dictionary of every clip is held. ``load(from:)`` then lists the run's clips. Until
-    /// then `sources`, `files`, `sidecars`, `ledgered` and `reuse` (the file has the recorded size and time) are
-    /// the tree's.
+    /// Compares every file of `tree` (its size and time as listed: no file is examined twice) with the ledger's
+    /// record of its path: the tree (in path order) and the ledger's clips (read with a cursor in path order, or
+    /// `records` when the run holds them) are merge-joined, so no record and no dictionary of every clip is held.
+    /// ``load(from:)`` then lists the run's clips. Until then `sources`, `ledgered` and `reuse` (the file has the
+    /// recorded size and time) are the tree's.
     /// - Parameters:
     ///   - partition: the run's partition: the ledger's clips outside it are ``moved``, not compared.
     ///   - speakerIDs: how a sidecar read again keeps its client_id (the corpus's pseudonym).
@@ -102,21 +98,16 @@ struct IncrementalPlan {
         let sources = tree.clips  // the tree's storage, shared (no copy of every clip's source)
         self.sources = sources
         let count = sources.count
-        var (files, sidecars, reuse, ledgered) = ([FileStat](), [FileStat?](), [Bool](), [Ledgered]())
-        files.reserveCapacity(count)
-        sidecars.reserveCapacity(count)
+        var (reuse, ledgered, unlisted) = ([Bool](), [Ledgered](), [Int: (file: FileStat, sidecar: FileStat?)]())
         reuse.reserveCapacity(count)
         ledgered.reserveCapacity(count)
         var (hashes, withdrawn, moved, gone) = ([Int: String](), Set<String>(), [ClipRecord](), [String]())
         var (unchanged, knownCount, next) = (!verifyHashes, 0, 0)
         func add(_ source: ClipSource, record: ClipRecord?) {
-            let file = FileStat(path: source.path) ?? FileStat(size: source.byteSize, mtimeNs: 0)
-            var sidecar: FileStat?
-            if case .sidecar(let path?) = source.metadata { sidecar = FileStat(path: path) }
+            let (file, sidecar) = Self.stamps(of: source)
+            if source.listed == nil { unlisted[reuse.count] = (file, sidecar) }
             let same = record.flatMap { $0.size == file.size && $0.mtimeNs == file.mtimeNs ? $0 : nil }
-            if verifyHashes, let same { hashes[files.count] = same.fileSha256 }
-            files.append(file)
-            sidecars.append(sidecar)
+            if verifyHashes, let same { hashes[reuse.count] = same.fileSha256 }
             reuse.append(same != nil)
             ledgered.append(record.map { Ledgered($0, sidecar: sidecar) } ?? [])
             // A release's TSV row is checked when the analysis is read (StoredAnalyses).
@@ -163,7 +154,7 @@ struct IncrementalPlan {
             try ledger.forEachClip(light: true, visit)
         }
         _ = list(through: nil, record: nil)
-        (self.files, self.sidecars, self.reuse, self.ledgered) = (files, sidecars, reuse, ledgered)
+        (self.reuse, self.ledgered, self.unlisted) = (reuse, ledgered, unlisted)
         (self.hashes, self.withdrawnClips, self.moved, self.gone) = (hashes, withdrawn, moved, gone)
         isUnchanged = unchanged && knownCount == count
     }
@@ -183,7 +174,7 @@ struct IncrementalPlan {
         }
         // Clips only the ledger knows (few) are merged in path order.
         guard !gone.isEmpty else { return }
-        var late: [(ClipSource, FileStat, FileStat?, Ledgered)] = []
+        var late: [(ClipSource, Ledgered)] = []
         for path in gone {
             var record = records?[path]
             if records == nil { record = try ledger.clip(at: path) }
@@ -195,43 +186,49 @@ struct IncrementalPlan {
                         + "with --force", path: path)
             }
             let name = (path as NSString).lastPathComponent
-            let source = ClipSource(
+            var source = ClipSource(
                 clip: path, path: tree.root + "/" + path, languageTag: record.language,
                 clipID: (name as NSString).deletingPathExtension, metadata: .parsed(analysis.sidecar),
                 byteSize: record.size)
+            // Stamped as recorded (no file to examine; it is never opened).
+            source.listed = ListedStamps(
+                file: FileStat(size: record.size, mtimeNs: record.mtimeNs),
+                sidecar: record.sidecarSize.map { FileStat(size: $0, mtimeNs: record.sidecarMtimeNs ?? 0) },
+                plain: false)
             retained.insert(path)
-            let sidecar = record.sidecarSize.map { FileStat(size: $0, mtimeNs: record.sidecarMtimeNs ?? 0) }
-            late.append((source, FileStat(size: record.size, mtimeNs: record.mtimeNs), sidecar, Ledgered(record)))
+            late.append((source, Ledgered(record)))
         }
-        let (listedFiles, listedSidecars, listedReuse, listedLedgered) = (files, sidecars, reuse, ledgered)
+        let (listed, listedReuse, listedLedgered, listedUnstamped) = (sources, reuse, ledgered, unlisted)
         let count = sources.count + late.count  // exact capacities: arrays grown by appending keep slack
         self.sources = ClipList(root: sources.root)
-        self.files = []
-        self.sidecars = []
         self.reuse = []
         self.ledgered = []
+        self.unlisted = [:]
         self.sources.reserveCapacity(count)
-        self.files.reserveCapacity(count)
-        self.sidecars.reserveCapacity(count)
         self.reuse.reserveCapacity(count)
         self.ledgered.reserveCapacity(count)
         var k = 0
-        for i in 0...sources.count {
-            let source = i < sources.count ? sources[i] : nil
+        for i in 0...listed.count {
+            let source = i < listed.count ? listed[i] : nil
             while k < late.count, source == nil || ClipSource.pathOrder(late[k].0, source!) {
                 self.sources.append(late[k].0)
-                self.files.append(late[k].1)
-                self.sidecars.append(late[k].2)
                 self.reuse.append(true)
-                self.ledgered.append(late[k].3)
+                self.ledgered.append(late[k].1)
                 k += 1
             }
             guard let source else { break }
+            if let stamps = listedUnstamped[i] { self.unlisted[self.sources.count] = stamps }
             self.sources.append(source)
-            self.files.append(listedFiles[i])
-            self.sidecars.append(listedSidecars[i])
             self.reuse.append(listedReuse[i])
             self.ledgered.append(listedLedgered[i])
         }
+    }
+
+    /// The stamps of the plan's clip `i` (its file's and its sidecar's size and time as analysed): the listing's,
+    /// or those the plan examined.
+    func stamps(_ i: Int) -> (file: FileStat, sidecar: FileStat?) {
+        if let stamps = unlisted[i] { return stamps }
+        let listed = sources.listed(at: i)!  // every clip is stamped by its listing, the plan or its record
+        return (listed.file, listed.sidecar)
     }
 }
