@@ -1,6 +1,6 @@
 /// A JSON value with ordered keys, rendered the same way on every machine: outputs are byte-identical
 /// across runs, and fields appear in the order the contract lists them.
-public indirect enum JSONText: Sendable, Equatable {
+public enum JSONText: Sendable, Equatable {
     case null
     case bool(Bool)
     case int(Int)
@@ -25,100 +25,120 @@ public indirect enum JSONText: Sendable, Equatable {
     public static func optional(_ x: Double?) -> JSONText { x.map { .double($0) } ?? .null }
 
     /// Compact JSON text (no spaces), one line.
-    public var rendered: String {
-        var out = ""
+    public var rendered: String { String(decoding: renderedUTF8, as: UTF8.self) }
+
+    /// ``rendered`` as UTF-8 bytes: what the writers append to their files.
+    public var renderedUTF8: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
         render(into: &out, indent: nil, level: 0)
         return out
     }
 
     /// Indented JSON text for files people read.
     public var pretty: String {
-        var out = ""
-        render(into: &out, indent: "  ", level: 0)
-        return out + "\n"
+        var out: [UInt8] = []
+        render(into: &out, indent: Array("  ".utf8), level: 0)
+        out.append(0x0A)
+        return String(decoding: out, as: UTF8.self)
     }
 
-    private func render(into out: inout String, indent: String?, level: Int) {
+    /// Renders into UTF-8 bytes: appending to a `String` piece by piece was half of the cost of a nightly run's
+    /// `decisions.jsonl` line (its capacity and ASCII checks on every append).
+    private func render(into out: inout [UInt8], indent: [UInt8]?, level: Int) {
         func newline(_ level: Int) {
             guard let indent else { return }
-            out += "\n" + String(repeating: indent, count: level)
+            out.append(0x0A)
+            for _ in 0..<level { out.append(contentsOf: indent) }
         }
         switch self {
-        case .null: out += "null"
-        case .bool(let b): out += b ? "true" : "false"
-        case .int(let i): out += String(i)
+        case .null: out.append(contentsOf: Self.nullBytes)
+        case .bool(let b): out.append(contentsOf: b ? Self.trueBytes : Self.falseBytes)
+        case .int(let i): out.append(contentsOf: String(i).utf8)
         case .double(let d):
-            out += d.isFinite ? (d == d.rounded() && abs(d) < 1e15 ? String(format1: d) : "\(d)") : "null"
+            if !d.isFinite {
+                out.append(contentsOf: Self.nullBytes)
+            } else if d == d.rounded() && abs(d) < 1e15 {
+                out.append(contentsOf: String(Int64(d)).utf8)  // integral doubles as `2.0`: always a fraction
+                out.append(contentsOf: [0x2E, 0x30])
+            } else {
+                out.append(contentsOf: d.description.utf8)
+            }
         case .string(let s): Self.escape(s, into: &out)
         case .array(let items):
-            out += "["
+            out.append(0x5B)
             for (i, item) in items.enumerated() {
-                if i > 0 { out += "," }
+                if i > 0 { out.append(0x2C) }
                 newline(level + 1)
                 item.render(into: &out, indent: indent, level: level + 1)
             }
             if !items.isEmpty { newline(level) }
-            out += "]"
+            out.append(0x5D)
         case .object(let fields):
-            out += "{"
+            out.append(0x7B)
             for (i, (key, value)) in fields.enumerated() {
-                if i > 0 { out += "," }
+                if i > 0 { out.append(0x2C) }
                 newline(level + 1)
                 Self.escape(key, into: &out)
-                out += indent == nil ? ":" : ": "
+                out.append(0x3A)
+                if indent != nil { out.append(0x20) }
                 value.render(into: &out, indent: indent, level: level + 1)
             }
             if !fields.isEmpty { newline(level) }
-            out += "}"
+            out.append(0x7D)
         }
     }
+
+    private static let nullBytes = Array("null".utf8)
+    private static let trueBytes = Array("true".utf8)
+    private static let falseBytes = Array("false".utf8)
+    private static let hex = Array("0123456789abcdef".utf8)
 
     /// RFC 8259 §7 string escaping; non-ASCII is written as UTF-8 (U+2028 and U+2029 escaped, for JavaScript).
     ///
     /// Works on the UTF-8 bytes and copies the runs between escapes whole: appending scalar by scalar was 8% of a
     /// nightly run's CPU (manifests and decisions hold every clip's path and sentence).
-    static func escape(_ s: String, into out: inout String) {
-        out += "\""
+    static func escape(_ s: String, into out: inout [UInt8]) {
+        out.append(0x22)
         var s = s
         s.withUTF8 { bytes in
             var copied = 0
             var i = 0
-            func flush(upTo end: Int) {
-                if copied < end {
-                    out += String(decoding: UnsafeBufferPointer(rebasing: bytes[copied..<end]), as: UTF8.self)
-                }
-            }
             while i < bytes.count {
                 let b = bytes[i]
-                let escaped: String
                 var length = 1
+                var escaped: (UInt8, UInt8)?  // `\` and one byte; nil: `\u` and four hex digits
+                var code: UInt16 = 0
                 switch b {
-                case 0x22: escaped = "\\\""
-                case 0x5C: escaped = "\\\\"
-                case 0x0A: escaped = "\\n"
-                case 0x0D: escaped = "\\r"
-                case 0x09: escaped = "\\t"
-                case 0..<0x20: escaped = "\\u00" + (b < 0x10 ? "0" : "") + String(b, radix: 16)
+                case 0x22: escaped = (0x5C, 0x22)
+                case 0x5C: escaped = (0x5C, 0x5C)
+                case 0x0A: escaped = (0x5C, 0x6E)
+                case 0x0D: escaped = (0x5C, 0x72)
+                case 0x09: escaped = (0x5C, 0x74)
+                case 0..<0x20: code = UInt16(b)
                 case 0xE2
                 where i + 2 < bytes.count && bytes[i + 1] == 0x80 && (bytes[i + 2] == 0xA8 || bytes[i + 2] == 0xA9):
-                    escaped = bytes[i + 2] == 0xA8 ? "\\u2028" : "\\u2029"
+                    code = bytes[i + 2] == 0xA8 ? 0x2028 : 0x2029
                     length = 3
                 default:
                     i += 1
                     continue
                 }
-                flush(upTo: i)
-                out += escaped
+                if copied < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied..<i])) }
+                if let (a, b) = escaped {
+                    out.append(a)
+                    out.append(b)
+                } else {
+                    out.append(contentsOf: [0x5C, 0x75])
+                    for shift in [12, 8, 4, 0] { out.append(hex[Int(code >> UInt16(shift)) & 0xF]) }
+                }
                 i += length
                 copied = i
             }
-            flush(upTo: bytes.count)
+            if copied < bytes.count {
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied..<bytes.count]))
+            }
         }
-        out += "\""
+        out.append(0x22)
     }
-}
-
-extension String {
-    /// Integral doubles as `2.0`, so a number field always reads as a number with a fraction.
-    fileprivate init(format1 d: Double) { self = String(Int64(d)) + ".0" }
 }

@@ -74,7 +74,9 @@ package final class ReleaseWriter {
                 splitConflicts[outcome.source.languageTag, default: 0] += 1
             }
         }
-        try decisions.write(OutputRecords.decision(outcome, placement: placement).rendered + "\n")
+        var line = OutputRecords.decision(outcome, placement: placement).renderedUTF8
+        line.append(0x0A)
+        try decisions.write(line)
         totals.add(outcome, split: placement?.split)
         audit.add(outcome)
         return placement
@@ -95,7 +97,7 @@ package final class ReleaseWriter {
             language: language, terms: terms,
             members: [
                 ("\(key).\(audio.fileExtension)", audio.content, audio.sha256),
-                ("\(key).json", .bytes(Array(json.rendered.utf8)), nil),
+                ("\(key).json", .bytes(json.renderedUTF8), nil),
             ])
         let shard = shards.currentShardPath(language: language, terms: terms)
         if let split {
