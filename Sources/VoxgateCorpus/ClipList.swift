@@ -113,6 +113,23 @@ public struct ClipList: Sendable {
         self = ClipList(root: root, all)
     }
 
+    /// Sorts the clips in ``ClipSource/pathOrder(_:_:)``; a list already in that order (a listing's, almost always)
+    /// is checked on its stored path bytes, without building a clip.
+    public mutating func sortByPath() {
+        var sorted = true
+        for i in indices.dropFirst() where ClipSource.bytesPrecede(pathBytes(i), pathBytes(i - 1)) {
+            sorted = false
+            break
+        }
+        if !sorted { self = ClipList(root: root, ClipSource.sortedByPath(Array(self))) }
+    }
+
+    /// The UTF-8 bytes of the clip's path (``ClipSource/clip``) at `i`.
+    private func pathBytes(_ i: Int) -> ArraySlice<UInt8> {
+        guard kinds[i] != .whole else { return ArraySlice(whole[i]!.clip.utf8) }
+        return bytes[(i == 0 ? 0 : ends[i - 1])..<ends[i]]
+    }
+
     /// Keeps `clip` at `i` compactly if it can be, its path's bytes appended at `start` (the end of `bytes`).
     private mutating func store(_ clip: ClipSource, at i: Int, start: Int) -> Bool {
         guard let root, clip.conflict == nil, clip.refusal == nil else { return false }

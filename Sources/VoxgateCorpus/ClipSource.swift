@@ -1,3 +1,5 @@
+import Foundation
+
 /// One input audio file of an upload tree, as found on disk (nothing read from it yet).
 public struct ClipSource: Sendable, Hashable {
     /// Path relative to the upload root, `/`-separated, Unicode NFC: the clip's identity in every output.
@@ -43,6 +45,26 @@ extension ClipSource {
     /// The order of every output: byte order of the NFC clip path, so it is the same on every machine.
     public static func pathOrder(_ a: ClipSource, _ b: ClipSource) -> Bool {
         a.clip.utf8.lexicographicallyPrecedes(b.clip.utf8)
+    }
+
+    /// `sources` in ``pathOrder(_:_:)``, their paths' bytes compared with `memcmp`: sorting the sources themselves,
+    /// two `String` UTF-8 views per comparison, was a third of the listing's CPU.
+    public static func sortedByPath(_ sources: [ClipSource]) -> [ClipSource] {
+        let keys = sources.map { Array($0.clip.utf8) }
+        return keys.indices.sorted { bytesPrecede(keys[$0], keys[$1]) }.map { sources[$0] }
+    }
+
+    /// Whether `a` comes before `b` in byte order (a prefix first).
+    static func bytesPrecede(_ a: some Collection<UInt8>, _ b: some Collection<UInt8>) -> Bool {
+        let order =
+            a.withContiguousStorageIfAvailable { a in
+                b.withContiguousStorageIfAvailable { b -> Int32 in
+                    let n = min(a.count, b.count)
+                    return n == 0 ? 0 : memcmp(a.baseAddress!, b.baseAddress!, n)
+                }
+            } ?? nil
+        guard let order else { return a.lexicographicallyPrecedes(b) }
+        return order != 0 ? order < 0 : a.count < b.count
     }
 }
 

@@ -49,7 +49,7 @@ public enum CommonVoiceRelease: InputLayout {
                     into: &input)
             }
         }
-        input.clips.sort(by: ClipSource.pathOrder)
+        input.clips.sortByPath()
         return input
     }
 

@@ -87,7 +87,7 @@ public enum UploadTree: InputLayout {
                     var found: [String] = []
                     let f = jobs[first + k]
                     let sources = scanLanguage(dir: f.dir, folder: f.folder, tag: f.tag, warnings: &found)
-                    out[k] = (sources.sorted(by: ClipSource.pathOrder), found)
+                    out[k] = (ClipSource.sortedByPath(sources), found)
                 }
             }
             for (k, result) in results.enumerated() { listed[first + k] = result }
@@ -103,7 +103,7 @@ public enum UploadTree: InputLayout {
             }
         }
         UploadTreeNames.markConflicts(&clips, root: root)
-        clips.sort(by: ClipSource.pathOrder)
+        clips.sortByPath()
         var input = CorpusInput(root: root, layout: name, clips: clips, withdrawals: withdrawals, warnings: warnings)
         input.communityTerms = communityTerms
         return input

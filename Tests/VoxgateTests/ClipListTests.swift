@@ -124,9 +124,32 @@ struct ClipListTests {
         #expect(english.map(\.clip) == expected.filter { $0.languageTag == "en" }.map(\.clip))
         for (read, want) in zip(english, expected.filter { $0.languageTag == "en" }) { #expect(Self.same(read, want)) }
         var shuffled = ClipList(root: Self.root, Self.mixed.reversed())
-        shuffled.sort(by: ClipSource.pathOrder)
+        shuffled.sortByPath()
         let sorted = Self.mixed.sorted(by: ClipSource.pathOrder)
         #expect(shuffled.count == sorted.count)
         for (read, want) in zip(shuffled, sorted) { #expect(Self.same(read, want), "\(want.clip)") }
+    }
+
+    /// The listing's sorts (memcmp of path bytes) give ``ClipSource/pathOrder(_:_:)``'s order: paths that are
+    /// prefixes of others, non-ASCII (whose byte order is not `String`'s `<` for NFD), equal paths kept in order.
+    @Test func pathSortsAreByteOrder() {
+        let pieces = ["a", "b", "/", ".", "A", "\u{e9}", "e\u{301}", "\u{1F600}", "z", "0", "-", "_"]
+        var generator = SystemRandomNumberGenerator()
+        var clips: [ClipSource] = []
+        for k in 0..<600 {
+            let name = (0..<Int.random(in: 0...6, using: &generator)).map { _ in pieces.randomElement()! }.joined()
+            clips.append(Self.clip("en/" + name + ".wav", id: "\(k)"))
+        }
+        let expected = clips.enumerated().sorted {
+            ClipSource.pathOrder($0.element, $1.element)
+                || (!ClipSource.pathOrder($1.element, $0.element) && $0.offset < $1.offset)
+        }.map(\.element)
+        #expect(ClipSource.sortedByPath(clips).map(\.clipID) == expected.map(\.clipID))
+        var list = ClipList(root: Self.root, clips)
+        list.sortByPath()
+        #expect(list.map(\.clipID) == expected.map(\.clipID))
+        var sorted = ClipList(root: Self.root, expected)
+        sorted.sortByPath()  // already in order: left as it is
+        #expect(sorted.map(\.clipID) == expected.map(\.clipID))
     }
 }
