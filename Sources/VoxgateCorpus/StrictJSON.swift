@@ -142,7 +142,17 @@ public enum StrictJSON {
         /// A string, from its opening quote; every byte checked as UTF-8, no control characters.
         mutating func string() throws(Failure) -> String {
             i += 1
-            var out: [UInt8] = []
+            // Printable ASCII up to the closing quote (nearly every string of a stored analysis) is taken whole;
+            // anything else (an escape, a control or non-ASCII byte) is read on from there byte by byte, checked.
+            let start = i
+            while i < b.count, (0x20..<0x7F).contains(b[i]), b[i] != UInt8(ascii: "\""), b[i] != UInt8(ascii: "\\") {
+                i += 1
+            }
+            if i < b.count, b[i] == UInt8(ascii: "\"") {
+                i += 1
+                return String(decoding: b[start..<i - 1], as: UTF8.self)
+            }
+            var out = Array(b[start..<i])
             while true {
                 guard i < b.count else { throw fail("the JSON ends inside a string") }
                 let c = b[i]

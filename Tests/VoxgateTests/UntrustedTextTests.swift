@@ -38,6 +38,41 @@ struct UntrustedTextTests {
         }
     }
 
+    /// Strings read whole (printable ASCII up to the quote) or byte by byte from the first other byte give what
+    /// Foundation's parser gives, and a control or non-UTF-8 byte after a printable run is located exactly.
+    @Test func stringsReadBackAsJSONSerializationReadsThem() throws {
+        let pieces = [
+            "a", "Z", " ", "~", "/", #"\""#, #"\\"#, #"\/"#, #"\n"#, #"\t"#, #"\u00e9"#, #"\ud83d\ude00"#, "é", "日",
+            "😀", "\u{7E}",
+        ]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<3_000 {
+            let body = (0..<Int.random(in: 0...10, using: &generator)).map { _ in pieces.randomElement()! }.joined()
+            let json = #"{"s": ""# + body + #"", "t": [""# + body + #""]}"#
+            let strict = try StrictJSON.parse(Array(json.utf8))
+            let foundation = try JSONSerialization.jsonObject(with: Data(json.utf8)) as! [String: Any]
+            let expected = foundation["s"] as! String
+            #expect(strict == .object(["s": .string(expected), "t": .array([.string(expected)])]), "\(json)")
+        }
+        for (bytes, message) in [
+            (
+                Array(#"["abc"#.utf8) + [0x01] + Array(#""]"#.utf8),
+                "control byte 0x01 (not allowed in text) in a string at byte 5"
+            ),
+            (
+                Array(#"["abc"#.utf8) + [0x7F] + Array(#""]"#.utf8),
+                "control byte 0x7F (not allowed in text) in a string at byte 5"
+            ),
+            (Array(#"["abc"#.utf8) + [0xFF] + Array(#""]"#.utf8), "byte 0xFF is not UTF-8 at byte 5"),
+            (Array(#"["abc"#.utf8), "the JSON ends inside a string at byte 5"),
+        ] {
+            do {
+                let v = try StrictJSON.parse(bytes)
+                Issue.record("accepted \(bytes) as \(v)")
+            } catch { #expect(error.message == message) }
+        }
+    }
+
     @Test func parsesWhatJSONSerializationParses() throws {
         let text =
             #"{"sentence": "Grüße, \"du\" \u00e9 \ud83d\ude00\n", "n": -1.5e3, "t": true, "f": false, "z": null, "a": []}"#
