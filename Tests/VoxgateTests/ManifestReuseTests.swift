@@ -114,6 +114,54 @@ struct ManifestPartTests {
         return try filesUnder(copy + "/manifests/" + language)
     }
 
+    /// A shard's samples as the manifests read them (``ReleaseEntries``): the fields of each sample's JSON, a sample
+    /// in no split skipped, and a sample JSON that is not voxgate's (unreadable, a key given twice) refused with the
+    /// shard and the remedy.
+    @Test func sampleJSONIsReadStrictly() throws {
+        let out = try TestSupport.temporaryFolder("voxgate-entries")
+        defer { TestSupport.remove(out) }
+        func shard(_ samples: [(String, String)]) throws -> ShardInfo {
+            var bytes: [UInt8] = []
+            for (key, json) in samples {
+                for (name, content) in [(key + ".flac", Array("fLaC".utf8)), (key + ".json", Array(json.utf8))] {
+                    bytes += Tar.header(name: name, size: content.count) + content + Tar.padding(content.count)
+                }
+            }
+            try Data(bytes + Tar.trailer).write(to: URL(fileURLWithPath: out + "/shards/en/en-x.tar"))
+            return ShardInfo(path: "shards/en/en-x.tar", language: "en", license: "", terms: "", samples: 0, bytes: 0)
+        }
+        try FileManager.default.createDirectory(atPath: out + "/shards/en", withIntermediateDirectories: true)
+        let good = try shard([
+            (
+                "a_1",
+                #"{"language": "en", "split": "dev", "sentence": "Gr\u00fc\u00dfe \"x\"", "speaker": "s1", "#
+                    + #""duration_s": 1.25, "frames": 20000, "sample_rate": 16000, "channels": 1}"#
+            ),
+            ("b_2", #"{"split": null, "sentence": "not in a split"}"#),
+            (
+                "c_3",
+                #"{"split": "train", "duration_s": 2, "frames": 96000, "sample_rate": 48000, "channels": 2, "#
+                    + #""audio_frames": 32000, "audio_sample_rate": 16000, "audio_channels": 1}"#
+            ),
+        ])
+        let entries = try ReleaseEntries.read(output: out, shards: [good])
+        #expect(entries.map(\.key) == ["a_1", "c_3"])
+        #expect(entries.map(\.audioMember) == ["a_1.flac", "c_3.flac"])
+        #expect(entries[0].text == "Grüße \"x\"" && entries[0].speaker == "s1" && entries[0].split == "dev")
+        #expect(entries[0].durationSeconds == 1.25 && entries[0].frames == 20000 && entries[0].sampleRate == 16000)
+        #expect(entries[1].language == "en" && entries[1].text == "" && entries[1].durationSeconds == 2)
+        #expect(entries[1].frames == 32000 && entries[1].sampleRate == 16000 && entries[1].channels == 1)
+        for json in [#"{"split": "dev", "split": "test"}"#, #"{"split": "dev""#, #"["dev"]"#] {
+            let bad = try shard([("a_1", #"{"split": "dev"}"#), ("z_9", json)])
+            do {
+                _ = try ReleaseEntries.read(output: out, shards: [bad])
+                Issue.record("\(json) read")
+            } catch {
+                #expect(error.message.contains("sample 'z_9' in shard") && error.message.contains("restore it"))
+            }
+        }
+    }
+
     @Test func aNightlyRunReadsOnlyNewAndRewrittenShardsAndNeverAStalePart() async throws {
         let corpus = try CorpusFixture.standard()  // spk-1 recorded en/two.flac and de/eins.wav
         defer { corpus.remove() }

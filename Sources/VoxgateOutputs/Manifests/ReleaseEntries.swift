@@ -32,38 +32,50 @@ enum ReleaseEntries {
             let members = try TarIndex.members(
                 of: path, code: .outputUnusable,
                 remedy: "the released shard was changed outside voxgate: restore it from a backup")
-            guard let handle = FileHandle(forReadingAtPath: path) else {
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else {
                 throw RunError(.outputUnusable, "cannot open shard '\(path)' to write its manifests", path: path)
             }
-            defer { try? handle.close() }
+            defer { close(fd) }
             let audio = Dictionary(
                 members.filter { !$0.name.hasSuffix(".json") }.map { (TarIndex.key(of: $0.name), $0.name) },
                 uniquingKeysWith: { first, _ in first })
+            var data: [UInt8] = []
             for m in members where m.name.hasSuffix(".json") {
                 let key = TarIndex.key(of: m.name)
-                let data: Data
-                do {
-                    try handle.seek(toOffset: UInt64(m.offset))
-                    data = try handle.read(upToCount: m.size) ?? Data()
-                } catch {
-                    throw RunError(.outputUnusable, "cannot read '\(m.name)' in shard '\(path)' (\(error))", path: path)
+                data = [UInt8](repeating: 0, count: m.size)
+                let read = data.withUnsafeMutableBytes { pread(fd, $0.baseAddress, m.size, off_t(m.offset)) }
+                guard read == m.size else {
+                    throw RunError(
+                        .outputUnusable,
+                        "cannot read '\(m.name)' in shard '\(path)' (\(String(cString: strerror(errno))))",
+                        path: path)
                 }
-                guard let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
-                    let member = audio[key]
-                else {
+                // The sample JSON voxgate wrote, read strictly (a key given twice is a shard changed outside voxgate).
+                guard case .object(let json)? = try? StrictJSON.parse(data), let member = audio[key] else {
                     throw RunError(
                         .outputUnusable,
                         "sample '\(key)' in shard '\(path)' has no audio member or unreadable JSON; "
                             + "the shard was changed outside voxgate: restore it from a backup", path: path)
                 }
-                guard let split = json["split"] as? String else { continue }
-                let int = { (name: String) in (json[name] as? NSNumber)?.intValue }
+                guard case .string(let split)? = json["split"] else { continue }
+                func string(_ name: String) -> String? {
+                    if case .string(let s)? = json[name] { return s }
+                    return nil
+                }
+                func number(_ name: String) -> Double? {
+                    if case .number(let x)? = json[name] { return x }
+                    return nil
+                }
+                func int(_ name: String) -> Int? {
+                    number(name).flatMap { $0.isFinite && abs($0) < 9e18 ? Int($0) : nil }
+                }
                 entries.append(
                     ReleaseEntry(
                         key: key, shard: shard.path, audioMember: member,
-                        language: json["language"] as? String ?? shard.language, split: split,
-                        text: json["sentence"] as? String ?? "", speaker: json["speaker"] as? String ?? "",
-                        durationSeconds: (json["duration_s"] as? NSNumber)?.doubleValue ?? 0,
+                        language: string("language") ?? shard.language,
+                        split: split, text: string("sentence") ?? "", speaker: string("speaker") ?? "",
+                        durationSeconds: number("duration_s") ?? 0,
                         sampleRate: int("audio_sample_rate") ?? int("sample_rate") ?? 0,
                         channels: int("audio_channels") ?? int("channels") ?? 0,
                         frames: int("audio_frames") ?? int("frames") ?? 0))
