@@ -3,10 +3,9 @@
 /// A clip whose every field follows from its path and the listing's root — the file is `<root>/<clip>` byte for
 /// byte, its id is the file name without its extension, its sidecar (if any) is `<root>/<clip without
 /// extension>.json`, no conflict, no refusal — is kept as its path's UTF-8 bytes, its size, the index of its
-/// language tags and its listed stamps (about 60 bytes instead of a ``ClipSource``'s ~150 bytes inline plus three heap
-/// strings). Every
-/// other clip (a name spelled in NFD on disk, a `.JSON` sidecar, metadata parsed by the layout, a conflict…) is
-/// kept whole. Reading a clip (`clips[i]`) builds its ``ClipSource``; the fields are exactly those appended.
+/// language tags and its listed stamps (about 67 bytes instead of a ``ClipSource``'s ~150 bytes inline plus three
+/// heap strings). Every other clip (a name spelled in NFD on disk, a `.JSON` sidecar, metadata parsed by the layout, a
+/// conflict…) is kept whole. Reading a clip (`clips[i]`) builds its ``ClipSource``; the fields are exactly those appended.
 public struct ClipList: Sendable {
     /// The folder a compact clip's path is relative to (nil: every clip is kept whole).
     public let root: String?
@@ -30,7 +29,8 @@ public struct ClipList: Sendable {
         case compactWithoutSidecar, compactWithSidecar, whole
     }
 
-    /// ``ListedStamps`` but the file's size (in `sizes`), in 25 bytes; `mtimeNs == .min`: the clip has none.
+    /// ``ListedStamps`` but the file's size (in `sizes`): 32 bytes a clip (the plan keeps no stamps of its own);
+    /// `mtimeNs == .min`: the clip has none.
     private struct Stamps {
         var mtimeNs: Int64
         var sidecarSize: Int64
@@ -98,19 +98,6 @@ public struct ClipList: Sendable {
         var kept = ClipList(root: root)
         for clip in self where try isIncluded(clip) { kept.append(clip) }
         return kept
-    }
-
-    /// Sorts the clips (a list already in that order is left as it is, without building every clip twice).
-    public mutating func sort(by areInIncreasingOrder: (ClipSource, ClipSource) throws -> Bool) rethrows {
-        var sorted = true
-        for i in indices.dropFirst() where try areInIncreasingOrder(self[i], self[i - 1]) {
-            sorted = false
-            break
-        }
-        if sorted { return }
-        var all = Array(self)
-        try all.sort(by: areInIncreasingOrder)
-        self = ClipList(root: root, all)
     }
 
     /// Sorts the clips in ``ClipSource/pathOrder(_:_:)``; a list already in that order (a listing's, almost always)

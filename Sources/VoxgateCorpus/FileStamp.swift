@@ -42,24 +42,24 @@ public struct ListedStamps: Sendable, Hashable {
     }
 }
 
-/// One directory entry as a listing examines it: `lstat` (no link followed), and `stat` only for a link.
+/// One directory entry as a listing examines it: `lstat` (no link followed), and `stat` only for a link. It keeps
+/// what the listing needs (a folder's whole listing is held at once: 24 bytes an entry, not a `stat`'s 144).
 struct ListedEntry {
-    var info: stat
-    var isLink: Bool
+    var stamp: FileStamp
+    var isFolder: Bool
+    /// A regular file reached without a link.
+    var isPlainFile: Bool
 
     /// Nil when the entry vanished or is a link to nothing (the entry is then not listed).
     init?(path: String) {
         var info = stat()
         guard lstat(path, &info) == 0 else { return nil }
-        isLink = info.st_mode & S_IFMT == S_IFLNK
+        let isLink = info.st_mode & S_IFMT == S_IFLNK
         if isLink {  // followed, as opening it would: its kind and size are the target's
             guard stat(path, &info) == 0 else { return nil }
         }
-        self.info = info
+        stamp = FileStamp(info)
+        isFolder = info.st_mode & S_IFMT == S_IFDIR
+        isPlainFile = !isLink && info.st_mode & S_IFMT == S_IFREG
     }
-
-    var isFolder: Bool { info.st_mode & S_IFMT == S_IFDIR }
-    /// A regular file reached without a link.
-    var isPlainFile: Bool { !isLink && info.st_mode & S_IFMT == S_IFREG }
-    var stamp: FileStamp { FileStamp(info) }
 }

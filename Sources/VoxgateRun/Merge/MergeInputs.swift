@@ -89,8 +89,8 @@ struct TreeAlignment {
         guard index < tree.clips.count, tree.clips[index].clip.utf8.elementsEqual(record.path.utf8) else { return nil }
         let clip = tree.clips[index]
         index += 1
-        let stat = IncrementalPlan.stamps(of: clip).file as IncrementalPlan.FileStat?
-        guard stat?.size == record.size, stat?.mtimeNs == record.mtimeNs else {
+        let stat = IncrementalPlan.stamps(of: clip).file  // as the merge's listing found it
+        guard stat.size == record.size, stat.mtimeNs == record.mtimeNs else {
             throw RunError(
                 .inputUnusable,
                 "'\(clip.clip)' changed after partition \(Partition.of(clip.clip, count: partitions))/\(partitions) decided "
