@@ -9,7 +9,10 @@ public import VoxgateCorpus
 ///
 /// A run changes it in exactly one transaction (``commit(_:)``), so a run killed at any moment leaves
 /// it as it was before that run, or as it is after.
-public final class Ledger {
+///
+/// Sendable: its state is the path and GRDB's `DatabaseQueue`, which serializes every access, so a run's read-ahead
+/// reads batches of records on other threads (``Ledger/clips(from:through:)``).
+public final class Ledger: Sendable {
     /// Where the ledger lives, relative to the output folder. Private to the operator: never publish it.
     public static let relativePath = ".voxgate/ledger.sqlite"
 

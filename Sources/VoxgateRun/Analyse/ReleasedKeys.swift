@@ -63,7 +63,7 @@ final class ReleasedKeys {
     private struct Batch: ReadAheadBatch {
         var start: Int
         var end: Int
-        var ready: Task<[Int: Key], Never>
+        var ready: Task<Result<[Int: Key], RunError>, Never>
         func cancel() { ready.cancel() }
     }
 
@@ -88,14 +88,15 @@ final class ReleasedKeys {
 
     /// Takes the batch that holds `start` (the one made ready ahead, or one read now), then starts the next.
     private func read(from start: Int) async throws(RunError) {
-        let batch = try coming.take(holding: start) { start throws(RunError) in try gather(from: start) }
+        let batch = try coming.take(holding: start) { start throws(RunError) in gather(from: start) }
         next = batch.end
-        ahead = await batch.ready.value
-        if next < plan.sources.count { coming = try gather(from: next) }
+        ahead = try await batch.ready.value.get()
+        if next < plan.sources.count { coming = gather(from: next) }
     }
 
-    /// Reads the rows of the next ``batch`` wanted clips from `start` on, and starts making their keys ready.
-    private func gather(from start: Int) throws(RunError) -> Batch {
+    /// Starts reading the rows of the next ``batch`` wanted clips from `start` on and making their keys ready, on
+    /// another thread.
+    private func gather(from start: Int) -> Batch {
         var indices: [Int] = []
         var j = start
         while j < plan.sources.count, indices.count < Self.batch {
@@ -103,15 +104,19 @@ final class ReleasedKeys {
             j += 1
         }
         guard let first = indices.first, let last = indices.last else {
-            return Batch(start: start, end: j, ready: Task { [:] })
+            return Batch(start: start, end: j, ready: Task { .success([:]) })
         }
         let clips = indices.map { plan.sources[$0].clip }
         let languages = indices.map { plan.sources[$0].languageTag }
-        let rows = StoredAnalyses.rows(
-            try ledger.keptClips(from: plan.sources[first].clip, through: plan.sources[last].clip), for: clips)
-        let withdrawals = self.withdrawals
+        let (ledger, withdrawals) = (self.ledger, self.withdrawals)
+        let range = (plan.sources[first].clip, plan.sources[last].clip)
         // On a Dispatch thread, as StoredAnalyses decodes its batch: one chunk, the registration thread's company.
-        let ready = Task {
+        let ready = Task { () -> Result<[Int: Key], RunError> in
+            let found: [ClipRecord]
+            do throws(RunError) { found = try ledger.keptClips(from: range.0, through: range.1) } catch {
+                return .failure(error)
+            }
+            let rows = StoredAnalyses.rows(found, for: clips)
             let made = await Concurrent.map(Array(rows.indices), chunk: rows.count) { k -> Key? in
                 guard let row = rows[k], let text = row.kept, let registration = KeptRegistration(text: text) else {
                     return nil
@@ -126,7 +131,7 @@ final class ReleasedKeys {
             }
             var keys: [Int: Key] = [:]
             for (k, key) in made.enumerated() where key != nil { keys[indices[k]] = key }
-            return keys
+            return .success(keys)
         }
         return Batch(start: start, end: j, ready: ready)
     }

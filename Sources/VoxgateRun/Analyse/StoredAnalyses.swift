@@ -88,7 +88,7 @@ final class StoredAnalyses {
         var start: Int
         var end: Int
         var items: [Item]
-        var decoding: Task<[Earlier?], Never>
+        var decoding: Task<Result<[Earlier?], RunError>, Never>
         func cancel() { decoding.cancel() }
     }
 
@@ -96,9 +96,9 @@ final class StoredAnalyses {
     /// two batches are resident at most, and the decoding of one overlaps the decisions of the other.
     private func read(from start: Int) async throws(RunError) {
         ahead.removeAll(keepingCapacity: true)  // anything before `start` was not asked for
-        let batch = try coming.take(holding: start) { start throws(RunError) in try gather(from: start) }
+        let batch = try coming.take(holding: start) { start throws(RunError) in gather(from: start) }
         next = batch.end
-        let decoded = await batch.decoding.value
+        let decoded = try await batch.decoding.value.get()
         for (item, earlier) in zip(batch.items, decoded) where item.index >= start {
             guard let earlier else { continue }
             ahead[item.index] = earlier
@@ -106,11 +106,11 @@ final class StoredAnalyses {
                 reidentified[item.source.clip] = earlier.analysis.measurement?.pcmXXH3
             }
         }
-        if next < plan.sources.count { coming = try gather(from: next) }
+        if next < plan.sources.count { coming = gather(from: next) }
     }
 
-    /// Reads the records of the next ``batch`` wanted clips from `start` on, and starts decoding their analyses.
-    private func gather(from start: Int) throws(RunError) -> Batch {
+    /// Starts reading the records of the next ``batch`` wanted clips from `start` on, and decoding their analyses.
+    private func gather(from start: Int) -> Batch {
         var items: [Item] = []
         var j = start
         while j < plan.sources.count, items.count < Self.batch {
@@ -124,14 +124,10 @@ final class StoredAnalyses {
             j += 1
         }
         let kept = plan.records == nil  // the ledger's text and fingerprint stand while the analysis is unchanged
-        if kept, let first = items.first, let last = items.last {
-            // Not in the ledger: decoded again.
-            let rows = try ledger.clips(from: first.source.clip, through: last.source.clip)
-            for (k, row) in zip(items.indices, Self.rows(rows, for: items.map(\.source.clip))) { items[k].record = row }
-        }
         return Batch(
             start: start, end: j, items: items,
-            decoding: Self.decode(items, kept: kept, ids: plan.speakerIDs, identities: identities, reassess: reassess))
+            decoding: Self.decode(
+                items, from: kept ? ledger : nil, ids: plan.speakerIDs, identities: identities, reassess: reassess))
     }
 
     /// The record of each clip of `clips` among `rows` (both in path order: a merge-join by path), or nil. Two uploads
@@ -144,17 +140,33 @@ final class StoredAnalyses {
         }
     }
 
-    /// Decodes `items`' analyses on another thread (``earlier(_:kept:ids:identities:)``), and decides them again there
-    /// (`reassess`).
+    /// On another thread: reads `items`' records from `ledger` (nil: the items hold them), decodes their analyses
+    /// (``earlier(_:kept:ids:identities:)``) and decides them again (`reassess`). The thread that takes the batch only
+    /// waits for it.
     private static func decode(
-        _ items: [Item], kept: Bool, ids: SpeakerIDs, identities: [String: String], reassess: Reassess?
-    ) -> Task<[Earlier?], Never> {
+        _ items: [Item], from ledger: Ledger?, ids: SpeakerIDs, identities: [String: String], reassess: Reassess?
+    ) -> Task<Result<[Earlier?], RunError>, Never> {
         Task {
-            await Concurrent.map(items) { item in
-                guard var found = earlier(item, kept: kept, ids: ids, identities: identities) else { return nil }
-                found.reassessed = reassess?(item.index, found.analysis)
-                return found
+            var items = items
+            if let ledger, let first = items.first, let last = items.last {
+                // A clip without a record is not in the ledger: decoded again.
+                let rows: [ClipRecord]
+                do throws(RunError) {
+                    rows = try ledger.clips(from: first.source.clip, through: last.source.clip)
+                } catch {
+                    return .failure(error)
+                }
+                for (k, row) in zip(items.indices, Self.rows(rows, for: items.map(\.source.clip))) {
+                    items[k].record = row
+                }
             }
+            let kept = ledger != nil
+            return .success(
+                await Concurrent.map(items) { item in
+                    guard var found = earlier(item, kept: kept, ids: ids, identities: identities) else { return nil }
+                    found.reassessed = reassess?(item.index, found.analysis)
+                    return found
+                })
         }
     }
 
