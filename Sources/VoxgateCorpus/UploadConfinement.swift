@@ -11,6 +11,8 @@ public struct UploadConfinement {
     let realRoot: String
     /// Resolved folders, by folder as listed.
     private var folders: [String: String?] = [:]
+    /// The folder of the last path examined, and whether it is inside the root.
+    private var lastFolder: (listed: String, isInside: Bool) = ("\u{0}", false)
 
     public init(root: String) {
         realRoot = (Self.resolve(root) ?? root).withTrailingSlash
@@ -26,9 +28,12 @@ public struct UploadConfinement {
     /// - Parameter listedPlain: the listing found `path` a regular file, not a link (``ListedStamps/plain``): only
     ///   its folder is examined.
     public mutating func problem(_ path: String, listedPlain: Bool = false) -> String? {
-        let dir = (path as NSString).deletingLastPathComponent
-        if folders[dir] == nil { folders[dir] = .some(Self.resolve(dir)) }
-        guard let realDir = folders[dir] ?? nil, (realDir + "/").hasPrefix(realRoot) else {
+        let dir = Self.folder(of: path)
+        if dir != lastFolder.listed {  // a listing's clips come folder by folder
+            if folders[dir] == nil { folders[dir] = .some(Self.resolve(dir)) }
+            lastFolder = (dir, (folders[dir] ?? nil).map { ($0 + "/").hasPrefix(realRoot) } ?? false)
+        }
+        guard lastFolder.isInside else {
             return "the file is in a folder that links outside the upload root; voxgate never follows links out of "
                 + "the root: upload the files themselves"
         }
@@ -90,6 +95,12 @@ public struct UploadConfinement {
         let base = resolve(existing) ?? existing
         let realOutput = missing.isEmpty ? base : (base == "/" ? "" : base) + "/" + missing.joined(separator: "/")
         return (realOutput + "/").hasPrefix(realRoot.withTrailingSlash)
+    }
+
+    /// The folder of `path`: what precedes its last `/` (`/` for a path right under it; empty without a `/`).
+    static func folder(of path: String) -> String {
+        guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return "" }
+        return slash == path.utf8.startIndex ? "/" : String(path[..<slash])
     }
 
     static func resolve(_ path: String) -> String? {
