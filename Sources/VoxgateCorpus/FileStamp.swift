@@ -13,7 +13,7 @@ public struct FileStamp: Sendable, Hashable {
 
     init(_ s: stat) {
         size = Int(s.st_size)
-        mtimeNs = Int64(s.st_mtim.tv_sec) * 1_000_000_000 + Int64(s.st_mtim.tv_nsec)
+        mtimeNs = s.st_mtim.nanoseconds
     }
 
     /// `path`'s stamp (following a link), or nil when it cannot be examined.
@@ -22,6 +22,11 @@ public struct FileStamp: Sendable, Hashable {
         guard stat(path, &s) == 0 else { return nil }
         self.init(s)
     }
+}
+
+extension timespec {
+    /// The time in nanoseconds since the epoch, as the ledger records file times.
+    public var nanoseconds: Int64 { Int64(tv_sec) * 1_000_000_000 + Int64(tv_nsec) }
 }
 
 /// What a listing learned of a clip's files from the one `lstat` it made of each (and the `stat` that follows a

@@ -23,8 +23,8 @@ enum ShardStats {
             var s = stat()
             guard stat(path, &s) == 0 else { return nil }
             size = Int(s.st_size)
-            mtimeNs = Int64(s.st_mtim.tv_sec) * 1_000_000_000 + Int64(s.st_mtim.tv_nsec)
-            ctimeNs = Int64(s.st_ctim.tv_sec) * 1_000_000_000 + Int64(s.st_ctim.tv_nsec)
+            mtimeNs = s.st_mtim.nanoseconds
+            ctimeNs = s.st_ctim.nanoseconds
             inode = UInt64(s.st_ino)
         }
     }
