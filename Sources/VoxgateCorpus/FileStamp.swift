@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// A file's size and modification time (to the nanosecond), as `stat` gave them: what a run compares with the
 /// ledger's record to tell an unchanged file from a changed one.
@@ -26,7 +26,7 @@ public struct FileStamp: Sendable, Hashable {
 
 extension timespec {
     /// The time in nanoseconds since the epoch, as the ledger records file times.
-    public var nanoseconds: Int64 { Int64(tv_sec) * 1_000_000_000 + Int64(tv_nsec) }
+    package var nanoseconds: Int64 { Int64(tv_sec) * 1_000_000_000 + Int64(tv_nsec) }
 }
 
 /// What a listing learned of a clip's files from the one `lstat` it made of each (and the `stat` that follows a
