@@ -66,18 +66,24 @@ struct CorpusFixture {
 
     func remove() { TestSupport.remove(root) }
 
-    /// Runs an ingest into a fresh folder with a fixed speaker key.
+    /// Runs an ingest into a fresh folder with a fixed speaker key. The caller removes the folder it returns; a
+    /// fresh folder of a run that throws is removed here (the caller never gets it).
     func ingest(jobs: Int, config: PipelineConfig = PipelineConfig(), output: String? = nil) async throws
         -> (summary: IngestSummary, output: String)
     {
         let out = try output ?? TestSupport.temporaryFolder("voxgate-out")
-        let key = root + "/../voxgate-test-speaker.key"
-        if !FileManager.default.fileExists(atPath: key) {
-            try TestSupport.write(String(repeating: "ab", count: 32), to: key)
+        do {
+            let key = root + "/../voxgate-test-speaker.key"
+            if !FileManager.default.fileExists(atPath: key) {
+                try TestSupport.write(String(repeating: "ab", count: 32), to: key)
+            }
+            let summary = try await Ingest.run(
+                IngestOptions(root: root, output: out, config: config, jobs: jobs, speakerKeyPath: key))
+            return (summary, out)
+        } catch {
+            if output == nil { TestSupport.remove(out) }
+            throw error
         }
-        let summary = try await Ingest.run(
-            IngestOptions(root: root, output: out, config: config, jobs: jobs, speakerKeyPath: key))
-        return (summary, out)
     }
 }
 
