@@ -50,20 +50,17 @@ extension ClipSource {
     /// `sources` in ``pathOrder(_:_:)``, their paths' bytes compared with `memcmp`: sorting the sources themselves,
     /// two `String` UTF-8 views per comparison, was a third of the listing's CPU.
     public static func sortedByPath(_ sources: [ClipSource]) -> [ClipSource] {
-        let keys = sources.map { Array($0.clip.utf8) }
+        let keys = sources.map { Array($0.clip.utf8)[...] }
         return keys.indices.sorted { bytesPrecede(keys[$0], keys[$1]) }.map { sources[$0] }
     }
 
     /// Whether `a` comes before `b` in byte order (a prefix first).
-    static func bytesPrecede(_ a: some Collection<UInt8>, _ b: some Collection<UInt8>) -> Bool {
-        let order =
-            a.withContiguousStorageIfAvailable { a in
-                b.withContiguousStorageIfAvailable { b -> Int32 in
-                    let n = min(a.count, b.count)
-                    return n == 0 ? 0 : memcmp(a.baseAddress!, b.baseAddress!, n)
-                }
-            } ?? nil
-        guard let order else { return a.lexicographicallyPrecedes(b) }
+    static func bytesPrecede(_ a: ArraySlice<UInt8>, _ b: ArraySlice<UInt8>) -> Bool {
+        let n = min(a.count, b.count)
+        guard n > 0 else { return a.count < b.count }
+        let order = a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in memcmp(a.baseAddress!, b.baseAddress!, n) }
+        }
         return order != 0 ? order < 0 : a.count < b.count
     }
 }

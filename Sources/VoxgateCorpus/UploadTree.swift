@@ -118,8 +118,8 @@ public enum UploadTree: InputLayout {
         for name in undecodable.sorted() {
             warnings.append("\(folder)/\(name): a file name that is not UTF-8; not read, rename it in UTF-8")
         }
-        var sidecars: [String: String] = [:]  // stem as on disk, and its NFC form → on-disk name
-        var sidecarEntries: [String: ListedEntry] = [:]  // by on-disk name
+        // Stem as on disk, and its NFC form → the sidecar's on-disk name and what its lstat found.
+        var sidecars: [String: (name: String, entry: ListedEntry)] = [:]
         var audio: [(name: String, stem: String, entry: ListedEntry)] = []
         for name in entries where !name.hasPrefix(".") && name != termsFile {
             // One lstat per entry (and a stat following a link, as opening it would), for its kind, size and time:
@@ -131,10 +131,9 @@ public enum UploadTree: InputLayout {
             }
             let (stem, ext) = splitExtension(name)
             if ext.lowercased() == "json" {
-                sidecars[stem] = name
-                sidecarEntries[name] = entry
+                sidecars[stem] = (name, entry)
                 let nfc = SentenceKey.nfc(stem)
-                if sidecars[nfc] == nil { sidecars[nfc] = name }
+                if sidecars[nfc] == nil { sidecars[nfc] = (name, entry) }
             } else {
                 audio.append((name, stem, entry))
             }
@@ -144,18 +143,18 @@ public enum UploadTree: InputLayout {
         for (name, stem, entry) in audio {
             let path = dir + "/" + name
             let nfc = SentenceKey.nfc(stem)
-            let sidecarName = sidecars[stem] ?? sidecars[nfc]
-            if let sidecarName { used.insert(sidecarName) }
-            let sidecar = sidecarName.flatMap { sidecarEntries[$0] }
+            let sidecar = sidecars[stem] ?? sidecars[nfc]
+            if let sidecar { used.insert(sidecar.name) }
             var clip = ClipSource(
                 clip: folder + "/" + SentenceKey.nfc(name), path: path, languageTag: tag,
-                writtenTag: folder, clipID: nfc, metadata: .sidecar(path: sidecarName.map { dir + "/" + $0 }),
+                writtenTag: folder, clipID: nfc, metadata: .sidecar(path: sidecar.map { dir + "/" + $0.name }),
                 byteSize: entry.stamp.size)
             clip.listed = ListedStamps(
-                file: entry.stamp, sidecar: sidecar?.stamp, plain: entry.isPlainFile && sidecar?.isPlainFile != false)
+                file: entry.stamp, sidecar: sidecar?.entry.stamp,
+                plain: entry.isPlainFile && sidecar?.entry.isPlainFile != false)
             clips.append(clip)
         }
-        for name in Set(sidecars.values).subtracting(used).sorted() {
+        for name in Set(sidecars.values.map(\.name)).subtracting(used).sorted() {
             warnings.append("\(folder)/\(name): a sidecar without an audio file; ignored")
         }
         return clips

@@ -40,11 +40,11 @@ enum ReleaseEntries {
             let audio = Dictionary(
                 members.filter { !$0.name.hasSuffix(".json") }.map { (TarIndex.key(of: $0.name), $0.name) },
                 uniquingKeysWith: { first, _ in first })
-            var data: [UInt8] = []
+            var buffer: [UInt8] = []  // one for the shard's members, grown to the largest
             for m in members where m.name.hasSuffix(".json") {
                 let key = TarIndex.key(of: m.name)
-                data = [UInt8](repeating: 0, count: m.size)
-                let read = data.withUnsafeMutableBytes { pread(fd, $0.baseAddress, m.size, off_t(m.offset)) }
+                if buffer.count < m.size { buffer = [UInt8](repeating: 0, count: m.size) }
+                let read = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, m.size, off_t(m.offset)) }
                 guard read == m.size else {
                     throw RunError(
                         .outputUnusable,
@@ -52,7 +52,7 @@ enum ReleaseEntries {
                         path: path)
                 }
                 // The sample JSON voxgate wrote, read strictly (a key given twice is a shard changed outside voxgate).
-                guard case .object(let json)? = try? StrictJSON.parse(data), let member = audio[key] else {
+                guard case .object(let json)? = try? StrictJSON.parse(buffer[..<m.size]), let member = audio[key] else {
                     throw RunError(
                         .outputUnusable,
                         "sample '\(key)' in shard '\(path)' has no audio member or unreadable JSON; "

@@ -175,7 +175,7 @@ final class StoredAnalyses {
         var index: Int
         var source: ClipSource
         var record: ClipRecord?
-        var sidecar: IncrementalPlan.FileStat?
+        var sidecar: FileStamp?
         var retained: Bool
     }
 

@@ -169,8 +169,8 @@ extension Merge {
         var source: ClipSource
         var earlier: ClipAnalysis?
         var storedText: String?
-        var file: IncrementalPlan.FileStat
-        var sidecar: IncrementalPlan.FileStat?
+        var file: FileStamp
+        var sidecar: FileStamp?
     }
 
     /// What ``IncrementalPlan/load()`` makes of a stored record, for one clip: a changed sidecar (or release

@@ -13,15 +13,13 @@ import VoxgatePipeline
 /// A clip the ledger knows but the upload tree no longer holds keeps its record and its place in the
 /// release: deleting an upload never un-releases it (a withdrawal does).
 struct IncrementalPlan {
-    typealias FileStat = FileStamp
-
     /// A clip's file and sidecar stamps: the listing's (``ClipSource/listed``), else examined now (a layout that
     /// made none). A file that cannot be examined has its listed size and no time.
-    static func stamps(of source: ClipSource) -> (file: FileStat, sidecar: FileStat?) {
+    static func stamps(of source: ClipSource) -> (file: FileStamp, sidecar: FileStamp?) {
         if let listed = source.listed { return (listed.file, listed.sidecar) }
-        let file = FileStat(path: source.path) ?? FileStat(size: source.byteSize, mtimeNs: 0)
-        var sidecar: FileStat?
-        if case .sidecar(let path?) = source.metadata { sidecar = FileStat(path: path) }
+        let file = FileStamp(path: source.path) ?? FileStamp(size: source.byteSize, mtimeNs: 0)
+        var sidecar: FileStamp?
+        if case .sidecar(let path?) = source.metadata { sidecar = FileStamp(path: path) }
         return (file, sidecar)
     }
 
@@ -41,7 +39,7 @@ struct IncrementalPlan {
         init(_ record: ClipRecord) { self = record.shard != nil && !record.withdrawn ? [.known, .released] : .known }
 
         /// What the ledger says of a listed clip whose sidecar now has `sidecar`'s size and time.
-        init(_ record: ClipRecord, sidecar: FileStat?) {
+        init(_ record: ClipRecord, sidecar: FileStamp?) {
             self.init(record)
             if record.kept != nil { insert(.keptStored) }
             if sidecar?.size == record.sidecarSize && sidecar?.mtimeNs == record.sidecarMtimeNs { insert(.sidecarSame) }
@@ -53,8 +51,8 @@ struct IncrementalPlan {
     /// Aligned with `sources`: the clip's file is unchanged and the ledger holds its analysis, which the run reads
     /// when it gets there (``StoredAnalyses``); false: decode the clip.
     var reuse: [Bool] = []
-    /// The stamps of clips the listing did not stamp (``file(_:)``), by index: none for an upload tree.
-    private var unlisted: [Int: (file: FileStat, sidecar: FileStat?)] = [:]
+    /// The stamps of clips the listing did not stamp (``stamps(_:)``), by index: none for an upload tree.
+    private var unlisted: [Int: (file: FileStamp, sidecar: FileStamp?)] = [:]
     /// Aligned with `sources`: whether the ledger knows the clip, and whether an earlier run released it.
     var ledgered: [Ledgered] = []
     /// Clips only the ledger knows (their upload is gone).
@@ -98,7 +96,7 @@ struct IncrementalPlan {
         let sources = tree.clips  // the tree's storage, shared (no copy of every clip's source)
         self.sources = sources
         let count = sources.count
-        var (reuse, ledgered, unlisted) = ([Bool](), [Ledgered](), [Int: (file: FileStat, sidecar: FileStat?)]())
+        var (reuse, ledgered, unlisted) = ([Bool](), [Ledgered](), [Int: (file: FileStamp, sidecar: FileStamp?)]())
         reuse.reserveCapacity(count)
         ledgered.reserveCapacity(count)
         var (hashes, withdrawn, moved, gone) = ([Int: String](), Set<String>(), [ClipRecord](), [String]())
@@ -192,8 +190,8 @@ struct IncrementalPlan {
                 byteSize: record.size)
             // Stamped as recorded (no file to examine; it is never opened).
             source.listed = ListedStamps(
-                file: FileStat(size: record.size, mtimeNs: record.mtimeNs),
-                sidecar: record.sidecarSize.map { FileStat(size: $0, mtimeNs: record.sidecarMtimeNs ?? 0) },
+                file: FileStamp(size: record.size, mtimeNs: record.mtimeNs),
+                sidecar: record.sidecarSize.map { FileStamp(size: $0, mtimeNs: record.sidecarMtimeNs ?? 0) },
                 plain: false)
             retained.insert(path)
             late.append((source, Ledgered(record)))
@@ -226,7 +224,7 @@ struct IncrementalPlan {
 
     /// The stamps of the plan's clip `i` (its file's and its sidecar's size and time as analysed): the listing's,
     /// or those the plan examined.
-    func stamps(_ i: Int) -> (file: FileStat, sidecar: FileStat?) {
+    func stamps(_ i: Int) -> (file: FileStamp, sidecar: FileStamp?) {
         if let stamps = unlisted[i] { return stamps }
         let listed = sources.listed(at: i)!  // every clip is stamped by its listing, the plan or its record
         return (listed.file, listed.sidecar)
