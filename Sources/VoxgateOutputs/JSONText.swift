@@ -35,6 +35,12 @@ public enum JSONText: Sendable, Equatable {
         return out
     }
 
+    /// Appends ``rendered``'s UTF-8 bytes and a newline to `out`: one line of a JSON-lines file.
+    public func appendLine(to out: inout [UInt8]) {
+        render(into: &out, indent: nil, level: 0)
+        out.append(0x0A)
+    }
+
     /// Indented JSON text for files people read.
     public var pretty: String {
         var out: [UInt8] = []

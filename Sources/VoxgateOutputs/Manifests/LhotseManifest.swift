@@ -8,48 +8,52 @@ import Foundation
 /// backend. `num_samples` is the member's frame count and `duration` is `num_samples / sampling_rate`,
 /// as Lhotse checks; the supervision's duration is the one voxgate measured, capped at the recording's.
 enum LhotseManifest {
-    static func recordings(_ entries: [ReleaseEntry]) -> String {
-        var text = ""
-        for e in entries {
-            let channels: [JSONText] = (0..<max(e.channels, 1)).map { .int($0) }
-            let command = "tar -xOf \(shellQuoted(e.shard)) \(shellQuoted(e.audioMember))"
-            let line: JSONText = .object([
-                ("id", .string(e.key)),
-                (
-                    "sources",
-                    .array([
-                        .object([
-                            ("type", .string("command")), ("channels", .array(channels)), ("source", .string(command)),
-                        ])
-                    ])
-                ),
-                ("sampling_rate", .int(e.sampleRate)),
-                ("num_samples", .int(e.frames)),
-                ("duration", .double(recordingDuration(e))),
-                ("channel_ids", .array(channels)),
-            ])
-            text += line.rendered + "\n"
-        }
+    static func recordings(_ entries: [ReleaseEntry]) -> [UInt8] {
+        var text: [UInt8] = []
+        for e in entries { recording(e, into: &text) }
         return text
     }
 
-    static func supervisions(_ entries: [ReleaseEntry]) -> String {
-        var text = ""
-        for e in entries {
-            let channel: JSONText = e.channels > 1 ? .array((0..<e.channels).map { .int($0) }) : .int(0)
-            let line: JSONText = .object([
-                ("id", .string(e.key)),
-                ("recording_id", .string(e.key)),
-                ("start", .double(0)),
-                ("duration", .double(min(e.durationSeconds, recordingDuration(e)))),
-                ("channel", channel),
-                ("text", .string(e.text)),
-                ("language", .string(e.language)),
-                ("speaker", .string(e.speaker)),
-            ])
-            text += line.rendered + "\n"
-        }
+    /// Appends one sample's recording line.
+    static func recording(_ e: ReleaseEntry, into text: inout [UInt8]) {
+        let channels: [JSONText] = (0..<max(e.channels, 1)).map { .int($0) }
+        let command = "tar -xOf \(shellQuoted(e.shard)) \(shellQuoted(e.audioMember))"
+        JSONText.object([
+            ("id", .string(e.key)),
+            (
+                "sources",
+                .array([
+                    .object([
+                        ("type", .string("command")), ("channels", .array(channels)), ("source", .string(command)),
+                    ])
+                ])
+            ),
+            ("sampling_rate", .int(e.sampleRate)),
+            ("num_samples", .int(e.frames)),
+            ("duration", .double(recordingDuration(e))),
+            ("channel_ids", .array(channels)),
+        ]).appendLine(to: &text)
+    }
+
+    static func supervisions(_ entries: [ReleaseEntry]) -> [UInt8] {
+        var text: [UInt8] = []
+        for e in entries { supervision(e, into: &text) }
         return text
+    }
+
+    /// Appends one sample's supervision line.
+    static func supervision(_ e: ReleaseEntry, into text: inout [UInt8]) {
+        let channel: JSONText = e.channels > 1 ? .array((0..<e.channels).map { .int($0) }) : .int(0)
+        JSONText.object([
+            ("id", .string(e.key)),
+            ("recording_id", .string(e.key)),
+            ("start", .double(0)),
+            ("duration", .double(min(e.durationSeconds, recordingDuration(e)))),
+            ("channel", channel),
+            ("text", .string(e.text)),
+            ("language", .string(e.language)),
+            ("speaker", .string(e.speaker)),
+        ]).appendLine(to: &text)
     }
 
     static func recordingDuration(_ e: ReleaseEntry) -> Double {

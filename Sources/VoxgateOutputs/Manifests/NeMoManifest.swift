@@ -11,20 +11,22 @@ import Foundation
 /// `>`) NeMo turns into braces before brace expansion, so a shard path must hold none of those characters.
 enum NeMoManifest {
     /// The manifest lines of one split.
-    static func lines(_ entries: [ReleaseEntry]) -> String {
-        var text = ""
-        for e in entries {
-            let line: JSONText = .object([
-                ("audio_filepath", .string(e.audioMember)),
-                ("duration", .double(e.durationSeconds)),
-                ("text", .string(e.text)),
-                ("lang", .string(e.language)),
-                ("speaker", .string(e.speaker)),
-                ("shard", .string(e.shard)),
-            ])
-            text += line.rendered + "\n"
-        }
+    static func lines(_ entries: [ReleaseEntry]) -> [UInt8] {
+        var text: [UInt8] = []
+        for e in entries { line(e, into: &text) }
         return text
+    }
+
+    /// Appends one sample's manifest line.
+    static func line(_ e: ReleaseEntry, into text: inout [UInt8]) {
+        JSONText.object([
+            ("audio_filepath", .string(e.audioMember)),
+            ("duration", .double(e.durationSeconds)),
+            ("text", .string(e.text)),
+            ("lang", .string(e.language)),
+            ("speaker", .string(e.speaker)),
+            ("shard", .string(e.shard)),
+        ]).appendLine(to: &text)
     }
 
     /// The `tarred_audio_filepaths` value for `shards` (paths relative to the output folder): one brace

@@ -139,16 +139,16 @@ enum ReleaseManifests {
                 let shardPaths = Array(Set(list.map(\.shard))).sorted()
                 dataFiles.append((split, .array(shardPaths.map { .string($0) })))
                 counts.append((split, .int(list.count)))
-                try put("\(language)/nemo/\(split).json", Array(NeMoManifest.lines(list).utf8))
+                try put("\(language)/nemo/\(split).json", NeMoManifest.lines(list))
                 try put(
                     "\(language)/nemo/\(split).tars", Array((NeMoManifest.tarredAudioFilepaths(shardPaths) + "\n").utf8)
                 )
                 try put(
                     "\(language)/lhotse/\(language)_recordings_\(split).jsonl.gz",
-                    Gzip.stored(Array(LhotseManifest.recordings(list).utf8)))
+                    Gzip.stored(LhotseManifest.recordings(list)))
                 try put(
                     "\(language)/lhotse/\(language)_supervisions_\(split).jsonl.gz",
-                    Gzip.stored(Array(LhotseManifest.supervisions(list).utf8)))
+                    Gzip.stored(LhotseManifest.supervisions(list)))
             }
             let types = Set(entries.map { String($0.audioMember.split(separator: ".").last ?? "") })
             try put(
