@@ -161,8 +161,10 @@ final class StoredAnalyses {
                 }
             }
             let kept = ledger != nil
+            // In chunks of 32 (8 to a batch), so a batch's decoding takes both cores: the run's one consumer waited
+            // for it (0.68 s of a 51,500-clip nightly run's 1.74 s of deciding) while a batch was one chunk.
             return .success(
-                await Concurrent.map(items) { item in
+                await Concurrent.map(items, chunk: 32) { item in
                     guard var found = earlier(item, kept: kept, ids: ids, identities: identities) else { return nil }
                     found.reassessed = reassess?(item.index, found.analysis)
                     return found
