@@ -11,6 +11,8 @@
 //   voxgate-bench duplicate-index N [--seconds S] [--released] [--main | --copied]
 //                                                    resident bytes per kept clip of the duplicate index
 //   voxgate-bench fingerprints FILE…                 each file's sub-fingerprints and fingerprinter time (JSON lines)
+//   voxgate-bench stored-analyses FILE               parsing stored analyses (one ledger `analysis` text per line,
+//                                                    e.g. `SELECT analysis FROM clip` of a ledger): µs per analysis
 //   --pipeline FILE                                  a pipeline file instead of the defaults
 //   --inline                                         decode/meters: clips one after another on the main task
 //                                                    (no worker threads), for valgrind --tool=callgrind
@@ -204,6 +206,22 @@ if args.count >= 3, args[1] == "duplicate-index", let n = Int(args[2]) {
         clips: n, seconds: args.firstIndex(of: "--seconds").flatMap { Int(args[$0 + 1]) } ?? 1,
         released: args.contains("--released"), main: args.contains("--main"), copied: args.contains("--copied"))
     exit(0)
+}
+if args.count == 3, args[1] == "stored-analyses" {
+    // What a nightly run does for every unchanged clip it decides again: its stored analysis parsed.
+    let lines = try String(contentsOfFile: args[2], encoding: .utf8).split(separator: "\n").map(String.init)
+    var times: [Double] = []
+    var parsed = 0
+    for _ in 0..<5 {
+        let start = Date()
+        parsed = lines.reduce(0) { $0 + (ClipAnalysis(storedJSON: $1) == nil ? 0 : 1) }
+        times.append(Date().timeIntervalSince(start))
+    }
+    let median = times.sorted()[2]
+    print(
+        #"{"analyses":\#(lines.count),"parsed":\#(parsed),"us_per_analysis":\#(String(format: "%.2f", median / Double(max(lines.count, 1)) * 1e6))}"#
+    )
+    exit(parsed == lines.count ? 0 : 1)
 }
 if args.count >= 3, args[1] == "fingerprint-index", let n = Int(args[2]) {
     fingerprintIndexBenchmark(maxClips: n, repeats: args.count > 3 ? Int(args[3]) ?? 3 : 3)

@@ -20,9 +20,14 @@ package struct StoredObject {
     package subscript(_ key: String) -> JSONValue? { fields[key] }
 
     /// Whether `key` is absent or null: an optional field that is nil.
-    package func isNil(_ key: String) -> Bool {
-        if case .null? = fields[key] { return true }
-        return fields[key] == nil
+    package func isNil(_ key: String) -> Bool { Self.isNil(fields[key]) }
+
+    /// Whether an optional field's value (looked up once) is nil: absent or null.
+    private static func isNil(_ value: JSONValue?) -> Bool {
+        switch value {
+        case nil, .null?: true
+        default: false
+        }
     }
 
     package func string(_ key: String) throws(Mismatch) -> String {
@@ -31,7 +36,10 @@ package struct StoredObject {
     }
 
     package func optionalString(_ key: String) throws(Mismatch) -> String? {
-        isNil(key) ? nil : try string(key)
+        let value = fields[key]
+        if Self.isNil(value) { return nil }
+        guard case .string(let s)? = value else { throw Mismatch() }
+        return s
     }
 
     package func bool(_ key: String) throws(Mismatch) -> Bool {
@@ -46,8 +54,10 @@ package struct StoredObject {
         return Int(d)
     }
 
-    package func double(_ key: String) throws(Mismatch) -> Double {
-        switch fields[key] {
+    package func double(_ key: String) throws(Mismatch) -> Double { try Self.double(fields[key]) }
+
+    private static func double(_ value: JSONValue?) throws(Mismatch) -> Double {
+        switch value {
         case .number(let d)? where d.isFinite: return d
         case .string("inf")?: return .infinity
         case .string("-inf")?: return -.infinity
@@ -57,12 +67,14 @@ package struct StoredObject {
     }
 
     package func optionalDouble(_ key: String) throws(Mismatch) -> Double? {
-        isNil(key) ? nil : try double(key)
+        let value = fields[key]
+        return Self.isNil(value) ? nil : try Self.double(value)
     }
 
     package func optionalStrings(_ key: String) throws(Mismatch) -> [String]? {
-        if isNil(key) { return nil }
-        guard case .array(let items)? = fields[key] else { throw Mismatch() }
+        let value = fields[key]
+        if Self.isNil(value) { return nil }
+        guard case .array(let items)? = value else { throw Mismatch() }
         return try items.map { v throws(Mismatch) in
             guard case .string(let s) = v else { throw Mismatch() }
             return s
@@ -70,8 +82,9 @@ package struct StoredObject {
     }
 
     package func optionalFindings(_ key: String) throws(Mismatch) -> [Finding]? {
-        if isNil(key) { return nil }
-        guard case .array(let items)? = fields[key] else { throw Mismatch() }
+        let value = fields[key]
+        if Self.isNil(value) { return nil }
+        guard case .array(let items)? = value else { throw Mismatch() }
         return try items.map { v throws(Mismatch) in try Finding(stored: v) }
     }
 

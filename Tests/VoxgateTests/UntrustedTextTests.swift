@@ -73,6 +73,68 @@ struct UntrustedTextTests {
         }
     }
 
+    /// Integers of up to 15 digits are read without building text; every number still equals what Swift's own
+    /// parsing of its text gives, sign of zero included, and longer integers, fractions and exponents go that way.
+    @Test func numbersReadAsTheirTextParses() throws {
+        var generator = SystemRandomNumberGenerator()
+        var texts = [
+            "0", "-0", "7", "-7", "999999999999999", "-999999999999999", "1000000000000000", "9007199254740993",
+            "-9007199254740993", "123456789012345678901234567890", "0.5", "-0.0", "1e3", "-1E-3", "12.5e+2",
+            "4.9e-324", "1.7976931348623157e308",
+        ]
+        for _ in 0..<2_000 {
+            let digits = Int.random(in: 1...18, using: &generator)
+            var text = String(Int.random(in: 1...9, using: &generator))
+            for _ in 1..<digits { text += String(Int.random(in: 0...9, using: &generator)) }
+            texts.append(Bool.random(using: &generator) ? "-" + text : text)
+            texts.append(text + "." + String(Int.random(in: 0...999_999, using: &generator)))
+        }
+        for text in texts {
+            let parsed = try StrictJSON.parse(Array("[\(text)]".utf8))
+            guard case .array(let items) = parsed, case .number(let x)? = items.first, let expected = Double(text)
+            else {
+                Issue.record("\(text) read as \(parsed)")
+                continue
+            }
+            #expect(x == expected && x.sign == expected.sign, "\(text): \(x), not \(expected)")
+        }
+    }
+
+    /// An object's repeated key is found whether the object is small (its members compared) or large (checked
+    /// with a dictionary past 16 members), in the same canonical-equivalence sense as a dictionary's keys; objects
+    /// nested at any point of a large or small object come out whole.
+    @Test func objectsOfAnySizeAreReadWholeAndRepeatsRefused() throws {
+        for size in [1, 2, 15, 16, 17, 18, 40] {
+            let keys = (0..<size).map { "k\($0)" }
+            let members = keys.enumerated().map { n, key in
+                n % 5 == 3 ? #""\#(key)": {"k0": [\#(n), {"k1": \#(n)}], "inner": true}"# : #""\#(key)": \#(n)"#
+            }
+            let parsed = try StrictJSON.parse(Array(("{" + members.joined(separator: ", ") + "}").utf8))
+            var expected: [String: JSONValue] = [:]
+            for (n, key) in keys.enumerated() {
+                expected[key] =
+                    n % 5 == 3
+                    ? .object([
+                        "k0": .array([.number(Double(n)), .object(["k1": .number(Double(n))])]), "inner": .bool(true),
+                    ]) : .number(Double(n))
+            }
+            #expect(parsed == .object(expected), "size \(size)")
+            for repeated in [0, size / 2, size - 1] {
+                let json = "{" + members.joined(separator: ", ") + #", "\#(keys[repeated])": null}"#
+                do {
+                    let v = try StrictJSON.parse(Array(json.utf8))
+                    Issue.record("size \(size): accepted a repeat of \(keys[repeated]) as \(v)")
+                } catch {
+                    #expect(error.message.hasPrefix(#"the key "\#(keys[repeated])" appears twice"#), "\(error)")
+                }
+            }
+            // "é" precomposed and decomposed are one key to a dictionary, so one key here, small object or large.
+            let accents = #""\u00e9": 1, "e\u0301": 2"#
+            let json = "{" + (members + [accents]).joined(separator: ", ") + "}"
+            #expect(throws: StrictJSON.Failure.self, "size \(size)") { try StrictJSON.parse(Array(json.utf8)) }
+        }
+    }
+
     @Test func parsesWhatJSONSerializationParses() throws {
         let text =
             #"{"sentence": "Grüße, \"du\" \u00e9 \ud83d\ude00\n", "n": -1.5e3, "t": true, "f": false, "z": null, "a": []}"#
