@@ -158,11 +158,12 @@ public enum StrictJSON {
                 guard digits(&self) > 0 else { throw fail("a number without exponent digits") }
             }
             // An integer of at most 15 digits is exact as a Double: no text to build and parse (most stored numbers).
-            if i - start <= 16, mantissa.upperBound == i, !b[mantissa].contains(UInt8(ascii: ".")) {
-                let negative = b[start] == UInt8(ascii: "-")
+            let negative = b[start] == UInt8(ascii: "-")
+            let first = negative ? start + 1 : start
+            if mantissa.upperBound == i, i - first <= 15, !b[mantissa].contains(UInt8(ascii: ".")) {
                 var n: Int64 = 0
-                for k in (negative ? start + 1 : start)..<i { n = n * 10 + Int64(b[k] - UInt8(ascii: "0")) }
-                if i - start - (negative ? 1 : 0) <= 15 { return negative ? -Double(n) : Double(n) }
+                for k in first..<i { n = n * 10 + Int64(b[k] - UInt8(ascii: "0")) }
+                return negative ? -Double(n) : Double(n)
             }
             guard let d = Double(String(decoding: b[start..<i], as: UTF8.self)) else { throw fail("not a number") }
             if refusingUnderflow, d == 0, b[mantissa].contains(where: { (0x31...0x39).contains($0) }) {

@@ -74,8 +74,9 @@ package final class ReleaseWriter {
                 splitConflicts[outcome.source.languageTag, default: 0] += 1
             }
         }
-        var line = OutputRecords.decision(outcome, placement: placement).renderedUTF8
-        line.append(0x0A)
+        var line: [UInt8] = []
+        line.reserveCapacity(256)
+        OutputRecords.decision(outcome, placement: placement).appendLine(to: &line)
         try decisions.write(line)
         totals.add(outcome, split: placement?.split)
         audit.add(outcome)

@@ -108,7 +108,9 @@ struct ManifestPart {
             ("types", .array(types.sorted().map { .string($0) })),
         ])
         // The part's pieces in order (the arrays share the sections' buffers: nothing is copied yet).
-        var pieces = [head.renderedUTF8 + [0x0A]]
+        var headLine: [UInt8] = []
+        head.appendLine(to: &headLine)
+        var pieces = [headLine]
         for name in sections.keys.sorted() {
             let split = sections[name]!
             var line: [UInt8] = []
